@@ -1,0 +1,23 @@
+// Package access is roster's permission core: the host's permissions, roles
+// as bitsets, the policy that gates each lifecycle action, and the Grant that
+// answers "may this member do that?" in a request handler.
+//
+// A host declares its permissions as constants (Permission, up to 256), names
+// them and groups them into roles in a Spec, and validates it with NewPolicy
+// (or loads it from JSON with ParsePolicy). A Set is a fixed-size bitset and a
+// plain value: equality is ==, and no operation allocates.
+//
+// A Grant is resolved once, when a member is loaded: the role's permissions,
+// plus those added to the member individually, minus those withdrawn, and
+// nothing while the member is inactive. Checking it costs one bit test:
+//
+//	if !m.Can(perm.EditProducts) {
+//		http.Error(w, m.Explain(perm.EditProducts).String(), http.StatusForbidden)
+//		return
+//	}
+//
+// Scopes limit where a grant applies ("market:de", "site:eu"): CanIn checks a
+// permission within one or more scopes, per dimension, without allocating.
+//
+// The package imports only the standard library and holds no state.
+package access

@@ -1,0 +1,99 @@
+package access_test
+
+import (
+	"fmt"
+
+	"github.com/rosterhq/roster/access"
+)
+
+// A host declares its permissions as constants and its roles as sets of them.
+// This is seed 003's four-role organisation.
+func Example() {
+	const (
+		ViewProducts access.Permission = iota
+		EditProducts
+		InviteMembers
+		ChangeRoles
+		ManageBilling
+	)
+	editor := access.SetOf(ViewProducts, EditProducts)
+	policy, err := access.NewPolicy(access.Spec{
+		Permissions: []access.PermissionSpec{
+			ViewProducts:  {Name: "products.view"},
+			EditProducts:  {Name: "products.edit"},
+			InviteMembers: {Name: "members.invite"},
+			ChangeRoles:   {Name: "members.change_role"},
+			ManageBilling: {Name: "billing.manage"},
+		},
+		Roles: []access.RoleSpec{
+			{Name: "owner"}, // the owner holds every permission
+			{Name: "admin", Permissions: editor.With(InviteMembers, ChangeRoles)},
+			{Name: "editor", Permissions: editor},
+			{Name: "viewer", Permissions: access.SetOf(ViewProducts)},
+		},
+		Owner: "owner",
+		Gates: map[access.Action]access.Permission{
+			access.Invite:     InviteMembers,
+			access.ChangeRole: ChangeRoles,
+		},
+	})
+	if err != nil {
+		panic(err)
+	}
+	for _, r := range policy.Roles() {
+		names, _ := policy.Names(r.Perms)
+		fmt.Println(r.Name, names)
+	}
+	// Output:
+	// owner [products.view products.edit members.invite members.change_role billing.manage]
+	// admin [products.view products.edit members.invite members.change_role]
+	// editor [products.view products.edit]
+	// viewer [products.view]
+}
+
+// A Grant is what a member may do, resolved when the member is loaded. In a
+// request handler the check is one line; Explain says why.
+func ExampleGrant_Can() {
+	policy := access.MustPolicy(seed003Spec())
+	editor, _ := policy.RolePerms("editor")
+	g := access.NewGrant(access.GrantSpec{
+		Policy: policy, Role: "editor", RolePerms: editor, Active: true,
+		Scopes: access.MustScopes("market:de"),
+	})
+
+	fmt.Println(g.Can(EditProducts), g.Can(ManageBilling))
+	fmt.Println(g.CanIn(EditProducts, "market:de"), g.CanIn(EditProducts, "market:us"))
+	fmt.Println(g.Explain(ManageBilling))
+	fmt.Println(g.Explain(EditProducts, "market:us"))
+	// Output:
+	// true false
+	// true false
+	// denied: "billing.manage" is granted neither by role "editor" nor individually
+	// denied: scope "market:us" is outside [market:de]
+}
+
+// Policies load from JSON, with permissions named rather than numbered.
+func ExampleParsePolicy() {
+	policy, err := access.ParsePolicy([]byte(`{
+		"permissions": ["products.view", "products.edit", "members.invite"],
+		"roles": [
+			{"name": "owner"},
+			{"name": "editor", "permissions": ["products.view", "products.edit"]}
+		],
+		"owner": "owner",
+		"gates": {"invite": "members.invite"},
+		"invite_expiry": "72h"
+	}`))
+	if err != nil {
+		panic(err)
+	}
+	edit, _ := policy.Permission("products.edit")
+	gate, _ := policy.Gate(access.Invite)
+	fmt.Println(edit, policy.Name(gate), policy.InviteExpiry())
+
+	_, err = access.ParsePolicy([]byte(`{"permissions": ["a"], "roles": [{"name": "owner"}, {"name": "m", "permissions": ["b"]}], "owner": "owner"}`))
+	fmt.Println(err)
+	// Output:
+	// perm(1) members.invite 72h0m0s
+	// access: invalid policy: access: unknown permission: role m names "b"
+}

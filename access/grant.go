@@ -1,0 +1,273 @@
+package access
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// A Source says where a Grant comes from.
+type Source uint8
+
+// The sources of a Grant.
+const (
+	FromMember       Source = iota // a member of the organisation, through its role
+	FromCollaborator               // an external collaborator, through approved permissions
+	FromPartner                    // a member of a partner organisation, through the partnership
+	FromKey                        // an API key of a member
+)
+
+func (s Source) String() string {
+	switch s {
+	case FromMember:
+		return "member"
+	case FromCollaborator:
+		return "collaborator"
+	case FromPartner:
+		return "partner"
+	case FromKey:
+		return "key"
+	}
+	return "source(" + strconv.Itoa(int(s)) + ")"
+}
+
+// GrantSpec is what a Grant is resolved from. The member and invite packages
+// build it from stored records; hosts rarely need it.
+type GrantSpec struct {
+	Policy    *Policy
+	Source    Source
+	Role      string // role name; the policy's owner role holds every permission
+	RolePerms Set    // the role's permissions (a custom role's, or the policy's)
+	Allow     Set    // added individually
+	Deny      Set    // withdrawn individually
+	Scopes    Scopes // where the permissions apply; zero means everywhere
+	Active    bool   // false: the grant allows nothing
+	Via       string // for explanations: the partnership or key it comes through
+}
+
+// A Grant is what one principal may do in one organisation, resolved when the
+// principal is loaded: the role's permissions plus those added individually,
+// minus those withdrawn, and nothing at all while inactive. It is an
+// immutable value; a change to the member takes effect when it is loaded
+// again.
+//
+// The zero Grant allows nothing.
+type Grant struct {
+	eff    Set // what Can tests: held when active, else empty
+	held   Set // what the principal holds when active
+	role   Set
+	allow  Set
+	deny   Set
+	scopes Scopes
+	policy *Policy
+	name   string
+	via    string
+	source Source
+	active bool
+	owner  bool
+}
+
+// NewGrant resolves spec into a Grant.
+func NewGrant(spec GrantSpec) Grant {
+	g := Grant{
+		role:   spec.RolePerms,
+		allow:  spec.Allow,
+		deny:   spec.Deny,
+		scopes: spec.Scopes,
+		policy: spec.Policy,
+		name:   spec.Role,
+		via:    spec.Via,
+		source: spec.Source,
+		active: spec.Active,
+	}
+	if spec.Policy == nil {
+		return Grant{}
+	}
+	if spec.Source != FromPartner && spec.Policy.IsOwner(spec.Role) {
+		g.owner = true
+		g.role = spec.Policy.All()
+		g.held = g.role
+		g.scopes = Scopes{}
+	} else {
+		g.held = spec.RolePerms.Union(spec.Allow).Difference(spec.Deny).Intersect(spec.Policy.All())
+	}
+	if g.active {
+		g.eff = g.held
+	}
+	return g
+}
+
+// Through returns a copy of g that comes from src (via names it in
+// explanations) and is in force when active says so, whatever g's own status.
+// It serves API keys, which may outlive their member's session (see
+// Policy.InactiveKeysValid).
+func (g Grant) Through(src Source, via string, active bool) Grant {
+	if g.policy == nil {
+		return g
+	}
+	g.source, g.via, g.active = src, via, active
+	g.eff = Set{}
+	if active {
+		g.eff = g.held
+	}
+	return g
+}
+
+// Can reports whether the grant allows p: a single bit test on a precomputed
+// set, without locks or allocation.
+func (g Grant) Can(p Permission) bool { return g.eff.Has(p) }
+
+// CanIn reports whether the grant allows p in every one of scopes (see
+// Scopes.Allows). With no scopes it is Can.
+func (g Grant) CanIn(p Permission, scopes ...string) bool {
+	if !g.eff.Has(p) {
+		return false
+	}
+	for _, s := range scopes {
+		if !g.scopes.Allows(s) {
+			return false
+		}
+	}
+	return true
+}
+
+// CanDo reports whether the grant allows lifecycle action a: the owner may
+// take every action, anyone else needs the permission that gates it.
+func (g Grant) CanDo(a Action) bool {
+	if !g.active || g.policy == nil {
+		return false
+	}
+	if g.owner {
+		return true
+	}
+	perm, ok := g.policy.Gate(a)
+	return ok && g.eff.Has(perm)
+}
+
+// Perms returns the effective permissions: empty unless active.
+func (g Grant) Perms() Set { return g.eff }
+
+// Held returns what the principal holds when active, whatever its status:
+// the set that the escalation rule compares.
+func (g Grant) Held() Set { return g.held }
+
+// Active reports whether the grant is in force.
+func (g Grant) Active() bool { return g.active }
+
+// IsOwner reports whether the grant is the organisation owner's.
+func (g Grant) IsOwner() bool { return g.owner }
+
+// Scopes returns where the grant applies.
+func (g Grant) Scopes() Scopes { return g.scopes }
+
+// Source returns where the grant comes from.
+func (g Grant) Source() Source { return g.source }
+
+// Policy returns the policy the grant was resolved with (nil for the zero Grant).
+func (g Grant) Policy() *Policy { return g.policy }
+
+// A Reason classifies a Decision.
+type Reason uint8
+
+// The reasons a Decision gives.
+const (
+	Denied     Reason = iota // no grant at all
+	Owner                    // allowed: the owner holds every permission
+	ByRole                   // allowed: the role grants it
+	ByMember                 // allowed: granted to this principal individually
+	Inactive                 // denied: the principal is inactive
+	NotGranted               // denied: neither the role nor the principal holds it
+	Withdrawn                // denied: withdrawn from this principal individually
+	Lifecycle                // denied: a partnership never carries lifecycle permissions
+	OutOfScope               // denied: the scope is outside the grant's scopes
+	Undeclared               // denied: the policy does not declare the permission
+)
+
+// A Decision explains one Can or CanIn answer.
+type Decision struct {
+	Allowed    bool
+	Reason     Reason
+	Permission Permission
+	Name       string // the permission's name
+	Role       string // the role the grant holds
+	Scope      string // the scope that failed, for OutOfScope
+	text       string
+}
+
+// String returns the explanation, deterministic for equal inputs, such as
+//
+//	allowed: "products.edit" is granted by role "editor"
+//	denied: scope "market:us" is outside [market:de market:fr]
+func (d Decision) String() string { return d.text }
+
+// Explain says why Can (or CanIn with scopes) answers as it does for p. The
+// answer agrees with CanIn(p, scopes...).
+func (g Grant) Explain(p Permission, scopes ...string) Decision {
+	d := Decision{Permission: p, Role: g.name}
+	q := func(s string) string { return strconv.Quote(s) }
+	if g.policy == nil {
+		d.Reason, d.text = Denied, "denied: no grant"
+		return d
+	}
+	d.Name = g.policy.Name(p)
+	perm := q(d.Name)
+	who := g.who()
+	switch {
+	case int(p) >= g.policy.Len():
+		d.Reason, d.text = Undeclared, fmt.Sprintf("denied: %v is not declared by the policy", p)
+		return d
+	case !g.active:
+		d.Reason, d.text = Inactive, "denied: "+who+" is inactive"
+		return d
+	case g.owner:
+		d.Reason, d.text = Owner, "allowed: role "+q(g.name)+" is the owner's and holds every permission"
+	case g.deny.Has(p) && g.source == FromPartner && g.policy.Lifecycle().Has(p):
+		d.Reason, d.text = Lifecycle, "denied: "+perm+" gates a lifecycle action, which a partnership never carries"
+		return d
+	case g.deny.Has(p):
+		d.Reason, d.text = Withdrawn, "denied: "+perm+" is withdrawn from "+who+" individually"
+		return d
+	case g.role.Has(p) && g.source == FromPartner:
+		d.Reason, d.text = ByRole, "allowed: "+perm+" is granted by partnership level "+q(g.name)+g.viaText()
+	case g.role.Has(p):
+		d.Reason, d.text = ByRole, "allowed: "+perm+" is granted by role "+q(g.name)+g.viaText()
+	case g.allow.Has(p):
+		d.Reason, d.text = ByMember, "allowed: "+perm+" is granted to "+who+" individually"+g.viaText()
+	default:
+		d.Reason = NotGranted
+		if g.name == "" {
+			d.text = "denied: " + perm + " is not granted to " + who
+		} else {
+			d.text = "denied: " + perm + " is granted neither by role " + q(g.name) + " nor individually"
+		}
+		return d
+	}
+	for _, s := range scopes {
+		if !g.scopes.Allows(s) {
+			d.Reason, d.Scope = OutOfScope, s
+			d.text = "denied: scope " + q(s) + " is outside " + g.scopes.String()
+			return d
+		}
+	}
+	d.Allowed = true
+	return d
+}
+
+func (g Grant) who() string {
+	switch g.source {
+	case FromCollaborator:
+		return "the collaborator"
+	case FromPartner:
+		return "the partner member"
+	case FromKey:
+		return "the key's member"
+	}
+	return "the member"
+}
+
+func (g Grant) viaText() string {
+	if g.via == "" {
+		return ""
+	}
+	return " (" + strings.TrimSpace(g.via) + ")"
+}

@@ -1,0 +1,93 @@
+package member
+
+import (
+	"crypto/rand"
+	"encoding/binary"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/rosterhq/roster/access"
+)
+
+// An Env is what the rules need besides the data: the host's policy, a
+// clock and a source of randomness. A store carries one, so that every rule
+// run through it sees the same policy and time; tests inject a fake clock and
+// a seeded reader to make expiry and identifiers reproducible.
+type Env struct {
+	// Policy is the host's policy. Required.
+	Policy *access.Policy
+	// Now returns the current time; nil means time.Now. Times are stored
+	// in UTC, truncated to microseconds, as every database keeps them.
+	Now func() time.Time
+	// Rand is the source of tokens, keys and identifiers; nil means
+	// crypto/rand.Reader. Use anything else in tests only.
+	Rand io.Reader
+	// LinkKey, if set, is a 32-byte secret with which invitation tokens
+	// are kept sealed, so that an allowed member can copy an invitation's
+	// link again. Without it only the token's hash is kept.
+	LinkKey []byte
+	// CodeKDF sets the cost of hashing access codes with argon2id; the
+	// zero value means OWASP's recommendation: two passes over 19 MiB, one
+	// thread.
+	CodeKDF KDF
+}
+
+// KDF is the argon2id cost of hashing a low-entropy secret.
+type KDF struct {
+	Time      uint32 // passes
+	MemoryKiB uint32
+	Threads   uint8
+}
+
+// Init validates e and fills in its defaults. Stores call it once when they
+// are built.
+func (e Env) Init() (*Env, error) {
+	if e.Policy == nil {
+		return nil, fmt.Errorf("%w: Env.Policy is nil", ErrInvalid)
+	}
+	if len(e.LinkKey) != 0 && len(e.LinkKey) != 32 {
+		return nil, fmt.Errorf("%w: Env.LinkKey must be 32 bytes, not %d", ErrInvalid, len(e.LinkKey))
+	}
+	if e.Now == nil {
+		e.Now = time.Now
+	}
+	if e.Rand == nil {
+		e.Rand = rand.Reader
+	}
+	if e.CodeKDF == (KDF{}) {
+		e.CodeKDF = KDF{Time: 2, MemoryKiB: 19 * 1024, Threads: 1}
+	}
+	if e.CodeKDF.Time == 0 || e.CodeKDF.MemoryKiB < 8 || e.CodeKDF.Threads == 0 {
+		return nil, fmt.Errorf("%w: Env.CodeKDF %+v is too weak to run", ErrInvalid, e.CodeKDF)
+	}
+	e.LinkKey = append([]byte(nil), e.LinkKey...)
+	return &e, nil
+}
+
+// Time returns the current time in UTC, truncated to microseconds.
+func (e *Env) Time() time.Time { return e.Now().UTC().Truncate(time.Microsecond) }
+
+// Read fills b from the environment's randomness.
+func (e *Env) Read(b []byte) error {
+	if _, err := io.ReadFull(e.Rand, b); err != nil {
+		return fmt.Errorf("roster: reading randomness: %w", err)
+	}
+	return nil
+}
+
+// NewID returns a UUIDv7 made from the environment's clock and randomness,
+// so that a seeded reader and a fake clock give reproducible identifiers.
+func (e *Env) NewID() (ID, error) {
+	var id ID
+	if err := e.Read(id[6:]); err != nil {
+		return uuid.Nil, err
+	}
+	var ms [8]byte
+	binary.BigEndian.PutUint64(ms[:], uint64(e.Now().UnixMilli()))
+	copy(id[:6], ms[2:])
+	id[6] = 0x70 | id[6]&0x0f
+	id[8] = 0x80 | id[8]&0x3f
+	return id, nil
+}

@@ -1,0 +1,185 @@
+package member
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/google/uuid"
+	"github.com/rosterhq/roster/access"
+)
+
+// MaxSeatLimit bounds an organisation's seat limit.
+const MaxSeatLimit = 1_000_000
+
+// A NewUser is the host's user joining an organisation.
+type NewUser struct {
+	UserID string // the host's identifier
+	Email  string
+	Name   string // display name, optional
+}
+
+func (u *NewUser) check() error {
+	if err := CheckUserID(u.UserID); err != nil {
+		return err
+	}
+	email, err := NormalizeEmail(u.Email)
+	if err != nil {
+		return err
+	}
+	u.Email = email
+	return CheckName("display name", u.Name, false)
+}
+
+// NewOrg describes an organisation to create.
+type NewOrg struct {
+	Name      string
+	SeatLimit int // 0 means unlimited
+	Owner     NewUser
+}
+
+func checkSeatLimit(n int) error {
+	if n < 0 || n > MaxSeatLimit {
+		return fmt.Errorf("%w: seat limit %d must be 0 (unlimited) to %d", ErrInvalid, n, MaxSeatLimit)
+	}
+	return nil
+}
+
+// CreateOrg creates an organisation whose creator becomes its owner, and
+// returns both. It writes the event OrgCreated.
+func CreateOrg(ctx context.Context, s Store, n NewOrg) (Org, Member, error) {
+	if err := CheckName("organisation name", n.Name, true); err != nil {
+		return Org{}, Member{}, err
+	}
+	if err := checkSeatLimit(n.SeatLimit); err != nil {
+		return Org{}, Member{}, err
+	}
+	if err := n.Owner.check(); err != nil {
+		return Org{}, Member{}, err
+	}
+	env := s.Env()
+	now := env.Time()
+	orgID, err := env.NewID()
+	if err != nil {
+		return Org{}, Member{}, err
+	}
+	ownerID, err := env.NewID()
+	if err != nil {
+		return Org{}, Member{}, err
+	}
+	o := Org{ID: orgID, Name: n.Name, SeatLimit: n.SeatLimit, Created: now, Updated: now}
+	owner := Member{
+		ID: ownerID, Org: orgID, UserID: n.Owner.UserID, Email: n.Owner.Email, Name: n.Owner.Name,
+		Role: env.Policy.Owner().Name, Status: Active, Kind: Staff, Created: now, Updated: now,
+	}
+	err = s.InsertOrg(ctx, o, func(tx Tx) error {
+		if err := tx.PutMember(ctx, owner); err != nil {
+			return err
+		}
+		return Emit(ctx, tx, Event{Type: OrgCreated, Time: now, Actor: owner.Party(), Target: owner.Party(),
+			After: State{Name: o.Name, SeatLimit: o.SeatLimit, Role: owner.Role}})
+	})
+	if err != nil {
+		return Org{}, Member{}, err
+	}
+	Resolve(env.Policy, &owner, access.Set{})
+	return o, owner, nil
+}
+
+// RenameOrg renames the organisation; the owner's alone. It writes
+// OrgRenamed.
+func RenameOrg(ctx context.Context, s Store, org, actor ID, name string) (Org, error) {
+	return update(ctx, s, org, func(tx Tx) (Org, error) { return RenameOrgTx(ctx, tx, actor, name) })
+}
+
+// RenameOrgTx is RenameOrg inside a unit of work.
+func RenameOrgTx(ctx context.Context, tx Tx, actor ID, name string) (Org, error) {
+	if err := CheckName("organisation name", name, true); err != nil {
+		return Org{}, err
+	}
+	a, o, err := ownerOnly(ctx, tx, actor, "renaming the organisation")
+	if err != nil {
+		return Org{}, err
+	}
+	before := o.Name
+	o.Name, o.Updated = name, tx.Env().Time()
+	if err := tx.PutOrg(ctx, o); err != nil {
+		return Org{}, err
+	}
+	return o, Emit(ctx, tx, Event{Type: OrgRenamed, Actor: a.Party(), Before: State{Name: before}, After: State{Name: name}})
+}
+
+func ownerOnly(ctx context.Context, tx Tx, actor ID, what string) (Member, Org, error) {
+	a, err := LoadActor(ctx, tx, actor)
+	if err != nil {
+		return Member{}, Org{}, err
+	}
+	if !a.IsOwner() {
+		return Member{}, Org{}, fmt.Errorf("%w: %s is the owner's alone", ErrForbidden, what)
+	}
+	o, err := tx.Org(ctx)
+	return a, o, err
+}
+
+// SetSeatLimit sets the organisation's seat limit (0 for unlimited). It is
+// the host's to call, as the system, when the organisation's plan changes. A
+// limit below the seats taken now is ErrSeatLimit. It writes OrgSeatsChanged
+// with no actor.
+func SetSeatLimit(ctx context.Context, s Store, org ID, limit int) (Org, error) {
+	return update(ctx, s, org, func(tx Tx) (Org, error) { return SetSeatLimitTx(ctx, tx, limit) })
+}
+
+// SetSeatLimitTx is SetSeatLimit inside a unit of work.
+func SetSeatLimitTx(ctx context.Context, tx Tx, limit int) (Org, error) {
+	if err := checkSeatLimit(limit); err != nil {
+		return Org{}, err
+	}
+	o, err := tx.Org(ctx)
+	if err != nil {
+		return Org{}, err
+	}
+	now := tx.Env().Time()
+	if limit > 0 {
+		taken, err := tx.Seats(ctx, now)
+		if err != nil {
+			return Org{}, err
+		}
+		if taken > limit {
+			return Org{}, fmt.Errorf("%w: %d seats are taken, more than %d", ErrSeatLimit, taken, limit)
+		}
+	}
+	before := o.SeatLimit
+	o.SeatLimit, o.Updated = limit, now
+	if err := tx.PutOrg(ctx, o); err != nil {
+		return Org{}, err
+	}
+	return o, Emit(ctx, tx, Event{Type: OrgSeatsChanged, Before: State{SeatLimit: before}, After: State{SeatLimit: limit}})
+}
+
+// DeleteOrg deletes the organisation and everything in it but its audit log,
+// which ends with OrgDeleted. The owner's alone.
+func DeleteOrg(ctx context.Context, s Store, org, actor ID) error {
+	_, err := update(ctx, s, org, func(tx Tx) (struct{}, error) { return struct{}{}, DeleteOrgTx(ctx, tx, actor) })
+	return err
+}
+
+// DeleteOrgTx is DeleteOrg inside a unit of work.
+func DeleteOrgTx(ctx context.Context, tx Tx, actor ID) error {
+	a, o, err := ownerOnly(ctx, tx, actor, "deleting the organisation")
+	if err != nil {
+		return err
+	}
+	if err := Emit(ctx, tx, Event{Type: OrgDeleted, Actor: a.Party(), Before: State{Name: o.Name}}); err != nil {
+		return err
+	}
+	return tx.DeleteOrg(ctx)
+}
+
+// clearTransfer drops a pending transfer to member id, if any.
+func clearTransfer(ctx context.Context, tx Tx, id ID) error {
+	o, err := tx.Org(ctx)
+	if err != nil || o.PendingOwner != id {
+		return err
+	}
+	o.PendingOwner = uuid.Nil
+	return tx.PutOrg(ctx, o)
+}

@@ -1,0 +1,242 @@
+// Package memstore is roster's Store in memory: for tests, demos and hosts
+// that keep nothing. It is the reference for how a store behaves, safe for
+// concurrent use, and nothing it returns aliases its state.
+//
+// A unit of work holds its organisation's lock and writes in place, keeping
+// an undo log that a failed unit of work replays backwards; readers of that
+// organisation wait for it. Lookups that cross organisations (a user's
+// organisations, a token's or key's hash) use indexes updated when a unit of
+// work commits.
+package memstore
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+
+	"github.com/rosterhq/roster/invite"
+	"github.com/rosterhq/roster/member"
+	"github.com/rosterhq/roster/store"
+)
+
+// ID is member.ID.
+type ID = member.ID
+
+var _ store.Store = (*Store)(nil)
+
+// Store keeps organisations in memory.
+type Store struct {
+	env *member.Env
+
+	mu     sync.RWMutex // guards the maps below, not the organisations' contents
+	orgs   map[ID]*org
+	users  map[string]map[ID]struct{} // user → organisations it is a member of
+	tokens map[[32]byte]ID            // invitation token hash → organisation
+	keys   map[[32]byte]ID            // API key hash → organisation
+}
+
+// New returns an empty store that runs the rules with env.
+func New(env member.Env) (*Store, error) {
+	e, err := env.Init()
+	if err != nil {
+		return nil, err
+	}
+	return &Store{
+		env:    e,
+		orgs:   make(map[ID]*org),
+		users:  make(map[string]map[ID]struct{}),
+		tokens: make(map[[32]byte]ID),
+		keys:   make(map[[32]byte]ID),
+	}, nil
+}
+
+// Env returns the store's environment.
+func (s *Store) Env() *member.Env { return s.env }
+
+type pendingKey struct {
+	kind  invite.Kind
+	email string
+}
+
+// org is one organisation's state. mu is held for writing by a unit of work
+// for its whole length, and for reading by readers.
+type org struct {
+	mu sync.RWMutex
+	orgData
+}
+
+type orgData struct {
+	deleted bool
+	rec     member.Org
+
+	members map[ID]*member.Member // resolved
+	order   []ID                  // member IDs, sorted
+	byUser  map[string]ID
+	byEmail map[string]ID
+	owner   ID
+	staff   int // staff members, for seats
+
+	roles map[string]member.Role
+	keys  map[ID]member.Key
+
+	invs    map[ID]*invite.Invitation
+	byHash  map[[32]byte]ID
+	pending map[pendingKey]ID
+
+	reqs    map[ID]*invite.Request
+	openReq map[string]ID
+	code    *invite.Code
+
+	events []member.Event
+}
+
+func newOrg(rec member.Org) *org {
+	return &org{orgData: orgData{
+		rec:     rec,
+		members: make(map[ID]*member.Member),
+		byUser:  make(map[string]ID),
+		byEmail: make(map[string]ID),
+		roles:   make(map[string]member.Role),
+		keys:    make(map[ID]member.Key),
+		invs:    make(map[ID]*invite.Invitation),
+		byHash:  make(map[[32]byte]ID),
+		pending: make(map[pendingKey]ID),
+		reqs:    make(map[ID]*invite.Request),
+		openReq: make(map[string]ID),
+	}}
+}
+
+// lookup returns the organisation with id, deleted or not.
+func (s *Store) lookup(id ID) (*org, bool) {
+	s.mu.RLock()
+	o, ok := s.orgs[id]
+	s.mu.RUnlock()
+	return o, ok
+}
+
+// readOrg runs fn with the organisation read-locked; a missing or deleted
+// organisation is ErrNotFound.
+func (s *Store) readOrg(id ID, fn func(o *org) error) error {
+	o, ok := s.lookup(id)
+	if !ok {
+		return fmt.Errorf("organisation %v: %w", id, member.ErrNotFound)
+	}
+	o.mu.RLock()
+	defer o.mu.RUnlock()
+	if o.deleted {
+		return fmt.Errorf("organisation %v: %w", id, member.ErrNotFound)
+	}
+	return fn(o)
+}
+
+// InsertOrg implements member.Store.
+func (s *Store) InsertOrg(ctx context.Context, rec member.Org, fn func(member.Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if _, exists := s.lookup(rec.ID); exists {
+		return fmt.Errorf("%w: organisation %v exists", member.ErrConflict, rec.ID)
+	}
+	o := newOrg(rec)
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	tx := &tx{s: s, o: o, ctx: ctx}
+	if err := fn(tx); err != nil {
+		tx.rollback()
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		tx.rollback()
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, exists := s.orgs[rec.ID]; exists {
+		tx.rollback()
+		return fmt.Errorf("%w: organisation %v exists", member.ErrConflict, rec.ID)
+	}
+	s.orgs[rec.ID] = o
+	tx.applyIndexes()
+	return nil
+}
+
+// Update implements store.Store.
+func (s *Store) Update(ctx context.Context, id ID, fn func(store.Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	o, ok := s.lookup(id)
+	if !ok {
+		return fmt.Errorf("organisation %v: %w", id, member.ErrNotFound)
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.deleted {
+		return fmt.Errorf("organisation %v: %w", id, member.ErrNotFound)
+	}
+	tx := &tx{s: s, o: o, ctx: ctx}
+	if err := fn(tx); err != nil {
+		tx.rollback()
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		tx.rollback()
+		return err
+	}
+	s.mu.Lock()
+	tx.applyIndexes()
+	s.mu.Unlock()
+	return nil
+}
+
+// UpdateMembers implements member.Store.
+func (s *Store) UpdateMembers(ctx context.Context, org ID, fn func(member.Tx) error) error {
+	return s.Update(ctx, org, func(tx store.Tx) error { return fn(tx) })
+}
+
+// UpdateInvites implements invite.Store.
+func (s *Store) UpdateInvites(ctx context.Context, org ID, fn func(invite.Tx) error) error {
+	return s.Update(ctx, org, func(tx store.Tx) error { return fn(tx) })
+}
+
+// page returns the items of sorted after the cursor, up to the page size,
+// that keep accepts, and the cursor of the next page.
+func page[T any](sorted []ID, p member.Page, get func(ID) (T, bool)) ([]T, string, error) {
+	after, err := member.ParseCursor(p.After)
+	if err != nil {
+		return nil, "", err
+	}
+	i := 0
+	if p.After != "" {
+		i, _ = slices.BinarySearchFunc(sorted, after, compareID)
+		if i < len(sorted) && sorted[i] == after {
+			i++
+		}
+	}
+	var out []T
+	var last ID
+	n := p.Size()
+	for ; i < len(sorted); i++ {
+		if v, ok := get(sorted[i]); ok {
+			if len(out) == n {
+				return out, member.EncodeCursor(last), nil
+			}
+			out, last = append(out, v), sorted[i]
+		}
+	}
+	return out, "", nil
+}
+
+func compareID(a, b ID) int { return cmp.Compare(string(a[:]), string(b[:])) }
+
+func isNotFound(err error) bool { return errors.Is(err, member.ErrNotFound) }
+
+func notFoundIsEmpty(err error) error {
+	if isNotFound(err) {
+		return nil
+	}
+	return err
+}

@@ -1,0 +1,670 @@
+package memstore
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/rosterhq/roster/access"
+	"github.com/rosterhq/roster/invite"
+	"github.com/rosterhq/roster/member"
+	"github.com/rosterhq/roster/store"
+)
+
+var _ store.Tx = (*tx)(nil)
+
+// tx is a unit of work on one organisation, whose lock it holds. It writes
+// in place and records how to undo each write; the cross-organisation
+// indexes of the Store are brought up to date when it commits.
+type tx struct {
+	s    *Store
+	o    *org
+	ctx  context.Context
+	undo []func()
+
+	users  map[string]bool   // users whose membership of o changed
+	hashes map[[32]byte]bool // invitation token hashes that changed
+	khash  map[[32]byte]bool // key hashes that changed
+}
+
+func (t *tx) rollback() {
+	for i := len(t.undo) - 1; i >= 0; i-- {
+		t.undo[i]()
+	}
+	t.undo = nil
+}
+
+// applyIndexes brings the Store's indexes in line with o; s.mu must be held.
+func (t *tx) applyIndexes() {
+	s, o, id := t.s, t.o, t.o.rec.ID
+	for u := range t.users {
+		if _, ok := o.byUser[u]; ok {
+			if s.users[u] == nil {
+				s.users[u] = make(map[ID]struct{})
+			}
+			s.users[u][id] = struct{}{}
+		} else if orgs := s.users[u]; orgs != nil {
+			delete(orgs, id)
+			if len(orgs) == 0 {
+				delete(s.users, u)
+			}
+		}
+	}
+	for h := range t.hashes {
+		if _, ok := o.byHash[h]; ok {
+			s.tokens[h] = id
+		} else if s.tokens[h] == id {
+			delete(s.tokens, h)
+		}
+	}
+	for h := range t.khash {
+		if t.keyByHash(h) {
+			s.keys[h] = id
+		} else if s.keys[h] == id {
+			delete(s.keys, h)
+		}
+	}
+}
+
+func (t *tx) keyByHash(h [32]byte) bool {
+	for _, k := range t.o.keys {
+		if k.Hash == h {
+			return true
+		}
+	}
+	return false
+}
+
+func (t *tx) touchUser(u string) {
+	if t.users == nil {
+		t.users = make(map[string]bool)
+	}
+	t.users[u] = true
+}
+
+func (t *tx) touchHash(h [32]byte) {
+	if t.hashes == nil {
+		t.hashes = make(map[[32]byte]bool)
+	}
+	t.hashes[h] = true
+}
+
+func (t *tx) touchKey(h [32]byte) {
+	if t.khash == nil {
+		t.khash = make(map[[32]byte]bool)
+	}
+	t.khash[h] = true
+}
+
+func live(ctx context.Context) error { return ctx.Err() }
+
+// Env implements member.Tx.
+func (t *tx) Env() *member.Env { return t.s.env }
+
+// Org implements member.OrgTx.
+func (t *tx) Org(ctx context.Context) (member.Org, error) {
+	if err := live(ctx); err != nil {
+		return member.Org{}, err
+	}
+	return t.o.rec, nil
+}
+
+// PutOrg implements member.OrgTx.
+func (t *tx) PutOrg(ctx context.Context, rec member.Org) error {
+	if err := live(ctx); err != nil {
+		return err
+	}
+	if rec.ID != t.o.rec.ID {
+		return fmt.Errorf("%w: PutOrg cannot change the organisation's ID", member.ErrInvalid)
+	}
+	prev := t.o.rec
+	t.o.rec = rec
+	t.undo = append(t.undo, func() { t.o.rec = prev })
+	return nil
+}
+
+// DeleteOrg implements member.OrgTx.
+func (t *tx) DeleteOrg(ctx context.Context) error {
+	if err := live(ctx); err != nil {
+		return err
+	}
+	o := t.o
+	saved := o.orgData
+	for u := range o.byUser {
+		t.touchUser(u)
+	}
+	for h := range o.byHash {
+		t.touchHash(h)
+	}
+	for _, k := range o.keys {
+		t.touchKey(k.Hash)
+	}
+	events := o.events
+	o.orgData = newOrg(o.rec).orgData
+	o.events, o.deleted = events, true
+	t.undo = append(t.undo, func() {
+		events := o.events // the log may have grown since
+		o.orgData = saved
+		o.events = events
+	})
+	return nil
+}
+
+// Member implements member.MemberTx.
+func (t *tx) Member(ctx context.Context, id ID) (member.Member, error) {
+	if err := live(ctx); err != nil {
+		return member.Member{}, err
+	}
+	return t.o.member(id)
+}
+
+func (o *org) member(id ID) (member.Member, error) {
+	m, ok := o.members[id]
+	if !ok {
+		return member.Member{}, fmt.Errorf("member %v: %w", id, member.ErrNotFound)
+	}
+	return *m, nil
+}
+
+// MemberByUser implements member.MemberTx.
+func (t *tx) MemberByUser(ctx context.Context, user string) (member.Member, error) {
+	if err := live(ctx); err != nil {
+		return member.Member{}, err
+	}
+	id, ok := t.o.byUser[user]
+	if !ok {
+		return member.Member{}, fmt.Errorf("user %q: %w", user, member.ErrNotFound)
+	}
+	return t.o.member(id)
+}
+
+// MemberByEmail implements member.MemberTx.
+func (t *tx) MemberByEmail(ctx context.Context, email string) (member.Member, error) {
+	if err := live(ctx); err != nil {
+		return member.Member{}, err
+	}
+	id, ok := t.o.byEmail[email]
+	if !ok {
+		return member.Member{}, fmt.Errorf("e-mail %q: %w", email, member.ErrNotFound)
+	}
+	return t.o.member(id)
+}
+
+// Owner implements member.MemberTx.
+func (t *tx) Owner(ctx context.Context) (member.Member, error) {
+	if err := live(ctx); err != nil {
+		return member.Member{}, err
+	}
+	return t.o.member(t.o.owner)
+}
+
+// PutMember implements member.MemberTx.
+func (t *tx) PutMember(ctx context.Context, m member.Member) error {
+	if err := live(ctx); err != nil {
+		return err
+	}
+	o := t.o
+	if m.Org != o.rec.ID || m.ID == uuid.Nil {
+		return fmt.Errorf("%w: member %v does not belong to organisation %v", member.ErrInvalid, m.ID, o.rec.ID)
+	}
+	if id, ok := o.byUser[m.UserID]; ok && id != m.ID {
+		return fmt.Errorf("%w: user %q", member.ErrAlreadyMember, m.UserID)
+	}
+	if id, ok := o.byEmail[m.Email]; ok && id != m.ID {
+		return fmt.Errorf("%w: e-mail %q", member.ErrAlreadyMember, m.Email)
+	}
+	p := t.s.env.Policy
+	if m.Kind == member.Staff && p.IsOwner(m.Role) && o.owner != uuid.Nil && o.owner != m.ID {
+		return fmt.Errorf("%w: organisation %v has an owner", member.ErrConflict, o.rec.ID)
+	}
+	o.resolve(p, &m)
+	prev := o.members[m.ID]
+	if prev != nil {
+		o.unsetMember(prev)
+		t.touchUser(prev.UserID)
+	}
+	o.setMember(&m)
+	t.touchUser(m.UserID)
+	t.undo = append(t.undo, func() {
+		o.unsetMember(o.members[m.ID])
+		if prev != nil {
+			o.setMember(prev)
+		}
+	})
+	return nil
+}
+
+func (o *org) resolve(p *access.Policy, m *member.Member) {
+	member.Resolve(p, m, o.roles[m.Role].Perms)
+}
+
+func (o *org) setMember(m *member.Member) {
+	o.members[m.ID] = m
+	o.byUser[m.UserID] = m.ID
+	o.byEmail[m.Email] = m.ID
+	if i, found := slices.BinarySearchFunc(o.order, m.ID, compareID); !found {
+		o.order = slices.Insert(o.order, i, m.ID)
+	}
+	if m.IsOwner() {
+		o.owner = m.ID
+	}
+	if m.Kind == member.Staff {
+		o.staff++
+	}
+}
+
+func (o *org) unsetMember(m *member.Member) {
+	delete(o.members, m.ID)
+	delete(o.byUser, m.UserID)
+	delete(o.byEmail, m.Email)
+	if i, found := slices.BinarySearchFunc(o.order, m.ID, compareID); found {
+		o.order = slices.Delete(o.order, i, i+1)
+	}
+	if o.owner == m.ID {
+		o.owner = uuid.Nil
+	}
+	if m.Kind == member.Staff {
+		o.staff--
+	}
+}
+
+// DeleteMember implements member.MemberTx.
+func (t *tx) DeleteMember(ctx context.Context, id ID) error {
+	if err := live(ctx); err != nil {
+		return err
+	}
+	o := t.o
+	prev, ok := o.members[id]
+	if !ok {
+		return fmt.Errorf("member %v: %w", id, member.ErrNotFound)
+	}
+	for _, k := range o.keys {
+		if k.Member == id {
+			t.deleteKey(k)
+		}
+	}
+	o.unsetMember(prev)
+	t.touchUser(prev.UserID)
+	t.undo = append(t.undo, func() { o.setMember(prev) })
+	return nil
+}
+
+// Seats implements member.MemberTx.
+func (t *tx) Seats(ctx context.Context, now time.Time) (int, error) {
+	if err := live(ctx); err != nil {
+		return 0, err
+	}
+	n := t.o.staff
+	for k, id := range t.o.pending {
+		if k.kind == invite.ForMember && t.o.invs[id].Open(now) {
+			n++
+		}
+	}
+	return n, nil
+}
+
+// Role implements member.RoleTx.
+func (t *tx) Role(ctx context.Context, name string) (member.Role, error) {
+	if err := live(ctx); err != nil {
+		return member.Role{}, err
+	}
+	r, ok := t.o.roles[name]
+	if !ok {
+		return member.Role{}, fmt.Errorf("role %q: %w", name, member.ErrNotFound)
+	}
+	return r, nil
+}
+
+// PutRole implements member.RoleTx.
+func (t *tx) PutRole(ctx context.Context, r member.Role) error {
+	if err := live(ctx); err != nil {
+		return err
+	}
+	o := t.o
+	if r.Org != o.rec.ID {
+		return fmt.Errorf("%w: role %q does not belong to organisation %v", member.ErrInvalid, r.Name, o.rec.ID)
+	}
+	prev, had := o.roles[r.Name]
+	o.roles[r.Name] = r
+	o.reresolve(t.s.env.Policy, r.Name)
+	t.undo = append(t.undo, func() {
+		if had {
+			o.roles[r.Name] = prev
+		} else {
+			delete(o.roles, r.Name)
+		}
+		o.reresolve(t.s.env.Policy, r.Name)
+	})
+	return nil
+}
+
+// reresolve recomputes the grants of the members holding role, replacing
+// their records so that copies handed out stay as they were.
+func (o *org) reresolve(p *access.Policy, role string) {
+	for id, m := range o.members {
+		if m.Role == role && m.Kind == member.Staff {
+			c := *m
+			o.resolve(p, &c)
+			o.members[id] = &c
+		}
+	}
+}
+
+// DeleteRole implements member.RoleTx.
+func (t *tx) DeleteRole(ctx context.Context, name string) error {
+	if err := live(ctx); err != nil {
+		return err
+	}
+	o := t.o
+	prev, ok := o.roles[name]
+	if !ok {
+		return fmt.Errorf("role %q: %w", name, member.ErrNotFound)
+	}
+	delete(o.roles, name)
+	o.reresolve(t.s.env.Policy, name)
+	t.undo = append(t.undo, func() {
+		o.roles[name] = prev
+		o.reresolve(t.s.env.Policy, name)
+	})
+	return nil
+}
+
+// RoleInUse implements member.RoleTx.
+func (t *tx) RoleInUse(ctx context.Context, name string) (bool, error) {
+	if err := live(ctx); err != nil {
+		return false, err
+	}
+	for _, m := range t.o.members {
+		if m.Role == name {
+			return true, nil
+		}
+	}
+	for _, id := range t.o.pending {
+		if t.o.invs[id].Role == name {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// Key implements member.KeyTx.
+func (t *tx) Key(ctx context.Context, id ID) (member.Key, error) {
+	if err := live(ctx); err != nil {
+		return member.Key{}, err
+	}
+	k, ok := t.o.keys[id]
+	if !ok {
+		return member.Key{}, fmt.Errorf("key %v: %w", id, member.ErrNotFound)
+	}
+	return k, nil
+}
+
+// PutKey implements member.KeyTx.
+func (t *tx) PutKey(ctx context.Context, k member.Key) error {
+	if err := live(ctx); err != nil {
+		return err
+	}
+	o := t.o
+	if k.Org != o.rec.ID {
+		return fmt.Errorf("%w: key does not belong to organisation %v", member.ErrInvalid, o.rec.ID)
+	}
+	if _, ok := o.members[k.Member]; !ok {
+		return fmt.Errorf("key's member %v: %w", k.Member, member.ErrNotFound)
+	}
+	if _, exists := o.keys[k.ID]; exists || t.keyByHash(k.Hash) || t.s.keyHashTaken(k.Hash) {
+		return fmt.Errorf("%w: key %v or its hash exists", member.ErrConflict, k.ID)
+	}
+	o.keys[k.ID] = k
+	t.touchKey(k.Hash)
+	t.undo = append(t.undo, func() { delete(o.keys, k.ID) })
+	return nil
+}
+
+func (s *Store) keyHashTaken(h [32]byte) bool {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	_, ok := s.keys[h]
+	return ok
+}
+
+// DeleteKey implements member.KeyTx.
+func (t *tx) DeleteKey(ctx context.Context, id ID) error {
+	if err := live(ctx); err != nil {
+		return err
+	}
+	k, ok := t.o.keys[id]
+	if !ok {
+		return fmt.Errorf("key %v: %w", id, member.ErrNotFound)
+	}
+	t.deleteKey(k)
+	return nil
+}
+
+func (t *tx) deleteKey(k member.Key) {
+	o := t.o
+	delete(o.keys, k.ID)
+	t.touchKey(k.Hash)
+	t.undo = append(t.undo, func() { o.keys[k.ID] = k })
+}
+
+// Append implements member.AuditTx.
+func (t *tx) Append(ctx context.Context, e *member.Event) error {
+	if err := live(ctx); err != nil {
+		return err
+	}
+	o := t.o
+	e.Seq = int64(len(o.events)) + 1
+	o.events = append(o.events, copyEvent(*e))
+	t.undo = append(t.undo, func() { o.events = o.events[:len(o.events)-1] })
+	return nil
+}
+
+func copyEvent(e member.Event) member.Event {
+	e.Before, e.After = copyState(e.Before), copyState(e.After)
+	return e
+}
+
+func copyState(s member.State) member.State {
+	s.Allow, s.Deny, s.Scopes = slices.Clone(s.Allow), slices.Clone(s.Deny), slices.Clone(s.Scopes)
+	s.Profile = maps.Clone(s.Profile)
+	return s
+}
+
+// Invitation implements invite.InvitationTx.
+func (t *tx) Invitation(ctx context.Context, id ID) (invite.Invitation, error) {
+	if err := live(ctx); err != nil {
+		return invite.Invitation{}, err
+	}
+	return t.o.invitation(id)
+}
+
+func (o *org) invitation(id ID) (invite.Invitation, error) {
+	inv, ok := o.invs[id]
+	if !ok {
+		return invite.Invitation{}, fmt.Errorf("invitation %v: %w", id, member.ErrNotFound)
+	}
+	return copyInvitation(*inv), nil
+}
+
+func copyInvitation(inv invite.Invitation) invite.Invitation {
+	inv.Sealed = slices.Clone(inv.Sealed)
+	return inv
+}
+
+// InvitationByHash implements invite.InvitationTx.
+func (t *tx) InvitationByHash(ctx context.Context, hash [32]byte) (invite.Invitation, error) {
+	if err := live(ctx); err != nil {
+		return invite.Invitation{}, err
+	}
+	id, ok := t.o.byHash[hash]
+	if !ok {
+		return invite.Invitation{}, fmt.Errorf("invitation token: %w", member.ErrNotFound)
+	}
+	return t.o.invitation(id)
+}
+
+// PendingInvitation implements invite.InvitationTx.
+func (t *tx) PendingInvitation(ctx context.Context, kind invite.Kind, email string) (invite.Invitation, error) {
+	if err := live(ctx); err != nil {
+		return invite.Invitation{}, err
+	}
+	id, ok := t.o.pending[pendingKey{kind, email}]
+	if !ok {
+		return invite.Invitation{}, fmt.Errorf("pending invitation for %s: %w", email, member.ErrNotFound)
+	}
+	return t.o.invitation(id)
+}
+
+// PutInvitation implements invite.InvitationTx.
+func (t *tx) PutInvitation(ctx context.Context, inv invite.Invitation) error {
+	if err := live(ctx); err != nil {
+		return err
+	}
+	o := t.o
+	if inv.Org != o.rec.ID || inv.ID == uuid.Nil {
+		return fmt.Errorf("%w: invitation does not belong to organisation %v", member.ErrInvalid, o.rec.ID)
+	}
+	if inv.Status == invite.Pending {
+		if id, ok := o.pending[pendingKey{inv.Kind, inv.Email}]; ok && id != inv.ID {
+			return fmt.Errorf("%w: %s", invite.ErrAlreadyInvited, inv.Email)
+		}
+	}
+	if id, ok := o.byHash[inv.TokenHash]; ok && id != inv.ID || !ok && t.s.tokenTaken(inv.TokenHash) {
+		return fmt.Errorf("%w: invitation token hash exists", member.ErrConflict)
+	}
+	c := copyInvitation(inv)
+	prev := o.invs[inv.ID]
+	if prev != nil {
+		o.unsetInvitation(prev)
+		t.touchHash(prev.TokenHash)
+	}
+	o.setInvitation(&c)
+	t.touchHash(c.TokenHash)
+	t.undo = append(t.undo, func() {
+		o.unsetInvitation(&c)
+		if prev != nil {
+			o.setInvitation(prev)
+		}
+	})
+	return nil
+}
+
+func (s *Store) tokenTaken(h [32]byte) bool {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	_, ok := s.tokens[h]
+	return ok
+}
+
+func (o *org) setInvitation(inv *invite.Invitation) {
+	o.invs[inv.ID] = inv
+	o.byHash[inv.TokenHash] = inv.ID
+	if inv.Status == invite.Pending {
+		o.pending[pendingKey{inv.Kind, inv.Email}] = inv.ID
+	}
+}
+
+func (o *org) unsetInvitation(inv *invite.Invitation) {
+	delete(o.invs, inv.ID)
+	delete(o.byHash, inv.TokenHash)
+	if k := (pendingKey{inv.Kind, inv.Email}); o.pending[k] == inv.ID {
+		delete(o.pending, k)
+	}
+}
+
+// Request implements invite.RequestTx.
+func (t *tx) Request(ctx context.Context, id ID) (invite.Request, error) {
+	if err := live(ctx); err != nil {
+		return invite.Request{}, err
+	}
+	r, ok := t.o.reqs[id]
+	if !ok {
+		return invite.Request{}, fmt.Errorf("request %v: %w", id, member.ErrNotFound)
+	}
+	return *r, nil
+}
+
+// OpenRequest implements invite.RequestTx.
+func (t *tx) OpenRequest(ctx context.Context, user string) (invite.Request, error) {
+	if err := live(ctx); err != nil {
+		return invite.Request{}, err
+	}
+	id, ok := t.o.openReq[user]
+	if !ok {
+		return invite.Request{}, fmt.Errorf("open request of %q: %w", user, member.ErrNotFound)
+	}
+	return *t.o.reqs[id], nil
+}
+
+// PutRequest implements invite.RequestTx.
+func (t *tx) PutRequest(ctx context.Context, r invite.Request) error {
+	if err := live(ctx); err != nil {
+		return err
+	}
+	o := t.o
+	if r.Org != o.rec.ID || r.ID == uuid.Nil {
+		return fmt.Errorf("%w: request does not belong to organisation %v", member.ErrInvalid, o.rec.ID)
+	}
+	if r.Status == invite.Asked {
+		if id, ok := o.openReq[r.UserID]; ok && id != r.ID {
+			return fmt.Errorf("%w: user %q", invite.ErrAlreadyRequested, r.UserID)
+		}
+	}
+	prev := o.reqs[r.ID]
+	if prev != nil {
+		o.unsetRequest(prev)
+	}
+	o.setRequest(&r)
+	t.undo = append(t.undo, func() {
+		o.unsetRequest(&r)
+		if prev != nil {
+			o.setRequest(prev)
+		}
+	})
+	return nil
+}
+
+func (o *org) setRequest(r *invite.Request) {
+	o.reqs[r.ID] = r
+	if r.Status == invite.Asked {
+		o.openReq[r.UserID] = r.ID
+	}
+}
+
+func (o *org) unsetRequest(r *invite.Request) {
+	delete(o.reqs, r.ID)
+	if o.openReq[r.UserID] == r.ID {
+		delete(o.openReq, r.UserID)
+	}
+}
+
+// Code implements invite.RequestTx.
+func (t *tx) Code(ctx context.Context) (invite.Code, error) {
+	if err := live(ctx); err != nil {
+		return invite.Code{}, err
+	}
+	if t.o.code == nil {
+		return invite.Code{}, fmt.Errorf("access code: %w", member.ErrNotFound)
+	}
+	return *t.o.code, nil
+}
+
+// PutCode implements invite.RequestTx.
+func (t *tx) PutCode(ctx context.Context, c invite.Code) error {
+	if err := live(ctx); err != nil {
+		return err
+	}
+	o := t.o
+	prev := o.code
+	if c.Hash == "" {
+		o.code = nil
+	} else {
+		c.Org = o.rec.ID
+		o.code = &c
+	}
+	t.undo = append(t.undo, func() { o.code = prev })
+	return nil
+}
