@@ -272,8 +272,14 @@ func testOwnerProtected(t *testing.T, f Factory) {
 			_, err := member.SetPermissions(w.ctx, w.s, w.org.ID, w.admin.ID, o, access.Set{}, access.SetOf(ViewProducts))
 			return err
 		},
-		"scopes":     func() error { _, err := member.SetScopes(w.ctx, w.s, w.org.ID, w.admin.ID, o, access.MustScopes("a")); return err },
-		"profile":    func() error { _, err := member.UpdateProfile(w.ctx, w.s, w.org.ID, w.admin.ID, o, "x", member.Profile{}); return err },
+		"scopes": func() error {
+			_, err := member.SetScopes(w.ctx, w.s, w.org.ID, w.admin.ID, o, access.MustScopes("a"))
+			return err
+		},
+		"profile": func() error {
+			_, err := member.UpdateProfile(w.ctx, w.s, w.org.ID, w.admin.ID, o, "x", member.Profile{})
+			return err
+		},
 		"deactivate": func() error { _, err := member.Deactivate(w.ctx, w.s, w.org.ID, w.admin.ID, o); return err },
 		"remove":     func() error { return member.Remove(w.ctx, w.s, w.org.ID, w.admin.ID, o) },
 		"grant owner role": func() error {

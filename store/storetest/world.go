@@ -122,14 +122,14 @@ func NewEnv(clock *Clock, seed uint64) member.Env {
 // world is one test's store, clock, and an organisation with a member of
 // each role.
 type world struct {
-	t     *testing.T
-	ctx   context.Context
-	s     store.Store
-	clock *Clock
-	p     *access.Policy
-	org   member.Org
+	t                                     *testing.T
+	ctx                                   context.Context
+	s                                     store.Store
+	clock                                 *Clock
+	p                                     *access.Policy
+	org                                   member.Org
 	owner, admin, manager, editor, viewer member.Member
-	users int
+	users                                 int
 }
 
 func newWorld(t *testing.T, f Factory) *world {
