@@ -3,6 +3,7 @@ package invite
 import (
 	"context"
 
+	"github.com/rosterhq/roster/access"
 	"github.com/rosterhq/roster/member"
 )
 
@@ -40,12 +41,28 @@ type RequestTx interface {
 	PutCode(ctx context.Context, c Code) error
 }
 
-// Tx is a unit of work on one organisation, as member.Tx, with invitations
-// and requests.
+// PartnerTx reads and writes the partnerships an organisation grants.
+type PartnerTx interface {
+	// Partnership returns the partnership with id that the organisation
+	// grants, or ErrNotFound.
+	Partnership(ctx context.Context, id ID) (Partnership, error)
+	// PartnershipWith returns the partnership the organisation grants to
+	// partner, or ErrNotFound.
+	PartnershipWith(ctx context.Context, partner ID) (Partnership, error)
+	// PutPartnership inserts or replaces the partnership with ps.ID. A
+	// second partnership with the same partner is member.ErrExists.
+	PutPartnership(ctx context.Context, ps Partnership) error
+	// DeletePartnership deletes the partnership, or returns ErrNotFound.
+	DeletePartnership(ctx context.Context, id ID) error
+}
+
+// Tx is a unit of work on one organisation, as member.Tx, with invitations,
+// requests and partnerships.
 type Tx interface {
 	member.Tx
 	InvitationTx
 	RequestTx
+	PartnerTx
 }
 
 // InvitationFilter selects invitations: zero fields select everything.
@@ -69,6 +86,18 @@ type Reader interface {
 	// Requests lists the access requests of org with status st (0 for
 	// all), ordered by ID, one page at a time.
 	Requests(ctx context.Context, org ID, st RequestStatus, p member.Page) (rs []Request, next string, err error)
+	// Partnership returns a partnership that org grants or receives, or
+	// ErrNotFound.
+	Partnership(ctx context.Context, org, id ID) (Partnership, error)
+	// Partnerships lists the partnerships that org grants or receives,
+	// ordered by ID.
+	Partnerships(ctx context.Context, org ID) ([]Partnership, error)
+	// PartnerGrant returns what the host's user may do in org through a
+	// partnership (see ResolvePartner): of the user's organisations that
+	// org partners with, the first by ID in which the user is a member.
+	// Without one it is ErrNotFound. It is a request-time lookup, and
+	// fast.
+	PartnerGrant(ctx context.Context, org ID, user string) (access.Grant, error)
 }
 
 // Store is what the invite rules run on.
@@ -78,4 +107,8 @@ type Store interface {
 	// UpdateInvites runs fn in a unit of work on org, as
 	// member.Store.UpdateMembers does.
 	UpdateInvites(ctx context.Context, org ID, fn func(Tx) error) error
+	// UpdatePair runs fn in one unit of work on two organisations, a and
+	// b, locked in a fixed order so that pairs never deadlock. Either is
+	// missing: ErrNotFound; a == b: ErrInvalid.
+	UpdatePair(ctx context.Context, a, b ID, fn func(ta, tb Tx) error) error
 }

@@ -17,6 +17,7 @@ import (
 	"slices"
 	"sync"
 
+	"github.com/rosterhq/roster/access"
 	"github.com/rosterhq/roster/invite"
 	"github.com/rosterhq/roster/member"
 	"github.com/rosterhq/roster/store"
@@ -36,6 +37,16 @@ type Store struct {
 	users  map[string]map[ID]struct{} // user → organisations it is a member of
 	tokens map[[32]byte]ID            // invitation token hash → organisation
 	keys   map[[32]byte]ID            // API key hash → organisation
+
+	// Partnerships by ID and by (granting, partner) organisation, with
+	// the permissions of their level resolved.
+	partners map[ID]partnerEntry
+	pairs    map[[2]ID]ID
+}
+
+type partnerEntry struct {
+	ps    invite.Partnership
+	perms access.Set // the level's permissions, for a custom role
 }
 
 // New returns an empty store that runs the rules with env.
@@ -50,6 +61,9 @@ func New(env member.Env) (*Store, error) {
 		users:  make(map[string]map[ID]struct{}),
 		tokens: make(map[[32]byte]ID),
 		keys:   make(map[[32]byte]ID),
+
+		partners: make(map[ID]partnerEntry),
+		pairs:    make(map[[2]ID]ID),
 	}, nil
 }
 
@@ -90,6 +104,9 @@ type orgData struct {
 	openReq map[string]ID
 	code    *invite.Code
 
+	partners  map[ID]invite.Partnership // granted by this organisation
+	byPartner map[ID]ID                 // partner organisation → partnership
+
 	events []member.Event
 }
 
@@ -106,6 +123,9 @@ func newOrg(rec member.Org) *org {
 		pending: make(map[pendingKey]ID),
 		reqs:    make(map[ID]*invite.Request),
 		openReq: make(map[string]ID),
+
+		partners:  make(map[ID]invite.Partnership),
+		byPartner: make(map[ID]ID),
 	}}
 }
 
@@ -165,29 +185,58 @@ func (s *Store) InsertOrg(ctx context.Context, rec member.Org, fn func(member.Tx
 
 // Update implements store.Store.
 func (s *Store) Update(ctx context.Context, id ID, fn func(store.Tx) error) error {
+	return s.run(ctx, []ID{id}, func(txs []*tx) error { return fn(txs[0]) })
+}
+
+// UpdatePair implements invite.Store.
+func (s *Store) UpdatePair(ctx context.Context, a, b ID, fn func(ta, tb invite.Tx) error) error {
+	if a == b {
+		return fmt.Errorf("%w: a pair of organisations needs two", member.ErrInvalid)
+	}
+	return s.run(ctx, []ID{a, b}, func(txs []*tx) error { return fn(txs[0], txs[1]) })
+}
+
+// run runs fn in a unit of work on each of ids, taking their locks in ID
+// order, and commits all or none.
+func (s *Store) run(ctx context.Context, ids []ID, fn func([]*tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	o, ok := s.lookup(id)
-	if !ok {
-		return fmt.Errorf("organisation %v: %w", id, member.ErrNotFound)
+	orgs := make([]*org, len(ids))
+	for i, id := range ids {
+		o, ok := s.lookup(id)
+		if !ok {
+			return fmt.Errorf("organisation %v: %w", id, member.ErrNotFound)
+		}
+		orgs[i] = o
 	}
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	if o.deleted {
-		return fmt.Errorf("organisation %v: %w", id, member.ErrNotFound)
+	locked := slices.Clone(orgs)
+	slices.SortFunc(locked, func(a, b *org) int { return compareID(a.rec.ID, b.rec.ID) })
+	for _, o := range locked {
+		o.mu.Lock()
+		defer o.mu.Unlock()
 	}
-	tx := &tx{s: s, o: o, ctx: ctx}
-	if err := fn(tx); err != nil {
-		tx.rollback()
-		return err
+	txs := make([]*tx, len(orgs))
+	for i, o := range orgs {
+		if o.deleted {
+			return fmt.Errorf("organisation %v: %w", ids[i], member.ErrNotFound)
+		}
+		txs[i] = &tx{s: s, o: o, ctx: ctx}
 	}
-	if err := ctx.Err(); err != nil {
-		tx.rollback()
+	err := fn(txs)
+	if err == nil {
+		err = ctx.Err()
+	}
+	if err != nil {
+		for _, t := range txs {
+			t.rollback()
+		}
 		return err
 	}
 	s.mu.Lock()
-	tx.applyIndexes()
+	for _, t := range txs {
+		t.applyIndexes()
+	}
 	s.mu.Unlock()
 	return nil
 }

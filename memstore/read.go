@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/rosterhq/roster/access"
 	"github.com/rosterhq/roster/invite"
 	"github.com/rosterhq/roster/member"
 )
@@ -225,4 +226,58 @@ func (s *Store) Requests(ctx context.Context, orgID ID, st invite.RequestStatus,
 		return nil, "", err
 	}
 	return out, next, nil
+}
+
+// Partnership implements invite.Reader.
+func (s *Store) Partnership(ctx context.Context, orgID, id ID) (invite.Partnership, error) {
+	s.mu.RLock()
+	e, ok := s.partners[id]
+	s.mu.RUnlock()
+	if !ok || e.ps.Org != orgID && e.ps.Partner != orgID {
+		return invite.Partnership{}, fmt.Errorf("partnership %v: %w", id, member.ErrNotFound)
+	}
+	return e.ps, nil
+}
+
+// Partnerships implements invite.Reader.
+func (s *Store) Partnerships(ctx context.Context, orgID ID) ([]invite.Partnership, error) {
+	s.mu.RLock()
+	var out []invite.Partnership
+	for _, e := range s.partners {
+		if e.ps.Org == orgID || e.ps.Partner == orgID {
+			out = append(out, e.ps)
+		}
+	}
+	s.mu.RUnlock()
+	slices.SortFunc(out, func(a, b invite.Partnership) int { return compareID(a.ID, b.ID) })
+	return out, nil
+}
+
+// PartnerGrant implements invite.Reader: one read of the partnership index,
+// then one of the user's membership in the partner organisation.
+func (s *Store) PartnerGrant(ctx context.Context, orgID ID, user string) (access.Grant, error) {
+	s.mu.RLock()
+	var best partnerEntry
+	found := false
+	for b := range s.users[user] {
+		if pid, ok := s.pairs[[2]ID{orgID, b}]; ok && (!found || compareID(b, best.ps.Partner) < 0) {
+			best, found = s.partners[pid], true
+		}
+	}
+	var partner *org
+	if found {
+		partner = s.orgs[best.ps.Partner]
+	}
+	s.mu.RUnlock()
+	if found {
+		partner.mu.RLock()
+		if id, ok := partner.byUser[user]; ok && !partner.deleted {
+			m := partner.members[id]
+			g := invite.ResolvePartner(s.env.Policy, &best.ps, m, best.perms)
+			partner.mu.RUnlock()
+			return g, nil
+		}
+		partner.mu.RUnlock()
+	}
+	return access.Grant{}, fmt.Errorf("user %q through a partnership of %v: %w", user, orgID, member.ErrNotFound)
 }

@@ -28,6 +28,9 @@ type tx struct {
 	users  map[string]bool   // users whose membership of o changed
 	hashes map[[32]byte]bool // invitation token hashes that changed
 	khash  map[[32]byte]bool // key hashes that changed
+
+	ptouched     map[ID]bool // partnerships that changed
+	rolesChanged bool        // custom roles changed: partnership levels may have
 }
 
 func (t *tx) rollback() {
@@ -65,6 +68,23 @@ func (t *tx) applyIndexes() {
 			s.keys[h] = id
 		} else if s.keys[h] == id {
 			delete(s.keys, h)
+		}
+	}
+	for pid := range t.ptouched {
+		if old, ok := s.partners[pid]; ok {
+			delete(s.pairs, [2]ID{old.ps.Org, old.ps.Partner})
+			delete(s.partners, pid)
+		}
+	}
+	if t.rolesChanged {
+		for pid := range o.partners {
+			t.touchPartner(pid)
+		}
+	}
+	for pid := range t.ptouched {
+		if ps, ok := o.partners[pid]; ok {
+			s.partners[pid] = partnerEntry{ps: ps, perms: o.roles[ps.Level].Perms}
+			s.pairs[[2]ID{ps.Org, ps.Partner}] = pid
 		}
 	}
 }
@@ -141,6 +161,9 @@ func (t *tx) DeleteOrg(ctx context.Context) error {
 	}
 	for _, k := range o.keys {
 		t.touchKey(k.Hash)
+	}
+	for pid := range o.partners {
+		t.touchPartner(pid)
 	}
 	events := o.events
 	o.orgData = newOrg(o.rec).orgData
@@ -329,6 +352,7 @@ func (t *tx) PutRole(ctx context.Context, r member.Role) error {
 	}
 	prev, had := o.roles[r.Name]
 	o.roles[r.Name] = r
+	t.rolesChanged = true
 	o.reresolve(t.s.env.Policy, r.Name)
 	t.undo = append(t.undo, func() {
 		if had {
@@ -364,6 +388,7 @@ func (t *tx) DeleteRole(ctx context.Context, name string) error {
 		return fmt.Errorf("role %q: %w", name, member.ErrNotFound)
 	}
 	delete(o.roles, name)
+	t.rolesChanged = true
 	o.reresolve(t.s.env.Policy, name)
 	t.undo = append(t.undo, func() {
 		o.roles[name] = prev
@@ -384,6 +409,11 @@ func (t *tx) RoleInUse(ctx context.Context, name string) (bool, error) {
 	}
 	for _, id := range t.o.pending {
 		if t.o.invs[id].Role == name {
+			return true, nil
+		}
+	}
+	for _, ps := range t.o.partners {
+		if ps.Level == name {
 			return true, nil
 		}
 	}
@@ -667,4 +697,85 @@ func (t *tx) PutCode(ctx context.Context, c invite.Code) error {
 	}
 	t.undo = append(t.undo, func() { o.code = prev })
 	return nil
+}
+
+// Partnership implements invite.PartnerTx.
+func (t *tx) Partnership(ctx context.Context, id ID) (invite.Partnership, error) {
+	if err := live(ctx); err != nil {
+		return invite.Partnership{}, err
+	}
+	ps, ok := t.o.partners[id]
+	if !ok {
+		return invite.Partnership{}, fmt.Errorf("partnership %v: %w", id, member.ErrNotFound)
+	}
+	return ps, nil
+}
+
+// PartnershipWith implements invite.PartnerTx.
+func (t *tx) PartnershipWith(ctx context.Context, partner ID) (invite.Partnership, error) {
+	if err := live(ctx); err != nil {
+		return invite.Partnership{}, err
+	}
+	id, ok := t.o.byPartner[partner]
+	if !ok {
+		return invite.Partnership{}, fmt.Errorf("partnership with %v: %w", partner, member.ErrNotFound)
+	}
+	return t.o.partners[id], nil
+}
+
+// PutPartnership implements invite.PartnerTx.
+func (t *tx) PutPartnership(ctx context.Context, ps invite.Partnership) error {
+	if err := live(ctx); err != nil {
+		return err
+	}
+	o := t.o
+	if ps.Org != o.rec.ID || ps.ID == uuid.Nil || ps.Partner == o.rec.ID {
+		return fmt.Errorf("%w: partnership does not belong to organisation %v", member.ErrInvalid, o.rec.ID)
+	}
+	if id, ok := o.byPartner[ps.Partner]; ok && id != ps.ID {
+		return fmt.Errorf("%w: a partnership with %v exists", member.ErrExists, ps.Partner)
+	}
+	prev, had := o.partners[ps.ID]
+	if had {
+		delete(o.byPartner, prev.Partner)
+	}
+	o.partners[ps.ID] = ps
+	o.byPartner[ps.Partner] = ps.ID
+	t.touchPartner(ps.ID)
+	t.undo = append(t.undo, func() {
+		delete(o.partners, ps.ID)
+		delete(o.byPartner, ps.Partner)
+		if had {
+			o.partners[ps.ID] = prev
+			o.byPartner[prev.Partner] = ps.ID
+		}
+	})
+	return nil
+}
+
+// DeletePartnership implements invite.PartnerTx.
+func (t *tx) DeletePartnership(ctx context.Context, id ID) error {
+	if err := live(ctx); err != nil {
+		return err
+	}
+	o := t.o
+	prev, ok := o.partners[id]
+	if !ok {
+		return fmt.Errorf("partnership %v: %w", id, member.ErrNotFound)
+	}
+	delete(o.partners, id)
+	delete(o.byPartner, prev.Partner)
+	t.touchPartner(id)
+	t.undo = append(t.undo, func() {
+		o.partners[id] = prev
+		o.byPartner[prev.Partner] = id
+	})
+	return nil
+}
+
+func (t *tx) touchPartner(id ID) {
+	if t.ptouched == nil {
+		t.ptouched = make(map[ID]bool)
+	}
+	t.ptouched[id] = true
 }

@@ -238,3 +238,54 @@ func testConcurrentSeats(t *testing.T, f Factory) {
 	require.NoError(t, err)
 	require.Equal(t, limit, len(staff)+len(pending))
 }
+
+func testConcurrentPartners(t *testing.T, f Factory) {
+	w := newPartnerWorld(t, f)
+	// The retailer grants a partnership back: units of work on the same pair
+	// of organisations, in both directions, must not deadlock.
+	_, tok, err := invite.InvitePartner(w.ctx, w.s, w.retail.ID, w.rOwner.ID, invite.NewPartner{Email: w.owner.Email, Level: "viewer"})
+	require.NoError(t, err)
+	back, err := invite.AcceptPartner(w.ctx, w.s, tok, w.org.ID, w.owner.ID)
+	require.NoError(t, err)
+	baseA, baseB := len(w.events(w.org.ID)), len(w.events(w.retail.ID))
+	var changes atomic.Int32
+	var wg sync.WaitGroup
+	for g := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range opsEach / 2 {
+				st := invite.PartnerSuspended
+				if i%2 == 1 {
+					st = invite.PartnerActive
+				}
+				var err error
+				if g%2 == 0 {
+					_, err = invite.ChangePartner(w.ctx, w.s, w.org.ID, w.admin.ID, w.ps.ID, invite.PartnerChange{Status: st})
+				} else {
+					_, err = invite.ChangePartner(w.ctx, w.s, w.retail.ID, w.rOwner.ID, back.ID, invite.PartnerChange{Status: st})
+				}
+				if err != nil {
+					t.Error(err)
+				}
+				if _, err := invite.Grant(w.ctx, w.s, w.org.ID, w.rClerk.UserID); err != nil {
+					t.Error(err)
+				}
+			}
+			changes.Add(1)
+		}()
+	}
+	wg.Wait()
+	require.Equal(t, int32(workers), changes.Load())
+	// Every partnership event is in both logs, in the same relative order.
+	pick := func(org member.ID, base int) []string {
+		var out []string
+		for _, e := range w.events(org)[base:] {
+			out = append(out, fmt.Sprint(e.Type, e.Object))
+		}
+		return out
+	}
+	require.Equal(t, pick(w.org.ID, baseA), pick(w.retail.ID, baseB))
+	w.checkOrg(w.org.ID, len(w.events(w.org.ID)))
+	w.checkOrg(w.retail.ID, len(w.events(w.retail.ID)))
+}

@@ -67,9 +67,13 @@ func Run(t *testing.T, f Factory) {
 		{"InvitationEmail", testInvitationEmail},
 		{"Requests", testRequests},
 		{"AccessCode", testAccessCode},
+		{"Partners", testPartners},
+		{"PartnerLifecycle", testPartnerLifecycle},
+		{"PartnerRules", testPartnerRules},
 		{"ConcurrentLifecycle", testConcurrentLifecycle},
 		{"ConcurrentAccept", testConcurrentAccept},
 		{"ConcurrentSeats", testConcurrentSeats},
+		{"ConcurrentPartners", testConcurrentPartners},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, f) })
 	}
