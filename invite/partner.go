@@ -50,15 +50,15 @@ type Partnership struct {
 // Event types of partnerships. Every change but the invitation writes one
 // event in each of the two organisations.
 const (
-	PartnerInvited       member.EventType = "partner.invited"
-	PartnerAccepted      member.EventType = "partner.accepted"
-	PartnerDeclined      member.EventType = "partner.declined"
-	PartnerLevelChanged  member.EventType = "partner.level_changed"
-	PartnerScopesChanged member.EventType = "partner.scopes_changed"
+	PartnerInvited        member.EventType = "partner.invited"
+	PartnerAccepted       member.EventType = "partner.accepted"
+	PartnerDeclined       member.EventType = "partner.declined"
+	PartnerLevelChanged   member.EventType = "partner.level_changed"
+	PartnerScopesChanged  member.EventType = "partner.scopes_changed"
 	PartnerSuspendedEvent member.EventType = "partner.suspended"
-	PartnerResumed       member.EventType = "partner.resumed"
-	PartnerRevoked       member.EventType = "partner.revoked"
-	PartnerLeft          member.EventType = "partner.left"
+	PartnerResumed        member.EventType = "partner.resumed"
+	PartnerRevoked        member.EventType = "partner.revoked"
+	PartnerLeft           member.EventType = "partner.left"
 )
 
 // ResolvePartner returns the grant a partnership gives a member m of the
