@@ -42,6 +42,7 @@ type GrantSpec struct {
 	Deny      Set    // withdrawn individually
 	Scopes    Scopes // where the permissions apply; zero means everywhere
 	Active    bool   // false: the grant allows nothing
+	Suspended bool   // the partnership it comes through is suspended: it allows nothing
 	Via       string // for explanations: the partnership or key it comes through
 }
 
@@ -62,9 +63,10 @@ type Grant struct {
 	policy *Policy
 	name   string
 	via    string
-	source Source
-	active bool
-	owner  bool
+	source    Source
+	active    bool
+	owner     bool
+	suspended bool
 }
 
 // NewGrant resolves spec into a Grant.
@@ -77,8 +79,9 @@ func NewGrant(spec GrantSpec) Grant {
 		policy: spec.Policy,
 		name:   spec.Role,
 		via:    spec.Via,
-		source: spec.Source,
-		active: spec.Active,
+		source:    spec.Source,
+		active:    spec.Active && !spec.Suspended,
+		suspended: spec.Suspended,
 	}
 	if spec.Policy == nil {
 		return Grant{}
@@ -105,9 +108,9 @@ func (g Grant) Through(src Source, via string, active bool) Grant {
 	if g.policy == nil {
 		return g
 	}
-	g.source, g.via, g.active = src, via, active
+	g.source, g.via, g.active = src, via, active && !g.suspended
 	g.eff = Set{}
-	if active {
+	if g.active {
 		g.eff = g.held
 	}
 	return g
@@ -216,6 +219,9 @@ func (g Grant) Explain(p Permission, scopes ...string) Decision {
 	case int(p) >= g.policy.Len():
 		d.Reason, d.text = Undeclared, fmt.Sprintf("denied: %v is not declared by the policy", p)
 		return d
+	case g.suspended:
+		d.Reason, d.text = Inactive, "denied: the partnership is suspended"+g.viaText()
+		return d
 	case !g.active:
 		d.Reason, d.text = Inactive, "denied: "+who+" is inactive"
 		return d
@@ -235,7 +241,9 @@ func (g Grant) Explain(p Permission, scopes ...string) Decision {
 		d.Reason, d.text = ByMember, "allowed: "+perm+" is granted to "+who+" individually"+g.viaText()
 	default:
 		d.Reason = NotGranted
-		if g.name == "" {
+		if g.source == FromPartner {
+			d.text = "denied: " + perm + " is not granted by partnership level " + q(g.name) + g.viaText()
+		} else if g.name == "" {
 			d.text = "denied: " + perm + " is not granted to " + who
 		} else {
 			d.text = "denied: " + perm + " is granted neither by role " + q(g.name) + " nor individually"

@@ -59,6 +59,8 @@ func TestExplainIsDeterministicAndSpecific(t *testing.T) {
 	off := access.NewGrant(access.GrantSpec{Policy: p, Role: "editor", RolePerms: editor})
 	partner := access.NewGrant(access.GrantSpec{Policy: p, Source: access.FromPartner, Role: "admin", RolePerms: editor.With(InviteMembers),
 		Deny: p.Lifecycle(), Active: true, Via: "partner Acme"})
+	suspended := access.NewGrant(access.GrantSpec{Policy: p, Source: access.FromPartner, Role: "editor", RolePerms: editor,
+		Deny: p.Lifecycle(), Active: true, Suspended: true, Via: "partner Acme"})
 	for _, tc := range []struct {
 		g      access.Grant
 		perm   access.Permission
@@ -76,6 +78,8 @@ func TestExplainIsDeterministicAndSpecific(t *testing.T) {
 		{off, EditProducts, nil, access.Inactive, `denied: the member is inactive`},
 		{partner, EditProducts, nil, access.ByRole, `allowed: "products.edit" is granted by partnership level "admin" (partner Acme)`},
 		{partner, InviteMembers, nil, access.Lifecycle, `denied: "members.invite" gates a lifecycle action, which a partnership never carries`},
+		{partner, ManageBilling, nil, access.NotGranted, `denied: "billing.manage" is not granted by partnership level "admin" (partner Acme)`},
+		{suspended, EditProducts, nil, access.Inactive, `denied: the partnership is suspended (partner Acme)`},
 	} {
 		d := tc.g.Explain(tc.perm, tc.scopes...)
 		if d.Reason != tc.reason || d.String() != tc.text {

@@ -73,7 +73,7 @@ func ResolvePartner(p *access.Policy, ps *Partnership, m *member.Member, levelPe
 	return access.NewGrant(access.GrantSpec{
 		Policy: p, Source: access.FromPartner, Role: ps.Level, RolePerms: levelPerms,
 		Deny: p.Lifecycle(), Scopes: ps.Scopes,
-		Active: ps.Status == PartnerActive && m.Status == member.Active,
+		Active: m.Status == member.Active, Suspended: ps.Status != PartnerActive,
 		Via:    "partner organisation " + ps.Partner.String(),
 	})
 }
@@ -95,7 +95,11 @@ func Grant(ctx context.Context, s Store, org ID, user string) (access.Grant, err
 	if !errors.Is(err, member.ErrNotFound) {
 		return access.Grant{}, err
 	}
-	return s.PartnerGrant(ctx, org, user)
+	g, err := s.PartnerGrant(ctx, org, user)
+	if errors.Is(err, member.ErrNotFound) {
+		return access.Grant{}, fmt.Errorf("user %q is neither a member of organisation %v nor a member of its partners: %w", user, org, member.ErrNotFound)
+	}
+	return g, err
 }
 
 // NewPartner describes a partnership to offer.
@@ -346,6 +350,9 @@ func ChangePartner(ctx context.Context, s Store, org, actor, id ID, c PartnerCha
 	}
 	var out Partnership
 	err := pair(ctx, s, org, id, func(g, p Tx, ps Partnership) error {
+		if ps.Org != org {
+			return fmt.Errorf("%w: only the granting organisation changes a partnership", member.ErrForbidden)
+		}
 		a, err := grantorActor(ctx, g, actor, &ps)
 		if err != nil {
 			return err

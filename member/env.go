@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -28,6 +29,8 @@ type Env struct {
 	// are kept sealed, so that an allowed member can copy an invitation's
 	// link again. Without it only the token's hash is kept.
 	LinkKey []byte
+	ids *idClock // keeps identifiers increasing within a millisecond
+
 	// CodeKDF sets the cost of hashing access codes with argon2id; the
 	// zero value means OWASP's recommendation: two passes over 19 MiB, one
 	// thread.
@@ -63,7 +66,18 @@ func (e Env) Init() (*Env, error) {
 		return nil, fmt.Errorf("%w: Env.CodeKDF %+v is too weak to run", ErrInvalid, e.CodeKDF)
 	}
 	e.LinkKey = append([]byte(nil), e.LinkKey...)
+	e.ids = new(idClock)
 	return &e, nil
+}
+
+// idClock makes a store's UUIDv7s increase strictly, as RFC 9562's method 3
+// does: within one millisecond, the 12 bits after the timestamp count up from
+// a random start; when they run out, or the clock steps back, the timestamp
+// moves on from the last one.
+type idClock struct {
+	mu  sync.Mutex
+	ms  int64
+	ctr uint16
 }
 
 // Time returns the current time in UTC, truncated to microseconds.
@@ -79,15 +93,30 @@ func (e *Env) Read(b []byte) error {
 
 // NewID returns a UUIDv7 made from the environment's clock and randomness,
 // so that a seeded reader and a fake clock give reproducible identifiers.
+// The identifiers one Env makes increase strictly, so lists ordered by ID
+// are in creation order.
 func (e *Env) NewID() (ID, error) {
 	var id ID
 	if err := e.Read(id[6:]); err != nil {
 		return uuid.Nil, err
 	}
-	var ms [8]byte
-	binary.BigEndian.PutUint64(ms[:], uint64(e.Now().UnixMilli()))
-	copy(id[:6], ms[2:])
-	id[6] = 0x70 | id[6]&0x0f
+	ms, ctr := e.Now().UnixMilli(), uint16(id[6]&0x07)<<8|uint16(id[7])
+	if c := e.ids; c != nil {
+		c.mu.Lock()
+		if ms <= c.ms {
+			ms, ctr = c.ms, c.ctr+1
+			if ctr > 0xfff {
+				ms, ctr = ms+1, 0
+			}
+		}
+		c.ms, c.ctr = ms, ctr
+		c.mu.Unlock()
+	}
+	var b [8]byte
+	binary.BigEndian.PutUint64(b[:], uint64(ms))
+	copy(id[:6], b[2:])
+	id[6] = 0x70 | byte(ctr>>8)
+	id[7] = byte(ctr)
 	id[8] = 0x80 | id[8]&0x3f
 	return id, nil
 }

@@ -116,7 +116,7 @@ func Authenticate(ctx context.Context, s Store, secret string) (Member, Key, err
 	}
 	k, err := s.KeyByHash(ctx, hash)
 	if err != nil {
-		return Member{}, Key{}, fmt.Errorf("key: %w", err)
+		return Member{}, Key{}, err
 	}
 	if !SameHash(k.Hash, hash) {
 		return Member{}, Key{}, fmt.Errorf("key: %w", ErrNotFound)

@@ -183,3 +183,27 @@ func clearTransfer(ctx context.Context, tx Tx, id ID) error {
 	o.PendingOwner = uuid.Nil
 	return tx.PutOrg(ctx, o)
 }
+
+// AuditLog returns up to limit audit events of org with a sequence number
+// above after, for an actor allowed to read them (access.ReadAudit, or the
+// owner). Hosts that show the log to people should read it through
+// AuditLog; Store.Events is the unguarded feed for the host's own workers.
+func AuditLog(ctx context.Context, s Store, org, actor ID, after int64, limit int) ([]Event, error) {
+	if err := CheckID("organisation", org); err != nil {
+		return nil, err
+	}
+	if err := CheckID("actor", actor); err != nil {
+		return nil, err
+	}
+	a, err := s.Member(ctx, org, actor)
+	if err != nil {
+		return nil, fmt.Errorf("actor %v: %w", actor, err)
+	}
+	if a.Status != Active {
+		return nil, fmt.Errorf("%w: actor %v cannot act", ErrInactive, actor)
+	}
+	if err := Gate(&a, access.ReadAudit); err != nil {
+		return nil, err
+	}
+	return s.Events(ctx, org, after, limit)
+}

@@ -941,6 +941,15 @@ func testAuditAttribution(t *testing.T, f Factory) {
 		}
 	}
 	require.True(t, found)
+
+	// People read the log through AuditLog, gated by access.ReadAudit.
+	_, err = member.AuditLog(w.ctx, w.s, w.org.ID, w.viewer.ID, 0, 10)
+	require.ErrorIs(t, err, member.ErrForbidden)
+	_, err = member.AuditLog(w.ctx, w.s, w.org.ID, w.manager.ID, 0, 10)
+	require.ErrorIs(t, err, member.ErrNotFound, "the removed manager reads nothing")
+	got, err := member.AuditLog(w.ctx, w.s, w.org.ID, w.admin.ID, 2, 3)
+	require.NoError(t, err)
+	require.Equal(t, evs[2:5], got)
 }
 
 func testAtomicity(t *testing.T, f Factory) {

@@ -1,0 +1,219 @@
+package member_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/rosterhq/roster/access"
+	"github.com/rosterhq/roster/member"
+)
+
+func testEnv(t testing.TB, now func() time.Time) *member.Env {
+	p := access.MustPolicy(access.Spec{
+		Permissions: []access.PermissionSpec{{Name: "a"}},
+		Roles:       []access.RoleSpec{{Name: "owner"}, {Name: "member", Permissions: access.SetOf(0)}},
+		Owner:       "owner",
+	})
+	env, err := member.Env{Policy: p, Now: now, Rand: rand.NewChaCha8([32]byte{7})}.Init()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return env
+}
+
+func TestNewIDIncreases(t *testing.T) {
+	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	now := at
+	env := testEnv(t, func() time.Time { return now })
+	var last member.ID
+	for i := range 5000 {
+		if i == 2500 {
+			now = at.Add(-time.Second) // the clock steps back
+		}
+		id, err := env.NewID()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if id.Version() != 7 || id.Variant() != uuid.RFC4122 {
+			t.Fatalf("%v is not a UUIDv7", id)
+		}
+		if i > 0 && bytes.Compare(id[:], last[:]) <= 0 {
+			t.Fatalf("id %d: %v does not follow %v", i, id, last)
+		}
+		last = id
+	}
+	ms := int64(last[0])<<40 | int64(last[1])<<32 | int64(last[2])<<24 | int64(last[3])<<16 | int64(last[4])<<8 | int64(last[5])
+	if ms < at.UnixMilli() {
+		t.Fatalf("timestamp went back to %d", ms)
+	}
+}
+
+func TestEnvInit(t *testing.T) {
+	if _, err := (member.Env{}).Init(); !errors.Is(err, member.ErrInvalid) {
+		t.Fatalf("Init without a policy = %v", err)
+	}
+	p := testEnv(t, time.Now).Policy
+	if _, err := (member.Env{Policy: p, LinkKey: []byte("short")}).Init(); !errors.Is(err, member.ErrInvalid) {
+		t.Fatalf("Init with a short link key = %v", err)
+	}
+	env, err := member.Env{Policy: p}.Init()
+	if err != nil || env.Now == nil || env.Rand == nil || env.CodeKDF.Time == 0 {
+		t.Fatalf("Init did not fill defaults: %+v, %v", env, err)
+	}
+	if got := env.Time(); got.Location() != time.UTC || got.Nanosecond()%1000 != 0 {
+		t.Fatalf("Time() = %v, want UTC microseconds", got)
+	}
+}
+
+func TestNormalizeEmail(t *testing.T) {
+	for in, want := range map[string]string{
+		"  Bob@Example.COM ": "bob@example.com",
+		"a.b+tag@sub.x.io":   "a.b+tag@sub.x.io",
+		"x@y.z":              "x@y.z",
+	} {
+		got, err := member.NormalizeEmail(in)
+		if err != nil || got != want {
+			t.Errorf("NormalizeEmail(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"", "bob", "@x.io", "bob@", "bob@x", "bob@@x.io", "Bob <bob@x.io>", "bo b@x.io",
+		"bob@x..io", "bob@-x.io", ".bob@x.io", "bob.@x.io", "b..b@x.io", "bob@x_y.io", strings.Repeat("a", 65) + "@x.io",
+		"bob@" + strings.Repeat("a", 250) + ".io"} {
+		if got, err := member.NormalizeEmail(bad); !errors.Is(err, member.ErrInvalid) {
+			t.Errorf("NormalizeEmail(%q) = %q, %v; want ErrInvalid", bad, got, err)
+		}
+	}
+}
+
+func FuzzNormalizeEmail(f *testing.F) {
+	for _, s := range []string{"bob@example.com", " A@B.co ", "a@b", "a@@b.co", "\xff@x.io", "a@b.c-d.io"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		out, err := member.NormalizeEmail(in)
+		if err != nil {
+			if !errors.Is(err, member.ErrInvalid) {
+				t.Fatalf("error %v is not ErrInvalid", err)
+			}
+			return
+		}
+		// Normal forms are fixed points, lower case, and at most 254 bytes.
+		again, err := member.NormalizeEmail(out)
+		if err != nil || again != out || out != strings.ToLower(out) || len(out) > member.MaxEmailLen {
+			t.Fatalf("NormalizeEmail(%q) = %q, then %q, %v", in, out, again, err)
+		}
+	})
+}
+
+func FuzzParseCursor(f *testing.F) {
+	f.Add(member.EncodeCursor(uuid.Must(uuid.NewV7())))
+	f.Add("")
+	f.Add("%%%")
+	f.Add("AAAAAAAAAAAAAAAAAAAAAA")
+	f.Fuzz(func(t *testing.T, c string) {
+		id, err := member.ParseCursor(c)
+		if err != nil {
+			if !errors.Is(err, member.ErrInvalid) {
+				t.Fatalf("error %v is not ErrInvalid", err)
+			}
+			return
+		}
+		if c != "" && member.EncodeCursor(id) != c {
+			t.Fatalf("cursor %q decodes to %v, which encodes to %q", c, id, member.EncodeCursor(id))
+		}
+	})
+}
+
+func FuzzHashSecret(f *testing.F) {
+	env := testEnv(f, time.Now)
+	secret, _, err := member.NewSecret(env, member.KeyKind)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(secret)
+	f.Add("rkey_")
+	f.Add("rinv_" + secret[5:])
+	f.Add(secret[:len(secret)-1] + "*")
+	f.Fuzz(func(t *testing.T, s string) {
+		h, err := member.HashSecret(s, member.KeyKind)
+		if err != nil {
+			if !errors.Is(err, member.ErrInvalid) {
+				t.Fatalf("error %v is not ErrInvalid", err)
+			}
+			return
+		}
+		if !strings.HasPrefix(s, member.KeyKind+"_") || h == [32]byte{} {
+			t.Fatalf("%q accepted as a key secret", s)
+		}
+	})
+}
+
+func TestSecrets(t *testing.T) {
+	env := testEnv(t, time.Now)
+	s1, h1, err := member.NewSecret(env, "rkey")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s2, h2, _ := member.NewSecret(env, "rkey")
+	if s1 == s2 || h1 == h2 || len(s1) != 48 {
+		t.Fatalf("secrets %q, %q", s1, s2)
+	}
+	got, err := member.HashSecret(s1, "rkey")
+	if err != nil || !member.SameHash(got, h1) || member.SameHash(got, h2) {
+		t.Fatalf("HashSecret(%q) = %x, %v", s1, got, err)
+	}
+	if _, err := member.HashSecret(s1, "rinv"); !errors.Is(err, member.ErrInvalid) {
+		t.Fatal("a secret of another kind was accepted")
+	}
+}
+
+func TestProfile(t *testing.T) {
+	p, err := member.NewProfile(map[string]string{"b": "2", "a": "1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	for k := range p.All() {
+		keys = append(keys, k)
+	}
+	if strings.Join(keys, ",") != "a,b" || p.Len() != 2 {
+		t.Fatalf("fields in order: %v", keys)
+	}
+	if v, ok := p.Get("b"); !ok || v != "2" {
+		t.Fatal("Get")
+	}
+	if _, ok := p.Get("c"); ok {
+		t.Fatal("Get of a missing field")
+	}
+	data, _ := json.Marshal(p)
+	var back member.Profile
+	if err := json.Unmarshal(data, &back); err != nil || !back.Equal(p) {
+		t.Fatalf("JSON round trip: %s, %v", data, err)
+	}
+	m := p.Map()
+	m["a"] = "changed"
+	if v, _ := p.Get("a"); v != "1" {
+		t.Fatal("Map aliases the profile")
+	}
+	too := map[string]string{}
+	for i := range member.MaxProfileFields + 1 {
+		too[strings.Repeat("k", i+1)] = "v"
+	}
+	for name, in := range map[string]map[string]string{
+		"bad key": {"a b": "v"}, "control": {"k": "a\x01"}, "long": {"k": strings.Repeat("v", 1025)}, "too many": too,
+		"invalid utf8": {"k": "\xff"},
+	} {
+		if _, err := member.NewProfile(in); !errors.Is(err, member.ErrInvalid) {
+			t.Errorf("%s: NewProfile = %v", name, err)
+		}
+	}
+	if err := json.Unmarshal([]byte(`{"a b": "v"}`), &back); !errors.Is(err, member.ErrInvalid) {
+		t.Fatalf("UnmarshalJSON accepted a bad key: %v", err)
+	}
+}

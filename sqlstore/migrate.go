@@ -1,0 +1,184 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"fmt"
+	"io/fs"
+	"path"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+//go:embed migrations
+var migrations embed.FS
+
+// A migration is one numbered SQL file of a dialect.
+type migration struct {
+	version int
+	name    string
+	stmts   []string
+}
+
+// loadMigrations returns the dialect's migrations in order, with the table
+// prefix in place.
+func (s *Store) loadMigrations() ([]migration, error) {
+	dir := path.Join("migrations", s.d.String())
+	entries, err := fs.ReadDir(migrations, dir)
+	if err != nil {
+		return nil, err
+	}
+	var out []migration
+	for _, e := range entries {
+		num, _, ok := strings.Cut(e.Name(), "_")
+		v, err := strconv.Atoi(num)
+		if !ok || err != nil || !strings.HasSuffix(e.Name(), ".sql") {
+			return nil, fmt.Errorf("sqlstore: migration %s is not named NNNN_name.sql", e.Name())
+		}
+		body, err := fs.ReadFile(migrations, path.Join(dir, e.Name()))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, migration{version: v, name: e.Name(), stmts: statements(strings.ReplaceAll(string(body), "{p}", s.prefix))})
+	}
+	slices.SortFunc(out, func(a, b migration) int { return a.version - b.version })
+	return out, nil
+}
+
+// statements splits a migration into statements: each ends with a
+// semicolon at the end of a line. Comment lines are dropped.
+func statements(body string) []string {
+	var out []string
+	var cur strings.Builder
+	for line := range strings.Lines(body) {
+		if strings.HasPrefix(strings.TrimSpace(line), "--") {
+			continue
+		}
+		cur.WriteString(line)
+		if strings.HasSuffix(strings.TrimSpace(line), ";") {
+			if st := strings.TrimSuffix(strings.TrimSpace(cur.String()), ";"); st != "" {
+				out = append(out, st)
+			}
+			cur.Reset()
+		}
+	}
+	if st := strings.TrimSpace(cur.String()); st != "" {
+		out = append(out, st)
+	}
+	return out
+}
+
+// Migrate brings the schema up to date: it applies, in order, each embedded
+// migration of the dialect that the table {prefix}migrations does not
+// record, one transaction each (MySQL commits DDL as it goes, so its
+// migrations are written to be re-run safely). It is idempotent, and safe
+// when several processes migrate at once: they take turns under an advisory
+// lock on PostgreSQL, GET_LOCK on MySQL, and an immediate transaction on
+// SQLite.
+func (s *Store) Migrate(ctx context.Context) error {
+	if s.host != nil {
+		return fmt.Errorf("sqlstore: Migrate runs on the Store from New, not on one bound to a transaction")
+	}
+	all, err := s.loadMigrations()
+	if err != nil {
+		return err
+	}
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	unlock, err := s.migrationLock(ctx, conn)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	table := s.prefix + "migrations"
+	if _, err := conn.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS `+table+` (version INTEGER PRIMARY KEY, name VARCHAR(200) NOT NULL, applied BIGINT NOT NULL)`); err != nil {
+		return fmt.Errorf("sqlstore: creating %s: %w", table, err)
+	}
+	for _, m := range all {
+		if err := s.apply(ctx, conn, table, m); err != nil {
+			return fmt.Errorf("sqlstore: migration %s: %w", m.name, err)
+		}
+	}
+	return nil
+}
+
+// apply runs one migration unless it is recorded already.
+func (s *Store) apply(ctx context.Context, conn *sql.Conn, table string, m migration) error {
+	begin, commit, rollback := "BEGIN", "COMMIT", "ROLLBACK"
+	if s.d == SQLite {
+		begin = "BEGIN IMMEDIATE"
+	}
+	if _, err := conn.ExecContext(ctx, begin); err != nil {
+		return err
+	}
+	done := false
+	defer func() {
+		if !done {
+			_, _ = conn.ExecContext(context.WithoutCancel(ctx), rollback)
+		}
+	}()
+	var n int
+	if err := conn.QueryRowContext(ctx, s.d.rebind(`SELECT COUNT(*) FROM `+table+` WHERE version = ?`), m.version).Scan(&n); err != nil {
+		return err
+	}
+	if n > 0 {
+		done = true
+		_, err := conn.ExecContext(ctx, commit)
+		return err
+	}
+	for _, st := range m.stmts {
+		if _, err := conn.ExecContext(ctx, st); err != nil {
+			return fmt.Errorf("%w\n%s", err, st)
+		}
+	}
+	if _, err := conn.ExecContext(ctx, s.d.rebind(`INSERT INTO `+table+` (version, name, applied) VALUES (?, ?, ?)`),
+		m.version, m.name, micros(s.env.Time())); err != nil {
+		return err
+	}
+	done = true
+	_, err := conn.ExecContext(ctx, commit)
+	return err
+}
+
+// migrationLock takes the lock that makes concurrent migrations take turns.
+func (s *Store) migrationLock(ctx context.Context, conn *sql.Conn) (func(), error) {
+	name := s.prefix + "migrate"
+	switch s.d {
+	case Postgres:
+		if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock(hashtext($1))`, name); err != nil {
+			return nil, err
+		}
+		return func() { _, _ = conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(hashtext($1))`, name) }, nil
+	case MySQL:
+		var got sql.NullInt64
+		if err := conn.QueryRowContext(ctx, `SELECT GET_LOCK(?, 60)`, name).Scan(&got); err != nil {
+			return nil, err
+		}
+		if got.Int64 != 1 {
+			return nil, fmt.Errorf("sqlstore: another process holds the migration lock %q", name)
+		}
+		return func() { _, _ = conn.ExecContext(context.WithoutCancel(ctx), `SELECT RELEASE_LOCK(?)`, name) }, nil
+	}
+	// SQLite: each migration's immediate transaction is the lock.
+	return func() {}, nil
+}
+
+// Version returns the highest migration applied, and the highest this
+// build of sqlstore knows.
+func (s *Store) Version(ctx context.Context) (applied, known int, err error) {
+	all, err := s.loadMigrations()
+	if err != nil {
+		return 0, 0, err
+	}
+	if len(all) > 0 {
+		known = all[len(all)-1].version
+	}
+	var v sql.NullInt64
+	err = s.db.QueryRowContext(ctx, `SELECT MAX(version) FROM `+s.prefix+`migrations`).Scan(&v)
+	return int(v.Int64), known, err
+}

@@ -1,0 +1,263 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/rosterhq/roster/invite"
+	"github.com/rosterhq/roster/member"
+	"github.com/rosterhq/roster/store"
+)
+
+// ID is member.ID.
+type ID = member.ID
+
+var _ store.Store = (*Store)(nil)
+
+// Options tune a Store.
+type Options struct {
+	// Prefix is prepended to every table name, so that roster can live in
+	// the host's database beside its own tables: letters, digits and
+	// underscores, at most 32 bytes. Empty means "roster_". To keep the
+	// tables in a PostgreSQL schema of their own, set the connection's
+	// search_path.
+	Prefix string
+}
+
+// queryer is what *sql.DB, *sql.Tx and *sql.Conn have in common.
+type queryer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// Store is roster's Store on a SQL database. It is safe for concurrent use
+// by many goroutines and many processes sharing one database: every rule
+// runs in a database transaction that holds the organisation's row lock (an
+// immediate transaction on SQLite).
+type Store struct {
+	db     *sql.DB
+	host   *sql.Tx // set on a Store bound to the host's transaction
+	d      Dialect
+	env    *member.Env
+	prefix string
+	cache  *sync.Map // query text → dialect text
+	points *atomic.Int64
+}
+
+// New returns a Store on db, which must be open on a database of dialect d.
+// It does not touch the database: call Migrate before first use. sqlstore
+// imports no driver; the host opens db with the driver of its choice.
+func New(db *sql.DB, d Dialect, env member.Env, opts Options) (*Store, error) {
+	if db == nil {
+		return nil, fmt.Errorf("%w: nil *sql.DB", member.ErrInvalid)
+	}
+	if !d.valid() {
+		return nil, fmt.Errorf("%w: unknown dialect %v", member.ErrInvalid, d)
+	}
+	prefix := opts.Prefix
+	if prefix == "" {
+		prefix = "roster_"
+	}
+	if len(prefix) > 32 || strings.ContainsFunc(prefix, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_')
+	}) {
+		return nil, fmt.Errorf("%w: table prefix %q: use letters, digits and underscores", member.ErrInvalid, prefix)
+	}
+	e, err := env.Init()
+	if err != nil {
+		return nil, err
+	}
+	return &Store{db: db, d: d, env: e, prefix: prefix, cache: new(sync.Map), points: new(atomic.Int64)}, nil
+}
+
+// InTx returns a Store whose every read and unit of work runs inside the
+// host's transaction tx, so that a membership change commits or rolls back
+// together with the host's own writes:
+//
+//	tx, _ := db.BeginTx(ctx, nil)
+//	defer tx.Rollback()
+//	if _, err := createAccount(ctx, tx, …); err != nil { … }
+//	if _, err := member.AddMember(ctx, roster.InTx(tx), org, admin, newMember); err != nil { … }
+//	return tx.Commit()
+//
+// Each unit of work is a savepoint of tx: a refused rule rolls back to it
+// and leaves the host's earlier writes in place. The returned Store must
+// not be used after tx ends. On SQLite, begin tx with the DSN of SQLiteDSN,
+// so that it takes the write lock at once.
+func (s *Store) InTx(tx *sql.Tx) *Store {
+	c := *s
+	c.host = tx
+	return &c
+}
+
+// Env returns the store's environment.
+func (s *Store) Env() *member.Env { return s.env }
+
+// Dialect returns the store's dialect.
+func (s *Store) Dialect() Dialect { return s.d }
+
+// sql returns query with the table prefix and the dialect's placeholders.
+func (s *Store) sql(query string) string {
+	if q, ok := s.cache.Load(query); ok {
+		return q.(string)
+	}
+	q := s.d.rebind(strings.ReplaceAll(query, "{p}", s.prefix))
+	s.cache.Store(query, q)
+	return q
+}
+
+// reader is where reads outside a unit of work go.
+func (s *Store) reader() queryer {
+	if s.host != nil {
+		return s.host
+	}
+	return s.db
+}
+
+// Update implements store.Store.
+func (s *Store) Update(ctx context.Context, org ID, fn func(store.Tx) error) error {
+	return s.run(ctx, []ID{org}, nil, func(txs []*tx) error { return fn(txs[0]) })
+}
+
+// UpdateMembers implements member.Store.
+func (s *Store) UpdateMembers(ctx context.Context, org ID, fn func(member.Tx) error) error {
+	return s.run(ctx, []ID{org}, nil, func(txs []*tx) error { return fn(txs[0]) })
+}
+
+// UpdateInvites implements invite.Store.
+func (s *Store) UpdateInvites(ctx context.Context, org ID, fn func(invite.Tx) error) error {
+	return s.run(ctx, []ID{org}, nil, func(txs []*tx) error { return fn(txs[0]) })
+}
+
+// UpdatePair implements invite.Store.
+func (s *Store) UpdatePair(ctx context.Context, a, b ID, fn func(ta, tb invite.Tx) error) error {
+	if a == b {
+		return fmt.Errorf("%w: a pair of organisations needs two", member.ErrInvalid)
+	}
+	return s.run(ctx, []ID{a, b}, nil, func(txs []*tx) error { return fn(txs[0], txs[1]) })
+}
+
+// InsertOrg implements member.Store.
+func (s *Store) InsertOrg(ctx context.Context, o member.Org, fn func(member.Tx) error) error {
+	return s.run(ctx, nil, &o, func(txs []*tx) error { return fn(txs[0]) })
+}
+
+// maxAttempts bounds how often a unit of work runs when the database
+// reports a deadlock or serialisation failure.
+const maxAttempts = 4
+
+// run runs fn in one database transaction (a savepoint of the host's, for
+// a Store from InTx) that first locks the organisations ids, in ID order,
+// or first inserts the organisation created. It commits if fn returns nil
+// and rolls back otherwise.
+func (s *Store) run(ctx context.Context, ids []ID, created *member.Org, fn func([]*tx) error) error {
+	for attempt := 1; ; attempt++ {
+		err := s.once(ctx, ids, created, fn)
+		if attempt < maxAttempts && s.host == nil && s.d.isRetryable(err) {
+			continue
+		}
+		return err
+	}
+}
+
+func (s *Store) once(ctx context.Context, ids []ID, created *member.Org, fn func([]*tx) error) (err error) {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	q, end, err := s.begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer func() { err = end(err) }()
+
+	var txs []*tx
+	if created != nil {
+		t := &tx{s: s, q: q, org: *created}
+		if err := t.insertOrg(ctx); err != nil {
+			return err
+		}
+		txs = []*tx{t}
+	} else {
+		txs = make([]*tx, len(ids))
+		order := slices.Clone(ids)
+		slices.SortFunc(order, compareID)
+		for _, id := range order {
+			t, err := s.lock(ctx, q, id)
+			if err != nil {
+				return err
+			}
+			txs[slices.Index(ids, id)] = t
+		}
+	}
+	if err := fn(txs); err != nil {
+		return err
+	}
+	return ctx.Err()
+}
+
+// begin starts a transaction, or a savepoint of the host's, and returns
+// where to send statements and how to end it with the outcome.
+func (s *Store) begin(ctx context.Context) (queryer, func(error) error, error) {
+	if s.host != nil {
+		name := fmt.Sprintf("roster_%d", s.points.Add(1))
+		if _, err := s.host.ExecContext(ctx, "SAVEPOINT "+name); err != nil {
+			return nil, nil, err
+		}
+		return s.host, func(err error) error {
+			if err != nil {
+				// The host's transaction may have been cancelled with ctx;
+				// roll back with a context of its own.
+				if _, rerr := s.host.ExecContext(context.WithoutCancel(ctx), "ROLLBACK TO SAVEPOINT "+name); rerr != nil {
+					return errors.Join(err, rerr)
+				}
+				return err
+			}
+			_, err = s.host.ExecContext(ctx, "RELEASE SAVEPOINT "+name)
+			return err
+		}, nil
+	}
+	opts := &sql.TxOptions{}
+	if s.d == MySQL {
+		// Each statement sees what committed before it, as on PostgreSQL;
+		// the organisation's row lock serialises the rest.
+		opts.Isolation = sql.LevelReadCommitted
+	}
+	t, err := s.db.BeginTx(ctx, opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	return t, func(err error) error {
+		if err != nil {
+			_ = t.Rollback()
+			return err
+		}
+		return t.Commit()
+	}, nil
+}
+
+// lock locks the organisation's row and reads it.
+func (s *Store) lock(ctx context.Context, q queryer, id ID) (*tx, error) {
+	t := &tx{s: s, q: q, seq: -1}
+	var deleted int64
+	var created, updated int64
+	err := q.QueryRowContext(ctx, s.sql(`SELECT id, name, seat_limit, pending_owner, created, updated, deleted
+		FROM {p}orgs WHERE id = ?`+s.d.forUpdate()), s.d.id(id)).
+		Scan(&t.org.ID, &t.org.Name, &t.org.SeatLimit, &t.org.PendingOwner, &created, &updated, &deleted)
+	if errors.Is(err, sql.ErrNoRows) || err == nil && deleted != 0 {
+		return nil, fmt.Errorf("organisation %v: %w", id, member.ErrNotFound)
+	}
+	if err != nil {
+		return nil, err
+	}
+	t.org.Created, t.org.Updated = fromMicros(created), fromMicros(updated)
+	return t, nil
+}
+
+func compareID(a, b ID) int { return strings.Compare(string(a[:]), string(b[:])) }

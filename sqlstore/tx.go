@@ -1,0 +1,584 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/rosterhq/roster/invite"
+	"github.com/rosterhq/roster/member"
+	"github.com/rosterhq/roster/store"
+)
+
+var _ store.Tx = (*tx)(nil)
+
+// tx is a unit of work on one organisation, inside a database transaction
+// that holds the organisation's row lock.
+type tx struct {
+	s   *Store
+	q   queryer
+	org member.Org
+	seq int64 // the last sequence number of the audit log; -1 until read
+}
+
+func (t *tx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return t.q.ExecContext(ctx, t.s.sql(query), args...)
+}
+
+func (t *tx) id(id ID) any { return t.s.d.id(id) }
+
+// Env implements member.Tx.
+func (t *tx) Env() *member.Env { return t.s.env }
+
+func (t *tx) insertOrg(ctx context.Context) error {
+	o := t.org
+	_, err := t.exec(ctx, `INSERT INTO {p}orgs (id, name, seat_limit, pending_owner, created, updated, deleted) VALUES (?, ?, ?, ?, ?, ?, 0)`,
+		t.id(o.ID), o.Name, o.SeatLimit, t.id(o.PendingOwner), micros(o.Created), micros(o.Updated))
+	return t.s.d.unique(err, "organisation "+o.ID.String(), nil, member.ErrConflict)
+}
+
+// Org implements member.OrgTx.
+func (t *tx) Org(ctx context.Context) (member.Org, error) {
+	if err := ctx.Err(); err != nil {
+		return member.Org{}, err
+	}
+	return t.org, nil
+}
+
+// PutOrg implements member.OrgTx.
+func (t *tx) PutOrg(ctx context.Context, o member.Org) error {
+	if o.ID != t.org.ID {
+		return fmt.Errorf("%w: PutOrg cannot change the organisation's ID", member.ErrInvalid)
+	}
+	_, err := t.exec(ctx, `UPDATE {p}orgs SET name = ?, seat_limit = ?, pending_owner = ?, created = ?, updated = ? WHERE id = ?`,
+		o.Name, o.SeatLimit, t.id(o.PendingOwner), micros(o.Created), micros(o.Updated), t.id(o.ID))
+	if err == nil {
+		t.org = o
+	}
+	return err
+}
+
+// DeleteOrg implements member.OrgTx.
+func (t *tx) DeleteOrg(ctx context.Context) error {
+	id := t.id(t.org.ID)
+	for _, table := range []string{"api_keys", "members", "roles", "invitations", "requests", "codes", "partners"} {
+		if _, err := t.exec(ctx, `DELETE FROM {p}`+table+` WHERE org = ?`, id); err != nil {
+			return err
+		}
+	}
+	_, err := t.exec(ctx, `UPDATE {p}orgs SET deleted = ? WHERE id = ?`, micros(t.s.env.Time()), id)
+	return err
+}
+
+// The columns of a member, with the permissions of its role when that is a
+// custom role.
+const memberCols = `m.id, m.org, m.user_id, m.email, m.name, m.role, m.allow, m.deny, m.scopes, m.status, m.kind,
+	m.profile, m.created, m.updated, COALESCE(r.perms, '')`
+
+const memberFrom = ` FROM {p}members m LEFT JOIN {p}roles r ON r.org = m.org AND r.name = m.role `
+
+type scanner interface{ Scan(dest ...any) error }
+
+// scanMember reads a member row and resolves it.
+func (s *Store) scanMember(row scanner) (member.Member, error) {
+	var m member.Member
+	var allow, deny, scopes, profile, rolePerms string
+	var created, updated int64
+	if err := row.Scan(&m.ID, &m.Org, &m.UserID, &m.Email, &m.Name, &m.Role, &allow, &deny, &scopes,
+		&m.Status, &m.Kind, &profile, &created, &updated, &rolePerms); err != nil {
+		return member.Member{}, err
+	}
+	var err error
+	if m.Allow, err = s.parseSet(allow); err != nil {
+		return member.Member{}, err
+	}
+	if m.Deny, err = s.parseSet(deny); err != nil {
+		return member.Member{}, err
+	}
+	if m.Scopes, err = parseScopes(scopes); err != nil {
+		return member.Member{}, err
+	}
+	if m.Profile, err = parseProfile(profile); err != nil {
+		return member.Member{}, err
+	}
+	perms, err := s.parseSet(rolePerms)
+	if err != nil {
+		return member.Member{}, err
+	}
+	m.Created, m.Updated = fromMicros(created), fromMicros(updated)
+	member.Resolve(s.env.Policy, &m, perms)
+	return m, nil
+}
+
+// oneMember runs a query for at most one member.
+func (s *Store) oneMember(ctx context.Context, q queryer, what string, where string, args ...any) (member.Member, error) {
+	m, err := s.scanMember(q.QueryRowContext(ctx, s.sql(`SELECT `+memberCols+memberFrom+where), args...))
+	if errors.Is(err, sql.ErrNoRows) {
+		return member.Member{}, fmt.Errorf("%s: %w", what, member.ErrNotFound)
+	}
+	return m, err
+}
+
+// Member implements member.MemberTx.
+func (t *tx) Member(ctx context.Context, id ID) (member.Member, error) {
+	return t.s.oneMember(ctx, t.q, "member "+id.String(), `WHERE m.org = ? AND m.id = ?`, t.id(t.org.ID), t.id(id))
+}
+
+// MemberByUser implements member.MemberTx.
+func (t *tx) MemberByUser(ctx context.Context, user string) (member.Member, error) {
+	return t.s.oneMember(ctx, t.q, "user "+user, `WHERE m.org = ? AND m.user_id = ?`, t.id(t.org.ID), user)
+}
+
+// MemberByEmail implements member.MemberTx.
+func (t *tx) MemberByEmail(ctx context.Context, email string) (member.Member, error) {
+	return t.s.oneMember(ctx, t.q, "e-mail "+email, `WHERE m.org = ? AND m.email = ?`, t.id(t.org.ID), email)
+}
+
+// Owner implements member.MemberTx.
+func (t *tx) Owner(ctx context.Context) (member.Member, error) {
+	return t.s.oneMember(ctx, t.q, "owner", `WHERE m.org = ? AND m.is_owner = 1`, t.id(t.org.ID))
+}
+
+// upsert inserts a row or replaces the one with the same key.
+func (t *tx) upsert(ctx context.Context, table string, key []string, cols []string, vals []any) error {
+	if t.s.d == MySQL {
+		// ON DUPLICATE KEY UPDATE would also fire on the table's other
+		// unique keys; insert, and update only when the primary key exists.
+		_, err := t.exec(ctx, `INSERT INTO {p}`+table+` (`+strings.Join(cols, ", ")+`) VALUES (`+marks(len(cols))+`)`, vals...)
+		if msg, dup := t.s.d.isUnique(err); !dup || !strings.Contains(msg, "PRIMARY") {
+			return err
+		}
+		var set []string
+		var args []any
+		for i, c := range cols {
+			if !contains(key, c) {
+				set = append(set, c+" = ?")
+				args = append(args, vals[i])
+			}
+		}
+		var where []string
+		for _, k := range key {
+			where = append(where, k+" = ?")
+			args = append(args, vals[indexOf(cols, k)])
+		}
+		_, err = t.exec(ctx, `UPDATE {p}`+table+` SET `+strings.Join(set, ", ")+` WHERE `+strings.Join(where, " AND "), args...)
+		return err
+	}
+	var set []string
+	for _, c := range cols {
+		if !contains(key, c) {
+			set = append(set, c+" = excluded."+c)
+		}
+	}
+	_, err := t.exec(ctx, `INSERT INTO {p}`+table+` (`+strings.Join(cols, ", ")+`) VALUES (`+marks(len(cols))+`)
+		ON CONFLICT (`+strings.Join(key, ", ")+`) DO UPDATE SET `+strings.Join(set, ", "), vals...)
+	return err
+}
+
+func marks(n int) string { return strings.TrimSuffix(strings.Repeat("?, ", n), ", ") }
+
+func contains(xs []string, x string) bool { return indexOf(xs, x) >= 0 }
+
+func indexOf(xs []string, x string) int {
+	for i, v := range xs {
+		if v == x {
+			return i
+		}
+	}
+	return -1
+}
+
+// PutMember implements member.MemberTx.
+func (t *tx) PutMember(ctx context.Context, m member.Member) error {
+	if m.Org != t.org.ID {
+		return fmt.Errorf("%w: member %v does not belong to organisation %v", member.ErrInvalid, m.ID, t.org.ID)
+	}
+	allow, err := t.s.setText(m.Allow)
+	if err != nil {
+		return err
+	}
+	deny, err := t.s.setText(m.Deny)
+	if err != nil {
+		return err
+	}
+	owner := 0
+	if m.Kind == member.Staff && t.s.env.Policy.IsOwner(m.Role) {
+		owner = 1
+	}
+	err = t.upsert(ctx, "members", []string{"id"},
+		[]string{"id", "org", "user_id", "email", "name", "role", "allow", "deny", "scopes", "status", "kind", "is_owner", "profile", "created", "updated"},
+		[]any{t.id(m.ID), t.id(m.Org), m.UserID, m.Email, m.Name, m.Role, allow, deny, scopesText(m.Scopes),
+			m.Status, m.Kind, owner, profileText(m.Profile), micros(m.Created), micros(m.Updated)})
+	return t.s.d.unique(err, "member "+m.ID.String(), map[string]error{"owner": member.ErrConflict}, member.ErrAlreadyMember)
+}
+
+// DeleteMember implements member.MemberTx.
+func (t *tx) DeleteMember(ctx context.Context, id ID) error {
+	if _, err := t.exec(ctx, `DELETE FROM {p}api_keys WHERE org = ? AND member_id = ?`, t.id(t.org.ID), t.id(id)); err != nil {
+		return err
+	}
+	return t.deleted(t.exec(ctx, `DELETE FROM {p}members WHERE org = ? AND id = ?`, t.id(t.org.ID), t.id(id)))("member " + id.String())
+}
+
+// deleted turns a DELETE's result into ErrNotFound when it deleted nothing.
+func (t *tx) deleted(res sql.Result, err error) func(what string) error {
+	return func(what string) error {
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			return fmt.Errorf("%s: %w", what, member.ErrNotFound)
+		}
+		return nil
+	}
+}
+
+// Seats implements member.MemberTx.
+func (t *tx) Seats(ctx context.Context, now time.Time) (int, error) {
+	var n int
+	id := t.id(t.org.ID)
+	err := t.q.QueryRowContext(ctx, t.s.sql(`SELECT
+		(SELECT COUNT(*) FROM {p}members WHERE org = ? AND kind = ?) +
+		(SELECT COUNT(*) FROM {p}invitations WHERE org = ? AND kind = ? AND status = ? AND expires > ?)`),
+		id, member.Staff, id, invite.ForMember, invite.Pending, micros(now)).Scan(&n)
+	return n, err
+}
+
+// Role implements member.RoleTx.
+func (t *tx) Role(ctx context.Context, name string) (member.Role, error) {
+	return t.s.role(ctx, t.q, t.org.ID, name)
+}
+
+func (s *Store) scanRole(row scanner) (member.Role, error) {
+	var r member.Role
+	var perms string
+	var created, updated int64
+	if err := row.Scan(&r.Org, &r.Name, &r.Label, &perms, &created, &updated); err != nil {
+		return member.Role{}, err
+	}
+	var err error
+	r.Perms, err = s.parseSet(perms)
+	r.Created, r.Updated = fromMicros(created), fromMicros(updated)
+	return r, err
+}
+
+func (s *Store) role(ctx context.Context, q queryer, org ID, name string) (member.Role, error) {
+	r, err := s.scanRole(q.QueryRowContext(ctx, s.sql(`SELECT org, name, label, perms, created, updated FROM {p}roles WHERE org = ? AND name = ?`),
+		s.d.id(org), name))
+	if errors.Is(err, sql.ErrNoRows) {
+		return member.Role{}, fmt.Errorf("role %q: %w", name, member.ErrNotFound)
+	}
+	return r, err
+}
+
+// PutRole implements member.RoleTx.
+func (t *tx) PutRole(ctx context.Context, r member.Role) error {
+	if r.Org != t.org.ID {
+		return fmt.Errorf("%w: role %q does not belong to organisation %v", member.ErrInvalid, r.Name, t.org.ID)
+	}
+	perms, err := t.s.setText(r.Perms)
+	if err != nil {
+		return err
+	}
+	return t.upsert(ctx, "roles", []string{"org", "name"}, []string{"org", "name", "label", "perms", "created", "updated"},
+		[]any{t.id(r.Org), r.Name, r.Label, perms, micros(r.Created), micros(r.Updated)})
+}
+
+// DeleteRole implements member.RoleTx.
+func (t *tx) DeleteRole(ctx context.Context, name string) error {
+	return t.deleted(t.exec(ctx, `DELETE FROM {p}roles WHERE org = ? AND name = ?`, t.id(t.org.ID), name))("role " + name)
+}
+
+// RoleInUse implements member.RoleTx.
+func (t *tx) RoleInUse(ctx context.Context, name string) (bool, error) {
+	var n int
+	id := t.id(t.org.ID)
+	err := t.q.QueryRowContext(ctx, t.s.sql(`SELECT
+		(SELECT COUNT(*) FROM {p}members WHERE org = ? AND role = ?) +
+		(SELECT COUNT(*) FROM {p}invitations WHERE org = ? AND role = ? AND status = ?) +
+		(SELECT COUNT(*) FROM {p}partners WHERE org = ? AND level = ?)`),
+		id, name, id, name, invite.Pending, id, name).Scan(&n)
+	return n > 0, err
+}
+
+const keyCols = `id, org, member_id, name, prefix, hash, created`
+
+func scanKey(row scanner) (member.Key, error) {
+	var k member.Key
+	var hash []byte
+	var created int64
+	if err := row.Scan(&k.ID, &k.Org, &k.Member, &k.Name, &k.Prefix, &hash, &created); err != nil {
+		return member.Key{}, err
+	}
+	copy(k.Hash[:], hash)
+	k.Created = fromMicros(created)
+	return k, nil
+}
+
+// Key implements member.KeyTx.
+func (t *tx) Key(ctx context.Context, id ID) (member.Key, error) {
+	k, err := scanKey(t.q.QueryRowContext(ctx, t.s.sql(`SELECT `+keyCols+` FROM {p}api_keys WHERE org = ? AND id = ?`), t.id(t.org.ID), t.id(id)))
+	if errors.Is(err, sql.ErrNoRows) {
+		return member.Key{}, fmt.Errorf("key %v: %w", id, member.ErrNotFound)
+	}
+	return k, err
+}
+
+// PutKey implements member.KeyTx.
+func (t *tx) PutKey(ctx context.Context, k member.Key) error {
+	if k.Org != t.org.ID {
+		return fmt.Errorf("%w: key does not belong to organisation %v", member.ErrInvalid, t.org.ID)
+	}
+	_, err := t.exec(ctx, `INSERT INTO {p}api_keys (`+keyCols+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		t.id(k.ID), t.id(k.Org), t.id(k.Member), k.Name, k.Prefix, k.Hash[:], micros(k.Created))
+	return t.s.d.unique(err, "key "+k.ID.String(), nil, member.ErrConflict)
+}
+
+// DeleteKey implements member.KeyTx.
+func (t *tx) DeleteKey(ctx context.Context, id ID) error {
+	return t.deleted(t.exec(ctx, `DELETE FROM {p}api_keys WHERE org = ? AND id = ?`, t.id(t.org.ID), t.id(id)))("key " + id.String())
+}
+
+// Append implements member.AuditTx.
+func (t *tx) Append(ctx context.Context, e *member.Event) error {
+	if t.seq < 0 {
+		// Read under the organisation's lock, in a statement of its own so
+		// that it sees every append committed before the lock was taken.
+		err := t.q.QueryRowContext(ctx, t.s.sql(`SELECT COALESCE(MAX(seq), 0) FROM {p}events WHERE org = ?`), t.id(t.org.ID)).Scan(&t.seq)
+		if err != nil {
+			return err
+		}
+	}
+	seq := t.seq + 1
+	_, err := t.exec(ctx, `INSERT INTO {p}events (org, seq, id, at, action, actor, target, object, before_state, after_state)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		t.id(t.org.ID), seq, t.id(e.ID), micros(e.Time), string(e.Type), jsonText(e.Actor), jsonText(e.Target),
+		t.id(e.Object), jsonText(e.Before), jsonText(e.After))
+	if err != nil {
+		return err
+	}
+	t.seq, e.Seq = seq, seq
+	return nil
+}
+
+const invitationCols = `id, org, kind, email, role, allow, deny, scopes, profile, invited_by, status, token_hash, sealed,
+	ttl, sent, expires, resends, joined, created, updated`
+
+func (s *Store) scanInvitation(row scanner) (invite.Invitation, error) {
+	var i invite.Invitation
+	var allow, deny, scopes, profile, by string
+	var hash []byte
+	var ttl, sent, expires, created, updated int64
+	if err := row.Scan(&i.ID, &i.Org, &i.Kind, &i.Email, &i.Role, &allow, &deny, &scopes, &profile, &by, &i.Status,
+		&hash, &i.Sealed, &ttl, &sent, &expires, &i.Resends, &i.Joined, &created, &updated); err != nil {
+		return invite.Invitation{}, err
+	}
+	var err error
+	if i.Allow, err = s.parseSet(allow); err != nil {
+		return invite.Invitation{}, err
+	}
+	if i.Deny, err = s.parseSet(deny); err != nil {
+		return invite.Invitation{}, err
+	}
+	if i.Scopes, err = parseScopes(scopes); err != nil {
+		return invite.Invitation{}, err
+	}
+	if i.Profile, err = parseProfile(profile); err != nil {
+		return invite.Invitation{}, err
+	}
+	if err := parseJSON(by, &i.InvitedBy); err != nil {
+		return invite.Invitation{}, err
+	}
+	if len(i.Sealed) == 0 {
+		i.Sealed = nil
+	}
+	copy(i.TokenHash[:], hash)
+	i.TTL = time.Duration(ttl) * time.Microsecond
+	i.Sent, i.Expires, i.Created, i.Updated = fromMicros(sent), fromMicros(expires), fromMicros(created), fromMicros(updated)
+	return i, nil
+}
+
+func (s *Store) oneInvitation(ctx context.Context, q queryer, what, where string, args ...any) (invite.Invitation, error) {
+	i, err := s.scanInvitation(q.QueryRowContext(ctx, s.sql(`SELECT `+invitationCols+` FROM {p}invitations `+where), args...))
+	if errors.Is(err, sql.ErrNoRows) {
+		return invite.Invitation{}, fmt.Errorf("%s: %w", what, member.ErrNotFound)
+	}
+	return i, err
+}
+
+// Invitation implements invite.InvitationTx.
+func (t *tx) Invitation(ctx context.Context, id ID) (invite.Invitation, error) {
+	return t.s.oneInvitation(ctx, t.q, "invitation "+id.String(), `WHERE org = ? AND id = ?`, t.id(t.org.ID), t.id(id))
+}
+
+// InvitationByHash implements invite.InvitationTx.
+func (t *tx) InvitationByHash(ctx context.Context, hash [32]byte) (invite.Invitation, error) {
+	return t.s.oneInvitation(ctx, t.q, "invitation token", `WHERE org = ? AND token_hash = ?`, t.id(t.org.ID), hash[:])
+}
+
+// PendingInvitation implements invite.InvitationTx.
+func (t *tx) PendingInvitation(ctx context.Context, kind invite.Kind, email string) (invite.Invitation, error) {
+	return t.s.oneInvitation(ctx, t.q, "pending invitation for "+email, `WHERE org = ? AND kind = ? AND email = ? AND status = ?`,
+		t.id(t.org.ID), kind, email, invite.Pending)
+}
+
+// PutInvitation implements invite.InvitationTx.
+func (t *tx) PutInvitation(ctx context.Context, i invite.Invitation) error {
+	if i.Org != t.org.ID {
+		return fmt.Errorf("%w: invitation does not belong to organisation %v", member.ErrInvalid, t.org.ID)
+	}
+	allow, err := t.s.setText(i.Allow)
+	if err != nil {
+		return err
+	}
+	deny, err := t.s.setText(i.Deny)
+	if err != nil {
+		return err
+	}
+	var sealed any
+	if len(i.Sealed) > 0 {
+		sealed = i.Sealed
+	}
+	err = t.upsert(ctx, "invitations", []string{"id"}, strings.Split(strings.ReplaceAll(invitationCols, "\n\t", " "), ", "),
+		[]any{t.id(i.ID), t.id(i.Org), i.Kind, i.Email, i.Role, allow, deny, scopesText(i.Scopes), profileText(i.Profile),
+			jsonText(i.InvitedBy), i.Status, i.TokenHash[:], sealed, i.TTL.Microseconds(), micros(i.Sent), micros(i.Expires),
+			i.Resends, t.id(i.Joined), micros(i.Created), micros(i.Updated)})
+	return t.s.d.unique(err, "invitation "+i.ID.String(), map[string]error{"pending": invite.ErrAlreadyInvited}, member.ErrConflict)
+}
+
+const requestCols = `id, org, user_id, email, name, perms, message, member_id, status, granted, decided_by, created, updated`
+
+func (s *Store) scanRequest(row scanner) (invite.Request, error) {
+	var r invite.Request
+	var perms, granted, by string
+	var created, updated int64
+	if err := row.Scan(&r.ID, &r.Org, &r.UserID, &r.Email, &r.Name, &perms, &r.Message, &r.Member, &r.Status,
+		&granted, &by, &created, &updated); err != nil {
+		return invite.Request{}, err
+	}
+	var err error
+	if r.Perms, err = s.parseSet(perms); err != nil {
+		return invite.Request{}, err
+	}
+	if r.Granted, err = s.parseSet(granted); err != nil {
+		return invite.Request{}, err
+	}
+	r.Created, r.Updated = fromMicros(created), fromMicros(updated)
+	return r, parseJSON(by, &r.DecidedBy)
+}
+
+func (s *Store) oneRequest(ctx context.Context, q queryer, what, where string, args ...any) (invite.Request, error) {
+	r, err := s.scanRequest(q.QueryRowContext(ctx, s.sql(`SELECT `+requestCols+` FROM {p}requests `+where), args...))
+	if errors.Is(err, sql.ErrNoRows) {
+		return invite.Request{}, fmt.Errorf("%s: %w", what, member.ErrNotFound)
+	}
+	return r, err
+}
+
+// Request implements invite.RequestTx.
+func (t *tx) Request(ctx context.Context, id ID) (invite.Request, error) {
+	return t.s.oneRequest(ctx, t.q, "request "+id.String(), `WHERE org = ? AND id = ?`, t.id(t.org.ID), t.id(id))
+}
+
+// OpenRequest implements invite.RequestTx.
+func (t *tx) OpenRequest(ctx context.Context, user string) (invite.Request, error) {
+	return t.s.oneRequest(ctx, t.q, "open request of "+user, `WHERE org = ? AND user_id = ? AND status = ?`,
+		t.id(t.org.ID), user, invite.Asked)
+}
+
+// PutRequest implements invite.RequestTx.
+func (t *tx) PutRequest(ctx context.Context, r invite.Request) error {
+	if r.Org != t.org.ID {
+		return fmt.Errorf("%w: request does not belong to organisation %v", member.ErrInvalid, t.org.ID)
+	}
+	perms, err := t.s.setText(r.Perms)
+	if err != nil {
+		return err
+	}
+	granted, err := t.s.setText(r.Granted)
+	if err != nil {
+		return err
+	}
+	err = t.upsert(ctx, "requests", []string{"id"}, strings.Split(requestCols, ", "),
+		[]any{t.id(r.ID), t.id(r.Org), r.UserID, r.Email, r.Name, perms, r.Message, t.id(r.Member), r.Status, granted,
+			jsonText(r.DecidedBy), micros(r.Created), micros(r.Updated)})
+	return t.s.d.unique(err, "request "+r.ID.String(), nil, invite.ErrAlreadyRequested)
+}
+
+// Code implements invite.RequestTx.
+func (t *tx) Code(ctx context.Context) (invite.Code, error) {
+	var c invite.Code
+	var locked, updated int64
+	err := t.q.QueryRowContext(ctx, t.s.sql(`SELECT org, hash, failures, locked_until, updated FROM {p}codes WHERE org = ?`),
+		t.id(t.org.ID)).Scan(&c.Org, &c.Hash, &c.Failures, &locked, &updated)
+	if errors.Is(err, sql.ErrNoRows) {
+		return invite.Code{}, fmt.Errorf("access code: %w", member.ErrNotFound)
+	}
+	c.LockedUntil, c.Updated = fromMicros(locked), fromMicros(updated)
+	return c, err
+}
+
+// PutCode implements invite.RequestTx.
+func (t *tx) PutCode(ctx context.Context, c invite.Code) error {
+	if c.Hash == "" {
+		_, err := t.exec(ctx, `DELETE FROM {p}codes WHERE org = ?`, t.id(t.org.ID))
+		return err
+	}
+	return t.upsert(ctx, "codes", []string{"org"}, []string{"org", "hash", "failures", "locked_until", "updated"},
+		[]any{t.id(t.org.ID), c.Hash, c.Failures, micros(c.LockedUntil), micros(c.Updated)})
+}
+
+const partnerCols = `id, org, partner, level, scopes, status, invitation, created, updated`
+
+func scanPartner(row scanner, extra ...any) (invite.Partnership, error) {
+	var p invite.Partnership
+	var scopes string
+	var created, updated int64
+	dest := append([]any{&p.ID, &p.Org, &p.Partner, &p.Level, &scopes, &p.Status, &p.Invitation, &created, &updated}, extra...)
+	if err := row.Scan(dest...); err != nil {
+		return invite.Partnership{}, err
+	}
+	var err error
+	p.Scopes, err = parseScopes(scopes)
+	p.Created, p.Updated = fromMicros(created), fromMicros(updated)
+	return p, err
+}
+
+func (s *Store) onePartner(ctx context.Context, q queryer, what, where string, args ...any) (invite.Partnership, error) {
+	p, err := scanPartner(q.QueryRowContext(ctx, s.sql(`SELECT `+partnerCols+` FROM {p}partners `+where), args...))
+	if errors.Is(err, sql.ErrNoRows) {
+		return invite.Partnership{}, fmt.Errorf("%s: %w", what, member.ErrNotFound)
+	}
+	return p, err
+}
+
+// Partnership implements invite.PartnerTx.
+func (t *tx) Partnership(ctx context.Context, id ID) (invite.Partnership, error) {
+	return t.s.onePartner(ctx, t.q, "partnership "+id.String(), `WHERE org = ? AND id = ?`, t.id(t.org.ID), t.id(id))
+}
+
+// PartnershipWith implements invite.PartnerTx.
+func (t *tx) PartnershipWith(ctx context.Context, partner ID) (invite.Partnership, error) {
+	return t.s.onePartner(ctx, t.q, "partnership with "+partner.String(), `WHERE org = ? AND partner = ?`, t.id(t.org.ID), t.id(partner))
+}
+
+// PutPartnership implements invite.PartnerTx.
+func (t *tx) PutPartnership(ctx context.Context, p invite.Partnership) error {
+	if p.Org != t.org.ID || p.Partner == t.org.ID {
+		return fmt.Errorf("%w: partnership does not belong to organisation %v", member.ErrInvalid, t.org.ID)
+	}
+	err := t.upsert(ctx, "partners", []string{"id"}, strings.Split(partnerCols, ", "),
+		[]any{t.id(p.ID), t.id(p.Org), t.id(p.Partner), p.Level, scopesText(p.Scopes), p.Status, t.id(p.Invitation),
+			micros(p.Created), micros(p.Updated)})
+	return t.s.d.unique(err, "partnership "+p.ID.String(), nil, member.ErrExists)
+}
+
+// DeletePartnership implements invite.PartnerTx.
+func (t *tx) DeletePartnership(ctx context.Context, id ID) error {
+	return t.deleted(t.exec(ctx, `DELETE FROM {p}partners WHERE org = ? AND id = ?`, t.id(t.org.ID), t.id(id)))("partnership " + id.String())
+}
