@@ -1,0 +1,185 @@
+// Command collaborators shows roster expressing Pelcro's collaborators (seed
+// 000): an account owner and Admin, Support, Sales Rep and Agency
+// collaborators, access per site, API keys that survive a deactivation but
+// not a deletion, a profile field for one role, and enterprise custom
+// permissions.
+//
+//	go run ./examples/collaborators
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/rosterhq/roster/access"
+	"github.com/rosterhq/roster/member"
+	"github.com/rosterhq/roster/memstore"
+)
+
+func main() {
+	if err := run(context.Background(), os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "FAIL:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, w io.Writer) error {
+	db, err := memstore.New(member.Env{Policy: policy})
+	if err != nil {
+		return err
+	}
+	eu := access.MustScopes("site:eu")
+
+	fmt.Fprintln(w, "1. The account owner opens the account and adds an admin for the EU site.")
+	org, owner, err := member.CreateOrg(ctx, db, member.NewOrg{Name: "Daily Planet", Owner: user("lois")})
+	if err != nil {
+		return err
+	}
+	perry, err := member.AddMember(ctx, db, org.ID, owner.ID, member.NewMember{NewUser: user("perry"), Role: "admin", Scopes: eu})
+	if err != nil {
+		return err
+	}
+
+	fmt.Fprintln(w, "2. The admin creates collaborators directly, on the EU site; the Sales Rep gets a commission.")
+	commission, err := member.NewProfile(map[string]string{"commission_pct": "12.5"})
+	if err != nil {
+		return err
+	}
+	add := func(name, role string, prof member.Profile) (member.Member, error) {
+		return member.AddMember(ctx, db, org.ID, perry.ID, member.NewMember{NewUser: user(name), Role: role, Scopes: eu, Profile: prof})
+	}
+	clark, err := add("clark", "support", member.Profile{})
+	if err != nil {
+		return err
+	}
+	jimmy, err := add("jimmy", "sales_rep", commission)
+	if err != nil {
+		return err
+	}
+	cat, err := add("cat", "agency", member.Profile{})
+	if err != nil {
+		return err
+	}
+	pct, _ := jimmy.Profile.Get("commission_pct")
+	fmt.Fprintf(w, "   %s (sales_rep) earns %s%% commission\n", jimmy.Name, pct)
+	_, err = member.UpdateProfile(ctx, db, org.ID, perry.ID, clark.ID, clark.Name, commission)
+	if err := refused(w, "a commission for a Support collaborator", err, member.ErrInvalid); err != nil {
+		return err
+	}
+	_, err = member.AddMember(ctx, db, org.ID, perry.ID, member.NewMember{NewUser: user("ron"), Role: "support",
+		Scopes: access.MustScopes("site:us")})
+	if err := refused(w, "the EU admin adds a collaborator to the US site", err, member.ErrEscalation); err != nil {
+		return err
+	}
+
+	fmt.Fprintln(w, "3. Each role's permissions apply on its sites only.")
+	for _, c := range []struct {
+		m     member.Member
+		want  bool
+		perm  access.Permission
+		scope []string
+	}{
+		{clark, true, ManageSubscriptions, []string{"site:eu"}},
+		{clark, false, ManageSubscriptions, []string{"site:us"}},
+		{clark, false, PerformRefunds, nil},
+		{jimmy, true, ExportData, nil},
+		{cat, true, ImportData, nil},
+		{cat, false, ListProducts, nil},
+	} {
+		if err := expect(w, c.m, c.want, c.perm, c.scope...); err != nil {
+			return err
+		}
+	}
+	err = member.Remove(ctx, db, org.ID, clark.ID, cat.ID)
+	if err := refused(w, "Support deletes a collaborator", err, member.ErrForbidden); err != nil {
+		return err
+	}
+
+	fmt.Fprintln(w, "4. The admin generates an API key for the Sales Rep's CRM integration, then marks him inactive.")
+	_, secret, err := member.IssueKey(ctx, db, org.ID, perry.ID, jimmy.ID, "crm-sync")
+	if err != nil {
+		return err
+	}
+	_, err = member.Deactivate(ctx, db, org.ID, clark.ID, jimmy.ID)
+	if err := refused(w, "Support changes a collaborator's status", err, member.ErrForbidden); err != nil {
+		return err
+	}
+	if jimmy, err = member.Deactivate(ctx, db, org.ID, perry.ID, jimmy.ID); err != nil {
+		return err
+	}
+	if err := expect(w, jimmy, false, ListProducts); err != nil { // he can no longer log in…
+		return err
+	}
+	viaKey, _, err := member.Authenticate(ctx, db, secret) // …but his integration keeps working
+	if err != nil {
+		return fmt.Errorf("the key of an inactive collaborator: %w", err)
+	}
+	if err := expect(w, viaKey, true, ExportData, "site:eu"); err != nil {
+		return err
+	}
+
+	fmt.Fprintln(w, "5. The collaborators list: name, e-mail, role, sites and status.")
+	list, _, err := db.Members(ctx, org.ID, member.Filter{}, member.Page{})
+	if err != nil {
+		return err
+	}
+	for _, m := range list {
+		fmt.Fprintf(w, "   %-6s %-26s %-9s %-9s %s\n", m.Name, m.Email, m.Role, m.Scopes, m.Status)
+	}
+	if jimmy, err = member.Reactivate(ctx, db, org.ID, perry.ID, jimmy.ID); err != nil {
+		return err
+	}
+	if err := expect(w, jimmy, true, ListProducts); err != nil {
+		return err
+	}
+
+	fmt.Fprintln(w, "6. Enterprise: the owner lets Support export data and withdraws its AI Agent chat.")
+	if clark, err = member.SetPermissions(ctx, db, org.ID, owner.ID, clark.ID,
+		access.SetOf(ExportData), access.SetOf(UseAIAgent)); err != nil {
+		return err
+	}
+	if err := expect(w, clark, true, ExportData); err != nil {
+		return err
+	}
+	if err := expect(w, clark, false, UseAIAgent); err != nil {
+		return err
+	}
+
+	fmt.Fprintln(w, "7. The admin deletes the Sales Rep: his record goes, and his API key with it.")
+	if err := member.Remove(ctx, db, org.ID, perry.ID, jimmy.ID); err != nil {
+		return err
+	}
+	_, _, err = member.Authenticate(ctx, db, secret)
+	if err := refused(w, "the deleted collaborator's API key", err, member.ErrNotFound); err != nil {
+		return err
+	}
+	fmt.Fprintln(w, "OK")
+	return nil
+}
+
+// user returns a user of the newsroom.
+func user(name string) member.NewUser {
+	return member.NewUser{UserID: name, Email: name + "@dailyplanet.example", Name: name}
+}
+
+// expect checks that m may (or may not) do p in scopes, and prints why.
+func expect(w io.Writer, m member.Member, want bool, p access.Permission, scopes ...string) error {
+	d := m.Explain(p, scopes...)
+	fmt.Fprintf(w, "   %-6s %s\n", m.Name+":", d)
+	if m.CanIn(p, scopes...) != want || d.Allowed != want {
+		return fmt.Errorf("%s (%s) on %q in %v: %s; want allowed=%v", m.Name, m.Role, policy.Name(p), scopes, d, want)
+	}
+	return nil
+}
+
+// refused checks that err is the refusal want, and prints it.
+func refused(w io.Writer, what string, err, want error) error {
+	if !errors.Is(err, want) {
+		return fmt.Errorf("%s: got %v, want %v", what, err, want)
+	}
+	fmt.Fprintf(w, "   refused: %s: %v\n", what, err)
+	return nil
+}
