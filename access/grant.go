@@ -54,15 +54,15 @@ type GrantSpec struct {
 //
 // The zero Grant allows nothing.
 type Grant struct {
-	eff    Set // what Can tests: held when active, else empty
-	held   Set // what the principal holds when active
-	role   Set
-	allow  Set
-	deny   Set
-	scopes Scopes
-	policy *Policy
-	name   string
-	via    string
+	eff       Set // what Can tests: held when active, else empty
+	held      Set // what the principal holds when active
+	role      Set
+	allow     Set
+	deny      Set
+	scopes    Scopes
+	policy    *Policy
+	name      string
+	via       string
 	source    Source
 	active    bool
 	owner     bool
@@ -72,13 +72,13 @@ type Grant struct {
 // NewGrant resolves spec into a Grant.
 func NewGrant(spec GrantSpec) Grant {
 	g := Grant{
-		role:   spec.RolePerms,
-		allow:  spec.Allow,
-		deny:   spec.Deny,
-		scopes: spec.Scopes,
-		policy: spec.Policy,
-		name:   spec.Role,
-		via:    spec.Via,
+		role:      spec.RolePerms,
+		allow:     spec.Allow,
+		deny:      spec.Deny,
+		scopes:    spec.Scopes,
+		policy:    spec.Policy,
+		name:      spec.Role,
+		via:       spec.Via,
 		source:    spec.Source,
 		active:    spec.Active && !spec.Suspended,
 		suspended: spec.Suspended,

@@ -74,7 +74,7 @@ func ResolvePartner(p *access.Policy, ps *Partnership, m *member.Member, levelPe
 		Policy: p, Source: access.FromPartner, Role: ps.Level, RolePerms: levelPerms,
 		Deny: p.Lifecycle(), Scopes: ps.Scopes,
 		Active: m.Status == member.Active, Suspended: ps.Status != PartnerActive,
-		Via:    "partner organisation " + ps.Partner.String(),
+		Via: "partner organisation " + ps.Partner.String(),
 	})
 }
 

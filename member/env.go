@@ -29,7 +29,7 @@ type Env struct {
 	// are kept sealed, so that an allowed member can copy an invitation's
 	// link again. Without it only the token's hash is kept.
 	LinkKey []byte
-	ids *idClock // keeps identifiers increasing within a millisecond
+	ids     *idClock // keeps identifiers increasing within a millisecond
 
 	// CodeKDF sets the cost of hashing access codes with argon2id; the
 	// zero value means OWASP's recommendation: two passes over 19 MiB, one
