@@ -212,7 +212,9 @@ func (t *tx) PutMember(ctx context.Context, m member.Member) error {
 		[]string{"id", "org", "user_id", "email", "name", "role", "allow", "deny", "scopes", "status", "kind", "is_owner", "profile", "created", "updated"},
 		[]any{t.id(m.ID), t.id(m.Org), m.UserID, m.Email, m.Name, m.Role, allow, deny, scopesText(m.Scopes),
 			m.Status, m.Kind, owner, profileText(m.Profile), micros(m.Created), micros(m.Updated)})
-	return t.s.d.unique(err, "member "+m.ID.String(), map[string]error{"owner": member.ErrConflict}, member.ErrAlreadyMember)
+	// The one-owner index: named on PostgreSQL and MySQL; SQLite names
+	// its only column.
+	return t.s.d.unique(err, "member "+m.ID.String(), map[string]error{"one_owner": member.ErrConflict, "members.org (": member.ErrConflict}, member.ErrAlreadyMember)
 }
 
 // DeleteMember implements member.MemberTx.
@@ -448,7 +450,7 @@ func (t *tx) PutInvitation(ctx context.Context, i invite.Invitation) error {
 		[]any{t.id(i.ID), t.id(i.Org), i.Kind, i.Email, i.Role, allow, deny, scopesText(i.Scopes), profileText(i.Profile),
 			jsonText(i.InvitedBy), i.Status, i.TokenHash[:], sealed, i.TTL.Microseconds(), micros(i.Sent), micros(i.Expires),
 			i.Resends, t.id(i.Joined), micros(i.Created), micros(i.Updated)})
-	return t.s.d.unique(err, "invitation "+i.ID.String(), map[string]error{"pending": invite.ErrAlreadyInvited}, member.ErrConflict)
+	return t.s.d.unique(err, "invitation "+i.ID.String(), map[string]error{"one_pending": invite.ErrAlreadyInvited, "invitations.email": invite.ErrAlreadyInvited}, member.ErrConflict)
 }
 
 const requestCols = `id, org, user_id, email, name, perms, message, member_id, status, granted, decided_by, created, updated`

@@ -1,0 +1,266 @@
+package sqlstore_test
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/rosterhq/roster/invite"
+	"github.com/rosterhq/roster/member"
+	"github.com/rosterhq/roster/sqlstore"
+	"github.com/rosterhq/roster/store"
+	"github.com/rosterhq/roster/store/storetest"
+	"github.com/stretchr/testify/require"
+)
+
+var dialects = []sqlstore.Dialect{sqlstore.SQLite, sqlstore.Postgres, sqlstore.MySQL}
+
+// fixture is a migrated store with an organisation, its owner and an
+// editor.
+type fixture struct {
+	s             *sqlstore.Store
+	db            *sql.DB
+	org           member.Org
+	owner, editor member.Member
+	clock         *storetest.Clock
+	prefix        string
+}
+
+func newFixture(t *testing.T, d sqlstore.Dialect) *fixture {
+	t.Helper()
+	clock := storetest.NewClock()
+	db := openDB(t, d)
+	prefix := fmt.Sprintf("f%d_", prefixes.Add(1))
+	s, err := sqlstore.New(db, d, storetest.NewEnv(clock, 1), sqlstore.Options{Prefix: prefix})
+	require.NoError(t, err)
+	ctx := context.Background()
+	require.NoError(t, s.Migrate(ctx))
+	o, owner, err := member.CreateOrg(ctx, s, member.NewOrg{Name: "Acme", Owner: member.NewUser{UserID: "owner", Email: "owner@acme.io"}})
+	require.NoError(t, err)
+	ed, err := member.AddMember(ctx, s, o.ID, owner.ID, member.NewMember{NewUser: member.NewUser{UserID: "ed", Email: "ed@acme.io"}, Role: "editor"})
+	require.NoError(t, err)
+	return &fixture{s: s, db: db, org: o, owner: owner, editor: ed, clock: clock, prefix: prefix}
+}
+
+// snapshot describes what the store holds for the organisation.
+func (f *fixture) snapshot(t *testing.T) string {
+	t.Helper()
+	ctx := context.Background()
+	var b strings.Builder
+	ms, _, err := f.s.Members(ctx, f.org.ID, member.Filter{}, member.Page{Limit: 1000})
+	require.NoError(t, err)
+	for _, m := range ms {
+		fmt.Fprintf(&b, "%s %s %s %v\n", m.UserID, m.Role, m.Status, m.Allow)
+	}
+	invs, _, err := f.s.Invitations(ctx, f.org.ID, invite.InvitationFilter{}, member.Page{Limit: 1000})
+	require.NoError(t, err)
+	for _, i := range invs {
+		fmt.Fprintf(&b, "inv %s %s %v\n", i.Email, i.Role, i.Status)
+	}
+	evs, err := f.s.Events(ctx, f.org.ID, 0, 1000)
+	require.NoError(t, err)
+	fmt.Fprintf(&b, "events %d\n", len(evs))
+	return b.String()
+}
+
+func TestHostTransaction(t *testing.T) {
+	for _, d := range dialects {
+		t.Run(d.String(), func(t *testing.T) {
+			f := newFixture(t, d)
+			ctx := context.Background()
+			_, err := f.db.ExecContext(ctx, `CREATE TABLE host_accounts_`+strings.ReplaceAll(f.org.ID.String(), "-", "")+` (id VARCHAR(64) PRIMARY KEY)`)
+			require.NoError(t, err)
+			accounts := `host_accounts_` + strings.ReplaceAll(f.org.ID.String(), "-", "")
+			insert := `INSERT INTO ` + accounts + ` (id) VALUES ('acct-1')`
+			count := func() int {
+				var n int
+				require.NoError(t, f.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM `+accounts).Scan(&n))
+				return n
+			}
+			before := f.snapshot(t)
+
+			// The host's writes and roster's roll back together.
+			tx, err := f.db.BeginTx(ctx, nil)
+			require.NoError(t, err)
+			_, err = tx.ExecContext(ctx, insert)
+			require.NoError(t, err)
+			in := f.s.InTx(tx)
+			newbie, err := member.AddMember(ctx, in, f.org.ID, f.owner.ID, member.NewMember{NewUser: member.NewUser{UserID: "new", Email: "new@acme.io"}, Role: "viewer"})
+			require.NoError(t, err)
+			_, err = member.ChangeRole(ctx, in, f.org.ID, f.owner.ID, f.editor.ID, "admin")
+			require.NoError(t, err)
+			_, _, err = invite.Send(ctx, in, f.org.ID, f.owner.ID, invite.NewInvitation{Email: "guest@x.io", Role: "viewer"})
+			require.NoError(t, err)
+			// Reads through the bound store see the uncommitted changes.
+			got, err := in.Member(ctx, f.org.ID, newbie.ID)
+			require.NoError(t, err)
+			require.Equal(t, "viewer", got.Role)
+			// A refused rule rolls back to its savepoint and leaves the rest.
+			_, err = member.ChangeRole(ctx, in, f.org.ID, f.editor.ID, f.owner.ID, "viewer")
+			require.ErrorIs(t, err, member.ErrOwnerProtected)
+			_, err = in.Member(ctx, f.org.ID, newbie.ID)
+			require.NoError(t, err, "the refusal kept the earlier change")
+			require.NoError(t, tx.Rollback())
+			require.Equal(t, before, f.snapshot(t), "a host rollback leaves no member, invitation or event behind")
+			require.Zero(t, count())
+
+			// And commit together.
+			tx, err = f.db.BeginTx(ctx, nil)
+			require.NoError(t, err)
+			_, err = tx.ExecContext(ctx, insert)
+			require.NoError(t, err)
+			_, err = member.AddMember(ctx, f.s.InTx(tx), f.org.ID, f.owner.ID, member.NewMember{NewUser: member.NewUser{UserID: "new", Email: "new@acme.io"}, Role: "viewer"})
+			require.NoError(t, err)
+			require.NoError(t, tx.Commit())
+			require.Equal(t, 1, count())
+			_, err = f.s.MemberByUser(ctx, f.org.ID, "new")
+			require.NoError(t, err)
+			require.Error(t, f.s.InTx(tx).Migrate(ctx), "Migrate needs the Store from New")
+		})
+	}
+}
+
+// TestKilledConnection kills the PostgreSQL backend of a unit of work in the
+// middle of it: nothing it wrote may remain.
+func TestKilledConnection(t *testing.T) {
+	f := newFixture(t, sqlstore.Postgres)
+	ctx := context.Background()
+	before := f.snapshot(t)
+	admin := openDB(t, sqlstore.Postgres)
+	var killed int
+	err := f.s.Update(ctx, f.org.ID, func(tx store.Tx) error {
+		if _, err := member.ChangeRoleTx(ctx, tx, f.owner.ID, f.editor.ID, "admin"); err != nil {
+			return err
+		}
+		if _, err := member.AddMemberTx(ctx, tx, f.owner.ID, member.NewMember{NewUser: member.NewUser{UserID: "new", Email: "new@acme.io"}, Role: "viewer"}); err != nil {
+			return err
+		}
+		// Find this transaction's backend by the roster table it last
+		// touched, and kill it.
+		rows, err := admin.QueryContext(ctx, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+			WHERE state = 'idle in transaction' AND pid <> pg_backend_pid() AND query LIKE '%' || $1 || '%'`, f.prefix)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			killed++
+		}
+		rows.Close()
+		_, _, err = invite.SendTx(ctx, tx, f.owner.ID, invite.NewInvitation{Email: "late@x.io", Role: "viewer"})
+		return err
+	})
+	require.Equal(t, 1, killed, "the test must find and kill exactly the unit of work's backend")
+	require.Error(t, err, "the unit of work fails when its connection dies")
+	require.Equal(t, before, f.snapshot(t), "a killed connection leaves no partial state")
+	// The pool recovers.
+	_, err = member.ChangeRole(ctx, f.s, f.org.ID, f.owner.ID, f.editor.ID, "admin")
+	require.NoError(t, err)
+}
+
+func TestMigrations(t *testing.T) {
+	for _, d := range dialects {
+		t.Run(d.String(), func(t *testing.T) {
+			requireDB(t, d)
+			ctx := context.Background()
+			prefix := fmt.Sprintf("m%d_", prefixes.Add(1))
+			env := storetest.NewEnv(storetest.NewClock(), 2)
+			// Several processes migrate at once: they take turns, and every
+			// migration is applied exactly once.
+			var wg sync.WaitGroup
+			errs := make([]error, 5)
+			for i := range errs {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					s, err := sqlstore.New(openDB(t, d), d, env, sqlstore.Options{Prefix: prefix})
+					if err == nil {
+						err = s.Migrate(ctx)
+					}
+					errs[i] = err
+				}()
+			}
+			wg.Wait()
+			require.NoError(t, errors.Join(errs...))
+			db := openDB(t, d)
+			s, err := sqlstore.New(db, d, env, sqlstore.Options{Prefix: prefix})
+			require.NoError(t, err)
+			require.NoError(t, s.Migrate(ctx), "migrating again is a no-op")
+			applied, known, err := s.Version(ctx)
+			require.NoError(t, err)
+			require.Equal(t, known, applied)
+			require.GreaterOrEqual(t, known, 1)
+			var n int
+			require.NoError(t, db.QueryRowContext(ctx, `SELECT COUNT(*) FROM `+prefix+`migrations`).Scan(&n))
+			require.Equal(t, known, n)
+			_, _, err = member.CreateOrg(ctx, s, member.NewOrg{Name: "After", Owner: member.NewUser{UserID: "u", Email: "u@x.io"}})
+			require.NoError(t, err)
+		})
+	}
+}
+
+func TestNewRefusesBadOptions(t *testing.T) {
+	env := storetest.NewEnv(storetest.NewClock(), 3)
+	db := openDB(t, sqlstore.SQLite)
+	for _, tc := range []struct {
+		db   *sql.DB
+		d    sqlstore.Dialect
+		opts sqlstore.Options
+	}{
+		{nil, sqlstore.SQLite, sqlstore.Options{}},
+		{db, sqlstore.Dialect(9), sqlstore.Options{}},
+		{db, sqlstore.SQLite, sqlstore.Options{Prefix: "bad-prefix"}},
+		{db, sqlstore.SQLite, sqlstore.Options{Prefix: "x; DROP TABLE y"}},
+	} {
+		_, err := sqlstore.New(tc.db, tc.d, env, tc.opts)
+		require.ErrorIs(t, err, member.ErrInvalid)
+	}
+	_, err := sqlstore.New(db, sqlstore.SQLite, member.Env{}, sqlstore.Options{})
+	require.ErrorIs(t, err, member.ErrInvalid)
+}
+
+// TestConstraints writes through a unit of work what the rules never would:
+// the schema refuses it, mapped to the store's sentinels.
+func TestConstraints(t *testing.T) {
+	for _, d := range dialects {
+		t.Run(d.String(), func(t *testing.T) {
+			f := newFixture(t, d)
+			ctx := context.Background()
+			put := func(fn func(tx store.Tx) error) error { return f.s.Update(ctx, f.org.ID, fn) }
+			second := f.editor
+			second.Role = "owner"
+			require.ErrorIs(t, put(func(tx store.Tx) error { return tx.PutMember(ctx, second) }), member.ErrConflict, "one owner per organisation")
+			clone := f.editor
+			clone.ID, clone.Email = f.clockID(t), "other@acme.io"
+			require.ErrorIs(t, put(func(tx store.Tx) error { return tx.PutMember(ctx, clone) }), member.ErrAlreadyMember, "one member per user")
+			inv, _, err := invite.Send(ctx, f.s, f.org.ID, f.owner.ID, invite.NewInvitation{Email: "p@x.io", Role: "viewer"})
+			require.NoError(t, err)
+			twin := inv
+			twin.ID = f.clockID(t)
+			twin.TokenHash[0] ^= 0xff
+			require.ErrorIs(t, put(func(tx store.Tx) error { return tx.PutInvitation(ctx, twin) }), invite.ErrAlreadyInvited, "one pending invitation per e-mail")
+			twin.Email = "q@x.io"
+			twin.TokenHash = inv.TokenHash
+			require.ErrorIs(t, put(func(tx store.Tx) error { return tx.PutInvitation(ctx, twin) }), member.ErrConflict, "token hashes are unique")
+		})
+	}
+}
+
+func (f *fixture) clockID(t *testing.T) member.ID {
+	id, err := f.s.Env().NewID()
+	require.NoError(t, err)
+	return id
+}
+
+func TestSQLiteDSNCreatesWALDatabase(t *testing.T) {
+	db := openDB(t, sqlstore.SQLite)
+	var mode string
+	require.NoError(t, db.QueryRow(`PRAGMA journal_mode`).Scan(&mode))
+	require.Equal(t, "wal", mode)
+	var fk int
+	require.NoError(t, db.QueryRow(`PRAGMA foreign_keys`).Scan(&fk))
+	require.Equal(t, 1, fk)
+}
