@@ -47,19 +47,25 @@ type GrantSpec struct {
 }
 
 // A Grant is what one principal may do in one organisation, resolved when the
-// principal is loaded: the role's permissions plus those added individually,
+// principal is loaded: the role's permissions, plus those added individually,
 // minus those withdrawn, and nothing at all while inactive. It is an
-// immutable value; a change to the member takes effect when it is loaded
-// again.
+// immutable value, small enough to copy: the set Can tests, the scopes, and
+// a pointer to what Explain needs. A change to the member takes effect when
+// it is loaded again.
 //
 // The zero Grant allows nothing.
 type Grant struct {
-	eff       Set // what Can tests: held when active, else empty
+	eff    Set // what Can tests: held when active, else empty
+	scopes Scopes
+	why    *grantInfo // nil for the zero Grant
+}
+
+// grantInfo is what a Grant keeps for Explain and the escalation rule.
+type grantInfo struct {
 	held      Set // what the principal holds when active
 	role      Set
 	allow     Set
 	deny      Set
-	scopes    Scopes
 	policy    *Policy
 	name      string
 	via       string
@@ -71,11 +77,13 @@ type Grant struct {
 
 // NewGrant resolves spec into a Grant.
 func NewGrant(spec GrantSpec) Grant {
-	g := Grant{
+	if spec.Policy == nil {
+		return Grant{}
+	}
+	info := &grantInfo{
 		role:      spec.RolePerms,
 		allow:     spec.Allow,
 		deny:      spec.Deny,
-		scopes:    spec.Scopes,
 		policy:    spec.Policy,
 		name:      spec.Role,
 		via:       spec.Via,
@@ -83,19 +91,17 @@ func NewGrant(spec GrantSpec) Grant {
 		active:    spec.Active && !spec.Suspended,
 		suspended: spec.Suspended,
 	}
-	if spec.Policy == nil {
-		return Grant{}
-	}
+	g := Grant{scopes: spec.Scopes, why: info}
 	if spec.Source != FromPartner && spec.Policy.IsOwner(spec.Role) {
-		g.owner = true
-		g.role = spec.Policy.All()
-		g.held = g.role
+		info.owner = true
+		info.role = spec.Policy.All()
+		info.held = info.role
 		g.scopes = Scopes{}
 	} else {
-		g.held = spec.RolePerms.Union(spec.Allow).Difference(spec.Deny).Intersect(spec.Policy.All())
+		info.held = spec.RolePerms.Union(spec.Allow).Difference(spec.Deny).Intersect(spec.Policy.All())
 	}
-	if g.active {
-		g.eff = g.held
+	if info.active {
+		g.eff = info.held
 	}
 	return g
 }
@@ -105,13 +111,14 @@ func NewGrant(spec GrantSpec) Grant {
 // It serves API keys, which may outlive their member's session (see
 // Policy.InactiveKeysValid).
 func (g Grant) Through(src Source, via string, active bool) Grant {
-	if g.policy == nil {
+	if g.why == nil {
 		return g
 	}
-	g.source, g.via, g.active = src, via, active && !g.suspended
-	g.eff = Set{}
-	if g.active {
-		g.eff = g.held
+	info := *g.why
+	info.source, info.via, info.active = src, via, active && !info.suspended
+	g.why, g.eff = &info, Set{}
+	if info.active {
+		g.eff = info.held
 	}
 	return g
 }
@@ -137,13 +144,13 @@ func (g Grant) CanIn(p Permission, scopes ...string) bool {
 // CanDo reports whether the grant allows lifecycle action a: the owner may
 // take every action, anyone else needs the permission that gates it.
 func (g Grant) CanDo(a Action) bool {
-	if !g.active || g.policy == nil {
+	if g.why == nil || !g.why.active {
 		return false
 	}
-	if g.owner {
+	if g.why.owner {
 		return true
 	}
-	perm, ok := g.policy.Gate(a)
+	perm, ok := g.why.policy.Gate(a)
 	return ok && g.eff.Has(perm)
 }
 
@@ -152,22 +159,37 @@ func (g Grant) Perms() Set { return g.eff }
 
 // Held returns what the principal holds when active, whatever its status:
 // the set that the escalation rule compares.
-func (g Grant) Held() Set { return g.held }
+func (g Grant) Held() Set {
+	if g.why == nil {
+		return Set{}
+	}
+	return g.why.held
+}
 
 // Active reports whether the grant is in force.
-func (g Grant) Active() bool { return g.active }
+func (g Grant) Active() bool { return g.why != nil && g.why.active }
 
 // IsOwner reports whether the grant is the organisation owner's.
-func (g Grant) IsOwner() bool { return g.owner }
+func (g Grant) IsOwner() bool { return g.why != nil && g.why.owner }
 
 // Scopes returns where the grant applies.
 func (g Grant) Scopes() Scopes { return g.scopes }
 
 // Source returns where the grant comes from.
-func (g Grant) Source() Source { return g.source }
+func (g Grant) Source() Source {
+	if g.why == nil {
+		return FromMember
+	}
+	return g.why.source
+}
 
 // Policy returns the policy the grant was resolved with (nil for the zero Grant).
-func (g Grant) Policy() *Policy { return g.policy }
+func (g Grant) Policy() *Policy {
+	if g.why == nil {
+		return nil
+	}
+	return g.why.policy
+}
 
 // A Reason classifies a Decision.
 type Reason uint8
@@ -206,47 +228,48 @@ func (d Decision) String() string { return d.text }
 // Explain says why Can (or CanIn with scopes) answers as it does for p. The
 // answer agrees with CanIn(p, scopes...).
 func (g Grant) Explain(p Permission, scopes ...string) Decision {
-	d := Decision{Permission: p, Role: g.name}
+	i := g.why
+	d := Decision{Permission: p}
 	q := func(s string) string { return strconv.Quote(s) }
-	if g.policy == nil {
+	if i == nil {
 		d.Reason, d.text = Denied, "denied: no grant"
 		return d
 	}
-	d.Name = g.policy.Name(p)
+	d.Role, d.Name = i.name, i.policy.Name(p)
 	perm := q(d.Name)
-	who := g.who()
+	who := i.who()
 	switch {
-	case int(p) >= g.policy.Len():
+	case int(p) >= i.policy.Len():
 		d.Reason, d.text = Undeclared, fmt.Sprintf("denied: %v is not declared by the policy", p)
 		return d
-	case g.suspended:
-		d.Reason, d.text = Inactive, "denied: the partnership is suspended"+g.viaText()
+	case i.suspended:
+		d.Reason, d.text = Inactive, "denied: the partnership is suspended"+i.viaText()
 		return d
-	case !g.active:
+	case !i.active:
 		d.Reason, d.text = Inactive, "denied: "+who+" is inactive"
 		return d
-	case g.owner:
-		d.Reason, d.text = Owner, "allowed: role "+q(g.name)+" is the owner's and holds every permission"
-	case g.deny.Has(p) && g.source == FromPartner && g.policy.Lifecycle().Has(p):
+	case i.owner:
+		d.Reason, d.text = Owner, "allowed: role "+q(i.name)+" is the owner's and holds every permission"
+	case i.deny.Has(p) && i.source == FromPartner && i.policy.Lifecycle().Has(p):
 		d.Reason, d.text = Lifecycle, "denied: "+perm+" gates a lifecycle action, which a partnership never carries"
 		return d
-	case g.deny.Has(p):
+	case i.deny.Has(p):
 		d.Reason, d.text = Withdrawn, "denied: "+perm+" is withdrawn from "+who+" individually"
 		return d
-	case g.role.Has(p) && g.source == FromPartner:
-		d.Reason, d.text = ByRole, "allowed: "+perm+" is granted by partnership level "+q(g.name)+g.viaText()
-	case g.role.Has(p):
-		d.Reason, d.text = ByRole, "allowed: "+perm+" is granted by role "+q(g.name)+g.viaText()
-	case g.allow.Has(p):
-		d.Reason, d.text = ByMember, "allowed: "+perm+" is granted to "+who+" individually"+g.viaText()
+	case i.role.Has(p) && i.source == FromPartner:
+		d.Reason, d.text = ByRole, "allowed: "+perm+" is granted by partnership level "+q(i.name)+i.viaText()
+	case i.role.Has(p):
+		d.Reason, d.text = ByRole, "allowed: "+perm+" is granted by role "+q(i.name)+i.viaText()
+	case i.allow.Has(p):
+		d.Reason, d.text = ByMember, "allowed: "+perm+" is granted to "+who+" individually"+i.viaText()
 	default:
 		d.Reason = NotGranted
-		if g.source == FromPartner {
-			d.text = "denied: " + perm + " is not granted by partnership level " + q(g.name) + g.viaText()
-		} else if g.name == "" {
+		if i.source == FromPartner {
+			d.text = "denied: " + perm + " is not granted by partnership level " + q(i.name) + i.viaText()
+		} else if i.name == "" {
 			d.text = "denied: " + perm + " is not granted to " + who
 		} else {
-			d.text = "denied: " + perm + " is granted neither by role " + q(g.name) + " nor individually"
+			d.text = "denied: " + perm + " is granted neither by role " + q(i.name) + " nor individually"
 		}
 		return d
 	}
@@ -261,8 +284,8 @@ func (g Grant) Explain(p Permission, scopes ...string) Decision {
 	return d
 }
 
-func (g Grant) who() string {
-	switch g.source {
+func (i *grantInfo) who() string {
+	switch i.source {
 	case FromCollaborator:
 		return "the collaborator"
 	case FromPartner:
@@ -273,9 +296,9 @@ func (g Grant) who() string {
 	return "the member"
 }
 
-func (g Grant) viaText() string {
-	if g.via == "" {
+func (i *grantInfo) viaText() string {
+	if i.via == "" {
 		return ""
 	}
-	return " (" + strings.TrimSpace(g.via) + ")"
+	return " (" + strings.TrimSpace(i.via) + ")"
 }

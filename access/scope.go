@@ -24,12 +24,24 @@ const (
 // market:fr} may act in market de or fr and in every set, because it carries
 // no "set:" scope. The zero Scopes restricts nothing.
 //
-// Scopes is an immutable value: it can be copied and shared freely, and
-// nothing a caller does to a value it holds changes another.
+// Scopes is an immutable value, one pointer wide: it can be copied and
+// shared freely, and nothing a caller does to a value it holds changes
+// another. Compare two with Equal, not ==.
 type Scopes struct {
+	d *scopeData // nil restricts nothing
+}
+
+type scopeData struct {
 	s     []string // sorted, unique, never mutated after construction
 	dims  []uint8  // dims[i]: length of s[i]'s "dim:" prefix, 0 for none
 	plain bool     // some scope has no colon (the unnamed dimension)
+}
+
+func (s Scopes) list() []string {
+	if s.d == nil {
+		return nil
+	}
+	return s.d.s
 }
 
 // NewScopes validates and normalises scopes: each must be 1 to MaxScopeLen
@@ -49,15 +61,15 @@ func NewScopes(scopes ...string) (Scopes, error) {
 	}
 	s := slices.Clone(scopes)
 	slices.Sort(s)
-	out := Scopes{s: slices.Compact(s)}
-	out.dims = make([]uint8, len(out.s))
-	for i, sc := range out.s {
-		out.dims[i] = uint8(len(dimension(sc)))
-		if out.dims[i] == 0 {
-			out.plain = true
+	d := &scopeData{s: slices.Compact(s)}
+	d.dims = make([]uint8, len(d.s))
+	for i, sc := range d.s {
+		d.dims[i] = uint8(len(dimension(sc)))
+		if d.dims[i] == 0 {
+			d.plain = true
 		}
 	}
-	return out, nil
+	return Scopes{d: d}, nil
 }
 
 // MustScopes is NewScopes for literals known to be valid; it panics otherwise.
@@ -82,19 +94,19 @@ func checkScope(sc string) error {
 }
 
 // IsZero reports whether s restricts nothing.
-func (s Scopes) IsZero() bool { return len(s.s) == 0 }
+func (s Scopes) IsZero() bool { return len(s.list()) == 0 }
 
 // Len returns the number of scopes.
-func (s Scopes) Len() int { return len(s.s) }
+func (s Scopes) Len() int { return len(s.list()) }
 
 // All yields the scopes in sorted order.
-func (s Scopes) All() iter.Seq[string] { return slices.Values(s.s) }
+func (s Scopes) All() iter.Seq[string] { return slices.Values(s.list()) }
 
 // Strings returns a new slice of the scopes in sorted order (nil for none).
-func (s Scopes) Strings() []string { return slices.Clone(s.s) }
+func (s Scopes) Strings() []string { return slices.Clone(s.list()) }
 
 // Equal reports whether s and o hold the same scopes.
-func (s Scopes) Equal(o Scopes) bool { return slices.Equal(s.s, o.s) }
+func (s Scopes) Equal(o Scopes) bool { return slices.Equal(s.list(), o.list()) }
 
 // SubsetOf reports whether s restricts at least as much as o: everything s
 // allows, o allows too. Zero o allows everything; zero s is a subset only of
@@ -107,12 +119,12 @@ func (s Scopes) SubsetOf(o Scopes) bool {
 		return false
 	}
 	// Every dimension o restricts must be restricted by s, within o's values.
-	for _, sc := range o.s {
-		if !s.restricts(dimension(sc)) {
+	for _, sc := range o.d.s {
+		if !s.d.restricts(dimension(sc)) {
 			return false
 		}
 	}
-	for _, sc := range s.s {
+	for _, sc := range s.d.s {
 		if !o.Allows(sc) {
 			return false
 		}
@@ -120,37 +132,38 @@ func (s Scopes) SubsetOf(o Scopes) bool {
 	return true
 }
 
-func (s Scopes) restricts(dim string) bool {
+func (d *scopeData) restricts(dim string) bool {
 	if dim == "" {
-		return s.plain
+		return d.plain
 	}
-	i, _ := slices.BinarySearch(s.s, dim)
-	return i < len(s.s) && strings.HasPrefix(s.s[i], dim)
+	i, _ := slices.BinarySearch(d.s, dim)
+	return i < len(d.s) && strings.HasPrefix(d.s[i], dim)
 }
 
 // Allows reports whether an action in scope is within s: s restricts
 // nothing, or lists scope, or restricts other dimensions only. It costs at
 // most two binary searches over s and does not allocate.
 func (s Scopes) Allows(scope string) bool {
-	if len(s.s) == 0 {
+	d := s.d
+	if d == nil || len(d.s) == 0 {
 		return true
 	}
-	if len(s.s) <= 8 {
+	if len(d.s) <= 8 {
 		// A short list is faster to scan than to search.
 		dim := dimension(scope)
 		restricted := false
-		for i, sc := range s.s {
+		for i, sc := range d.s {
 			if sc == scope {
 				return true
 			}
-			restricted = restricted || int(s.dims[i]) == len(dim) && sc[:len(dim)] == dim
+			restricted = restricted || int(d.dims[i]) == len(dim) && sc[:len(dim)] == dim
 		}
 		return !restricted
 	}
-	if _, found := slices.BinarySearch(s.s, scope); found {
+	if _, found := slices.BinarySearch(d.s, scope); found {
 		return true
 	}
-	return !s.restricts(dimension(scope))
+	return !d.restricts(dimension(scope))
 }
 
 // dimension returns "dim:" for "dim:value", and "" for a scope without colon.
@@ -163,10 +176,10 @@ func dimension(scope string) string {
 
 // MarshalJSON writes s as a JSON array of strings ([] for none).
 func (s Scopes) MarshalJSON() ([]byte, error) {
-	if s.s == nil {
+	if s.IsZero() {
 		return []byte("[]"), nil
 	}
-	return json.Marshal(s.s)
+	return json.Marshal(s.d.s)
 }
 
 // UnmarshalJSON reads a JSON array of strings, validated as by NewScopes.
@@ -185,8 +198,8 @@ func (s *Scopes) UnmarshalJSON(b []byte) error {
 
 // String formats s as "[a b c]", or "all" when s restricts nothing.
 func (s Scopes) String() string {
-	if len(s.s) == 0 {
+	if s.IsZero() {
 		return "all"
 	}
-	return "[" + strings.Join(s.s, " ") + "]"
+	return "[" + strings.Join(s.d.s, " ") + "]"
 }

@@ -118,16 +118,19 @@ type Member struct {
 
 // Can reports whether the member may do p now: a bit test on the effective
 // permissions resolved at load, false whenever the member is inactive.
-func (m Member) Can(p access.Permission) bool { return m.grant.Can(p) }
+//
+// The checks take a pointer, so that a check copies nothing of the member;
+// call them on a variable (m.Can), or on m.Grant() where you have a value.
+func (m *Member) Can(p access.Permission) bool { return m.grant.Can(p) }
 
 // CanIn reports whether the member may do p in each of scopes.
-func (m Member) CanIn(p access.Permission, scopes ...string) bool { return m.grant.CanIn(p, scopes...) }
+func (m *Member) CanIn(p access.Permission, scopes ...string) bool { return m.grant.CanIn(p, scopes...) }
 
 // CanDo reports whether the member may take lifecycle action a.
-func (m Member) CanDo(a access.Action) bool { return m.grant.CanDo(a) }
+func (m *Member) CanDo(a access.Action) bool { return m.grant.CanDo(a) }
 
 // Explain says why Can or CanIn answers as it does.
-func (m Member) Explain(p access.Permission, scopes ...string) access.Decision {
+func (m *Member) Explain(p access.Permission, scopes ...string) access.Decision {
 	return m.grant.Explain(p, scopes...)
 }
 

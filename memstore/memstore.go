@@ -35,6 +35,11 @@ type Store struct {
 	mu     sync.RWMutex // guards the maps below, not the organisations' contents
 	orgs   map[ID]*org
 	users  map[string]map[ID]struct{} // user → organisations it is a member of
+	// The committed members by orgUserKey(organisation, user): the
+	// request-time lookup reads this one map. The records are never written
+	// after they are stored, so the map can share them with the
+	// organisations.
+	byOrgUser map[string]*member.Member
 	tokens map[[32]byte]ID            // invitation token hash → organisation
 	keys   map[[32]byte]ID            // API key hash → organisation
 
@@ -45,8 +50,10 @@ type Store struct {
 }
 
 type partnerEntry struct {
-	ps    invite.Partnership
-	perms access.Set // the level's permissions, for a custom role
+	ps invite.Partnership
+	// The grant for a partner member who is inactive ([0]) or active ([1]),
+	// resolved when the partnership or its level changes.
+	grants [2]access.Grant
 }
 
 // New returns an empty store that runs the rules with env.
@@ -59,6 +66,8 @@ func New(env member.Env) (*Store, error) {
 		env:    e,
 		orgs:   make(map[ID]*org),
 		users:  make(map[string]map[ID]struct{}),
+
+		byOrgUser: make(map[string]*member.Member),
 		tokens: make(map[[32]byte]ID),
 		keys:   make(map[[32]byte]ID),
 
@@ -69,6 +78,13 @@ func New(env member.Env) (*Store, error) {
 
 // Env returns the store's environment.
 func (s *Store) Env() *member.Env { return s.env }
+
+// orgUserKey is the key of Store.byOrgUser: the organisation's 16 bytes,
+// then the user. buf, if long enough, holds it without allocating, for a
+// lookup of m[string(key)].
+func orgUserKey(buf []byte, org ID, user string) []byte {
+	return append(append(buf[:0], org[:]...), user...)
+}
 
 type pendingKey struct {
 	kind  invite.Kind
@@ -88,7 +104,7 @@ type orgData struct {
 
 	members map[ID]*member.Member // resolved
 	order   []ID                  // member IDs, sorted
-	byUser  map[string]ID
+	byUser  map[string]*member.Member // the same records as members
 	byEmail map[string]ID
 	owner   ID
 	staff   int // staff members, for seats
@@ -114,7 +130,7 @@ func newOrg(rec member.Org) *org {
 	return &org{orgData: orgData{
 		rec:     rec,
 		members: make(map[ID]*member.Member),
-		byUser:  make(map[string]ID),
+		byUser:  make(map[string]*member.Member),
 		byEmail: make(map[string]ID),
 		roles:   make(map[string]member.Role),
 		keys:    make(map[ID]member.Key),

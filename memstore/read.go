@@ -31,20 +31,17 @@ func (s *Store) Member(ctx context.Context, orgID, id ID) (member.Member, error)
 }
 
 // MemberByUser implements member.Reader. It is the lookup of every request:
-// two map lookups under read locks, and a copy of the resolved member.
+// one map lookup under a read lock, and a copy of the resolved member.
 func (s *Store) MemberByUser(ctx context.Context, orgID ID, user string) (member.Member, error) {
+	var buf [16 + 64]byte // on the stack for user IDs up to 64 bytes
+	key := orgUserKey(buf[:], orgID, user)
 	s.mu.RLock()
-	o, ok := s.orgs[orgID]
-	s.mu.RUnlock()
-	if ok {
-		o.mu.RLock()
-		if id, found := o.byUser[user]; found && !o.deleted {
-			m := *o.members[id]
-			o.mu.RUnlock()
-			return m, nil
-		}
-		o.mu.RUnlock()
+	if m, ok := s.byOrgUser[string(key)]; ok {
+		c := *m
+		s.mu.RUnlock()
+		return c, nil
 	}
+	s.mu.RUnlock()
 	return member.Member{}, fmt.Errorf("user %q in organisation %v: %w", user, orgID, member.ErrNotFound)
 }
 
@@ -271,11 +268,13 @@ func (s *Store) PartnerGrant(ctx context.Context, orgID ID, user string) (access
 	s.mu.RUnlock()
 	if found {
 		partner.mu.RLock()
-		if id, ok := partner.byUser[user]; ok && !partner.deleted {
-			m := partner.members[id]
-			g := invite.ResolvePartner(s.env.Policy, &best.ps, m, best.perms)
+		if m, ok := partner.byUser[user]; ok && !partner.deleted {
+			active := m.Status == member.Active
 			partner.mu.RUnlock()
-			return g, nil
+			if active {
+				return best.grants[1], nil
+			}
+			return best.grants[0], nil
 		}
 		partner.mu.RUnlock()
 	}

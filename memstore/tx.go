@@ -43,7 +43,19 @@ func (t *tx) rollback() {
 // applyIndexes brings the Store's indexes in line with o; s.mu must be held.
 func (t *tx) applyIndexes() {
 	s, o, id := t.s, t.o, t.o.rec.ID
+	if t.rolesChanged {
+		// Members of an edited role were re-resolved into new records.
+		for u := range o.byUser {
+			t.touchUser(u)
+		}
+	}
 	for u := range t.users {
+		key := string(orgUserKey(nil, id, u))
+		if m, ok := o.byUser[u]; ok {
+			s.byOrgUser[key] = m
+		} else {
+			delete(s.byOrgUser, key)
+		}
 		if _, ok := o.byUser[u]; ok {
 			if s.users[u] == nil {
 				s.users[u] = make(map[ID]struct{})
@@ -83,7 +95,12 @@ func (t *tx) applyIndexes() {
 	}
 	for pid := range t.ptouched {
 		if ps, ok := o.partners[pid]; ok {
-			s.partners[pid] = partnerEntry{ps: ps, perms: o.roles[ps.Level].Perms}
+			e := partnerEntry{ps: ps}
+			perms := o.roles[ps.Level].Perms
+			for i, st := range []member.Status{member.Inactive, member.Active} {
+				e.grants[i] = invite.ResolvePartner(s.env.Policy, &ps, &member.Member{Status: st}, perms)
+			}
+			s.partners[pid] = e
 			s.pairs[[2]ID{ps.Org, ps.Partner}] = pid
 		}
 	}
@@ -197,11 +214,11 @@ func (t *tx) MemberByUser(ctx context.Context, user string) (member.Member, erro
 	if err := live(ctx); err != nil {
 		return member.Member{}, err
 	}
-	id, ok := t.o.byUser[user]
+	m, ok := t.o.byUser[user]
 	if !ok {
 		return member.Member{}, fmt.Errorf("user %q: %w", user, member.ErrNotFound)
 	}
-	return t.o.member(id)
+	return *m, nil
 }
 
 // MemberByEmail implements member.MemberTx.
@@ -233,7 +250,7 @@ func (t *tx) PutMember(ctx context.Context, m member.Member) error {
 	if m.Org != o.rec.ID || m.ID == uuid.Nil {
 		return fmt.Errorf("%w: member %v does not belong to organisation %v", member.ErrInvalid, m.ID, o.rec.ID)
 	}
-	if id, ok := o.byUser[m.UserID]; ok && id != m.ID {
+	if other, ok := o.byUser[m.UserID]; ok && other.ID != m.ID {
 		return fmt.Errorf("%w: user %q", member.ErrAlreadyMember, m.UserID)
 	}
 	if id, ok := o.byEmail[m.Email]; ok && id != m.ID {
@@ -266,7 +283,7 @@ func (o *org) resolve(p *access.Policy, m *member.Member) {
 
 func (o *org) setMember(m *member.Member) {
 	o.members[m.ID] = m
-	o.byUser[m.UserID] = m.ID
+	o.byUser[m.UserID] = m
 	o.byEmail[m.Email] = m.ID
 	if i, found := slices.BinarySearchFunc(o.order, m.ID, compareID); !found {
 		o.order = slices.Insert(o.order, i, m.ID)
@@ -373,6 +390,7 @@ func (o *org) reresolve(p *access.Policy, role string) {
 			c := *m
 			o.resolve(p, &c)
 			o.members[id] = &c
+			o.byUser[c.UserID] = &c
 		}
 	}
 }

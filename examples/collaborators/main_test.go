@@ -110,7 +110,7 @@ func TestPermissionTable(t *testing.T) {
 			assert.Equal(t, row[col] == "yes", m.Can(perm), "%s / %s: %s", row[1], header[col], m.Explain(perm))
 			cells++
 		}
-		assert.True(t, a.load(t, a.owner).Can(perm), "the account owner holds %q", row[1])
+		assert.True(t, a.load(t, a.owner).Grant().Can(perm), "the account owner holds %q", row[1])
 	}
 	require.Equal(t, 21*4, cells)
 	require.Len(t, seen, 21, "each row is its own permission")
@@ -142,7 +142,7 @@ func TestSites(t *testing.T) {
 	// Editing a collaborator's sites (seed 000's "Edit collaborator").
 	_, err = member.SetScopes(a.ctx, a.db, a.org.ID, a.admin.ID, a.support.ID, access.MustScopes("site:eu", "site:us"))
 	require.NoError(t, err)
-	assert.True(t, a.load(t, a.support).CanIn(ManageSubscriptions, "site:us"))
+	assert.True(t, a.load(t, a.support).Grant().CanIn(ManageSubscriptions, "site:us"))
 }
 
 // Members are created directly by an admin; other collaborators cannot.
@@ -151,7 +151,7 @@ func TestAddMember(t *testing.T) {
 	m, err := member.AddMember(a.ctx, a.db, a.org.ID, a.admin.ID, member.NewMember{NewUser: user("ron"), Role: "agency"})
 	require.NoError(t, err)
 	assert.Equal(t, member.Active, m.Status)
-	assert.True(t, a.load(t, m).Can(ImportData))
+	assert.True(t, a.load(t, m).Grant().Can(ImportData))
 	_, err = member.AddMember(a.ctx, a.db, a.org.ID, a.support.ID, member.NewMember{NewUser: user("ron2"), Role: "agency"})
 	require.ErrorIs(t, err, member.ErrForbidden)
 	_, err = member.AddMember(a.ctx, a.db, a.org.ID, a.admin.ID, member.NewMember{NewUser: user("ron3"), Role: "owner"})
@@ -187,7 +187,7 @@ func TestStatus(t *testing.T) {
 
 	_, err = member.Reactivate(a.ctx, a.db, a.org.ID, a.owner.ID, a.rep.ID)
 	require.NoError(t, err)
-	assert.True(t, a.load(t, a.rep).Can(ExportData), "login is restored")
+	assert.True(t, a.load(t, a.rep).Grant().Can(ExportData), "login is restored")
 
 	require.ErrorIs(t, member.Remove(a.ctx, a.db, a.org.ID, a.support.ID, a.rep.ID), member.ErrForbidden)
 	require.NoError(t, member.Remove(a.ctx, a.db, a.org.ID, a.admin.ID, a.rep.ID))

@@ -206,7 +206,7 @@ func TestChangeRoles(t *testing.T) {
 
 	_, err = member.ChangeRole(tm.ctx, tm.db, tm.org.ID, tm.admin.ID, tm.viewer.ID, "editor")
 	require.NoError(t, err)
-	assert.True(t, tm.load(t, tm.viewer).Can(EditProducts))
+	assert.True(t, tm.load(t, tm.viewer).Grant().Can(EditProducts))
 }
 
 // Removed members lose access at once, and need a new invitation to
@@ -249,9 +249,9 @@ func TestSeatLimit(t *testing.T) {
 func TestOwnerOnly(t *testing.T) {
 	tm := newTeam(t)
 	for _, m := range []member.Member{tm.admin, tm.editor, tm.viewer} {
-		assert.False(t, tm.load(t, m).CanDo(access.ReadAudit), m.Role)
+		assert.False(t, tm.load(t, m).Grant().CanDo(access.ReadAudit), m.Role)
 	}
-	assert.True(t, tm.load(t, tm.owner).CanDo(access.ReadAudit))
+	assert.True(t, tm.load(t, tm.owner).Grant().CanDo(access.ReadAudit))
 	events, err := tm.db.Events(tm.ctx, tm.org.ID, 0, 100)
 	require.NoError(t, err)
 	var types []member.EventType

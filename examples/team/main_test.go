@@ -144,10 +144,10 @@ func TestMembersCannotChangeOwnRole(t *testing.T) {
 // A role change takes effect immediately.
 func TestRoleChangeImmediate(t *testing.T) {
 	c := newCompany(t)
-	require.False(t, c.load(t, c.member1).Can(EditCompanyData))
+	require.False(t, c.load(t, c.member1).Grant().Can(EditCompanyData))
 	_, err := member.ChangeRole(c.ctx, c.db, c.org.ID, c.manager.ID, c.member1.ID, "manager")
 	require.NoError(t, err)
-	require.True(t, c.load(t, c.member1).Can(EditCompanyData))
+	require.True(t, c.load(t, c.member1).Grant().Can(EditCompanyData))
 }
 
 // Only Owners and Managers remove; removal revokes access at once: the

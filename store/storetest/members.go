@@ -670,8 +670,8 @@ func testCustomRoles(t *testing.T, f Factory) {
 		_, err := member.UpdateRole(w.ctx, w.s, w.org.ID, w.admin.ID, "auditor", "Auditor", access.SetOf(ViewProducts, ReadAudit))
 		return err
 	})
-	require.False(t, w.get(w.viewer).Can(EditProducts))
-	require.True(t, w.get(w.viewer).Can(ReadAudit))
+	require.False(t, w.get(w.viewer).Grant().Can(EditProducts))
+	require.True(t, w.get(w.viewer).Grant().Can(ReadAudit))
 	byUser, err := w.s.MemberByUser(w.ctx, w.org.ID, added.UserID)
 	require.NoError(t, err)
 	require.False(t, byUser.Can(EditProducts))

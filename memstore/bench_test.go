@@ -1,0 +1,298 @@
+package memstore_test
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"testing"
+
+	"github.com/rosterhq/roster/access"
+	"github.com/rosterhq/roster/invite"
+	"github.com/rosterhq/roster/member"
+	"github.com/rosterhq/roster/memstore"
+	"github.com/rosterhq/roster/store/storetest"
+)
+
+// Run with:
+//
+//	go test ./memstore -run '^$' -bench . -benchmem
+
+type population struct {
+	s     *memstore.Store
+	orgs  []member.ID
+	users []string // users[i] is a member of orgs[i/perOrg]
+}
+
+const perOrg = 10
+
+// populate builds n members in n/perOrg organisations through the rules.
+func populate(b *testing.B, n int) *population {
+	b.Helper()
+	ctx := context.Background()
+	s, err := memstore.New(storetest.NewEnv(storetest.NewClock(), 1))
+	if err != nil {
+		b.Fatal(err)
+	}
+	p := &population{s: s}
+	for o := range n / perOrg {
+		org, owner, err := member.CreateOrg(ctx, s, member.NewOrg{Name: "org", Owner: member.NewUser{UserID: fmt.Sprintf("u%d-0", o), Email: fmt.Sprintf("u0@o%d.io", o)}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		p.orgs = append(p.orgs, org.ID)
+		p.users = append(p.users, owner.UserID)
+		for i := 1; i < perOrg; i++ {
+			m, err := member.AddMember(ctx, s, org.ID, owner.ID, member.NewMember{
+				NewUser: member.NewUser{UserID: fmt.Sprintf("u%d-%d", o, i), Email: fmt.Sprintf("u%d@o%d.io", i, o)},
+				Role:    []string{"admin", "manager", "editor", "viewer"}[i%4]})
+			if err != nil {
+				b.Fatal(err)
+			}
+			p.users = append(p.users, m.UserID)
+		}
+	}
+	return p
+}
+
+// BenchmarkLookupCan is the request path: look the member up by
+// (organisation, user) and check a permission, over populations of 1,000 to
+// 1,000,000 members. Two traffic patterns:
+//
+//   - hot: 1,024 distinct members, spread over the whole population, asked
+//     for again and again, as the active users of a service are. This shows
+//     the cost of the lookup itself, which does not grow with the population.
+//   - cold: every request asks for a member chosen at random among all of
+//     them, so that at a million members nearly every lookup misses the CPU
+//     caches. This shows what memory latency adds, which no structure avoids.
+func BenchmarkLookupCan(b *testing.B) {
+	type request struct {
+		org  member.ID
+		user string
+	}
+	for _, n := range []int{1_000, 100_000, 1_000_000} {
+		p := populate(b, n)
+		ctx := context.Background()
+		for _, pattern := range []string{"hot", "cold"} {
+			distinct := 1024
+			if pattern == "cold" {
+				distinct = 1 << 20
+			}
+			reqs := make([]request, distinct)
+			x := uint64(12345)
+			for i := range reqs {
+				x ^= x << 13
+				x ^= x >> 7
+				x ^= x << 17
+				k := int(x % uint64(len(p.users)))
+				reqs[i] = request{p.orgs[k/perOrg], p.users[k]}
+			}
+			b.Run(fmt.Sprintf("members=%d/%s", n, pattern), func(b *testing.B) {
+				allowed := 0
+				for i := 0; b.Loop(); i++ {
+					r := &reqs[i&(distinct-1)]
+					m, err := p.s.MemberByUser(ctx, r.org, r.user)
+					if err != nil {
+						b.Fatal(err)
+					}
+					if m.Can(storetest.EditProducts) {
+						allowed++
+					}
+				}
+				if allowed == 0 {
+					b.Fatal("no member could edit products")
+				}
+			})
+		}
+	}
+}
+
+// BenchmarkLookupFloor is the least any such lookup can cost: a bare Go map
+// from (organisation, user) to a permission set, and a bit test, without
+// locks or copies, over the same populations and traffic patterns as
+// BenchmarkLookupCan.
+func BenchmarkLookupFloor(b *testing.B) {
+	type key struct {
+		org  member.ID
+		user string
+	}
+	for _, n := range []int{1_000, 100_000, 1_000_000} {
+		m := make(map[key]*access.Set, n)
+		keys := make([]key, n)
+		for i := range keys {
+			var org member.ID
+			org[0], org[1], org[2], org[15] = byte(i/perOrg), byte(i/perOrg>>8), byte(i/perOrg>>16), 7
+			keys[i] = key{org, fmt.Sprintf("u%d-%d", i/perOrg, i%perOrg)}
+			set := access.SetOf(storetest.EditProducts)
+			m[keys[i]] = &set
+		}
+		for _, pattern := range []string{"hot", "cold"} {
+			distinct := 1024
+			if pattern == "cold" {
+				distinct = 1 << 20
+			}
+			reqs := make([]key, distinct)
+			x := uint64(12345)
+			for i := range reqs {
+				x ^= x << 13
+				x ^= x >> 7
+				x ^= x << 17
+				reqs[i] = keys[int(x%uint64(n))]
+			}
+			b.Run(fmt.Sprintf("members=%d/%s", n, pattern), func(b *testing.B) {
+				allowed := 0
+				for i := 0; b.Loop(); i++ {
+					if s := m[reqs[i&(distinct-1)]]; s != nil && s.Has(storetest.EditProducts) {
+						allowed++
+					}
+				}
+				if allowed == 0 {
+					b.Fatal("nothing found")
+				}
+			})
+		}
+	}
+}
+
+// TestMemoryPerMember reports the heap each member costs in memstore,
+// measured over 100,000 members.
+func TestMemoryPerMember(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds 100,000 members")
+	}
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	p := populate(&testing.B{}, 100_000)
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	per := float64(after.HeapAlloc-before.HeapAlloc) / float64(len(p.users))
+	t.Logf("memstore: %.0f bytes of heap per member (100,000 members in 10,000 organisations, audit log included)", per)
+	if per > 8192 {
+		t.Fatalf("%.0f bytes per member", per)
+	}
+	runtime.KeepAlive(p)
+}
+
+// lifecycle is an organisation with a member of each role, for the write
+// benchmarks.
+func lifecycle(b *testing.B) (*memstore.Store, member.Org, member.Member, member.Member) {
+	b.Helper()
+	ctx := context.Background()
+	s, err := memstore.New(storetest.NewEnv(storetest.NewClock(), 2))
+	if err != nil {
+		b.Fatal(err)
+	}
+	org, owner, err := member.CreateOrg(ctx, s, member.NewOrg{Name: "Acme", Owner: member.NewUser{UserID: "owner", Email: "owner@acme.io"}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	m, err := member.AddMember(ctx, s, org.ID, owner.ID, member.NewMember{NewUser: member.NewUser{UserID: "m", Email: "m@acme.io"}, Role: "editor"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return s, org, owner, m
+}
+
+func BenchmarkWrite(b *testing.B) {
+	ctx := context.Background()
+	b.Run("ChangeRole", func(b *testing.B) {
+		s, org, owner, m := lifecycle(b)
+		roles := [2]string{"viewer", "editor"}
+		for i := 0; b.Loop(); i++ {
+			if _, err := member.ChangeRole(ctx, s, org.ID, owner.ID, m.ID, roles[i&1]); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("SetPermissions", func(b *testing.B) {
+		s, org, owner, m := lifecycle(b)
+		sets := [2]access.Set{access.SetOf(storetest.ReadAudit), {}}
+		for i := 0; b.Loop(); i++ {
+			if _, err := member.SetPermissions(ctx, s, org.ID, owner.ID, m.ID, sets[i&1], access.Set{}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("DeactivateReactivate", func(b *testing.B) {
+		s, org, owner, m := lifecycle(b)
+		for b.Loop() {
+			if _, err := member.Deactivate(ctx, s, org.ID, owner.ID, m.ID); err != nil {
+				b.Fatal(err)
+			}
+			if _, err := member.Reactivate(ctx, s, org.ID, owner.ID, m.ID); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("AddRemove", func(b *testing.B) {
+		s, org, owner, _ := lifecycle(b)
+		for i := 0; b.Loop(); i++ {
+			m, err := member.AddMember(ctx, s, org.ID, owner.ID, member.NewMember{
+				NewUser: member.NewUser{UserID: fmt.Sprint("n", i), Email: fmt.Sprintf("n%d@acme.io", i)}, Role: "viewer"})
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := member.Remove(ctx, s, org.ID, owner.ID, m.ID); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("TransferOwnership", func(b *testing.B) {
+		s, org, owner, m := lifecycle(b)
+		pair := [2]member.Member{owner, m}
+		for i := 0; b.Loop(); i++ {
+			if err := member.TransferOwnership(ctx, s, org.ID, pair[i&1].ID, pair[(i+1)&1].ID); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("IssueRevokeKey", func(b *testing.B) {
+		s, org, owner, m := lifecycle(b)
+		for b.Loop() {
+			k, _, err := member.IssueKey(ctx, s, org.ID, owner.ID, m.ID, "ci")
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := member.RevokeKey(ctx, s, org.ID, owner.ID, k.ID); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("Refused", func(b *testing.B) {
+		s, org, owner, m := lifecycle(b)
+		for b.Loop() {
+			if _, err := member.ChangeRole(ctx, s, org.ID, m.ID, owner.ID, "viewer"); err == nil {
+				b.Fatal("an editor changed the owner's role")
+			}
+		}
+	})
+}
+
+// BenchmarkInvite measures sending an invitation, and accepting one.
+func BenchmarkInvite(b *testing.B) {
+	ctx := context.Background()
+	b.Run("Send", func(b *testing.B) {
+		s, org, owner, _ := lifecycle(b)
+		for i := 0; b.Loop(); i++ {
+			if _, _, err := invite.Send(ctx, s, org.ID, owner.ID, invite.NewInvitation{Email: fmt.Sprintf("i%d@x.io", i), Role: "viewer"}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("Accept", func(b *testing.B) {
+		s, org, owner, _ := lifecycle(b)
+		tokens := make([]string, b.N)
+		for i := range tokens {
+			var err error
+			if _, tokens[i], err = invite.Send(ctx, s, org.ID, owner.ID, invite.NewInvitation{Email: fmt.Sprintf("i%d@x.io", i), Role: "viewer"}); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ResetTimer()
+		for i := range b.N {
+			if _, err := invite.Accept(ctx, s, tokens[i], member.NewUser{UserID: fmt.Sprint("i", i), Email: fmt.Sprintf("i%d@x.io", i)}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
