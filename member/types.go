@@ -124,7 +124,9 @@ type Member struct {
 func (m *Member) Can(p access.Permission) bool { return m.grant.Can(p) }
 
 // CanIn reports whether the member may do p in each of scopes.
-func (m *Member) CanIn(p access.Permission, scopes ...string) bool { return m.grant.CanIn(p, scopes...) }
+func (m *Member) CanIn(p access.Permission, scopes ...string) bool {
+	return m.grant.CanIn(p, scopes...)
+}
 
 // CanDo reports whether the member may take lifecycle action a.
 func (m *Member) CanDo(a access.Action) bool { return m.grant.CanDo(a) }

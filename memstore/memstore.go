@@ -32,16 +32,16 @@ var _ store.Store = (*Store)(nil)
 type Store struct {
 	env *member.Env
 
-	mu     sync.RWMutex // guards the maps below, not the organisations' contents
-	orgs   map[ID]*org
-	users  map[string]map[ID]struct{} // user → organisations it is a member of
+	mu    sync.RWMutex // guards the maps below, not the organisations' contents
+	orgs  map[ID]*org
+	users map[string]map[ID]struct{} // user → organisations it is a member of
 	// The committed members by orgUserKey(organisation, user): the
 	// request-time lookup reads this one map. The records are never written
 	// after they are stored, so the map can share them with the
 	// organisations.
 	byOrgUser map[string]*member.Member
-	tokens map[[32]byte]ID            // invitation token hash → organisation
-	keys   map[[32]byte]ID            // API key hash → organisation
+	tokens    map[[32]byte]ID // invitation token hash → organisation
+	keys      map[[32]byte]ID // API key hash → organisation
 
 	// Partnerships by ID and by (granting, partner) organisation, with
 	// the permissions of their level resolved.
@@ -63,13 +63,13 @@ func New(env member.Env) (*Store, error) {
 		return nil, err
 	}
 	return &Store{
-		env:    e,
-		orgs:   make(map[ID]*org),
-		users:  make(map[string]map[ID]struct{}),
+		env:   e,
+		orgs:  make(map[ID]*org),
+		users: make(map[string]map[ID]struct{}),
 
 		byOrgUser: make(map[string]*member.Member),
-		tokens: make(map[[32]byte]ID),
-		keys:   make(map[[32]byte]ID),
+		tokens:    make(map[[32]byte]ID),
+		keys:      make(map[[32]byte]ID),
 
 		partners: make(map[ID]partnerEntry),
 		pairs:    make(map[[2]ID]ID),
@@ -102,8 +102,8 @@ type orgData struct {
 	deleted bool
 	rec     member.Org
 
-	members map[ID]*member.Member // resolved
-	order   []ID                  // member IDs, sorted
+	members map[ID]*member.Member     // resolved
+	order   []ID                      // member IDs, sorted
 	byUser  map[string]*member.Member // the same records as members
 	byEmail map[string]ID
 	owner   ID
