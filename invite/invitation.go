@@ -336,11 +336,7 @@ func open(ctx context.Context, s Store, token string, kind Kind, fn func(tx Tx, 
 	if err != nil {
 		return err
 	}
-	org, err := s.InvitationOrg(ctx, hash)
-	if err != nil {
-		return fmt.Errorf("invitation token: %w", err)
-	}
-	return s.UpdateInvites(ctx, org, func(tx Tx) error {
+	return s.UpdateByToken(ctx, hash, func(tx Tx) error {
 		inv, err := tx.InvitationByHash(ctx, hash)
 		if err != nil {
 			return fmt.Errorf("invitation token: %w", err)

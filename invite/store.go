@@ -107,6 +107,11 @@ type Store interface {
 	// UpdateInvites runs fn in a unit of work on org, as
 	// member.Store.UpdateMembers does.
 	UpdateInvites(ctx context.Context, org ID, fn func(Tx) error) error
+	// UpdateByToken runs fn in a unit of work on the organisation holding
+	// the invitation whose current token hashes to hash, as UpdateInvites
+	// does; without one it is ErrNotFound and fn does not run. It saves the
+	// separate InvitationOrg lookup on the path of every accept.
+	UpdateByToken(ctx context.Context, hash [32]byte, fn func(Tx) error) error
 	// UpdatePair runs fn in one unit of work on two organisations, a and
 	// b, locked in a fixed order so that pairs never deadlock. Either is
 	// missing: ErrNotFound; a == b: ErrInvalid.

@@ -86,12 +86,10 @@ func Admit(ctx context.Context, tx Tx, actor *Member, m *Member, seatTaken bool)
 			return err
 		}
 	}
-	if _, err := tx.MemberByUser(ctx, m.UserID); err == nil {
-		return fmt.Errorf("%w: user %q", ErrAlreadyMember, m.UserID)
-	} else if !errors.Is(err, ErrNotFound) {
-		return err
-	}
-	if _, err := tx.MemberByEmail(ctx, m.Email); err == nil {
+	if other, err := tx.MemberByUserOrEmail(ctx, m.UserID, m.Email); err == nil {
+		if other.UserID == m.UserID {
+			return fmt.Errorf("%w: user %q", ErrAlreadyMember, m.UserID)
+		}
 		return fmt.Errorf("%w: e-mail %q", ErrAlreadyMember, m.Email)
 	} else if !errors.Is(err, ErrNotFound) {
 		return err

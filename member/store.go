@@ -33,6 +33,10 @@ type MemberTx interface {
 	// MemberByEmail returns the member with the normalised e-mail, or
 	// ErrNotFound.
 	MemberByEmail(ctx context.Context, email string) (Member, error)
+	// MemberByUserOrEmail returns a member whose user is user or whose
+	// e-mail is email (the one with the user, if both exist), or
+	// ErrNotFound: in one read, what a new member would collide with.
+	MemberByUserOrEmail(ctx context.Context, user, email string) (Member, error)
 	// Owner returns the organisation's owner.
 	Owner(ctx context.Context) (Member, error)
 	// PutMember inserts m, or replaces the member with m.ID. Another

@@ -204,6 +204,15 @@ func (s *Store) Update(ctx context.Context, id ID, fn func(store.Tx) error) erro
 	return s.run(ctx, []ID{id}, func(txs []*tx) error { return fn(txs[0]) })
 }
 
+// UpdateByToken implements invite.Store.
+func (s *Store) UpdateByToken(ctx context.Context, hash [32]byte, fn func(invite.Tx) error) error {
+	org, err := s.InvitationOrg(ctx, hash)
+	if err != nil {
+		return err
+	}
+	return s.Update(ctx, org, func(tx store.Tx) error { return fn(tx) })
+}
+
 // UpdatePair implements invite.Store.
 func (s *Store) UpdatePair(ctx context.Context, a, b ID, fn func(ta, tb invite.Tx) error) error {
 	if a == b {

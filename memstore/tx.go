@@ -233,6 +233,14 @@ func (t *tx) MemberByEmail(ctx context.Context, email string) (member.Member, er
 	return t.o.member(id)
 }
 
+// MemberByUserOrEmail implements member.MemberTx.
+func (t *tx) MemberByUserOrEmail(ctx context.Context, user, email string) (member.Member, error) {
+	if m, err := t.MemberByUser(ctx, user); err == nil || ctx.Err() != nil {
+		return m, err
+	}
+	return t.MemberByEmail(ctx, email)
+}
+
 // Owner implements member.MemberTx.
 func (t *tx) Owner(ctx context.Context) (member.Member, error) {
 	if err := live(ctx); err != nil {

@@ -50,8 +50,9 @@ func SQLiteDSN(path string) string {
 	return "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
 }
 
-// rebind turns the ? placeholders of q into $1, $2, … for PostgreSQL.
-func (d Dialect) rebind(q string) string {
+// Rebind turns the ? placeholders of q into $1, $2, … for PostgreSQL, and
+// returns q unchanged for the other dialects.
+func (d Dialect) Rebind(q string) string {
 	if d != Postgres {
 		return q
 	}

@@ -123,7 +123,7 @@ func (s *Store) apply(ctx context.Context, conn *sql.Conn, table string, m migra
 		}
 	}()
 	var n int
-	if err := conn.QueryRowContext(ctx, s.d.rebind(`SELECT COUNT(*) FROM `+table+` WHERE version = ?`), m.version).Scan(&n); err != nil {
+	if err := conn.QueryRowContext(ctx, s.d.Rebind(`SELECT COUNT(*) FROM `+table+` WHERE version = ?`), m.version).Scan(&n); err != nil {
 		return err
 	}
 	if n > 0 {
@@ -136,7 +136,7 @@ func (s *Store) apply(ctx context.Context, conn *sql.Conn, table string, m migra
 			return fmt.Errorf("%w\n%s", err, st)
 		}
 	}
-	if _, err := conn.ExecContext(ctx, s.d.rebind(`INSERT INTO `+table+` (version, name, applied) VALUES (?, ?, ?)`),
+	if _, err := conn.ExecContext(ctx, s.d.Rebind(`INSERT INTO `+table+` (version, name, applied) VALUES (?, ?, ?)`),
 		m.version, m.name, micros(s.env.Time())); err != nil {
 		return err
 	}

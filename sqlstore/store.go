@@ -48,7 +48,13 @@ type Store struct {
 	env    *member.Env
 	prefix string
 	cache  *sync.Map // query text → dialect text
+	stmts  *sync.Map // dialect text → *sql.Stmt, prepared on db
 	points *atomic.Int64
+	// writer serialises this process's units of work on SQLite, which
+	// allows one writer at a time: waiting on a mutex costs less than
+	// SQLite's busy handler, which sleeps and retries. Other processes
+	// still wait on the busy timeout.
+	writer *sync.Mutex
 }
 
 // New returns a Store on db, which must be open on a database of dialect d.
@@ -74,7 +80,76 @@ func New(db *sql.DB, d Dialect, env member.Env, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Store{db: db, d: d, env: e, prefix: prefix, cache: new(sync.Map), points: new(atomic.Int64)}, nil
+	return &Store{db: db, d: d, env: e, prefix: prefix, cache: new(sync.Map), stmts: new(sync.Map), points: new(atomic.Int64), writer: new(sync.Mutex)}, nil
+}
+
+// Close releases the statements the store prepared. It does not close the
+// *sql.DB, which belongs to the host.
+func (s *Store) Close() error {
+	var errs []error
+	s.stmts.Range(func(k, v any) bool {
+		errs = append(errs, v.(*sql.Stmt).Close())
+		s.stmts.Delete(k)
+		return true
+	})
+	return errors.Join(errs...)
+}
+
+// conn runs the store's statements on the pool, or in a transaction, each
+// statement prepared once per store (and by database/sql once per
+// connection), so that the database parses and plans it once.
+type conn struct {
+	s  *Store
+	tx *sql.Tx // nil: the pool
+}
+
+// stmt returns the prepared statement for query (in the dialect's text),
+// or nil if it cannot be prepared, in which case the query runs unprepared
+// and reports the error itself.
+func (c conn) stmt(ctx context.Context, query string) *sql.Stmt {
+	v, ok := c.s.stmts.Load(query)
+	if !ok {
+		st, err := c.s.db.PrepareContext(ctx, query)
+		if err != nil {
+			return nil
+		}
+		if v, ok = c.s.stmts.LoadOrStore(query, st); ok {
+			st.Close()
+		}
+	}
+	st := v.(*sql.Stmt)
+	if c.tx != nil {
+		st = c.tx.StmtContext(ctx, st)
+	}
+	return st
+}
+
+func (c conn) raw() queryer {
+	if c.tx != nil {
+		return c.tx
+	}
+	return c.s.db
+}
+
+func (c conn) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if st := c.stmt(ctx, query); st != nil {
+		return st.ExecContext(ctx, args...)
+	}
+	return c.raw().ExecContext(ctx, query, args...)
+}
+
+func (c conn) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if st := c.stmt(ctx, query); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
+	return c.raw().QueryContext(ctx, query, args...)
+}
+
+func (c conn) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	if st := c.stmt(ctx, query); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return c.raw().QueryRowContext(ctx, query, args...)
 }
 
 // InTx returns a Store whose every read and unit of work runs inside the
@@ -103,23 +178,21 @@ func (s *Store) Env() *member.Env { return s.env }
 // Dialect returns the store's dialect.
 func (s *Store) Dialect() Dialect { return s.d }
 
+// Prefix returns the prefix of the store's table names.
+func (s *Store) Prefix() string { return s.prefix }
+
 // sql returns query with the table prefix and the dialect's placeholders.
 func (s *Store) sql(query string) string {
 	if q, ok := s.cache.Load(query); ok {
 		return q.(string)
 	}
-	q := s.d.rebind(strings.ReplaceAll(query, "{p}", s.prefix))
+	q := s.d.Rebind(strings.ReplaceAll(query, "{p}", s.prefix))
 	s.cache.Store(query, q)
 	return q
 }
 
 // reader is where reads outside a unit of work go.
-func (s *Store) reader() queryer {
-	if s.host != nil {
-		return s.host
-	}
-	return s.db
-}
+func (s *Store) reader() queryer { return conn{s: s, tx: s.host} }
 
 // Update implements store.Store.
 func (s *Store) Update(ctx context.Context, org ID, fn func(store.Tx) error) error {
@@ -134,6 +207,12 @@ func (s *Store) UpdateMembers(ctx context.Context, org ID, fn func(member.Tx) er
 // UpdateInvites implements invite.Store.
 func (s *Store) UpdateInvites(ctx context.Context, org ID, fn func(invite.Tx) error) error {
 	return s.run(ctx, []ID{org}, nil, func(txs []*tx) error { return fn(txs[0]) })
+}
+
+// UpdateByToken implements invite.Store: the organisation is found and
+// locked in one statement.
+func (s *Store) UpdateByToken(ctx context.Context, hash [32]byte, fn func(invite.Tx) error) error {
+	return s.run(ctx, nil, nil, func(txs []*tx) error { return fn(txs[0]) }, hash[:])
 }
 
 // UpdatePair implements invite.Store.
@@ -157,9 +236,9 @@ const maxAttempts = 4
 // a Store from InTx) that first locks the organisations ids, in ID order,
 // or first inserts the organisation created. It commits if fn returns nil
 // and rolls back otherwise.
-func (s *Store) run(ctx context.Context, ids []ID, created *member.Org, fn func([]*tx) error) error {
+func (s *Store) run(ctx context.Context, ids []ID, created *member.Org, fn func([]*tx) error, token ...[]byte) error {
 	for attempt := 1; ; attempt++ {
-		err := s.once(ctx, ids, created, fn)
+		err := s.once(ctx, ids, created, fn, token)
 		if attempt < maxAttempts && s.host == nil && s.d.isRetryable(err) {
 			continue
 		}
@@ -167,7 +246,7 @@ func (s *Store) run(ctx context.Context, ids []ID, created *member.Org, fn func(
 	}
 }
 
-func (s *Store) once(ctx context.Context, ids []ID, created *member.Org, fn func([]*tx) error) (err error) {
+func (s *Store) once(ctx context.Context, ids []ID, created *member.Org, fn func([]*tx) error, token [][]byte) (err error) {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -178,7 +257,13 @@ func (s *Store) once(ctx context.Context, ids []ID, created *member.Org, fn func
 	defer func() { err = end(err) }()
 
 	var txs []*tx
-	if created != nil {
+	if len(token) > 0 {
+		t, err := s.lockBy(ctx, q, `(SELECT org FROM {p}invitations WHERE token_hash = ?)`, token[0])
+		if err != nil {
+			return fmt.Errorf("invitation token: %w", err)
+		}
+		txs = []*tx{t}
+	} else if created != nil {
 		t := &tx{s: s, q: q, org: *created}
 		if err := t.insertOrg(ctx); err != nil {
 			return err
@@ -210,7 +295,7 @@ func (s *Store) begin(ctx context.Context) (queryer, func(error) error, error) {
 		if _, err := s.host.ExecContext(ctx, "SAVEPOINT "+name); err != nil {
 			return nil, nil, err
 		}
-		return s.host, func(err error) error {
+		return conn{s: s, tx: s.host}, func(err error) error {
 			if err != nil {
 				// The host's transaction may have been cancelled with ctx;
 				// roll back with a context of its own.
@@ -223,6 +308,11 @@ func (s *Store) begin(ctx context.Context) (queryer, func(error) error, error) {
 			return err
 		}, nil
 	}
+	unlock := func() {}
+	if s.d == SQLite {
+		s.writer.Lock()
+		unlock = s.writer.Unlock
+	}
 	opts := &sql.TxOptions{}
 	if s.d == MySQL {
 		// Each statement sees what committed before it, as on PostgreSQL;
@@ -231,9 +321,11 @@ func (s *Store) begin(ctx context.Context) (queryer, func(error) error, error) {
 	}
 	t, err := s.db.BeginTx(ctx, opts)
 	if err != nil {
+		unlock()
 		return nil, nil, err
 	}
-	return t, func(err error) error {
+	return conn{s: s, tx: t}, func(err error) error {
+		defer unlock()
 		if err != nil {
 			_ = t.Rollback()
 			return err
@@ -244,14 +336,24 @@ func (s *Store) begin(ctx context.Context) (queryer, func(error) error, error) {
 
 // lock locks the organisation's row and reads it.
 func (s *Store) lock(ctx context.Context, q queryer, id ID) (*tx, error) {
+	t, err := s.lockBy(ctx, q, `?`, s.d.id(id))
+	if err != nil {
+		return nil, fmt.Errorf("organisation %v: %w", id, err)
+	}
+	return t, nil
+}
+
+// lockBy locks the row of the organisation whose ID the SQL expression
+// which gives, and reads it.
+func (s *Store) lockBy(ctx context.Context, q queryer, which string, arg any) (*tx, error) {
 	t := &tx{s: s, q: q, seq: -1}
 	var deleted int64
 	var created, updated int64
 	err := q.QueryRowContext(ctx, s.sql(`SELECT id, name, seat_limit, pending_owner, created, updated, deleted
-		FROM {p}orgs WHERE id = ?`+s.d.forUpdate()), s.d.id(id)).
+		FROM {p}orgs WHERE id = `+which+s.d.forUpdate()), arg).
 		Scan(&t.org.ID, &t.org.Name, &t.org.SeatLimit, &t.org.PendingOwner, &created, &updated, &deleted)
 	if errors.Is(err, sql.ErrNoRows) || err == nil && deleted != 0 {
-		return nil, fmt.Errorf("organisation %v: %w", id, member.ErrNotFound)
+		return nil, member.ErrNotFound
 	}
 	if err != nil {
 		return nil, err

@@ -137,6 +137,13 @@ func (t *tx) MemberByEmail(ctx context.Context, email string) (member.Member, er
 	return t.s.oneMember(ctx, t.q, "e-mail "+email, `WHERE m.org = ? AND m.email = ?`, t.id(t.org.ID), email)
 }
 
+// MemberByUserOrEmail implements member.MemberTx.
+func (t *tx) MemberByUserOrEmail(ctx context.Context, user, email string) (member.Member, error) {
+	return t.s.oneMember(ctx, t.q, "user "+user+" or e-mail "+email,
+		`WHERE m.org = ? AND (m.user_id = ? OR m.email = ?) ORDER BY CASE WHEN m.user_id = ? THEN 0 ELSE 1 END LIMIT 1`,
+		t.id(t.org.ID), user, email, user)
+}
+
 // Owner implements member.MemberTx.
 func (t *tx) Owner(ctx context.Context) (member.Member, error) {
 	return t.s.oneMember(ctx, t.q, "owner", `WHERE m.org = ? AND m.is_owner = 1`, t.id(t.org.ID))
@@ -346,21 +353,34 @@ func (t *tx) DeleteKey(ctx context.Context, id ID) error {
 	return t.deleted(t.exec(ctx, `DELETE FROM {p}api_keys WHERE org = ? AND id = ?`, t.id(t.org.ID), t.id(id)))("key " + id.String())
 }
 
-// Append implements member.AuditTx.
+// Append implements member.AuditTx. The sequence number is the last one
+// plus one, read under the organisation's lock: in the same statement as the
+// insert where the dialect allows (PostgreSQL, SQLite: a statement of its
+// own sees every append committed before the lock was taken), or in a
+// statement before it (MySQL); later appends of the unit of work count on.
 func (t *tx) Append(ctx context.Context, e *member.Event) error {
+	args := []any{t.id(t.org.ID), t.id(e.ID), micros(e.Time), string(e.Type), jsonText(e.Actor), jsonText(e.Target),
+		t.id(e.Object), jsonText(e.Before), jsonText(e.After)}
+	const cols = `(org, seq, id, at, action, actor, target, object, before_state, after_state)`
+	if t.seq < 0 && t.s.d != MySQL {
+		err := t.q.QueryRowContext(ctx, t.s.sql(`INSERT INTO {p}events `+cols+`
+			SELECT ?, COALESCE(MAX(seq), 0) + 1, ?, ?, ?, ?, ?, ?, ?, ? FROM {p}events WHERE org = ?
+			RETURNING seq`), append(args, t.id(t.org.ID))...).Scan(&t.seq)
+		if err != nil {
+			return err
+		}
+		e.Seq = t.seq
+		return nil
+	}
 	if t.seq < 0 {
-		// Read under the organisation's lock, in a statement of its own so
-		// that it sees every append committed before the lock was taken.
 		err := t.q.QueryRowContext(ctx, t.s.sql(`SELECT COALESCE(MAX(seq), 0) FROM {p}events WHERE org = ?`), t.id(t.org.ID)).Scan(&t.seq)
 		if err != nil {
 			return err
 		}
 	}
 	seq := t.seq + 1
-	_, err := t.exec(ctx, `INSERT INTO {p}events (org, seq, id, at, action, actor, target, object, before_state, after_state)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		t.id(t.org.ID), seq, t.id(e.ID), micros(e.Time), string(e.Type), jsonText(e.Actor), jsonText(e.Target),
-		t.id(e.Object), jsonText(e.Before), jsonText(e.After))
+	_, err := t.exec(ctx, `INSERT INTO {p}events `+cols+` VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		append([]any{args[0], seq}, args[1:]...)...)
 	if err != nil {
 		return err
 	}

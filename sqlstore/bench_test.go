@@ -1,0 +1,253 @@
+package sqlstore_test
+
+import (
+	"context"
+	"database/sql"
+	"encoding/binary"
+	"fmt"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/rosterhq/roster/invite"
+	"github.com/rosterhq/roster/member"
+	"github.com/rosterhq/roster/sqlstore"
+	"github.com/rosterhq/roster/store/storetest"
+)
+
+// The benchmarks compare roster's SQL paths with the least any
+// implementation could do on the same database, in the same run, with 8
+// concurrent clients:
+//
+//	go test ./sqlstore -run '^$' -bench . -benchmem
+//
+// (set ROSTER_TEST_POSTGRES for PostgreSQL; SQLite needs nothing.)
+
+const clients = 8
+
+// parallel runs body on clients goroutines, each given its own number.
+func parallel(b *testing.B, body func(client int, pb *testing.PB)) {
+	b.SetParallelism((clients + runtime.GOMAXPROCS(0) - 1) / runtime.GOMAXPROCS(0))
+	var next atomic.Int32
+	b.RunParallel(func(pb *testing.PB) { body(int(next.Add(1)-1)%clients, pb) })
+}
+
+var benchDialects = []sqlstore.Dialect{sqlstore.SQLite, sqlstore.Postgres}
+
+// BenchmarkAccept accepts invitations, each client in an organisation of
+// its own, beside the floor: a transaction that locks the organisation's
+// row and inserts two rows (the member and its event), the least any accept
+// can cost.
+func BenchmarkAccept(b *testing.B) {
+	for _, d := range benchDialects {
+		b.Run(d.String(), func(b *testing.B) {
+			ctx := context.Background()
+			s, db := newStore(b, d, storetest.NewEnv(storetest.NewClock(), 9))
+			orgs := make([]member.Org, clients)
+			owners := make([]member.Member, clients)
+			for i := range orgs {
+				var err error
+				orgs[i], owners[i], err = member.CreateOrg(ctx, s, member.NewOrg{Name: "org", Owner: member.NewUser{UserID: fmt.Sprint("owner", i), Email: fmt.Sprintf("o@%d.io", i)}})
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.Run("roster", func(b *testing.B) {
+				type ticket struct {
+					token string
+					user  member.NewUser
+				}
+				// The i-th accept is in organisation i % clients, for the
+				// floor as here: concurrent clients mostly work in different
+				// organisations, and sometimes wait for one another.
+				tickets := make([]ticket, b.N)
+				for i := range tickets {
+					c := i % clients
+					run := prefixes.Add(1)
+					u := member.NewUser{UserID: fmt.Sprintf("u%d-%d", run, i), Email: fmt.Sprintf("u%d-%d@x.io", run, i)}
+					_, tok, err := invite.Send(ctx, s, orgs[c].ID, owners[c].ID, invite.NewInvitation{Email: u.Email, Role: "editor"})
+					if err != nil {
+						b.Fatal(err)
+					}
+					tickets[i] = ticket{tok, u}
+				}
+				var next atomic.Int64
+				b.ResetTimer()
+				parallel(b, func(_ int, pb *testing.PB) {
+					for pb.Next() {
+						t := tickets[next.Add(1)-1]
+						if _, err := invite.Accept(ctx, s, t.token, t.user); err != nil {
+							b.Error(err)
+							return
+						}
+					}
+				})
+			})
+			b.Run("floor", func(b *testing.B) {
+				table := floorTable(b, db, d)
+				lock := s.Dialect().Rebind(`SELECT id FROM ` + s.Prefix() + `orgs WHERE id = ?` + forUpdate(d))
+				ins := s.Dialect().Rebind(`INSERT INTO ` + table + ` (id, org, v) VALUES (?, ?, ?)`)
+				var seq, next atomic.Int64
+				var writer sync.Mutex // as sqlstore serialises writers on SQLite
+				parallel(b, func(_ int, pb *testing.PB) {
+					for pb.Next() {
+						org := dialectID(d, orgs[(next.Add(1)-1)%clients].ID)
+						if d == sqlstore.SQLite {
+							writer.Lock()
+						}
+						err := floorTx(ctx, db, lock, ins, org, &seq, d)
+						if d == sqlstore.SQLite {
+							writer.Unlock()
+						}
+						if err != nil {
+							b.Error(err)
+							return
+						}
+					}
+				})
+			})
+		})
+	}
+}
+
+func forUpdate(d sqlstore.Dialect) string {
+	if d == sqlstore.SQLite {
+		return ""
+	}
+	return " FOR UPDATE"
+}
+
+func dialectID(d sqlstore.Dialect, id member.ID) any {
+	if d == sqlstore.Postgres {
+		return id.String()
+	}
+	return id[:]
+}
+
+// floorTx is the floor of an accept: lock one row, insert two.
+func floorTx(ctx context.Context, db *sql.DB, lock, ins string, org any, seq *atomic.Int64, d sqlstore.Dialect) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	var id any
+	if err := tx.QueryRowContext(ctx, lock, org).Scan(&id); err != nil {
+		return err
+	}
+	for range 2 {
+		var k [16]byte
+		binary.BigEndian.PutUint64(k[8:], uint64(seq.Add(1)))
+		if _, err := tx.ExecContext(ctx, ins, dialectID(d, member.ID(k)), org, "a row as wide as a member's"); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
+}
+
+func floorTable(b *testing.B, db *sql.DB, d sqlstore.Dialect) string {
+	name := fmt.Sprintf("floor%d", prefixes.Add(1))
+	typ := map[sqlstore.Dialect]string{sqlstore.Postgres: "UUID", sqlstore.SQLite: "BLOB", sqlstore.MySQL: "BINARY(16)"}[d]
+	if _, err := db.Exec(`CREATE TABLE ` + name + ` (id ` + typ + ` PRIMARY KEY, org ` + typ + ` NOT NULL, v TEXT NOT NULL)`); err != nil {
+		b.Fatal(err)
+	}
+	return name
+}
+
+// BenchmarkLookup looks members up by (organisation, user) among 10,000 and
+// 1,000,000, beside the floor: a bare select of one row by primary key.
+func BenchmarkLookup(b *testing.B) {
+	for _, d := range benchDialects {
+		for _, n := range []int{10_000, 1_000_000} {
+			b.Run(fmt.Sprintf("%s/members=%d", d, n), func(b *testing.B) {
+				ctx := context.Background()
+				s, db := newStore(b, d, storetest.NewEnv(storetest.NewClock(), 10))
+				bulkMembers(b, db, s, n)
+				pick := func(i int) (member.ID, string, any) {
+					k := (i * 7919) % n // a stride through the population
+					return orgID(k / 10), fmt.Sprint("u", k), dialectID(d, memberID(k))
+				}
+				b.Run("roster", func(b *testing.B) {
+					parallel(b, func(c int, pb *testing.PB) {
+						for i := c * 1_000_003; pb.Next(); i++ {
+							org, user, _ := pick(i)
+							m, err := s.MemberByUser(ctx, org, user)
+							if err != nil {
+								b.Error(err)
+								return
+							}
+							if !m.Can(storetest.EditProducts) {
+								b.Error("an editor cannot edit")
+								return
+							}
+						}
+					})
+				})
+				b.Run("floor", func(b *testing.B) {
+					q := d.Rebind(`SELECT id FROM ` + s.Prefix() + `members WHERE id = ?`)
+					parallel(b, func(c int, pb *testing.PB) {
+						var id []byte
+						for i := c * 1_000_003; pb.Next(); i++ {
+							_, _, key := pick(i)
+							if err := db.QueryRowContext(ctx, q, key).Scan(&id); err != nil {
+								b.Error(err)
+								return
+							}
+						}
+					})
+				})
+			})
+		}
+	}
+}
+
+func orgID(i int) member.ID {
+	var id member.ID
+	binary.BigEndian.PutUint64(id[8:], uint64(i))
+	id[0] = 0x01
+	return id
+}
+
+func memberID(i int) member.ID {
+	var id member.ID
+	binary.BigEndian.PutUint64(id[8:], uint64(i))
+	id[0] = 0x02
+	return id
+}
+
+// bulkMembers inserts n editors in n/10 organisations with plain SQL: the
+// rules would take minutes to add a million.
+func bulkMembers(b *testing.B, db *sql.DB, s *sqlstore.Store, n int) {
+	b.Helper()
+	p := s.Prefix()
+	var orgs, members string
+	switch s.Dialect() {
+	case sqlstore.Postgres:
+		id := func(kind string) string { return `('` + kind + `' || lpad(to_hex(i), 30, '0'))::uuid` }
+		orgs = `INSERT INTO ` + p + `orgs (id, name, seat_limit, pending_owner, created, updated)
+			SELECT ` + strings.Replace(id("01"), "i)", "i)", 1) + `, 'org', 0, '00000000-0000-0000-0000-000000000000', 0, 0 FROM generate_series(0, $1 - 1) i`
+		members = `INSERT INTO ` + p + `members (id, org, user_id, email, name, role, allow, deny, scopes, status, kind, is_owner, profile, created, updated)
+			SELECT ` + id("02") + `, ('01' || lpad(to_hex(i / 10), 30, '0'))::uuid, 'u' || i, 'u' || i || '@x.io', '', 'editor', '', '', '', 1, 1, 0, '{}', 0, 0
+			FROM generate_series(0, $1 - 1) i`
+	case sqlstore.SQLite:
+		orgs = `WITH RECURSIVE s(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM s WHERE i + 1 < ?)
+			INSERT INTO ` + p + `orgs (id, name, seat_limit, pending_owner, created, updated)
+			SELECT unhex('01' || printf('%030x', i)), 'org', 0, zeroblob(16), 0, 0 FROM s`
+		members = `WITH RECURSIVE s(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM s WHERE i + 1 < ?)
+			INSERT INTO ` + p + `members (id, org, user_id, email, name, role, allow, deny, scopes, status, kind, is_owner, profile, created, updated)
+			SELECT unhex('02' || printf('%030x', i)), unhex('01' || printf('%030x', i / 10)), 'u' || i, 'u' || i || '@x.io', '', 'editor', '', '', '', 1, 1, 0, '{}', 0, 0 FROM s`
+	}
+	if _, err := db.Exec(orgs, n/10); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := db.Exec(members, n); err != nil {
+		b.Fatal(err)
+	}
+	if s.Dialect() == sqlstore.Postgres {
+		if _, err := db.Exec(`ANALYZE ` + p + `members`); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
