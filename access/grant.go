@@ -284,6 +284,41 @@ func (g Grant) Explain(p Permission, scopes ...string) Decision {
 	return d
 }
 
+// ExplainDo says why CanDo answers as it does for lifecycle action a.
+func (g Grant) ExplainDo(a Action) Decision {
+	i := g.why
+	if i == nil {
+		return Decision{Reason: Denied, text: "denied: no grant"}
+	}
+	d := Decision{Role: i.name}
+	switch perm, gated := i.policy.Gate(a); {
+	case !i.active && i.suspended:
+		d.Reason, d.text = Inactive, "denied: the partnership is suspended"+i.viaText()
+	case !i.active:
+		d.Reason, d.text = Inactive, "denied: "+i.who()+" is inactive"
+	case i.owner:
+		d.Allowed, d.Reason, d.text = true, Owner, "allowed: the owner may "+a.String()
+	case !gated:
+		d.Reason, d.text = NotGranted, "denied: "+a.String()+" is the owner's alone"
+	default:
+		d.Permission, d.Name = perm, i.policy.Name(perm)
+		if g.eff.Has(perm) {
+			d.Allowed, d.Reason = true, ByRole
+			if !i.role.Has(perm) {
+				d.Reason = ByMember
+			}
+			d.text = "allowed: " + a.String() + " needs " + strconv.Quote(d.Name) + ", which " + i.who() + " holds"
+		} else {
+			d.Reason = NotGranted
+			if i.deny.Has(perm) && i.source == FromPartner {
+				d.Reason = Lifecycle
+			}
+			d.text = "denied: " + a.String() + " needs " + strconv.Quote(d.Name) + ", which " + i.who() + " lacks"
+		}
+	}
+	return d
+}
+
 func (i *grantInfo) who() string {
 	switch i.source {
 	case FromCollaborator:

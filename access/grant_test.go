@@ -215,3 +215,31 @@ func TestScopesAllowsProperty(t *testing.T) {
 		}
 	})
 }
+
+func TestExplainDo(t *testing.T) {
+	p := seed003(t)
+	admin, _ := p.RolePerms("admin")
+	viewer, _ := p.RolePerms("viewer")
+	g := access.NewGrant(access.GrantSpec{Policy: p, Role: "admin", RolePerms: admin, Active: true})
+	v := access.NewGrant(access.GrantSpec{Policy: p, Role: "viewer", RolePerms: viewer, Allow: access.SetOf(InviteMembers), Active: true})
+	off := access.NewGrant(access.GrantSpec{Policy: p, Role: "admin", RolePerms: admin})
+	owner := access.NewGrant(access.GrantSpec{Policy: p, Role: "owner", Active: true})
+	for _, tc := range []struct {
+		g    access.Grant
+		a    access.Action
+		text string
+	}{
+		{g, access.Invite, `allowed: invite needs "members.invite", which the member holds`},
+		{v, access.Invite, `allowed: invite needs "members.invite", which the member holds`},
+		{v, access.Remove, `denied: remove needs "members.remove", which the member lacks`},
+		{g, access.ChangeStatus, `denied: change_status is the owner's alone`},
+		{owner, access.ChangeStatus, `allowed: the owner may change_status`},
+		{off, access.Invite, `denied: the member is inactive`},
+		{access.Grant{}, access.Invite, `denied: no grant`},
+	} {
+		d := tc.g.ExplainDo(tc.a)
+		if d.String() != tc.text || d.Allowed != tc.g.CanDo(tc.a) {
+			t.Errorf("ExplainDo(%s) = %v %q, want %q (CanDo %v)", tc.a, d.Allowed, d, tc.text, tc.g.CanDo(tc.a))
+		}
+	}
+}

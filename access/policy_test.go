@@ -275,3 +275,35 @@ func FuzzParsePolicy(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseSet feeds permission names from outside (configuration, JSON,
+// a database) to the policy: every answer is a set of declared permissions
+// or ErrUnknownPermission, and names round-trip.
+func FuzzParseSet(f *testing.F) {
+	p := access.MustPolicy(seed003Spec())
+	f.Add("products.view,products.edit")
+	f.Add("")
+	f.Add("products.view,,x")
+	f.Add("PRODUCTS.VIEW")
+	f.Fuzz(func(t *testing.T, list string) {
+		names := strings.Split(list, ",")
+		s, err := p.ParseSet(names...)
+		if err != nil {
+			if !errors.Is(err, access.ErrUnknownPermission) {
+				t.Fatalf("error %v is not ErrUnknownPermission", err)
+			}
+			return
+		}
+		if !s.SubsetOf(p.All()) {
+			t.Fatalf("%v holds undeclared permissions", s)
+		}
+		back, err := p.Names(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		again, err := p.ParseSet(back...)
+		if err != nil || again != s {
+			t.Fatalf("names %v of %v parse to %v, %v", back, s, again, err)
+		}
+	})
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/rosterhq/roster/access"
 )
@@ -44,14 +45,10 @@ func LoadActor(ctx context.Context, tx MemberTx, id ID) (Member, error) {
 // Gate refuses with ErrForbidden unless the actor may take action a: it is
 // the owner, or holds the permission the policy gates a with.
 func Gate(actor *Member, a access.Action) error {
-	if actor.CanDo(a) {
-		return nil
+	if d := actor.ExplainDo(a); !d.Allowed {
+		return fmt.Errorf("%w: %s", ErrForbidden, strings.TrimPrefix(d.String(), "denied: "))
 	}
-	p := actor.grant.Policy()
-	if perm, ok := p.Gate(a); ok {
-		return fmt.Errorf("%w: %s needs permission %q, which the actor lacks", ErrForbidden, a, p.Name(perm))
-	}
-	return fmt.Errorf("%w: %s is the owner's alone", ErrForbidden, a)
+	return nil
 }
 
 // LoadTarget loads the member acted on and applies rule 4: ErrNotFound,

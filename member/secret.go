@@ -36,7 +36,7 @@ func HashSecret(secret, kind string) ([32]byte, error) {
 	if !ok || len(body) != b64.EncodedLen(secretBytes) {
 		return [32]byte{}, fmt.Errorf("%w: not a %s secret", ErrInvalid, kind)
 	}
-	raw, err := b64.DecodeString(body)
+	raw, err := b64.Strict().DecodeString(body)
 	if err != nil || len(raw) != secretBytes {
 		return [32]byte{}, fmt.Errorf("%w: not a %s secret", ErrInvalid, kind)
 	}

@@ -136,6 +136,9 @@ func (m *Member) Explain(p access.Permission, scopes ...string) access.Decision 
 	return m.grant.Explain(p, scopes...)
 }
 
+// ExplainDo says why CanDo answers as it does.
+func (m *Member) ExplainDo(a access.Action) access.Decision { return m.grant.ExplainDo(a) }
+
 // Grant returns the member's resolved grant.
 func (m Member) Grant() access.Grant { return m.grant }
 

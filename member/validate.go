@@ -88,7 +88,7 @@ func ParseCursor(c string) (ID, error) {
 	if c == "" {
 		return uuid.Nil, nil
 	}
-	b, err := base64.RawURLEncoding.DecodeString(c)
+	b, err := base64.RawURLEncoding.Strict().DecodeString(c)
 	if err != nil || len(b) != 16 {
 		return uuid.Nil, fmt.Errorf("%w: malformed cursor %q", ErrInvalid, c)
 	}

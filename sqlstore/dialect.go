@@ -138,7 +138,8 @@ func (d Dialect) isRetryable(err error) bool {
 }
 
 // unique maps a unique violation of a write to the store's sentinel, by the
-// constraint it names.
+// constraint it names. The message names the record, not the database's
+// tables, since hosts may show it.
 func (d Dialect) unique(err error, what string, byName map[string]error, otherwise error) error {
 	msg, ok := d.isUnique(err)
 	if !ok {
@@ -146,8 +147,8 @@ func (d Dialect) unique(err error, what string, byName map[string]error, otherwi
 	}
 	for name, sentinel := range byName {
 		if strings.Contains(msg, name) {
-			return fmt.Errorf("%w: %s (%v)", sentinel, what, err)
+			return fmt.Errorf("%w: %s (refused by a unique constraint of the database)", sentinel, what)
 		}
 	}
-	return fmt.Errorf("%w: %s (%v)", otherwise, what, err)
+	return fmt.Errorf("%w: %s (refused by a unique constraint of the database)", otherwise, what)
 }

@@ -243,7 +243,7 @@ func (s *server) transfer(w http.ResponseWriter, r *http.Request) {
 func (s *server) listPending(w http.ResponseWriter, r *http.Request) {
 	m := current(r)
 	if !m.CanDo(access.Invite) {
-		forbidden(w, m.Explain(InviteMembers))
+		forbidden(w, m.ExplainDo(access.Invite))
 		return
 	}
 	p, err := pageOf(r)
