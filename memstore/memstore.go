@@ -1,12 +1,3 @@
-// Package memstore is roster's Store in memory: for tests, demos and hosts
-// that keep nothing. It is the reference for how a store behaves, safe for
-// concurrent use, and nothing it returns aliases its state.
-//
-// A unit of work holds its organisation's lock and writes in place, keeping
-// an undo log that a failed unit of work replays backwards; readers of that
-// organisation wait for it. Lookups that cross organisations (a user's
-// organisations, a token's or key's hash) use indexes updated when a unit of
-// work commits.
 package memstore
 
 import (

@@ -1,0 +1,26 @@
+// Package invite holds the ways into an organisation: invitations,
+// access requests and partnerships.
+//
+// Invitations (Send, Resend, Cancel, CopyLink, Accept, Decline,
+// ListPending) carry a role, permissions, scopes and profile fields; their
+// token is shown once and kept only as a SHA-256 hash (and, with a link key,
+// sealed with XChaCha20-Poly1305 so that an allowed member can copy the link
+// again). An invitation is accepted at most once, never after it expired or
+// was cancelled, and by default only by a user with the invited e-mail.
+// Pending invitations take seats until they expire.
+//
+// Access requests (RequestAccess, Approve, Refuse, Withdraw, SetCode) let an
+// outside user ask to become an external collaborator, who holds only the
+// permissions approved and takes no seat; an organisation may require an
+// access code, hashed with argon2id and locked after five wrong attempts.
+//
+// Partnerships (InvitePartner, AcceptPartner, ChangePartner, RevokePartner,
+// LeavePartner, Grant) let one organisation grant another's members scoped
+// access at a level capped by the inviter and stripped of every lifecycle
+// permission.
+//
+// Errors are the member package's sentinels plus this package's own
+// (ErrExpired, ErrAlreadyUsed, ErrCancelled, ErrDeclined, ErrAlreadyInvited,
+// ErrEmailMismatch, …). Every successful change writes one audit event, in
+// each organisation it concerns.
+package invite

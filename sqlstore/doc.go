@@ -1,0 +1,29 @@
+// Package sqlstore is roster's Store on database/sql: PostgreSQL, SQLite and
+// MySQL/MariaDB, with the same behaviour as memstore (both pass
+// store/storetest).
+//
+// It imports no driver. The host opens a *sql.DB with the driver of its
+// choice, then:
+//
+//	db, err := sql.Open("sqlite", sqlstore.SQLiteDSN("roster.db")) // modernc.org/sqlite
+//	s, err := sqlstore.New(db, sqlstore.SQLite, member.Env{Policy: policy}, sqlstore.Options{})
+//	err = s.Migrate(ctx)
+//
+// The schema is embedded, numbered SQL files per dialect, applied by Migrate
+// one transaction each and recorded in a table; concurrent migrations take
+// turns. Tables carry a prefix ("roster_" by default) so that roster can
+// live in the host's database.
+//
+// Every unit of work is a database transaction that locks the
+// organisation's row (SELECT … FOR UPDATE; an immediate transaction on
+// SQLite), so that many processes sharing one database still apply the
+// rules one at a time per organisation. The schema carries the invariants it
+// can as constraints (one owner per organisation, one pending invitation per
+// address, unique token and key hashes), mapped to the store's sentinel
+// errors. InTx runs the rules inside the host's own transaction, each as a
+// savepoint.
+//
+// SQLite is the embedded default for a host with one process: open it with
+// SQLiteDSN (write-ahead log, busy timeout, foreign keys, immediate
+// transactions).
+package sqlstore

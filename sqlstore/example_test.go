@@ -1,0 +1,82 @@
+package sqlstore_test
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/rosterhq/roster/access"
+	"github.com/rosterhq/roster/member"
+	"github.com/rosterhq/roster/sqlstore"
+)
+
+func examplePolicy() *access.Policy {
+	return access.MustPolicy(access.Spec{
+		Permissions: []access.PermissionSpec{{Name: "products.view"}, {Name: "members.manage"}},
+		Roles: []access.RoleSpec{
+			{Name: "owner"},
+			{Name: "admin", Permissions: access.SetOf(0, 1)},
+			{Name: "viewer", Permissions: access.SetOf(0)},
+		},
+		Owner: "owner",
+		Gates: map[access.Action]access.Permission{access.AddMember: 1},
+	})
+}
+
+// The embedded default: SQLite in a file, through modernc.org/sqlite.
+func ExampleNew() {
+	ctx := context.Background()
+	dir, _ := os.MkdirTemp("", "roster-example-")
+	defer os.RemoveAll(dir)
+
+	db, err := sql.Open("sqlite", sqlstore.SQLiteDSN(filepath.Join(dir, "roster.db")))
+	if err != nil {
+		panic(err)
+	}
+	defer db.Close()
+	s, err := sqlstore.New(db, sqlstore.SQLite, member.Env{Policy: examplePolicy()}, sqlstore.Options{})
+	if err != nil {
+		panic(err)
+	}
+	if err := s.Migrate(ctx); err != nil {
+		panic(err)
+	}
+	org, _, err := member.CreateOrg(ctx, s, member.NewOrg{Name: "Acme", Owner: member.NewUser{UserID: "ada", Email: "ada@acme.io"}})
+	fmt.Println(org.Name, err)
+	applied, known, _ := s.Version(ctx)
+	fmt.Println(applied == known)
+	// Output:
+	// Acme <nil>
+	// true
+}
+
+// A membership change inside the host's own transaction: it commits or
+// rolls back with the host's writes.
+func ExampleStore_InTx() {
+	ctx := context.Background()
+	dir, _ := os.MkdirTemp("", "roster-example-")
+	defer os.RemoveAll(dir)
+	db, _ := sql.Open("sqlite", sqlstore.SQLiteDSN(filepath.Join(dir, "app.db")))
+	defer db.Close()
+	s, _ := sqlstore.New(db, sqlstore.SQLite, member.Env{Policy: examplePolicy()}, sqlstore.Options{})
+	_ = s.Migrate(ctx)
+	_, _ = db.Exec(`CREATE TABLE accounts (user_id TEXT PRIMARY KEY)`)
+	org, ada, _ := member.CreateOrg(ctx, s, member.NewOrg{Name: "Acme", Owner: member.NewUser{UserID: "ada", Email: "ada@acme.io"}})
+
+	tx, _ := db.BeginTx(ctx, nil)
+	_, _ = tx.Exec(`INSERT INTO accounts (user_id) VALUES ('bob')`)
+	_, err := member.AddMember(ctx, s.InTx(tx), org.ID, ada.ID, member.NewMember{
+		NewUser: member.NewUser{UserID: "bob", Email: "bob@acme.io"}, Role: "viewer"})
+	fmt.Println("added in the host's transaction:", err)
+	_ = tx.Rollback() // the host changes its mind
+
+	_, err = s.MemberByUser(ctx, org.ID, "bob")
+	var accounts int
+	_ = db.QueryRow(`SELECT COUNT(*) FROM accounts`).Scan(&accounts)
+	fmt.Println("after rollback:", err, accounts)
+	// Output:
+	// added in the host's transaction: <nil>
+	// after rollback: user bob: roster: not found 0
+}

@@ -1,0 +1,54 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/rosterhq/roster/access"
+	"github.com/rosterhq/roster/invite"
+	"github.com/rosterhq/roster/member"
+	"github.com/rosterhq/roster/memstore"
+	"github.com/rosterhq/roster/store"
+)
+
+// Several rules in one unit of work: deactivating a member and cancelling
+// the invitation it sent commit together, or not at all.
+func ExampleStore_Update() {
+	ctx := context.Background()
+	policy := access.MustPolicy(access.Spec{
+		Permissions: []access.PermissionSpec{{Name: "members.manage"}},
+		Roles:       []access.RoleSpec{{Name: "owner"}, {Name: "admin", Permissions: access.SetOf(0)}},
+		Owner:       "owner",
+		Gates:       map[access.Action]access.Permission{access.Invite: 0, access.AddMember: 0, access.ChangeStatus: 0},
+	})
+	var db store.Store
+	db, _ = memstore.New(member.Env{Policy: policy})
+	org, ada, _ := member.CreateOrg(ctx, db, member.NewOrg{Name: "Acme", Owner: member.NewUser{UserID: "ada", Email: "ada@acme.io"}})
+	bob, _ := member.AddMember(ctx, db, org.ID, ada.ID, member.NewMember{
+		NewUser: member.NewUser{UserID: "bob", Email: "bob@acme.io"}, Role: "admin"})
+	inv, _, _ := invite.Send(ctx, db, org.ID, bob.ID, invite.NewInvitation{Email: "eve@x.io", Role: "admin"})
+
+	err := db.Update(ctx, org.ID, func(tx store.Tx) error {
+		if _, err := member.DeactivateTx(ctx, tx, ada.ID, bob.ID); err != nil {
+			return err
+		}
+		return invite.CancelTx(ctx, tx, ada.ID, inv.ID)
+	})
+	m, _ := db.Member(ctx, org.ID, bob.ID)
+	i, _ := db.Invitation(ctx, org.ID, inv.ID)
+	fmt.Println(err, m.Status, i.Status)
+
+	// A failing step undoes the others.
+	err = db.Update(ctx, org.ID, func(tx store.Tx) error {
+		if _, err := member.ReactivateTx(ctx, tx, ada.ID, bob.ID); err != nil {
+			return err
+		}
+		return invite.CancelTx(ctx, tx, ada.ID, inv.ID) // cancelled already
+	})
+	m, _ = db.Member(ctx, org.ID, bob.ID)
+	fmt.Println(errors.Is(err, invite.ErrCancelled), m.Status)
+	// Output:
+	// <nil> inactive cancelled
+	// true inactive
+}
