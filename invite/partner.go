@@ -88,18 +88,7 @@ func ResolvePartner(p *access.Policy, ps *Partnership, m *member.Member, levelPe
 //
 // A user with neither is member.ErrNotFound.
 func Grant(ctx context.Context, s Store, org ID, user string) (access.Grant, error) {
-	m, err := s.MemberByUser(ctx, org, user)
-	if err == nil {
-		return m.Grant(), nil
-	}
-	if !errors.Is(err, member.ErrNotFound) {
-		return access.Grant{}, err
-	}
-	g, err := s.PartnerGrant(ctx, org, user)
-	if errors.Is(err, member.ErrNotFound) {
-		return access.Grant{}, fmt.Errorf("user %q is neither a member of organisation %v nor a member of its partners: %w", user, org, member.ErrNotFound)
-	}
-	return g, err
+	return s.Principal(ctx, org, user)
 }
 
 // NewPartner describes a partnership to offer.

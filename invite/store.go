@@ -92,12 +92,12 @@ type Reader interface {
 	// Partnerships lists the partnerships that org grants or receives,
 	// ordered by ID.
 	Partnerships(ctx context.Context, org ID) ([]Partnership, error)
-	// PartnerGrant returns what the host's user may do in org through a
-	// partnership (see ResolvePartner): of the user's organisations that
-	// org partners with, the first by ID in which the user is a member.
-	// Without one it is ErrNotFound. It is a request-time lookup, and
-	// fast.
-	PartnerGrant(ctx context.Context, org ID, user string) (access.Grant, error)
+	// Principal returns what the host's user may do in org: its member's
+	// grant if it is a member of org; otherwise the grant of a partnership
+	// of org (see ResolvePartner) with the first of the user's
+	// organisations, by ID, that org partners with. Without either it is
+	// ErrNotFound. It is the request-time lookup, and fast.
+	Principal(ctx context.Context, org ID, user string) (access.Grant, error)
 }
 
 // Store is what the invite rules run on.

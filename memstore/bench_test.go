@@ -296,3 +296,35 @@ func BenchmarkInvite(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkPartnerGrant is the request path of a partner organisation's
+// member: invite.Grant finds no membership, then the partnership, and the
+// check is the same one bit test.
+func BenchmarkPartnerGrant(b *testing.B) {
+	ctx := context.Background()
+	s, org, owner, _ := lifecycle(b)
+	retail, rOwner, err := member.CreateOrg(ctx, s, member.NewOrg{Name: "Retail", Owner: member.NewUser{UserID: "rex", Email: "rex@retail.io"}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	_, tok, err := invite.InvitePartner(ctx, s, org.ID, owner.ID, invite.NewPartner{Email: "rex@retail.io", Level: "editor", Scopes: access.MustScopes("market:de")})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := invite.AcceptPartner(ctx, s, tok, retail.ID, rOwner.ID); err != nil {
+		b.Fatal(err)
+	}
+	allowed := 0
+	for b.Loop() {
+		g, err := invite.Grant(ctx, s, org.ID, "rex")
+		if err != nil {
+			b.Fatal(err)
+		}
+		if g.CanIn(storetest.EditProducts, "market:de") {
+			allowed++
+		}
+	}
+	if allowed == 0 {
+		b.Fatal("the partner could not edit")
+	}
+}

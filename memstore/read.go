@@ -250,10 +250,18 @@ func (s *Store) Partnerships(ctx context.Context, orgID ID) ([]invite.Partnershi
 	return out, nil
 }
 
-// PartnerGrant implements invite.Reader: one read of the partnership index,
-// then one of the user's membership in the partner organisation.
-func (s *Store) PartnerGrant(ctx context.Context, orgID ID, user string) (access.Grant, error) {
+// Principal implements invite.Reader: the member index, else one read of
+// the partnership index and one of the user's membership in the partner
+// organisation, without allocating.
+func (s *Store) Principal(ctx context.Context, orgID ID, user string) (access.Grant, error) {
+	var buf [16 + 64]byte
+	key := orgUserKey(buf[:], orgID, user)
 	s.mu.RLock()
+	if m, ok := s.byOrgUser[string(key)]; ok {
+		g := m.Grant()
+		s.mu.RUnlock()
+		return g, nil
+	}
 	var best partnerEntry
 	found := false
 	for b := range s.users[user] {
@@ -278,5 +286,5 @@ func (s *Store) PartnerGrant(ctx context.Context, orgID ID, user string) (access
 		}
 		partner.mu.RUnlock()
 	}
-	return access.Grant{}, fmt.Errorf("user %q through a partnership of %v: %w", user, orgID, member.ErrNotFound)
+	return access.Grant{}, fmt.Errorf("user %q is neither a member of organisation %v nor a member of its partners: %w", user, orgID, member.ErrNotFound)
 }

@@ -217,10 +217,15 @@ func (s *Store) Partnerships(ctx context.Context, org ID) ([]invite.Partnership,
 	return collect(rows, func(row scanner) (invite.Partnership, error) { return scanPartner(row) })
 }
 
-// PartnerGrant implements invite.Reader: one query joins the partnership,
-// the user's membership of the partner organisation and the level's custom
-// role.
-func (s *Store) PartnerGrant(ctx context.Context, org ID, user string) (access.Grant, error) {
+// Principal implements invite.Reader: the member, else one query that joins
+// the partnership, the user's membership of the partner organisation and
+// the level's custom role.
+func (s *Store) Principal(ctx context.Context, org ID, user string) (access.Grant, error) {
+	if m, err := s.MemberByUser(ctx, org, user); err == nil {
+		return m.Grant(), nil
+	} else if !errors.Is(err, member.ErrNotFound) {
+		return access.Grant{}, err
+	}
 	var status member.Status
 	var perms string
 	ps, err := scanPartner(s.reader().QueryRowContext(ctx, s.sql(`SELECT p.id, p.org, p.partner, p.level, p.scopes, p.status,
@@ -230,7 +235,7 @@ func (s *Store) PartnerGrant(ctx context.Context, org ID, user string) (access.G
 		LEFT JOIN {p}roles r ON r.org = p.org AND r.name = p.level
 		WHERE p.org = ? ORDER BY p.partner LIMIT 1`), user, s.d.id(org)), &status, &perms)
 	if errors.Is(err, sql.ErrNoRows) {
-		return access.Grant{}, fmt.Errorf("user %q through a partnership of %v: %w", user, org, member.ErrNotFound)
+		return access.Grant{}, fmt.Errorf("user %q is neither a member of organisation %v nor a member of its partners: %w", user, org, member.ErrNotFound)
 	}
 	if err != nil {
 		return access.Grant{}, err
