@@ -218,17 +218,30 @@ func manage(ctx context.Context, tx Tx, actor, id ID) (member.Member, Invitation
 	if err != nil {
 		return member.Member{}, Invitation{}, fmt.Errorf("invitation %v: %w", id, err)
 	}
-	if err := member.CanGrant(&a, grantOf(tx.Env().Policy, &inv), inv.Scopes); err != nil {
+	if inv.Kind == ForPartner {
+		_, err = levelGrant(ctx, tx, &a, inv.Role, inv.Scopes)
+	} else {
+		err = coversInvitation(ctx, tx, &a, &inv)
+	}
+	if err != nil {
 		return member.Member{}, Invitation{}, err
 	}
 	return a, inv, nil
 }
 
-// grantOf returns what an invitation grants, as the escalation rule
-// compares it. A custom role that no longer exists grants nothing.
-func grantOf(p *access.Policy, inv *Invitation) access.Set {
-	perms, _ := p.RolePerms(inv.Role)
-	return perms.Union(inv.Allow).Difference(inv.Deny)
+// coversInvitation refuses with ErrEscalation unless the actor holds what
+// a member invitation grants: its role's permissions (a custom role's
+// included) plus those it allows, minus those it denies, and its scopes.
+func coversInvitation(ctx context.Context, tx Tx, a *member.Member, inv *Invitation) error {
+	perms, ok := tx.Env().Policy.RolePerms(inv.Role)
+	if !ok {
+		r, err := tx.Role(ctx, inv.Role)
+		if err != nil && !errors.Is(err, member.ErrNotFound) {
+			return err
+		}
+		perms = r.Perms // a custom role deleted since grants nothing
+	}
+	return member.CanGrant(a, perms.Union(inv.Allow).Difference(inv.Deny), inv.Scopes)
 }
 
 // Resend rotates the invitation's token (the old one stops working), resets

@@ -156,6 +156,9 @@ func InvitePartnerTx(ctx context.Context, tx Tx, actor ID, n NewPartner) (Invita
 	if n.TTL == 0 {
 		n.TTL = env.Policy.InviteExpiry()
 	}
+	if n.Level == "" {
+		return Invitation{}, "", fmt.Errorf("%w: a partnership needs a level", member.ErrInvalid)
+	}
 	a, err := member.LoadActor(ctx, tx, actor)
 	if err != nil {
 		return Invitation{}, "", err
@@ -296,6 +299,10 @@ func emitBoth(ctx context.Context, g, p Tx, typ member.EventType, actor member.P
 	if err != nil {
 		return err
 	}
+	if p == nil { // the partner organisation is deleted
+		return member.Emit(ctx, g, member.Event{Type: typ, Actor: actor, Object: ps.ID,
+			Target: member.Party{Org: ps.Partner}, Before: before, After: after})
+	}
 	pOrg, err := p.Org(ctx)
 	if err != nil {
 		return err
@@ -390,7 +397,9 @@ func grantorActor(ctx context.Context, g Tx, actor ID, ps *Partnership) (member.
 }
 
 // pair runs fn on a partnership and a unit of work on both of its
-// organisations; org must be one of the two.
+// organisations; org must be one of the two. Once the partner organisation
+// is deleted, the granting one may still change or revoke the partnership:
+// fn then runs on the granting organisation alone, with p nil.
 func pair(ctx context.Context, s Store, org, id ID, fn func(g, p Tx, ps Partnership) error) error {
 	if err := member.CheckID("organisation", org); err != nil {
 		return err
@@ -402,13 +411,20 @@ func pair(ctx context.Context, s Store, org, id ID, fn func(g, p Tx, ps Partners
 	if err != nil {
 		return err
 	}
-	return s.UpdatePair(ctx, ps.Org, ps.Partner, func(g, p Tx) error {
+	run := func(g, p Tx) error {
 		ps, err := g.Partnership(ctx, id)
 		if err != nil {
 			return err
 		}
 		return fn(g, p, ps)
-	})
+	}
+	err = s.UpdatePair(ctx, ps.Org, ps.Partner, func(g, p Tx) error { return run(g, p) })
+	if errors.Is(err, member.ErrNotFound) && org == ps.Org {
+		if _, perr := s.Org(ctx, ps.Partner); errors.Is(perr, member.ErrNotFound) {
+			return s.UpdateInvites(ctx, ps.Org, func(g Tx) error { return run(g, nil) })
+		}
+	}
+	return err
 }
 
 // RevokePartner ends a partnership the organisation grants: the partner
@@ -435,7 +451,7 @@ func RevokePartner(ctx context.Context, s Store, org, actor, id ID) error {
 // It writes PartnerLeft in both organisations.
 func LeavePartner(ctx context.Context, s Store, partnerOrg, actor, id ID) error {
 	return pair(ctx, s, partnerOrg, id, func(g, p Tx, ps Partnership) error {
-		if ps.Partner != partnerOrg {
+		if ps.Partner != partnerOrg || p == nil {
 			return fmt.Errorf("%w: only the partner leaves; the granting organisation revokes", member.ErrForbidden)
 		}
 		a, err := partnerActor(ctx, p, actor)

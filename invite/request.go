@@ -295,11 +295,14 @@ func Approve(ctx context.Context, s Store, org, actor, id ID, perms access.Set) 
 
 // ApproveTx is Approve inside a unit of work.
 func ApproveTx(ctx context.Context, tx Tx, actor, id ID, perms access.Set) (member.Member, error) {
+	if perms.IsEmpty() {
+		return member.Member{}, fmt.Errorf("%w: approve at least one permission, or refuse", member.ErrInvalid)
+	}
 	a, r, err := decide(ctx, tx, actor, id)
 	if err != nil {
 		return member.Member{}, err
 	}
-	if !perms.SubsetOf(r.Perms) || perms.IsEmpty() {
+	if !perms.SubsetOf(r.Perms) {
 		return member.Member{}, fmt.Errorf("%w: approve some of the permissions asked for, and no others", member.ErrInvalid)
 	}
 	env := tx.Env()

@@ -49,8 +49,13 @@ func (n *NewMember) check(p *access.Policy) error {
 	if n.Kind == 0 {
 		n.Kind = Staff
 	}
-	if n.Kind != Staff && n.Kind != External {
+	switch {
+	case n.Kind != Staff && n.Kind != External:
 		return fmt.Errorf("%w: kind %v", ErrInvalid, n.Kind)
+	case n.Kind == Staff && n.Role == "":
+		return fmt.Errorf("%w: a member needs a role", ErrInvalid)
+	case n.Kind == External && n.Role != "":
+		return fmt.Errorf("%w: an external collaborator has no role", ErrInvalid)
 	}
 	return checkPerms(p, n.Allow, n.Deny)
 }

@@ -100,6 +100,9 @@ func RenameOrgTx(ctx context.Context, tx Tx, actor ID, name string) (Org, error)
 	if err != nil {
 		return Org{}, err
 	}
+	if o.Name == name {
+		return o, nil // nothing changes, nothing is written
+	}
 	before := o.Name
 	o.Name, o.Updated = name, tx.Env().Time()
 	if err := tx.PutOrg(ctx, o); err != nil {
@@ -136,6 +139,9 @@ func SetSeatLimitTx(ctx context.Context, tx Tx, limit int) (Org, error) {
 	o, err := tx.Org(ctx)
 	if err != nil {
 		return Org{}, err
+	}
+	if o.SeatLimit == limit {
+		return o, nil // nothing changes, nothing is written
 	}
 	now := tx.Env().Time()
 	if limit > 0 {

@@ -226,11 +226,16 @@ func (s *Store) run(ctx context.Context, ids []ID, fn func([]*tx) error) error {
 		}
 		orgs[i] = o
 	}
-	locked := slices.Clone(orgs)
-	slices.SortFunc(locked, func(a, b *org) int { return compareID(a.rec.ID, b.rec.ID) })
-	for _, o := range locked {
-		o.mu.Lock()
-		defer o.mu.Unlock()
+	// Lock in the order of the IDs asked for, which no one else writes
+	// (o.rec is written under o.mu, so it cannot order the locking).
+	order := make([]int, len(ids))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(a, b int) int { return compareID(ids[a], ids[b]) })
+	for _, i := range order {
+		orgs[i].mu.Lock()
+		defer orgs[i].mu.Unlock()
 	}
 	txs := make([]*tx, len(orgs))
 	for i, o := range orgs {
