@@ -429,7 +429,9 @@ func pair(ctx context.Context, s Store, org, id ID, fn func(g, p Tx, ps Partners
 
 // RevokePartner ends a partnership the organisation grants: the partner
 // loses access at once and the settings are gone. Gated as ChangePartner.
-// It writes PartnerRevoked in both organisations.
+// It writes PartnerRevoked in both organisations, or in the granting one
+// alone if the partner organisation was deleted (its partnerships stay with
+// the granting organisation until revoked).
 func RevokePartner(ctx context.Context, s Store, org, actor, id ID) error {
 	return pair(ctx, s, org, id, func(g, p Tx, ps Partnership) error {
 		if ps.Org != org {

@@ -51,7 +51,10 @@ func CreateRoleTx(ctx context.Context, tx Tx, actor ID, name, label string, perm
 
 // UpdateRole changes a custom role's label and permissions; its members hold
 // the new permissions when next loaded. The actor must hold both the old and
-// the new permissions. Gated by access.ManageRoles. It writes RoleUpdated.
+// the new permissions, so what it adds to the role's members is only ever
+// what it holds; it need not cover each member (one may hold more through
+// individual permissions). Gated by access.ManageRoles. It writes
+// RoleUpdated.
 func UpdateRole(ctx context.Context, s Store, org, actor ID, name, label string, perms access.Set) (Role, error) {
 	return update(ctx, s, org, func(tx Tx) (Role, error) { return UpdateRoleTx(ctx, tx, actor, name, label, perms) })
 }
