@@ -80,6 +80,10 @@ const memberCols = `m.id, m.org, m.user_id, m.email, m.name, m.role, m.allow, m.
 
 const memberFrom = ` FROM {p}members m LEFT JOIN {p}roles r ON r.org = m.org AND r.name = m.role `
 
+// memberOwnCols are memberCols without the join, for one member.
+const memberOwnCols = `m.id, m.org, m.user_id, m.email, m.name, m.role, m.allow, m.deny, m.scopes, m.status, m.kind,
+	m.profile, m.created, m.updated, ''`
+
 type scanner interface{ Scan(dest ...any) error }
 
 // scanMember reads a member row and resolves it.
@@ -114,12 +118,26 @@ func (s *Store) scanMember(row scanner) (member.Member, error) {
 }
 
 // oneMember runs a query for at most one member.
+//
+// Most members hold a role of the policy: the row alone resolves them, and
+// only a member of a custom role costs a second read, of its role.
 func (s *Store) oneMember(ctx context.Context, q queryer, what string, where string, args ...any) (member.Member, error) {
-	m, err := s.scanMember(q.QueryRowContext(ctx, s.sql(`SELECT `+memberCols+memberFrom+where), args...))
+	m, err := s.scanMember(q.QueryRowContext(ctx, s.sql(`SELECT `+memberOwnCols+` FROM {p}members m `+where), args...))
 	if errors.Is(err, sql.ErrNoRows) {
 		return member.Member{}, fmt.Errorf("%s: %w", what, member.ErrNotFound)
 	}
-	return m, err
+	if err != nil || m.Kind != member.Staff {
+		return m, err
+	}
+	if _, ok := s.env.Policy.RolePerms(m.Role); ok {
+		return m, nil
+	}
+	r, err := s.role(ctx, q, m.Org, m.Role)
+	if err != nil && !errors.Is(err, member.ErrNotFound) {
+		return member.Member{}, err
+	}
+	member.Resolve(s.env.Policy, &m, r.Perms) // a deleted role grants nothing
+	return m, nil
 }
 
 // Member implements member.MemberTx.
