@@ -51,9 +51,15 @@ func update[T any](ctx context.Context, s Store, org ID, fn func(Tx) (T, error))
 // pending invitation (an expired one is closed), and the invitation takes a
 // seat until it is accepted, cancelled or expires. It writes InvitationSent.
 func Send(ctx context.Context, s Store, org, actor ID, n NewInvitation) (Invitation, string, error) {
+	return withToken(ctx, s, org, func(tx Tx) (Invitation, string, error) { return SendTx(ctx, tx, actor, n) })
+}
+
+// withToken runs fn, which makes an invitation and its token, in a unit of
+// work on org.
+func withToken(ctx context.Context, s Store, org ID, fn func(Tx) (Invitation, string, error)) (Invitation, string, error) {
 	var token string
 	inv, err := update(ctx, s, org, func(tx Tx) (Invitation, error) {
-		inv, tok, err := SendTx(ctx, tx, actor, n)
+		inv, tok, err := fn(tx)
 		token = tok
 		return inv, err
 	})
@@ -63,18 +69,48 @@ func Send(ctx context.Context, s Store, org, actor ID, n NewInvitation) (Invitat
 	return inv, token, nil
 }
 
-// SendTx is Send inside a unit of work.
-func SendTx(ctx context.Context, tx Tx, actor ID, n NewInvitation) (Invitation, string, error) {
+// checkAddress normalises an invitation's e-mail and settles its TTL.
+func checkAddress(env *member.Env, email string, ttl time.Duration) (string, time.Duration, error) {
+	email, err := member.NormalizeEmail(email)
+	if err != nil {
+		return "", 0, err
+	}
+	if ttl < 0 || ttl > MaxTTL {
+		return "", 0, fmt.Errorf("%w: TTL %v must be within a year", member.ErrInvalid, ttl)
+	}
+	if ttl == 0 {
+		ttl = env.Policy.InviteExpiry()
+	}
+	return email, ttl, nil
+}
+
+// create gives the new invitation inv an ID and a token, stores it, and
+// writes its event, by actor a.
+func create(ctx context.Context, tx Tx, a *member.Member, inv Invitation, typ member.EventType) (Invitation, string, error) {
 	env := tx.Env()
-	email, err := member.NormalizeEmail(n.Email)
+	now := env.Time()
+	inv.Org, inv.InvitedBy, inv.Status, inv.Created = a.Org, a.Party(), Pending, now
+	var err error
+	if inv.ID, err = env.NewID(); err != nil {
+		return Invitation{}, "", err
+	}
+	token, err := issue(env, &inv, now)
 	if err != nil {
 		return Invitation{}, "", err
 	}
-	if n.TTL < 0 || n.TTL > MaxTTL {
-		return Invitation{}, "", fmt.Errorf("%w: TTL %v must be within a year", member.ErrInvalid, n.TTL)
+	if err := tx.PutInvitation(ctx, inv); err != nil {
+		return Invitation{}, "", err
 	}
-	if n.TTL == 0 {
-		n.TTL = env.Policy.InviteExpiry()
+	return inv, token, member.Emit(ctx, tx, member.Event{Type: typ, Actor: a.Party(),
+		Target: member.Party{Email: inv.Email}, Object: inv.ID, After: state(env.Policy, &inv)})
+}
+
+// SendTx is Send inside a unit of work.
+func SendTx(ctx context.Context, tx Tx, actor ID, n NewInvitation) (Invitation, string, error) {
+	env := tx.Env()
+	email, ttl, err := checkAddress(env, n.Email, n.TTL)
+	if err != nil {
+		return Invitation{}, "", err
 	}
 	if n.Role == "" {
 		return Invitation{}, "", fmt.Errorf("%w: an invitation needs a role", member.ErrInvalid)
@@ -106,30 +142,14 @@ func SendTx(ctx context.Context, tx Tx, actor ID, n NewInvitation) (Invitation, 
 	} else if !errors.Is(err, member.ErrNotFound) {
 		return Invitation{}, "", err
 	}
-	now := env.Time()
-	if err := closeExpired(ctx, tx, ForMember, email, now); err != nil {
+	if err := closeExpired(ctx, tx, ForMember, email, env.Time()); err != nil {
 		return Invitation{}, "", err
 	}
 	if err := member.CheckSeat(ctx, tx, 1); err != nil {
 		return Invitation{}, "", err
 	}
-	inv := Invitation{
-		Org: o.ID, Kind: ForMember, Email: email, Role: n.Role, Allow: n.Allow, Deny: n.Deny,
-		Scopes: n.Scopes, Profile: n.Profile, InvitedBy: a.Party(), Status: Pending,
-		TTL: n.TTL, Created: now,
-	}
-	if inv.ID, err = env.NewID(); err != nil {
-		return Invitation{}, "", err
-	}
-	token, err := issue(env, &inv, now)
-	if err != nil {
-		return Invitation{}, "", err
-	}
-	if err := tx.PutInvitation(ctx, inv); err != nil {
-		return Invitation{}, "", err
-	}
-	return inv, token, member.Emit(ctx, tx, member.Event{Type: InvitationSent, Actor: a.Party(),
-		Target: member.Party{Email: email}, Object: inv.ID, After: state(env.Policy, &inv)})
+	return create(ctx, tx, &a, Invitation{Kind: ForMember, Email: email, Role: n.Role, Allow: n.Allow,
+		Deny: n.Deny, Scopes: n.Scopes, Profile: n.Profile, TTL: ttl}, InvitationSent)
 }
 
 // checkGrant checks what the member m (built from an invitation) would
@@ -249,16 +269,7 @@ func coversInvitation(ctx context.Context, tx Tx, a *member.Member, inv *Invitat
 // cancelled invitations; an expired one is reopened if a seat is free. Gated
 // as Send. It writes InvitationResent.
 func Resend(ctx context.Context, s Store, org, actor, id ID) (Invitation, string, error) {
-	var token string
-	inv, err := update(ctx, s, org, func(tx Tx) (Invitation, error) {
-		inv, tok, err := ResendTx(ctx, tx, actor, id)
-		token = tok
-		return inv, err
-	})
-	if err != nil {
-		return Invitation{}, "", err
-	}
-	return inv, token, nil
+	return withToken(ctx, s, org, func(tx Tx) (Invitation, string, error) { return ResendTx(ctx, tx, actor, id) })
 }
 
 // ResendTx is Resend inside a unit of work.

@@ -131,30 +131,14 @@ func levelGrant(ctx context.Context, tx Tx, a *member.Member, level string, scop
 // access.ManagePartners; the level is capped by what the actor holds.
 // Partners take no seat. It writes PartnerInvited.
 func InvitePartner(ctx context.Context, s Store, org, actor ID, n NewPartner) (Invitation, string, error) {
-	var token string
-	inv, err := update(ctx, s, org, func(tx Tx) (Invitation, error) {
-		inv, tok, err := InvitePartnerTx(ctx, tx, actor, n)
-		token = tok
-		return inv, err
-	})
-	if err != nil {
-		return Invitation{}, "", err
-	}
-	return inv, token, nil
+	return withToken(ctx, s, org, func(tx Tx) (Invitation, string, error) { return InvitePartnerTx(ctx, tx, actor, n) })
 }
 
 // InvitePartnerTx is InvitePartner inside a unit of work.
 func InvitePartnerTx(ctx context.Context, tx Tx, actor ID, n NewPartner) (Invitation, string, error) {
-	env := tx.Env()
-	email, err := member.NormalizeEmail(n.Email)
+	email, ttl, err := checkAddress(tx.Env(), n.Email, n.TTL)
 	if err != nil {
 		return Invitation{}, "", err
-	}
-	if n.TTL < 0 || n.TTL > MaxTTL {
-		return Invitation{}, "", fmt.Errorf("%w: TTL %v must be within a year", member.ErrInvalid, n.TTL)
-	}
-	if n.TTL == 0 {
-		n.TTL = env.Policy.InviteExpiry()
 	}
 	if n.Level == "" {
 		return Invitation{}, "", fmt.Errorf("%w: a partnership needs a level", member.ErrInvalid)
@@ -169,24 +153,10 @@ func InvitePartnerTx(ctx context.Context, tx Tx, actor ID, n NewPartner) (Invita
 	if _, err := levelGrant(ctx, tx, &a, n.Level, n.Scopes); err != nil {
 		return Invitation{}, "", err
 	}
-	now := env.Time()
-	if err := closeExpired(ctx, tx, ForPartner, email, now); err != nil {
+	if err := closeExpired(ctx, tx, ForPartner, email, tx.Env().Time()); err != nil {
 		return Invitation{}, "", err
 	}
-	inv := Invitation{Org: a.Org, Kind: ForPartner, Email: email, Role: n.Level, Scopes: n.Scopes,
-		InvitedBy: a.Party(), Status: Pending, TTL: n.TTL, Created: now}
-	if inv.ID, err = env.NewID(); err != nil {
-		return Invitation{}, "", err
-	}
-	token, err := issue(env, &inv, now)
-	if err != nil {
-		return Invitation{}, "", err
-	}
-	if err := tx.PutInvitation(ctx, inv); err != nil {
-		return Invitation{}, "", err
-	}
-	return inv, token, member.Emit(ctx, tx, member.Event{Type: PartnerInvited, Actor: a.Party(),
-		Target: member.Party{Email: email}, Object: inv.ID, After: state(env.Policy, &inv)})
+	return create(ctx, tx, &a, Invitation{Kind: ForPartner, Email: email, Role: n.Level, Scopes: n.Scopes, TTL: ttl}, PartnerInvited)
 }
 
 // partnerActor loads the actor of the partner organisation, which must be
