@@ -75,6 +75,12 @@ func checkPerms(p *access.Policy, sets ...access.Set) error {
 // allowed, the actor holds all it grants, neither its user nor its e-mail
 // belongs to a member already, and a staff member finds a free seat. It
 // resolves m.
+//
+// With seatTaken (an accepted invitation's seat passes to its member),
+// nothing is left to check after the collision with an existing member, so
+// Admit leaves that to the caller's PutMember, which refuses it with
+// ErrAlreadyMember just the same, and saves a read; the caller must return
+// PutMember's error as it is.
 func Admit(ctx context.Context, tx Tx, actor *Member, m *Member, seatTaken bool) error {
 	p := tx.Env().Policy
 	if m.Kind == Staff && p.IsOwner(m.Role) {
@@ -91,6 +97,9 @@ func Admit(ctx context.Context, tx Tx, actor *Member, m *Member, seatTaken bool)
 			return err
 		}
 	}
+	if seatTaken {
+		return nil
+	}
 	if other, err := tx.MemberByUserOrEmail(ctx, m.UserID, m.Email); err == nil {
 		if other.UserID == m.UserID {
 			return fmt.Errorf("%w: user %q", ErrAlreadyMember, m.UserID)
@@ -99,7 +108,7 @@ func Admit(ctx context.Context, tx Tx, actor *Member, m *Member, seatTaken bool)
 	} else if !errors.Is(err, ErrNotFound) {
 		return err
 	}
-	if m.Kind == Staff && !seatTaken {
+	if m.Kind == Staff {
 		if err := CheckSeat(ctx, tx, 1); err != nil {
 			return err
 		}
