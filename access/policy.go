@@ -331,14 +331,28 @@ func (p *Policy) RolePerms(name string) (Set, bool) {
 	return p.roles[i].Perms, true
 }
 
+// Valid reports whether p was made by NewPolicy or ParsePolicy; the zero
+// Policy is not, and answers as a policy without roles or permissions.
+func (p *Policy) Valid() bool { return p != nil && len(p.roles) > 0 }
+
 // Owner returns the owner role.
-func (p *Policy) Owner() Role { return p.roles[p.owner].clone() }
+func (p *Policy) Owner() Role {
+	if !p.Valid() {
+		return Role{}
+	}
+	return p.roles[p.owner].clone()
+}
 
 // IsOwner reports whether role names the owner role.
-func (p *Policy) IsOwner(role string) bool { return role == p.roles[p.owner].Name }
+func (p *Policy) IsOwner(role string) bool { return p.Valid() && role == p.roles[p.owner].Name }
 
 // DemoteOwnerTo returns the role a previous owner takes after a transfer.
-func (p *Policy) DemoteOwnerTo() Role { return p.roles[p.demote].clone() }
+func (p *Policy) DemoteOwnerTo() Role {
+	if !p.Valid() {
+		return Role{}
+	}
+	return p.roles[p.demote].clone()
+}
 
 // Gate returns the permission that gates action a; ok is false when the
 // action is the owner's alone.
@@ -423,6 +437,9 @@ func (p *Policy) UnmarshalSet(data []byte) (Set, error) {
 
 // Spec returns a Spec that NewPolicy turns back into an equal Policy.
 func (p *Policy) Spec() Spec {
+	if !p.Valid() {
+		return Spec{}
+	}
 	s := Spec{
 		Permissions:       slices.Clone(p.perms),
 		Owner:             p.roles[p.owner].Name,
@@ -496,6 +513,9 @@ func (pj *permJSON) UnmarshalJSON(b []byte) error {
 
 // MarshalJSON encodes the policy with permission and action names.
 func (p *Policy) MarshalJSON() ([]byte, error) {
+	if !p.Valid() {
+		return nil, fmt.Errorf("%w: the zero Policy", ErrInvalidPolicy)
+	}
 	v := policyJSON{
 		Owner:             p.roles[p.owner].Name,
 		AcceptAnyEmail:    p.anyEmail,

@@ -307,3 +307,17 @@ func FuzzParseSet(f *testing.F) {
 		}
 	})
 }
+
+func TestZeroPolicy(t *testing.T) {
+	var p access.Policy
+	if p.Valid() || p.IsOwner("owner") || p.Owner().Name != "" || p.DemoteOwnerTo().Name != "" || p.Len() != 0 {
+		t.Fatal("the zero Policy answers as a policy")
+	}
+	if _, err := json.Marshal(&p); !errors.Is(err, access.ErrInvalidPolicy) {
+		t.Fatalf("marshalling the zero Policy: %v", err)
+	}
+	var nilp *access.Policy
+	if nilp.Valid() {
+		t.Fatal("a nil Policy is valid")
+	}
+}

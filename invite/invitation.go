@@ -50,6 +50,10 @@ func update[T any](ctx context.Context, s Store, org ID, fn func(Tx) (T, error))
 // it holds, never the owner role. The e-mail must belong to no member and no
 // pending invitation (an expired one is closed), and the invitation takes a
 // seat until it is accepted, cancelled or expires. It writes InvitationSent.
+//
+// What an invitation grants was checked against its sender when it was
+// sent: removing or demoting the sender later does not cancel it (list the
+// pending invitations, and Cancel those you no longer want).
 func Send(ctx context.Context, s Store, org, actor ID, n NewInvitation) (Invitation, string, error) {
 	return withToken(ctx, s, org, func(tx Tx) (Invitation, string, error) { return SendTx(ctx, tx, actor, n) })
 }
@@ -380,7 +384,7 @@ func open(ctx context.Context, s Store, token string, kind Kind, fn func(tx Tx, 
 
 func checkEmail(p *access.Policy, inv *Invitation, email string) error {
 	if !p.AcceptAnyEmail() && email != inv.Email {
-		return fmt.Errorf("%w: the invitation is for %s", ErrEmailMismatch, inv.Email)
+		return fmt.Errorf("%w: the invitation is for another address", ErrEmailMismatch)
 	}
 	return nil
 }

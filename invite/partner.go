@@ -160,13 +160,22 @@ func InvitePartnerTx(ctx context.Context, tx Tx, actor ID, n NewPartner) (Invita
 }
 
 // partnerActor loads the actor of the partner organisation, which must be
-// allowed to manage its partnerships.
-func partnerActor(ctx context.Context, tx Tx, actor ID) (member.Member, error) {
+// allowed to manage its partnerships and, answering invitation inv, have
+// the invited e-mail (unless the policy accepts any).
+func partnerActor(ctx context.Context, tx Tx, actor ID, inv *Invitation) (member.Member, error) {
 	a, err := member.LoadActor(ctx, tx, actor)
 	if err != nil {
 		return member.Member{}, err
 	}
-	return a, member.Gate(&a, access.ManagePartners)
+	if err := member.Gate(&a, access.ManagePartners); err != nil {
+		return member.Member{}, err
+	}
+	if inv != nil {
+		if err := checkEmail(tx.Env().Policy, inv, a.Email); err != nil {
+			return member.Member{}, err
+		}
+	}
+	return a, nil
 }
 
 // openPair finds the partner invitation for token and runs fn in a unit of
@@ -206,13 +215,15 @@ func openPair(ctx context.Context, s Store, token string, partnerOrg ID, fn func
 
 // AcceptPartner accepts a partnership offered by invitation, on behalf of
 // partnerOrg, by actor, a member of partnerOrg allowed to manage its
-// partnerships (access.ManagePartners, or the owner). Single use, as Accept.
+// partnerships (access.ManagePartners, or the owner) whose e-mail is the
+// invited one (ErrEmailMismatch), unless the policy accepts any. Single
+// use, as Accept.
 // Two organisations have at most one partnership (member.ErrExists). It
 // writes PartnerAccepted in both.
 func AcceptPartner(ctx context.Context, s Store, token string, partnerOrg, actor ID) (Partnership, error) {
 	var ps Partnership
 	err := openPair(ctx, s, token, partnerOrg, func(g, p Tx, inv Invitation) error {
-		a, err := partnerActor(ctx, p, actor)
+		a, err := partnerActor(ctx, p, actor, &inv)
 		if err != nil {
 			return err
 		}
@@ -244,7 +255,7 @@ func AcceptPartner(ctx context.Context, s Store, token string, partnerOrg, actor
 // of partnerOrg, as AcceptPartner. It writes PartnerDeclined in both.
 func DeclinePartner(ctx context.Context, s Store, token string, partnerOrg, actor ID) error {
 	return openPair(ctx, s, token, partnerOrg, func(g, p Tx, inv Invitation) error {
-		a, err := partnerActor(ctx, p, actor)
+		a, err := partnerActor(ctx, p, actor, &inv)
 		if err != nil {
 			return err
 		}
@@ -426,7 +437,7 @@ func LeavePartner(ctx context.Context, s Store, partnerOrg, actor, id ID) error 
 		if ps.Partner != partnerOrg || p == nil {
 			return fmt.Errorf("%w: only the partner leaves; the granting organisation revokes", member.ErrForbidden)
 		}
-		a, err := partnerActor(ctx, p, actor)
+		a, err := partnerActor(ctx, p, actor, nil)
 		if err != nil {
 			return err
 		}

@@ -47,8 +47,8 @@ type KDF struct {
 // Init validates e and fills in its defaults. Stores call it once when they
 // are built.
 func (e Env) Init() (*Env, error) {
-	if e.Policy == nil {
-		return nil, fmt.Errorf("%w: Env.Policy is nil", ErrInvalid)
+	if !e.Policy.Valid() {
+		return nil, fmt.Errorf("%w: Env.Policy must come from access.NewPolicy or ParsePolicy", ErrInvalid)
 	}
 	if len(e.LinkKey) != 0 && len(e.LinkKey) != 32 {
 		return nil, fmt.Errorf("%w: Env.LinkKey must be 32 bytes, not %d", ErrInvalid, len(e.LinkKey))

@@ -58,6 +58,9 @@ func TestEnvInit(t *testing.T) {
 	if _, err := (member.Env{}).Init(); !errors.Is(err, member.ErrInvalid) {
 		t.Fatalf("Init without a policy = %v", err)
 	}
+	if _, err := (member.Env{Policy: &access.Policy{}}).Init(); !errors.Is(err, member.ErrInvalid) {
+		t.Fatalf("Init with the zero policy = %v", err)
+	}
 	p := testEnv(t, time.Now).Policy
 	if _, err := (member.Env{Policy: p, LinkKey: []byte("short")}).Init(); !errors.Is(err, member.ErrInvalid) {
 		t.Fatalf("Init with a short link key = %v", err)
@@ -84,7 +87,7 @@ func TestNormalizeEmail(t *testing.T) {
 	}
 	for _, bad := range []string{"", "bob", "@x.io", "bob@", "bob@x", "bob@@x.io", "Bob <bob@x.io>", "bo b@x.io",
 		"bob@x..io", "bob@-x.io", ".bob@x.io", "bob.@x.io", "b..b@x.io", "bob@x_y.io", strings.Repeat("a", 65) + "@x.io",
-		"bob@" + strings.Repeat("a", 250) + ".io"} {
+		"bob@" + strings.Repeat("a", 250) + ".io", "\u212aim@x.io", "bob@exämple.com"} {
 		if got, err := member.NormalizeEmail(bad); !errors.Is(err, member.ErrInvalid) {
 			t.Errorf("NormalizeEmail(%q) = %q, %v; want ErrInvalid", bad, got, err)
 		}

@@ -162,7 +162,10 @@ func SetSeatLimitTx(ctx context.Context, tx Tx, limit int) (Org, error) {
 }
 
 // DeleteOrg deletes the organisation and everything in it but its audit log,
-// which ends with OrgDeleted. The owner's alone.
+// which ends with OrgDeleted. The owner's alone. The partnerships it grants
+// go with it, and their partners' logs say nothing of it: revoke them
+// first (invite.RevokePartner) to record it on both sides. Partnerships it
+// received stay with their granting organisations, which may revoke them.
 func DeleteOrg(ctx context.Context, s Store, org, actor ID) error {
 	_, err := update(ctx, s, org, func(tx Tx) (struct{}, error) { return struct{}{}, DeleteOrgTx(ctx, tx, actor) })
 	return err

@@ -53,8 +53,9 @@ func CreateRoleTx(ctx context.Context, tx Tx, actor ID, name, label string, perm
 // the new permissions when next loaded. The actor must hold both the old and
 // the new permissions, so what it adds to the role's members is only ever
 // what it holds; it need not cover each member (one may hold more through
-// individual permissions). Gated by access.ManageRoles. It writes
-// RoleUpdated.
+// individual permissions). An actor limited by scopes cannot add
+// permissions to a role in use, whose holders act beyond its scopes. Gated
+// by access.ManageRoles. It writes RoleUpdated.
 func UpdateRole(ctx context.Context, s Store, org, actor ID, name, label string, perms access.Set) (Role, error) {
 	return update(ctx, s, org, func(tx Tx) (Role, error) { return UpdateRoleTx(ctx, tx, actor, name, label, perms) })
 }
@@ -71,6 +72,17 @@ func UpdateRoleTx(ctx context.Context, tx Tx, actor ID, name, label string, perm
 	}
 	if err := canGrantPerms(&a, perms); err != nil {
 		return Role{}, err
+	}
+	if added := perms.Difference(old.Perms); !a.IsOwner() && !a.Scopes.IsZero() && !added.IsEmpty() {
+		// The role's holders act wherever their own scopes let them,
+		// beyond an actor limited to some sites or markets.
+		inUse, err := tx.RoleInUse(ctx, name)
+		if err != nil {
+			return Role{}, err
+		}
+		if inUse {
+			return Role{}, fmt.Errorf("%w: an actor limited to %v cannot widen a role in use", ErrEscalation, a.Scopes)
+		}
 	}
 	if old.Label == label && old.Perms == perms {
 		return old, nil

@@ -16,11 +16,19 @@ const (
 )
 
 // NormalizeEmail validates an e-mail address and returns it trimmed and in
-// lower case, the form roster stores and compares. It accepts a plain
+// lower case, the form roster stores and compares. It accepts a plain ASCII
 // addr-spec (no display name, no comments): a local part of 1 to 64 bytes
-// and a domain of dot-separated labels of letters, digits and hyphens. The
-// error wraps ErrInvalid.
+// and a domain of dot-separated labels of letters, digits and hyphens
+// (internationalised domains in their xn-- form). The error wraps
+// ErrInvalid.
 func NormalizeEmail(email string) (string, error) {
+	for i := 0; i < len(email); i++ {
+		if email[i] >= 0x80 {
+			// Checked before lower-casing, which would turn some
+			// non-ASCII letters (the Kelvin sign) into ASCII ones.
+			return "", fmt.Errorf("%w: e-mail %q is not ASCII", ErrInvalid, email)
+		}
+	}
 	e := strings.ToLower(strings.TrimSpace(email))
 	if e == "" || len(e) > MaxEmailLen {
 		return "", fmt.Errorf("%w: e-mail %q must be 3 to %d bytes", ErrInvalid, email, MaxEmailLen)
@@ -69,7 +77,14 @@ func CheckName(what, name string, required bool) error {
 
 // CheckUserID validates the host's user identifier: 1 to MaxUserIDLen bytes
 // without control characters.
-func CheckUserID(user string) error { return checkText("user ID", user, 1, MaxUserIDLen) }
+// Surrounding spaces are refused: some databases compare "ada " and
+// "ada" as equal, and no store may confuse two users.
+func CheckUserID(user string) error {
+	if strings.TrimSpace(user) != user {
+		return fmt.Errorf("%w: user ID %q has surrounding spaces", ErrInvalid, user)
+	}
+	return checkText("user ID", user, 1, MaxUserIDLen)
+}
 
 // CheckID refuses the nil ID.
 func CheckID(what string, id ID) error {

@@ -171,7 +171,7 @@ func (s *Store) InsertOrg(ctx context.Context, rec member.Org, fn func(member.Tx
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	tx := &tx{s: s, o: o, ctx: ctx}
-	if err := fn(tx); err != nil {
+	if err := guard(func() error { return fn(tx) }, tx); err != nil {
 		tx.rollback()
 		return err
 	}
@@ -244,7 +244,7 @@ func (s *Store) run(ctx context.Context, ids []ID, fn func([]*tx) error) error {
 		}
 		txs[i] = &tx{s: s, o: o, ctx: ctx}
 	}
-	err := fn(txs)
+	err := guard(func() error { return fn(txs) }, txs...)
 	if err == nil {
 		err = ctx.Err()
 	}
@@ -298,6 +298,20 @@ func page[T any](sorted []ID, p member.Page, get func(ID) (T, bool)) ([]T, strin
 		}
 	}
 	return out, "", nil
+}
+
+// guard runs fn; if fn panics, it undoes what the units of work wrote
+// before the panic goes on, as a failed unit of work would.
+func guard(fn func() error, txs ...*tx) error {
+	defer func() {
+		if p := recover(); p != nil {
+			for _, t := range txs {
+				t.rollback()
+			}
+			panic(p)
+		}
+	}()
+	return fn()
 }
 
 func compareID(a, b ID) int { return cmp.Compare(string(a[:]), string(b[:])) }

@@ -41,7 +41,7 @@ func memFactory(t *testing.T, env member.Env) store.Store {
 }
 
 func TestMachineSQLite(t *testing.T) {
-	storetest.MachineRuns(t, machineFactory(t, sqlstore.SQLite), 30)
+	storetest.MachineRuns(t, machineFactory(t, sqlstore.SQLite), 20)
 }
 
 func TestMachinePostgres(t *testing.T) {
@@ -53,7 +53,7 @@ func TestMachineMySQL(t *testing.T) { storetest.MachineRuns(t, machineFactory(t,
 // TestDifferential runs the same sequences on memstore and SQLite side by
 // side: the same answers, states and events.
 func TestDifferential(t *testing.T) {
-	storetest.DifferentialRuns(t, memFactory, machineFactory(t, sqlstore.SQLite), 50)
+	storetest.DifferentialRuns(t, memFactory, machineFactory(t, sqlstore.SQLite), 25)
 }
 
 // Random operations from many goroutines on one database.

@@ -49,7 +49,9 @@ type Store struct {
 	prefix string
 	cache  *sync.Map // query text → dialect text
 	stmts  *sync.Map // dialect text → *sql.Stmt, prepared on db
-	points *atomic.Int64
+	// preparing holds the statements being prepared in the background.
+	preparing *sync.Map
+	points    *atomic.Int64
 	// writer serialises this process's units of work on SQLite, which
 	// allows one writer at a time: waiting on a mutex costs less than
 	// SQLite's busy handler, which sleeps and retries. Other processes
@@ -80,7 +82,7 @@ func New(db *sql.DB, d Dialect, env member.Env, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Store{db: db, d: d, env: e, prefix: prefix, cache: new(sync.Map), stmts: new(sync.Map), points: new(atomic.Int64), writer: new(sync.Mutex)}, nil
+	return &Store{db: db, d: d, env: e, prefix: prefix, cache: new(sync.Map), stmts: new(sync.Map), preparing: new(sync.Map), points: new(atomic.Int64), writer: new(sync.Mutex)}, nil
 }
 
 // Close releases the statements the store prepared. It does not close the
@@ -104,11 +106,18 @@ type conn struct {
 }
 
 // stmt returns the prepared statement for query (in the dialect's text),
-// or nil if it cannot be prepared, in which case the query runs unprepared
-// and reports the error itself.
+// or nil, in which case the query runs unprepared. Outside a transaction a
+// missing statement is prepared on the pool at once. Inside one it is
+// prepared in the background instead: preparing on the pool needs a second
+// connection, which a unit of work holding the pool's last one would wait
+// for forever.
 func (c conn) stmt(ctx context.Context, query string) *sql.Stmt {
 	v, ok := c.s.stmts.Load(query)
 	if !ok {
+		if c.tx != nil {
+			c.s.prepareLater(query)
+			return nil
+		}
 		st, err := c.s.db.PrepareContext(ctx, query)
 		if err != nil {
 			return nil
@@ -122,6 +131,23 @@ func (c conn) stmt(ctx context.Context, query string) *sql.Stmt {
 		st = c.tx.StmtContext(ctx, st)
 	}
 	return st
+}
+
+// prepareLater prepares query on the pool in the background, once.
+func (s *Store) prepareLater(query string) {
+	if _, busy := s.preparing.LoadOrStore(query, true); busy {
+		return
+	}
+	go func() {
+		defer s.preparing.Delete(query)
+		st, err := s.db.PrepareContext(context.Background(), query)
+		if err != nil {
+			return
+		}
+		if _, loaded := s.stmts.LoadOrStore(query, st); loaded {
+			st.Close()
+		}
+	}()
 }
 
 func (c conn) raw() queryer {
@@ -163,7 +189,14 @@ func (c conn) QueryRowContext(ctx context.Context, query string, args ...any) *s
 //	return tx.Commit()
 //
 // Each unit of work is a savepoint of tx: a refused rule rolls back to it
-// and leaves the host's earlier writes in place. The returned Store must
+// and leaves the host's earlier writes in place.
+//
+// On MySQL and MariaDB, begin tx READ COMMITTED (db.BeginTx(ctx,
+// &sql.TxOptions{Isolation: sql.LevelReadCommitted})): at their default,
+// REPEATABLE READ, reads after the organisation's row lock see the snapshot
+// of the host's first read, and the rules would decide on stale rows (a
+// seat taken meanwhile, say). MariaDB cannot tell reliably which level a
+// transaction runs at, so sqlstore cannot check it for you. The returned Store must
 // not be used after tx ends. On SQLite, begin tx with the DSN of SQLiteDSN,
 // so that it takes the write lock at once.
 func (s *Store) InTx(tx *sql.Tx) *Store {
@@ -254,7 +287,14 @@ func (s *Store) once(ctx context.Context, ids []ID, created *member.Org, fn func
 	if err != nil {
 		return err
 	}
-	defer func() { err = end(err) }()
+	defer func() {
+		if p := recover(); p != nil {
+			// A panic in fn must not commit what fn wrote before it.
+			_ = end(fmt.Errorf("sqlstore: unit of work panicked: %v", p))
+			panic(p)
+		}
+		err = end(err)
+	}()
 
 	var txs []*tx
 	if len(token) > 0 {

@@ -173,7 +173,7 @@ func (t *tx) upsert(ctx context.Context, table string, key []string, cols []stri
 		// ON DUPLICATE KEY UPDATE would also fire on the table's other
 		// unique keys; insert, and update only when the primary key exists.
 		_, err := t.exec(ctx, `INSERT INTO {p}`+table+` (`+strings.Join(cols, ", ")+`) VALUES (`+marks(len(cols))+`)`, vals...)
-		if msg, dup := t.s.d.isUnique(err); !dup || !strings.Contains(msg, "PRIMARY") {
+		if msg, dup := t.s.d.isUnique(err); !dup || !primaryKey(msg) {
 			return err
 		}
 		var set []string
@@ -189,7 +189,17 @@ func (t *tx) upsert(ctx context.Context, table string, key []string, cols []stri
 			where = append(where, k+" = ?")
 			args = append(args, vals[indexOf(cols, k)])
 		}
-		_, err = t.exec(ctx, `UPDATE {p}`+table+` SET `+strings.Join(set, ", ")+` WHERE `+strings.Join(where, " AND "), args...)
+		where = append(where, "org = ?")
+		args = append(args, vals[indexOf(cols, "org")])
+		if _, err = t.exec(ctx, `UPDATE {p}`+table+` SET `+strings.Join(set, ", ")+` WHERE `+strings.Join(where, " AND "), args...); err != nil {
+			return err
+		}
+		// The row exists: it must be this organisation's.
+		var n int
+		err = t.q.QueryRowContext(ctx, t.s.sql(`SELECT COUNT(*) FROM {p}`+table+` WHERE `+strings.Join(where, " AND ")), args[len(set):]...).Scan(&n)
+		if err == nil && n == 0 {
+			err = fmt.Errorf("%w: %s belongs to another organisation", member.ErrConflict, table)
+		}
 		return err
 	}
 	var set []string
@@ -198,9 +208,25 @@ func (t *tx) upsert(ctx context.Context, table string, key []string, cols []stri
 			set = append(set, c+" = excluded."+c)
 		}
 	}
-	_, err := t.exec(ctx, `INSERT INTO {p}`+table+` (`+strings.Join(cols, ", ")+`) VALUES (`+marks(len(cols))+`)
-		ON CONFLICT (`+strings.Join(key, ", ")+`) DO UPDATE SET `+strings.Join(set, ", "), vals...)
-	return err
+	// The WHERE keeps a record of another organisation where it is: the
+	// statement then changes no row, which is a conflict.
+	res, err := t.exec(ctx, `INSERT INTO {p}`+table+` (`+strings.Join(cols, ", ")+`) VALUES (`+marks(len(cols))+`)
+		ON CONFLICT (`+strings.Join(key, ", ")+`) DO UPDATE SET `+strings.Join(set, ", ")+`
+		WHERE {p}`+table+`.org = excluded.org`, vals...)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err == nil && n == 0 {
+		return fmt.Errorf("%w: %s belongs to another organisation", member.ErrConflict, table)
+	}
+	return nil
+}
+
+// primaryKey recognises MySQL's duplicate-entry message for a primary key
+// ("… for key 'PRIMARY'", or "'table.PRIMARY'" on MySQL 8) by the key's
+// name, which ends the message, after the user data.
+func primaryKey(msg string) bool {
+	return strings.HasSuffix(msg, " for key 'PRIMARY'") || strings.HasSuffix(msg, ".PRIMARY'")
 }
 
 func marks(n int) string { return strings.TrimSuffix(strings.Repeat("?, ", n), ", ") }
@@ -385,7 +411,7 @@ func (t *tx) Append(ctx context.Context, e *member.Event) error {
 			SELECT ?, COALESCE(MAX(seq), 0) + 1, ?, ?, ?, ?, ?, ?, ?, ? FROM {p}events WHERE org = ?
 			RETURNING seq`), append(args, t.id(t.org.ID))...).Scan(&t.seq)
 		if err != nil {
-			return err
+			return t.s.d.unique(err, "audit event", nil, member.ErrConflict)
 		}
 		e.Seq = t.seq
 		return nil
@@ -400,7 +426,7 @@ func (t *tx) Append(ctx context.Context, e *member.Event) error {
 	_, err := t.exec(ctx, `INSERT INTO {p}events `+cols+` VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		append([]any{args[0], seq}, args[1:]...)...)
 	if err != nil {
-		return err
+		return t.s.d.unique(err, "audit event", nil, member.ErrConflict)
 	}
 	t.seq, e.Seq = seq, seq
 	return nil

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/rosterhq/roster/invite"
 	"github.com/rosterhq/roster/member"
@@ -84,7 +85,8 @@ func TestHostTransaction(t *testing.T) {
 			before := f.snapshot(t)
 
 			// The host's writes and roster's roll back together.
-			tx, err := f.db.BeginTx(ctx, nil)
+			rc := &sql.TxOptions{Isolation: sql.LevelReadCommitted}
+			tx, err := f.db.BeginTx(ctx, rc)
 			require.NoError(t, err)
 			_, err = tx.ExecContext(ctx, insert)
 			require.NoError(t, err)
@@ -109,7 +111,7 @@ func TestHostTransaction(t *testing.T) {
 			require.Zero(t, count())
 
 			// And commit together.
-			tx, err = f.db.BeginTx(ctx, nil)
+			tx, err = f.db.BeginTx(ctx, rc)
 			require.NoError(t, err)
 			_, err = tx.ExecContext(ctx, insert)
 			require.NoError(t, err)
@@ -120,6 +122,7 @@ func TestHostTransaction(t *testing.T) {
 			_, err = f.s.MemberByUser(ctx, f.org.ID, "new")
 			require.NoError(t, err)
 			require.Error(t, f.s.InTx(tx).Migrate(ctx), "Migrate needs the Store from New")
+
 		})
 	}
 }
@@ -245,6 +248,15 @@ func TestConstraints(t *testing.T) {
 			twin.Email = "q@x.io"
 			twin.TokenHash = inv.TokenHash
 			require.ErrorIs(t, put(func(tx store.Tx) error { return tx.PutInvitation(ctx, twin) }), member.ErrConflict, "token hashes are unique")
+			// A record of another organisation is never moved into this one.
+			other, otherOwner, err := member.CreateOrg(ctx, f.s, member.NewOrg{Name: "Other", Owner: member.NewUser{UserID: "x", Email: "x@other.io"}})
+			require.NoError(t, err)
+			stolen := otherOwner
+			stolen.Org, stolen.Role, stolen.UserID, stolen.Email = f.org.ID, "viewer", "thief", "thief@acme.io"
+			require.ErrorIs(t, put(func(tx store.Tx) error { return tx.PutMember(ctx, stolen) }), member.ErrConflict)
+			still, err := f.s.Member(ctx, other.ID, otherOwner.ID)
+			require.NoError(t, err)
+			require.True(t, still.IsOwner())
 		})
 	}
 }
@@ -263,4 +275,33 @@ func TestSQLiteDSNCreatesWALDatabase(t *testing.T) {
 	var fk int
 	require.NoError(t, db.QueryRow(`PRAGMA foreign_keys`).Scan(&fk))
 	require.Equal(t, 1, fk)
+}
+
+// TestOneConnection runs the rules on a pool of one connection, as SQLite
+// hosts often configure it: a unit of work holds that connection, and must
+// never wait for a second one.
+func TestOneConnection(t *testing.T) {
+	for _, d := range dialects {
+		t.Run(d.String(), func(t *testing.T) {
+			requireDB(t, d)
+			db := openDB(t, d)
+			db.SetMaxOpenConns(1)
+			s, err := sqlstore.New(db, d, storetest.NewEnv(storetest.NewClock(), 4), sqlstore.Options{Prefix: fmt.Sprintf("one%d_", prefixes.Add(1))})
+			require.NoError(t, err)
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			require.NoError(t, s.Migrate(ctx))
+			for i := range 3 {
+				o, owner, err := member.CreateOrg(ctx, s, member.NewOrg{Name: "Acme", Owner: member.NewUser{UserID: fmt.Sprint("o", i), Email: fmt.Sprintf("o%d@x.io", i)}})
+				require.NoError(t, err)
+				_, _, err = invite.Send(ctx, s, o.ID, owner.ID, invite.NewInvitation{Email: "p@x.io", Role: "viewer"})
+				require.NoError(t, err)
+				tx, err := db.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelReadCommitted})
+				require.NoError(t, err)
+				_, err = member.AddMember(ctx, s.InTx(tx), o.ID, owner.ID, member.NewMember{NewUser: member.NewUser{UserID: "n", Email: "n@x.io"}, Role: "viewer"})
+				require.NoError(t, err)
+				require.NoError(t, tx.Commit())
+			}
+		})
+	}
 }

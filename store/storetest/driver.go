@@ -778,13 +778,19 @@ func (m *model) orgOwner(org int) int {
 	}
 	return -1
 }
-func (m *model) orgPending(org int) int    { return m.orgs[org].pending }
-func (m *model) numKeys() int              { return len(m.keys) }
-func (m *model) keyOrg(k int) int          { return m.keys[k].org }
-func (m *model) numInvs() int              { return len(m.invs) }
-func (m *model) invOrg(i int) int          { return m.invs[i].org }
-func (m *model) invGens(i int) int         { return m.invs[i].gens }
-func (m *model) invPartner(i int) bool     { return m.invs[i].partner }
+func (m *model) orgPending(org int) int { return m.orgs[org].pending }
+func (m *model) numKeys() int           { return len(m.keys) }
+func (m *model) keyOrg(k int) int       { return m.keys[k].org }
+func (m *model) numInvs() int           { return len(m.invs) }
+func (m *model) invOrg(i int) int       { return m.invs[i].org }
+func (m *model) invGens(i int) int      { return m.invs[i].gens }
+func (m *model) invPartner(i int) bool  { return m.invs[i].partner }
+func (m *model) invitee(i, org int) int {
+	if x := m.byEmail(org, m.invs[i].email); x != nil {
+		return x.h
+	}
+	return -1
+}
 func (m *model) numReqs() int              { return len(m.reqs) }
 func (m *model) reqOrg(r int) int          { return m.reqs[r].org }
 func (m *model) reqUser(r int) int         { return m.reqs[r].user }
@@ -854,6 +860,10 @@ func (d *driver) invGens(i int) int {
 	defer d.mu.Unlock()
 	return len(d.tokens[i])
 }
+
+// invitee is unknown to the concurrent generator, which draws at random.
+func (d *driver) invitee(i, org int) int { return -1 }
+
 func (d *driver) invPartner(i int) bool {
 	d.mu.Lock()
 	defer d.mu.Unlock()

@@ -189,6 +189,8 @@ func testBadInput(t *testing.T, f Factory) {
 		"invalid UTF-8":     nu("u", "a@b.co", "\xff"),
 		"unknown perm":      {NewUser: member.NewUser{UserID: "u", Email: "a@b.co"}, Role: "viewer", Allow: access.SetOf(200)},
 		"empty role":        nu("u", "a@b.co", ""),
+		"spaced user":       nu("u ", "a@b.co", ""),
+		"non-ASCII e-mail":  nu("u", "\u212aim@x.io", ""),
 	} {
 		if name == "empty role" {
 			n.Role = ""
@@ -696,6 +698,28 @@ func testCustomRoles(t *testing.T, f Factory) {
 		_, err := member.ChangeRole(w.ctx, w.s, w.org.ID, w.admin.ID, w.viewer.ID, "auditor")
 		return err
 	})
+	// An actor limited to some markets cannot widen a role in use: its
+	// holders act in every market.
+	_, err = member.CreateRole(w.ctx, w.s, w.org.ID, w.owner.ID, "helper", "", access.SetOf(ViewProducts))
+	require.NoError(t, err)
+	_, err = member.ChangeRole(w.ctx, w.s, w.org.ID, w.owner.ID, w.viewer.ID, "helper")
+	require.NoError(t, err)
+	scoped := w.add(w.owner, "admin")
+	_, err = member.SetScopes(w.ctx, w.s, w.org.ID, w.owner.ID, scoped.ID, access.MustScopes("market:de"))
+	require.NoError(t, err)
+	w.refuse(w.org.ID, member.ErrEscalation, func() error {
+		_, err := member.UpdateRole(w.ctx, w.s, w.org.ID, scoped.ID, "helper", "", access.SetOf(ViewProducts, EditProducts))
+		return err
+	})
+	w.changes(w.org.ID, member.RoleUpdated, func() error { // narrowing is fine
+		_, err := member.UpdateRole(w.ctx, w.s, w.org.ID, scoped.ID, "helper", "", access.Set{})
+		return err
+	})
+	w.changes(w.org.ID, member.RoleUpdated, func() error { // and the unscoped may widen
+		_, err := member.UpdateRole(w.ctx, w.s, w.org.ID, w.admin.ID, "helper", "", access.SetOf(ViewProducts, EditProducts))
+		return err
+	})
+
 	// A custom role held by the owner's hand only: the admin cannot touch it.
 	_, err = member.CreateRole(w.ctx, w.s, w.org.ID, w.owner.ID, "biller", "", access.SetOf(ManageBilling))
 	require.NoError(t, err)
@@ -1053,4 +1077,27 @@ func testCancelled(t *testing.T, f Factory) {
 	})
 	require.ErrorIs(t, err, context.Canceled)
 	require.Equal(t, before, w.state(w.org.ID))
+}
+
+func testPanic(t *testing.T, f Factory) {
+	w := newWorld(t, f)
+	before := w.state(w.org.ID)
+	func() {
+		defer func() {
+			require.Equal(t, "host bug", recover(), "the panic goes on to the caller")
+		}()
+		_ = w.s.Update(w.ctx, w.org.ID, func(tx storeTx) error {
+			if _, err := member.AddMemberTx(w.ctx, tx, w.owner.ID, member.NewMember{NewUser: w.user(), Role: "viewer"}); err != nil {
+				return err
+			}
+			if _, err := member.DeactivateTx(w.ctx, tx, w.owner.ID, w.editor.ID); err != nil {
+				return err
+			}
+			panic("host bug")
+		})
+	}()
+	require.Equal(t, before, w.state(w.org.ID), "a panicking unit of work leaves nothing behind")
+	// And the organisation is not left locked.
+	_, err := member.ChangeRole(w.ctx, w.s, w.org.ID, w.owner.ID, w.viewer.ID, "editor")
+	require.NoError(t, err)
 }

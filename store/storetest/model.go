@@ -879,6 +879,11 @@ func (m *model) applyRole(o op) outcome {
 		if !m.canGrant(a, o.perms, a.scopes) {
 			return refused(member.ErrEscalation)
 		}
+		// A scoped actor cannot widen a role in use: the holders act
+		// beyond its scopes.
+		if !isOwner(a) && a.scopes != 0 && o.perms&^old.perms != 0 && m.roleInUse(o.org, o.role) {
+			return refused(member.ErrEscalation)
+		}
 		if old.label == o.name && old.perms == o.perms {
 			return m.done()
 		}
@@ -1392,6 +1397,9 @@ func (m *model) answerPartner(o op, now time.Time) outcome {
 	}
 	if err := m.gate(a, ManagePartners); err != nil {
 		return refused(err)
+	}
+	if a.email != inv.email && !m.anyEmail {
+		return refused(invite.ErrEmailMismatch)
 	}
 	if o.kind == opDeclinePartner {
 		inv.status = invite.Declined

@@ -315,6 +315,7 @@ type view interface {
 	invOrg(i int) int
 	invGens(i int) int
 	invPartner(i int) bool
+	invitee(i, org int) int // the member of org with invitation i's e-mail, or -1
 	numReqs() int
 	reqOrg(r int) int
 	reqUser(r int) int
@@ -680,6 +681,12 @@ func (g gen) draw(cat string) op {
 				o.org = g.org()
 			}
 			o.actor = g.actor(o.org)
+			// Mostly the invited person answers, as it must to succeed.
+			if o.inv >= 0 && g.likely(3, 4, "invitee") {
+				if h := g.v.invitee(o.inv, o.org); h >= 0 {
+					o.actor = h
+				}
+			}
 		default:
 			o.part = g.part()
 			o.kind = []opKind{opChangePartner, opChangePartner, opRevokePartner, opLeavePartner}[g.n(4, "pair-op")]

@@ -26,7 +26,7 @@ func newPartnerWorld(t *testing.T, f Factory) *partnerWorld {
 	w.rBuyer = w.add(w.rOwner, "admin")
 	w.rClerk = w.add(w.rOwner, "viewer")
 	_, tok, err := invite.InvitePartner(w.ctx, w.s, w.org.ID, w.admin.ID, invite.NewPartner{
-		Email: w.rOwner.Email, Level: "editor", Scopes: access.MustScopes("market:de", "set:summer")})
+		Email: w.rBuyer.Email, Level: "editor", Scopes: access.MustScopes("market:de", "set:summer")})
 	require.NoError(t, err)
 	w.ps, err = invite.AcceptPartner(w.ctx, w.s, tok, w.retail.ID, w.rBuyer.ID)
 	require.NoError(t, err)
@@ -173,7 +173,7 @@ func testPartnerLifecycle(t *testing.T, f Factory) {
 	require.ErrorIs(t, err, member.ErrNotFound)
 
 	// Offered again, then left by the partner.
-	_, tok, err := invite.InvitePartner(w.ctx, w.s, w.org.ID, w.owner.ID, invite.NewPartner{Email: w.rBuyer.Email, Level: "viewer"})
+	_, tok, err := invite.InvitePartner(w.ctx, w.s, w.org.ID, w.owner.ID, invite.NewPartner{Email: w.rOwner.Email, Level: "viewer"})
 	require.NoError(t, err)
 	ps, err := invite.AcceptPartner(w.ctx, w.s, tok, w.retail.ID, w.rOwner.ID)
 	require.NoError(t, err)
@@ -215,19 +215,23 @@ func testPartnerRules(t *testing.T, f Factory) {
 
 	// Accepting: the partner's actor needs the partner gate; an organisation
 	// cannot partner with itself or twice; single use.
-	inv, tok, err := invite.InvitePartner(w.ctx, w.s, w.org.ID, w.owner.ID, invite.NewPartner{Email: "p@x.io", Level: "viewer", TTL: time.Hour})
+	third, thirdOwner := w.newOrg("Distributor", 0)
+	_, tok, err := invite.InvitePartner(w.ctx, w.s, w.org.ID, w.owner.ID, invite.NewPartner{Email: w.rBuyer.Email, Level: "viewer"})
 	require.NoError(t, err)
 	_, err = invite.AcceptPartner(w.ctx, w.s, tok, w.retail.ID, w.rClerk.ID)
 	require.ErrorIs(t, err, member.ErrForbidden)
 	_, err = invite.AcceptPartner(w.ctx, w.s, tok, w.org.ID, w.owner.ID)
 	require.ErrorIs(t, err, member.ErrSelf)
-	_, err = invite.AcceptPartner(w.ctx, w.s, tok, w.retail.ID, w.rOwner.ID)
+	_, err = invite.AcceptPartner(w.ctx, w.s, tok, w.retail.ID, w.rBuyer.ID)
 	require.ErrorIs(t, err, member.ErrExists)
 	_, err = invite.AcceptPartner(w.ctx, w.s, tok, w.retail.ID, w.owner.ID)
 	require.ErrorIs(t, err, member.ErrNotFound, "the actor must be a member of the partner organisation")
+	_, err = invite.AcceptPartner(w.ctx, w.s, tok, third.ID, thirdOwner.ID)
+	require.ErrorIs(t, err, invite.ErrEmailMismatch, "a token alone does not make a partner: the invited person accepts")
 	_, err = invite.Accept(w.ctx, w.s, tok, w.user())
 	require.ErrorIs(t, err, member.ErrNotFound, "a partner token is no member invitation")
-	third, thirdOwner := w.newOrg("Distributor", 0)
+	inv, tok, err := invite.InvitePartner(w.ctx, w.s, w.org.ID, w.owner.ID, invite.NewPartner{Email: thirdOwner.Email, Level: "viewer", TTL: time.Hour})
+	require.NoError(t, err)
 	w.clock.Advance(time.Hour)
 	_, err = invite.AcceptPartner(w.ctx, w.s, tok, third.ID, thirdOwner.ID)
 	require.ErrorIs(t, err, invite.ErrExpired)

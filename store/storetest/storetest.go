@@ -59,6 +59,7 @@ func Run(t *testing.T, f Factory) {
 		{"Atomicity", testAtomicity},
 		{"NoAliasing", testNoAliasing},
 		{"Cancelled", testCancelled},
+		{"Panic", testPanic},
 		{"Invitations", testInvitations},
 		{"InvitationErrors", testInvitationErrors},
 		{"InvitationExpiry", testInvitationExpiry},
