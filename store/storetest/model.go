@@ -321,40 +321,30 @@ func (m *model) memberIn(org, h int) *mMember {
 	return x
 }
 
-func (m *model) owner(org int) *mMember {
+// find returns the first live member that match accepts, or nil.
+func (m *model) find(match func(x *mMember) bool) *mMember {
 	for _, x := range m.members {
-		if x.live && x.org == org && isOwner(x) {
+		if x.live && match(x) {
 			return x
 		}
 	}
 	return nil
+}
+
+func (m *model) owner(org int) *mMember {
+	return m.find(func(x *mMember) bool { return x.org == org && isOwner(x) })
 }
 
 func (m *model) byUser(org int, user string) *mMember {
-	for _, x := range m.members {
-		if x.live && x.org == org && x.userID == user {
-			return x
-		}
-	}
-	return nil
+	return m.find(func(x *mMember) bool { return x.org == org && x.userID == user })
 }
 
 func (m *model) memberSomewhere(user string) bool {
-	for _, x := range m.members {
-		if x.live && x.userID == user {
-			return true
-		}
-	}
-	return false
+	return m.find(func(x *mMember) bool { return x.userID == user }) != nil
 }
 
 func (m *model) byEmail(org int, email string) *mMember {
-	for _, x := range m.members {
-		if x.live && x.org == org && x.email == email {
-			return x
-		}
-	}
-	return nil
+	return m.find(func(x *mMember) bool { return x.org == org && x.email == email })
 }
 
 // taken is the seats in use at now: staff members of any status, plus
