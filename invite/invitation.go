@@ -131,11 +131,8 @@ func SendTx(ctx context.Context, tx Tx, actor ID, n NewInvitation) (Invitation, 
 	if err != nil {
 		return Invitation{}, "", err
 	}
-	a, err := member.LoadActor(ctx, tx, actor)
+	a, err := member.GatedActor(ctx, tx, actor, access.Invite)
 	if err != nil {
-		return Invitation{}, "", err
-	}
-	if err := member.Gate(&a, access.Invite); err != nil {
 		return Invitation{}, "", err
 	}
 	if err := checkGrant(ctx, tx, &a, &m); err != nil {
@@ -365,21 +362,32 @@ func open(ctx context.Context, s Store, token string, kind Kind, fn func(tx Tx, 
 		return err
 	}
 	return s.UpdateByToken(ctx, hash, func(tx Tx) error {
-		inv, err := tx.InvitationByHash(ctx, hash)
+		inv, err := answerable(ctx, tx, hash, kind)
 		if err != nil {
-			return fmt.Errorf("invitation token: %w", err)
-		}
-		if !member.SameHash(inv.TokenHash, hash) || inv.Kind != kind {
-			return fmt.Errorf("invitation token: %w", member.ErrNotFound)
-		}
-		if err := inv.closedErr(); err != nil {
 			return err
-		}
-		if !inv.Open(tx.Env().Time()) {
-			return fmt.Errorf("%w: invitation %v expired at %s", ErrExpired, inv.ID, inv.Expires.Format(time.RFC3339))
 		}
 		return fn(tx, inv)
 	})
+}
+
+// answerable loads the invitation of kind whose current token hashes to
+// hash, in the unit of work of its organisation, and checks that it can
+// still be accepted or declined now.
+func answerable(ctx context.Context, tx Tx, hash [32]byte, kind Kind) (Invitation, error) {
+	inv, err := tx.InvitationByHash(ctx, hash)
+	if err != nil {
+		return Invitation{}, fmt.Errorf("invitation token: %w", err)
+	}
+	if !member.SameHash(inv.TokenHash, hash) || inv.Kind != kind {
+		return Invitation{}, fmt.Errorf("invitation token: %w", member.ErrNotFound)
+	}
+	if err := inv.closedErr(); err != nil {
+		return Invitation{}, err
+	}
+	if !inv.Open(tx.Env().Time()) {
+		return Invitation{}, fmt.Errorf("%w: invitation %v expired at %s", ErrExpired, inv.ID, inv.Expires.Format(time.RFC3339))
+	}
+	return inv, nil
 }
 
 func checkEmail(p *access.Policy, inv *Invitation, email string) error {

@@ -143,11 +143,8 @@ func InvitePartnerTx(ctx context.Context, tx Tx, actor ID, n NewPartner) (Invita
 	if n.Level == "" {
 		return Invitation{}, "", fmt.Errorf("%w: a partnership needs a level", member.ErrInvalid)
 	}
-	a, err := member.LoadActor(ctx, tx, actor)
+	a, err := member.GatedActor(ctx, tx, actor, access.ManagePartners)
 	if err != nil {
-		return Invitation{}, "", err
-	}
-	if err := member.Gate(&a, access.ManagePartners); err != nil {
 		return Invitation{}, "", err
 	}
 	if _, err := levelGrant(ctx, tx, &a, n.Level, n.Scopes); err != nil {
@@ -163,11 +160,8 @@ func InvitePartnerTx(ctx context.Context, tx Tx, actor ID, n NewPartner) (Invita
 // allowed to manage its partnerships and, answering invitation inv, have
 // the invited e-mail (unless the policy accepts any).
 func partnerActor(ctx context.Context, tx Tx, actor ID, inv *Invitation) (member.Member, error) {
-	a, err := member.LoadActor(ctx, tx, actor)
+	a, err := member.GatedActor(ctx, tx, actor, access.ManagePartners)
 	if err != nil {
-		return member.Member{}, err
-	}
-	if err := member.Gate(&a, access.ManagePartners); err != nil {
 		return member.Member{}, err
 	}
 	if inv != nil {
@@ -196,18 +190,9 @@ func openPair(ctx context.Context, s Store, token string, partnerOrg ID, fn func
 		return fmt.Errorf("%w: an organisation cannot partner with itself", member.ErrSelf)
 	}
 	return s.UpdatePair(ctx, org, partnerOrg, func(g, p Tx) error {
-		inv, err := g.InvitationByHash(ctx, hash)
+		inv, err := answerable(ctx, g, hash, ForPartner)
 		if err != nil {
-			return fmt.Errorf("invitation token: %w", err)
-		}
-		if !member.SameHash(inv.TokenHash, hash) || inv.Kind != ForPartner {
-			return fmt.Errorf("invitation token: %w", member.ErrNotFound)
-		}
-		if err := inv.closedErr(); err != nil {
 			return err
-		}
-		if !inv.Open(g.Env().Time()) {
-			return fmt.Errorf("%w: invitation %v expired at %s", ErrExpired, inv.ID, inv.Expires.Format(time.RFC3339))
 		}
 		return fn(g, p, inv)
 	})
@@ -366,11 +351,8 @@ func ChangePartner(ctx context.Context, s Store, org, actor, id ID, c PartnerCha
 // grantorActor loads the actor of the granting organisation, allowed to
 // manage partners and holding what the partnership grants.
 func grantorActor(ctx context.Context, g Tx, actor ID, ps *Partnership) (member.Member, error) {
-	a, err := member.LoadActor(ctx, g, actor)
+	a, err := member.GatedActor(ctx, g, actor, access.ManagePartners)
 	if err != nil {
-		return member.Member{}, err
-	}
-	if err := member.Gate(&a, access.ManagePartners); err != nil {
 		return member.Member{}, err
 	}
 	_, err = levelGrant(ctx, g, &a, ps.Level, ps.Scopes)

@@ -226,11 +226,8 @@ func SetCodeTx(ctx context.Context, tx Tx, actor ID, code string) error {
 			return err
 		}
 	}
-	a, err := member.LoadActor(ctx, tx, actor)
+	a, err := member.GatedActor(ctx, tx, actor, access.ApproveRequests)
 	if err != nil {
-		return err
-	}
-	if err := member.Gate(&a, access.ApproveRequests); err != nil {
 		return err
 	}
 	env := tx.Env()
@@ -257,11 +254,8 @@ func decide(ctx context.Context, tx Tx, actor, id ID) (member.Member, Request, e
 	if err := member.CheckID("request", id); err != nil {
 		return member.Member{}, Request{}, err
 	}
-	a, err := member.LoadActor(ctx, tx, actor)
+	a, err := member.GatedActor(ctx, tx, actor, access.ApproveRequests)
 	if err != nil {
-		return member.Member{}, Request{}, err
-	}
-	if err := member.Gate(&a, access.ApproveRequests); err != nil {
 		return member.Member{}, Request{}, err
 	}
 	r, err := tx.Request(ctx, id)

@@ -34,11 +34,8 @@ func IssueKeyTx(ctx context.Context, tx Tx, actor, target ID, name string) (Key,
 	if err := CheckName("key name", name, true); err != nil {
 		return Key{}, "", err
 	}
-	a, err := LoadActor(ctx, tx, actor)
+	a, err := GatedActor(ctx, tx, actor, access.ManageKeys)
 	if err != nil {
-		return Key{}, "", err
-	}
-	if err := Gate(&a, access.ManageKeys); err != nil {
 		return Key{}, "", err
 	}
 	t := a

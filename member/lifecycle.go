@@ -149,11 +149,8 @@ func AddMemberTx(ctx context.Context, tx Tx, actor ID, n NewMember) (Member, err
 	if err != nil {
 		return Member{}, err
 	}
-	a, err := LoadActor(ctx, tx, actor)
+	a, err := GatedActor(ctx, tx, actor, access.AddMember)
 	if err != nil {
-		return Member{}, err
-	}
-	if err := Gate(&a, access.AddMember); err != nil {
 		return Member{}, err
 	}
 	if err := Admit(ctx, tx, &a, &m, false); err != nil {
@@ -170,11 +167,8 @@ func AddMemberTx(ctx context.Context, tx Tx, actor ID, n NewMember) (Member, err
 // check what it grants, write it and its event.
 func change(ctx context.Context, tx Tx, actorID, targetID ID, gate access.Action, typ EventType,
 	edit func(a, t *Member) (Member, error)) (Member, error) {
-	a, err := LoadActor(ctx, tx, actorID)
+	a, err := GatedActor(ctx, tx, actorID, gate)
 	if err != nil {
-		return Member{}, err
-	}
-	if err := Gate(&a, gate); err != nil {
 		return Member{}, err
 	}
 	t, err := LoadTarget(ctx, tx, &a, targetID)
@@ -363,11 +357,8 @@ func Remove(ctx context.Context, s Store, org, actor, target ID) error {
 
 // RemoveTx is Remove inside a unit of work.
 func RemoveTx(ctx context.Context, tx Tx, actor, target ID) error {
-	a, err := LoadActor(ctx, tx, actor)
+	a, err := GatedActor(ctx, tx, actor, access.Remove)
 	if err != nil {
-		return err
-	}
-	if err := Gate(&a, access.Remove); err != nil {
 		return err
 	}
 	t, err := LoadTarget(ctx, tx, &a, target)

@@ -136,11 +136,7 @@ func checkRole(p *access.Policy, name, label string, perms access.Set) error {
 }
 
 func roleActor(ctx context.Context, tx Tx, actor ID) (Member, error) {
-	a, err := LoadActor(ctx, tx, actor)
-	if err != nil {
-		return Member{}, err
-	}
-	return a, Gate(&a, access.ManageRoles)
+	return GatedActor(ctx, tx, actor, access.ManageRoles)
 }
 
 // loadRole loads the actor and an existing custom role it may manage.

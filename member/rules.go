@@ -42,6 +42,16 @@ func LoadActor(ctx context.Context, tx MemberTx, id ID) (Member, error) {
 	return a, nil
 }
 
+// GatedActor loads the actor, as LoadActor, and checks that it may take
+// action a, as Gate: steps 2 and 3 of every rule.
+func GatedActor(ctx context.Context, tx MemberTx, id ID, a access.Action) (Member, error) {
+	m, err := LoadActor(ctx, tx, id)
+	if err != nil {
+		return Member{}, err
+	}
+	return m, Gate(&m, a)
+}
+
 // Gate refuses with ErrForbidden unless the actor may take action a: it is
 // the owner, or holds the permission the policy gates a with.
 func Gate(actor *Member, a access.Action) error {
