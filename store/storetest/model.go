@@ -1418,7 +1418,9 @@ func (m *model) applyPartner(o op, now time.Time) outcome {
 	if !p.live || p.org != o.org && p.partner != o.org {
 		return refused(member.ErrNotFound)
 	}
-	if !m.live(p.org) {
+	// A deleted organisation, on either side of the call, is not found: the
+	// store cannot open a unit of work on it.
+	if !m.live(p.org) || !m.live(o.org) {
 		return refused(member.ErrNotFound)
 	}
 	if o.kind == opLeavePartner {
