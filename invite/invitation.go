@@ -239,30 +239,35 @@ func manage(ctx context.Context, tx Tx, actor, id ID) (member.Member, Invitation
 	if err != nil {
 		return member.Member{}, Invitation{}, fmt.Errorf("invitation %v: %w", id, err)
 	}
-	if inv.Kind == ForPartner {
-		_, err = levelGrant(ctx, tx, &a, inv.Role, inv.Scopes)
-	} else {
-		err = coversInvitation(ctx, tx, &a, &inv)
-	}
-	if err != nil {
+	if err := coversInvitation(ctx, tx, &a, &inv); err != nil {
 		return member.Member{}, Invitation{}, err
 	}
 	return a, inv, nil
 }
 
 // coversInvitation refuses with ErrEscalation unless the actor holds what
-// a member invitation grants: its role's permissions (a custom role's
-// included) plus those it allows, minus those it denies, and its scopes.
+// an invitation grants, in its scopes: for a member invitation its role's
+// permissions (a custom role's included) plus those it allows, minus those
+// it denies; for a partner invitation its level's, less the lifecycle
+// permissions a partnership never carries. A custom role deleted since
+// (only possible once the invitation is closed) grants nothing, so that
+// managing a closed invitation answers with its state.
 func coversInvitation(ctx context.Context, tx Tx, a *member.Member, inv *Invitation) error {
-	perms, ok := tx.Env().Policy.RolePerms(inv.Role)
+	p := tx.Env().Policy
+	perms, ok := p.RolePerms(inv.Role)
 	if !ok {
 		r, err := tx.Role(ctx, inv.Role)
 		if err != nil && !errors.Is(err, member.ErrNotFound) {
 			return err
 		}
-		perms = r.Perms // a custom role deleted since grants nothing
+		perms = r.Perms
 	}
-	return member.CanGrant(a, perms.Union(inv.Allow).Difference(inv.Deny), inv.Scopes)
+	if inv.Kind == ForPartner {
+		perms = perms.Difference(p.Lifecycle())
+	} else {
+		perms = perms.Union(inv.Allow).Difference(inv.Deny)
+	}
+	return member.CanGrant(a, perms, inv.Scopes)
 }
 
 // Resend rotates the invitation's token (the old one stops working), resets

@@ -73,6 +73,27 @@ var known = []struct {
 		},
 	},
 	{
+		// invite.Resend, Cancel and CopyLink priced a partner invitation
+		// by its level's role and refused with "unknown role" once that
+		// custom role was deleted (which a closed invitation allows),
+		// where a member invitation's deleted role grants nothing and the
+		// call answers with the invitation's state.
+		name: "manageGrant/deletedLevel",
+		doc:  "managing an accepted partner invitation whose level role was deleted answers invalid input, not already used",
+		ops: []op{
+			newOp(opCreateOrg, func(o *op) { o.name, o.user = "Acme", 0 }),
+			newOp(opCreateOrg, func(o *op) { o.name, o.user = "Beta", 1 }),
+			newOp(opCreateRole, func(o *op) { o.org, o.actor, o.role, o.name, o.perms = 0, 0, "custom1", "Custom", mViewer }),
+			newOp(opInvitePartner, func(o *op) { o.org, o.actor, o.user, o.role = 0, 0, 1, "custom1" }),
+			newOp(opAcceptPartner, func(o *op) { o.inv, o.gen, o.org, o.actor = 0, 0, 1, 1 }),
+			newOp(opRevokePartner, func(o *op) { o.org, o.actor, o.part = 0, 0, 0 }),
+			newOp(opDeleteRole, func(o *op) { o.org, o.actor, o.role = 0, 0, "custom1" }),
+			newOp(opCopyLink, func(o *op) { o.org, o.actor, o.inv = 0, 0, 0 }),
+			newOp(opCancel, func(o *op) { o.org, o.actor, o.inv = 0, 0, 0 }),
+			newOp(opResend, func(o *op) { o.org, o.actor, o.inv = 0, 0, 0 }),
+		},
+	},
+	{
 		// invite.Resend, Cancel and CopyLink checked that the actor covers
 		// what the invitation grants with a helper (invite/invitation.go)
 		// that took the role's permissions from the policy only: a
