@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"runtime"
+	"strings"
 	"testing"
 
 	"github.com/rosterhq/roster/access"
@@ -84,9 +85,13 @@ func BenchmarkLookupCan(b *testing.B) {
 				x ^= x >> 7
 				x ^= x << 17
 				k := int(x % uint64(len(p.users)))
-				reqs[i] = request{p.orgs[k/perOrg], p.users[k]}
+				// A fresh copy, as a request's user ID is (parsed from its
+				// session), and as BenchmarkLookupFloor's keys are.
+				reqs[i] = request{p.orgs[k/perOrg], strings.Clone(p.users[k])}
 			}
-			b.Run(fmt.Sprintf("members=%d/%s", n, pattern), func(b *testing.B) {
+			// The member, then its Can: what a handler that needs the
+			// record (its ID, name, profile) does.
+			b.Run(fmt.Sprintf("members=%d/%s/member", n, pattern), func(b *testing.B) {
 				allowed := 0
 				for i := 0; b.Loop(); i++ {
 					r := &reqs[i&(distinct-1)]
@@ -95,6 +100,24 @@ func BenchmarkLookupCan(b *testing.B) {
 						b.Fatal(err)
 					}
 					if m.Can(storetest.EditProducts) {
+						allowed++
+					}
+				}
+				if allowed == 0 {
+					b.Fatal("no member could edit products")
+				}
+			})
+			// invite.Grant, then Can: the one-line check of a handler that
+			// needs only the answer (and which also admits partners).
+			b.Run(fmt.Sprintf("members=%d/%s/grant", n, pattern), func(b *testing.B) {
+				allowed := 0
+				for i := 0; b.Loop(); i++ {
+					r := &reqs[i&(distinct-1)]
+					g, err := invite.Grant(ctx, p.s, r.org, r.user)
+					if err != nil {
+						b.Fatal(err)
+					}
+					if g.Can(storetest.EditProducts) {
 						allowed++
 					}
 				}

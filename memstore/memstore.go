@@ -26,11 +26,9 @@ type Store struct {
 	mu    sync.RWMutex // guards the maps below, not the organisations' contents
 	orgs  map[ID]*org
 	users map[string]map[ID]struct{} // user → organisations it is a member of
-	// The committed members by orgUserKey(organisation, user): the
-	// request-time lookup reads this one map. The records are never written
-	// after they are stored, so the map can share them with the
-	// organisations.
-	byOrgUser map[string]*member.Member
+	// The committed members by (organisation, user): the request-time
+	// lookup reads this index alone, under its own locks.
+	byOrgUser *userIndex
 	tokens    map[[32]byte]ID // invitation token hash → organisation
 	keys      map[[32]byte]ID // API key hash → organisation
 
@@ -58,7 +56,7 @@ func New(env member.Env) (*Store, error) {
 		orgs:  make(map[ID]*org),
 		users: make(map[string]map[ID]struct{}),
 
-		byOrgUser: make(map[string]*member.Member),
+		byOrgUser: newUserIndex(),
 		tokens:    make(map[[32]byte]ID),
 		keys:      make(map[[32]byte]ID),
 
@@ -69,13 +67,6 @@ func New(env member.Env) (*Store, error) {
 
 // Env returns the store's environment.
 func (s *Store) Env() *member.Env { return s.env }
-
-// orgUserKey is the key of Store.byOrgUser: the organisation's 16 bytes,
-// then the user. buf, if long enough, holds it without allocating, for a
-// lookup of m[string(key)].
-func orgUserKey(buf []byte, org ID, user string) []byte {
-	return append(append(buf[:0], org[:]...), user...)
-}
 
 type pendingKey struct {
 	kind  invite.Kind

@@ -33,15 +33,9 @@ func (s *Store) Member(ctx context.Context, orgID, id ID) (member.Member, error)
 // MemberByUser implements member.Reader. It is the lookup of every request:
 // one map lookup under a read lock, and a copy of the resolved member.
 func (s *Store) MemberByUser(ctx context.Context, orgID ID, user string) (member.Member, error) {
-	var buf [16 + 64]byte // on the stack for user IDs up to 64 bytes
-	key := orgUserKey(buf[:], orgID, user)
-	s.mu.RLock()
-	if m, ok := s.byOrgUser[string(key)]; ok {
-		c := *m
-		s.mu.RUnlock()
-		return c, nil
+	if e := s.byOrgUser.get(orgID, user); e != nil {
+		return e.m, nil
 	}
-	s.mu.RUnlock()
 	return member.Member{}, fmt.Errorf("user %q in organisation %v: %w", user, orgID, member.ErrNotFound)
 }
 
@@ -254,14 +248,10 @@ func (s *Store) Partnerships(ctx context.Context, orgID ID) ([]invite.Partnershi
 // the partnership index and one of the user's membership in the partner
 // organisation, without allocating.
 func (s *Store) Principal(ctx context.Context, orgID ID, user string) (access.Grant, error) {
-	var buf [16 + 64]byte
-	key := orgUserKey(buf[:], orgID, user)
-	s.mu.RLock()
-	if m, ok := s.byOrgUser[string(key)]; ok {
-		g := m.Grant()
-		s.mu.RUnlock()
-		return g, nil
+	if e := s.byOrgUser.get(orgID, user); e != nil {
+		return e.grant, nil
 	}
+	s.mu.RLock()
 	var best partnerEntry
 	found := false
 	for b := range s.users[user] {

@@ -49,13 +49,8 @@ func (t *tx) applyIndexes() {
 			t.touchUser(u)
 		}
 	}
+	s.byOrgUser.apply(id, t.users, o.byUser)
 	for u := range t.users {
-		key := string(orgUserKey(nil, id, u))
-		if m, ok := o.byUser[u]; ok {
-			s.byOrgUser[key] = m
-		} else {
-			delete(s.byOrgUser, key)
-		}
 		if _, ok := o.byUser[u]; ok {
 			if s.users[u] == nil {
 				s.users[u] = make(map[ID]struct{})
