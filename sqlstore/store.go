@@ -48,6 +48,7 @@ type Store struct {
 	env    *member.Env
 	prefix string
 	cache  *sync.Map // query text → dialect text
+	texts  *sync.Map // table or updateKey → dialect text of a write
 	stmts  *sync.Map // dialect text → *sql.Stmt, prepared on db
 	// preparing holds the statements being prepared in the background.
 	preparing *sync.Map
@@ -82,7 +83,7 @@ func New(db *sql.DB, d Dialect, env member.Env, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Store{db: db, d: d, env: e, prefix: prefix, cache: new(sync.Map), stmts: new(sync.Map), preparing: new(sync.Map), points: new(atomic.Int64), writer: new(sync.Mutex)}, nil
+	return &Store{db: db, d: d, env: e, prefix: prefix, cache: new(sync.Map), texts: new(sync.Map), stmts: new(sync.Map), preparing: new(sync.Map), points: new(atomic.Int64), writer: new(sync.Mutex)}, nil
 }
 
 // Close releases the statements the store prepared. It does not close the

@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"errors"
@@ -22,6 +23,35 @@ type tx struct {
 	q   queryer
 	org member.Org
 	seq int64 // the last sequence number of the audit log; -1 until read
+
+	// The members and invitations read or written in this unit of work, as
+	// the database holds them: writing one of them again updates only the
+	// columns that changed, which touches fewer indexes than replacing the
+	// row.
+	members map[ID]member.Member
+	invs    map[ID]invite.Invitation
+}
+
+// sawMember records m as read or written, when err is nil.
+func (t *tx) sawMember(m member.Member, err error) (member.Member, error) {
+	if err == nil {
+		if t.members == nil {
+			t.members = make(map[ID]member.Member)
+		}
+		t.members[m.ID] = m
+	}
+	return m, err
+}
+
+// sawInvitation records i as read or written, when err is nil.
+func (t *tx) sawInvitation(i invite.Invitation, err error) (invite.Invitation, error) {
+	if err == nil {
+		if t.invs == nil {
+			t.invs = make(map[ID]invite.Invitation)
+		}
+		t.invs[i.ID] = i
+	}
+	return i, err
 }
 
 func (t *tx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
@@ -63,6 +93,7 @@ func (t *tx) PutOrg(ctx context.Context, o member.Org) error {
 
 // DeleteOrg implements member.OrgTx.
 func (t *tx) DeleteOrg(ctx context.Context) error {
+	t.members, t.invs = nil, nil
 	id := t.id(t.org.ID)
 	for _, table := range []string{"api_keys", "members", "roles", "invitations", "requests", "codes", "partners"} {
 		if _, err := t.exec(ctx, `DELETE FROM {p}`+table+` WHERE org = ?`, id); err != nil {
@@ -142,29 +173,29 @@ func (s *Store) oneMember(ctx context.Context, q queryer, what string, where str
 
 // Member implements member.MemberTx.
 func (t *tx) Member(ctx context.Context, id ID) (member.Member, error) {
-	return t.s.oneMember(ctx, t.q, "member "+id.String(), `WHERE m.org = ? AND m.id = ?`, t.id(t.org.ID), t.id(id))
+	return t.sawMember(t.s.oneMember(ctx, t.q, "member "+id.String(), `WHERE m.org = ? AND m.id = ?`, t.id(t.org.ID), t.id(id)))
 }
 
 // MemberByUser implements member.MemberTx.
 func (t *tx) MemberByUser(ctx context.Context, user string) (member.Member, error) {
-	return t.s.oneMember(ctx, t.q, "user "+user, `WHERE m.org = ? AND m.user_id = ?`, t.id(t.org.ID), user)
+	return t.sawMember(t.s.oneMember(ctx, t.q, "user "+user, `WHERE m.org = ? AND m.user_id = ?`, t.id(t.org.ID), user))
 }
 
 // MemberByEmail implements member.MemberTx.
 func (t *tx) MemberByEmail(ctx context.Context, email string) (member.Member, error) {
-	return t.s.oneMember(ctx, t.q, "e-mail "+email, `WHERE m.org = ? AND m.email = ?`, t.id(t.org.ID), email)
+	return t.sawMember(t.s.oneMember(ctx, t.q, "e-mail "+email, `WHERE m.org = ? AND m.email = ?`, t.id(t.org.ID), email))
 }
 
 // MemberByUserOrEmail implements member.MemberTx.
 func (t *tx) MemberByUserOrEmail(ctx context.Context, user, email string) (member.Member, error) {
-	return t.s.oneMember(ctx, t.q, "user "+user+" or e-mail "+email,
+	return t.sawMember(t.s.oneMember(ctx, t.q, "user "+user+" or e-mail "+email,
 		`WHERE m.org = ? AND (m.user_id = ? OR m.email = ?) ORDER BY CASE WHEN m.user_id = ? THEN 0 ELSE 1 END LIMIT 1`,
-		t.id(t.org.ID), user, email, user)
+		t.id(t.org.ID), user, email, user))
 }
 
 // Owner implements member.MemberTx.
 func (t *tx) Owner(ctx context.Context) (member.Member, error) {
-	return t.s.oneMember(ctx, t.q, "owner", `WHERE m.org = ? AND m.is_owner = 1`, t.id(t.org.ID))
+	return t.sawMember(t.s.oneMember(ctx, t.q, "owner", `WHERE m.org = ? AND m.is_owner = 1`, t.id(t.org.ID)))
 }
 
 // upsert inserts a row or replaces the one with the same key.
@@ -202,17 +233,21 @@ func (t *tx) upsert(ctx context.Context, table string, key []string, cols []stri
 		}
 		return err
 	}
-	var set []string
-	for _, c := range cols {
-		if !contains(key, c) {
-			set = append(set, c+" = excluded."+c)
+	q, ok := t.s.texts.Load(table)
+	if !ok {
+		var set []string
+		for _, c := range cols {
+			if !contains(key, c) {
+				set = append(set, c+" = excluded."+c)
+			}
 		}
-	}
-	// The WHERE keeps a record of another organisation where it is: the
-	// statement then changes no row, which is a conflict.
-	res, err := t.exec(ctx, `INSERT INTO {p}`+table+` (`+strings.Join(cols, ", ")+`) VALUES (`+marks(len(cols))+`)
+		// The WHERE keeps a record of another organisation where it is:
+		// the statement then changes no row, which is a conflict.
+		q, _ = t.s.texts.LoadOrStore(table, t.s.sql(`INSERT INTO {p}`+table+` (`+strings.Join(cols, ", ")+`) VALUES (`+marks(len(cols))+`)
 		ON CONFLICT (`+strings.Join(key, ", ")+`) DO UPDATE SET `+strings.Join(set, ", ")+`
-		WHERE {p}`+table+`.org = excluded.org`, vals...)
+		WHERE {p}`+table+`.org = excluded.org`))
+	}
+	res, err := t.q.ExecContext(ctx, q.(string), vals...)
 	if err != nil {
 		return err
 	}
@@ -220,6 +255,71 @@ func (t *tx) upsert(ctx context.Context, table string, key []string, cols []stri
 		return fmt.Errorf("%w: %s belongs to another organisation", member.ErrConflict, table)
 	}
 	return nil
+}
+
+// update writes vals, a row of table whose first two columns are id and
+// org, over old, the same row as this unit of work read or wrote it: only
+// the columns that differ, so that the database touches only the indexes on
+// them (SQLite rewrites every index on a column an UPDATE sets, changed or
+// not). Nothing differing, it writes nothing.
+func (t *tx) update(ctx context.Context, table string, cols []string, vals, old []any) error {
+	var changed uint64
+	for i := 2; i < len(cols); i++ {
+		if !same(vals[i], old[i]) {
+			changed |= 1 << i
+		}
+	}
+	if changed == 0 {
+		return nil
+	}
+	k := updateKey{table, changed}
+	q, ok := t.s.texts.Load(k)
+	if !ok {
+		var set []string
+		for i, c := range cols {
+			if changed&(1<<i) != 0 {
+				set = append(set, c+" = ?")
+			}
+		}
+		q, _ = t.s.texts.LoadOrStore(k, t.s.sql(`UPDATE {p}`+table+` SET `+strings.Join(set, ", ")+` WHERE id = ? AND org = ?`))
+	}
+	args := make([]any, 0, len(cols))
+	for i, v := range vals {
+		if changed&(1<<i) != 0 {
+			args = append(args, v)
+		}
+	}
+	res, err := t.q.ExecContext(ctx, q.(string), append(args, vals[0], vals[1])...)
+	if err != nil {
+		return err
+	}
+	if t.s.d == MySQL {
+		return nil // MySQL counts the rows changed, not the rows found
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n != 1 {
+		return fmt.Errorf("%w: %s: the row read in this unit of work is gone", member.ErrConflict, table)
+	}
+	return nil
+}
+
+// updateKey names the text of an update of some columns of a table.
+type updateKey struct {
+	table   string
+	changed uint64
+}
+
+// same reports whether two column values are equal.
+func same(a, b any) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	if x, ok := a.([]byte); ok {
+		y, ok := b.([]byte)
+		return ok && bytes.Equal(x, y)
+	}
+	return a == b
 }
 
 // primaryKey recognises MySQL's duplicate-entry message for a primary key
@@ -247,29 +347,50 @@ func (t *tx) PutMember(ctx context.Context, m member.Member) error {
 	if m.Org != t.org.ID {
 		return fmt.Errorf("%w: member %v does not belong to organisation %v", member.ErrInvalid, m.ID, t.org.ID)
 	}
-	allow, err := t.s.setText(m.Allow)
+	vals, err := t.memberValues(&m)
 	if err != nil {
 		return err
 	}
-	deny, err := t.s.setText(m.Deny)
-	if err != nil {
-		return err
+	if old, ok := t.members[m.ID]; ok {
+		var was []any
+		if was, err = t.memberValues(&old); err == nil {
+			err = t.update(ctx, "members", memberColumns, vals, was)
+		}
+	} else {
+		err = t.upsert(ctx, "members", []string{"id"}, memberColumns, vals)
 	}
-	owner := 0
-	if m.Kind == member.Staff && t.s.env.Policy.IsOwner(m.Role) {
-		owner = 1
+	delete(t.members, m.ID)
+	if err == nil {
+		t.sawMember(m, nil)
 	}
-	err = t.upsert(ctx, "members", []string{"id"},
-		[]string{"id", "org", "user_id", "email", "name", "role", "allow", "deny", "scopes", "status", "kind", "is_owner", "profile", "created", "updated"},
-		[]any{t.id(m.ID), t.id(m.Org), m.UserID, m.Email, m.Name, m.Role, allow, deny, scopesText(m.Scopes),
-			m.Status, m.Kind, owner, profileText(m.Profile), micros(m.Created), micros(m.Updated)})
 	// The one-owner index: named on PostgreSQL and MySQL; SQLite names
 	// its only column.
 	return t.s.d.unique(err, "member "+m.ID.String(), map[string]error{"one_owner": member.ErrConflict, "members.org (": member.ErrConflict}, member.ErrAlreadyMember)
 }
 
+var memberColumns = []string{"id", "org", "user_id", "email", "name", "role", "allow", "deny", "scopes", "status", "kind", "is_owner", "profile", "created", "updated"}
+
+// memberValues are m's memberColumns as the database stores them.
+func (t *tx) memberValues(m *member.Member) ([]any, error) {
+	allow, err := t.s.setText(m.Allow)
+	if err != nil {
+		return nil, err
+	}
+	deny, err := t.s.setText(m.Deny)
+	if err != nil {
+		return nil, err
+	}
+	owner := 0
+	if m.Kind == member.Staff && t.s.env.Policy.IsOwner(m.Role) {
+		owner = 1
+	}
+	return []any{t.id(m.ID), t.id(m.Org), m.UserID, m.Email, m.Name, m.Role, allow, deny, scopesText(m.Scopes),
+		int64(m.Status), int64(m.Kind), owner, profileText(m.Profile), micros(m.Created), micros(m.Updated)}, nil
+}
+
 // DeleteMember implements member.MemberTx.
 func (t *tx) DeleteMember(ctx context.Context, id ID) error {
+	delete(t.members, id)
 	if _, err := t.exec(ctx, `DELETE FROM {p}api_keys WHERE org = ? AND member_id = ?`, t.id(t.org.ID), t.id(id)); err != nil {
 		return err
 	}
@@ -479,18 +600,18 @@ func (s *Store) oneInvitation(ctx context.Context, q queryer, what, where string
 
 // Invitation implements invite.InvitationTx.
 func (t *tx) Invitation(ctx context.Context, id ID) (invite.Invitation, error) {
-	return t.s.oneInvitation(ctx, t.q, "invitation "+id.String(), `WHERE org = ? AND id = ?`, t.id(t.org.ID), t.id(id))
+	return t.sawInvitation(t.s.oneInvitation(ctx, t.q, "invitation "+id.String(), `WHERE org = ? AND id = ?`, t.id(t.org.ID), t.id(id)))
 }
 
 // InvitationByHash implements invite.InvitationTx.
 func (t *tx) InvitationByHash(ctx context.Context, hash [32]byte) (invite.Invitation, error) {
-	return t.s.oneInvitation(ctx, t.q, "invitation token", `WHERE org = ? AND token_hash = ?`, t.id(t.org.ID), hash[:])
+	return t.sawInvitation(t.s.oneInvitation(ctx, t.q, "invitation token", `WHERE org = ? AND token_hash = ?`, t.id(t.org.ID), hash[:]))
 }
 
 // PendingInvitation implements invite.InvitationTx.
 func (t *tx) PendingInvitation(ctx context.Context, kind invite.Kind, email string) (invite.Invitation, error) {
-	return t.s.oneInvitation(ctx, t.q, "pending invitation for "+email, `WHERE org = ? AND kind = ? AND email = ? AND status = ?`,
-		t.id(t.org.ID), kind, email, invite.Pending)
+	return t.sawInvitation(t.s.oneInvitation(ctx, t.q, "pending invitation for "+email, `WHERE org = ? AND kind = ? AND email = ? AND status = ?`,
+		t.id(t.org.ID), kind, email, invite.Pending))
 }
 
 // PutInvitation implements invite.InvitationTx.
@@ -498,23 +619,44 @@ func (t *tx) PutInvitation(ctx context.Context, i invite.Invitation) error {
 	if i.Org != t.org.ID {
 		return fmt.Errorf("%w: invitation does not belong to organisation %v", member.ErrInvalid, t.org.ID)
 	}
-	allow, err := t.s.setText(i.Allow)
+	vals, err := t.invitationValues(&i)
 	if err != nil {
 		return err
 	}
+	if old, ok := t.invs[i.ID]; ok {
+		var was []any
+		if was, err = t.invitationValues(&old); err == nil {
+			err = t.update(ctx, "invitations", invitationColumns, vals, was)
+		}
+	} else {
+		err = t.upsert(ctx, "invitations", []string{"id"}, invitationColumns, vals)
+	}
+	delete(t.invs, i.ID)
+	if err == nil {
+		t.sawInvitation(i, nil)
+	}
+	return t.s.d.unique(err, "invitation "+i.ID.String(), map[string]error{"one_pending": invite.ErrAlreadyInvited, "invitations.email": invite.ErrAlreadyInvited}, member.ErrConflict)
+}
+
+var invitationColumns = strings.FieldsFunc(invitationCols, func(r rune) bool { return r == ',' || r == ' ' || r == '\n' || r == '\t' })
+
+// invitationValues are i's invitationColumns as the database stores them.
+func (t *tx) invitationValues(i *invite.Invitation) ([]any, error) {
+	allow, err := t.s.setText(i.Allow)
+	if err != nil {
+		return nil, err
+	}
 	deny, err := t.s.setText(i.Deny)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var sealed any
 	if len(i.Sealed) > 0 {
 		sealed = i.Sealed
 	}
-	err = t.upsert(ctx, "invitations", []string{"id"}, strings.Split(strings.ReplaceAll(invitationCols, "\n\t", " "), ", "),
-		[]any{t.id(i.ID), t.id(i.Org), i.Kind, i.Email, i.Role, allow, deny, scopesText(i.Scopes), profileText(i.Profile),
-			jsonText(i.InvitedBy), i.Status, i.TokenHash[:], sealed, i.TTL.Microseconds(), micros(i.Sent), micros(i.Expires),
-			i.Resends, t.id(i.Joined), micros(i.Created), micros(i.Updated)})
-	return t.s.d.unique(err, "invitation "+i.ID.String(), map[string]error{"one_pending": invite.ErrAlreadyInvited, "invitations.email": invite.ErrAlreadyInvited}, member.ErrConflict)
+	return []any{t.id(i.ID), t.id(i.Org), int64(i.Kind), i.Email, i.Role, allow, deny, scopesText(i.Scopes), profileText(i.Profile),
+		jsonText(i.InvitedBy), int64(i.Status), i.TokenHash[:], sealed, i.TTL.Microseconds(), micros(i.Sent), micros(i.Expires),
+		int64(i.Resends), t.id(i.Joined), micros(i.Created), micros(i.Updated)}, nil
 }
 
 const requestCols = `id, org, user_id, email, name, perms, message, member_id, status, granted, decided_by, created, updated`
