@@ -78,13 +78,21 @@ type KeyTx interface {
 // AuditTx appends to an organisation's audit log.
 type AuditTx interface {
 	// Append assigns e the organisation's next sequence number, sets
-	// e.Seq, and stores it with the unit of work.
+	// e.Seq, and stores it with the unit of work. A store that holds
+	// writes back (see Tx) sets e.Seq when it sends the write, at the
+	// latest when the unit of work ends.
 	Append(ctx context.Context, e *Event) error
 }
 
 // Tx is one unit of work on one organisation: everything read and written
 // through it commits together or not at all, serialised with every other
 // unit of work on the same organisation.
+//
+// A store may hold writes back and send them together with its next read
+// or when the unit of work ends (sqlstore does on PostgreSQL, to save round
+// trips). Reads always see the unit of work's own writes. A held write
+// that fails fails the unit of work with the write's own error, whatever
+// the later calls returned meanwhile.
 type Tx interface {
 	// Env returns the store's environment.
 	Env() *Env

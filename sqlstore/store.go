@@ -322,7 +322,25 @@ func (s *Store) once(ctx context.Context, ids []ID, created *member.Org, fn func
 			txs[slices.Index(ids, id)] = t
 		}
 	}
-	if err := fn(txs); err != nil {
+	var b *batch
+	if s.d == Postgres {
+		b = new(batch)
+	}
+	for _, t := range txs {
+		t.raw, t.q = q, q
+		if b != nil {
+			t.b, t.q = b, flushing{t}
+		}
+	}
+	err = fn(txs)
+	if b != nil {
+		// Held writes go out even when fn failed: one that fails came
+		// before fn's error, and is the unit of work's.
+		if ferr := txs[0].flush(ctx); ferr != nil {
+			return ferr
+		}
+	}
+	if err != nil {
 		return err
 	}
 	return ctx.Err()

@@ -20,7 +20,9 @@ var _ store.Tx = (*tx)(nil)
 // that holds the organisation's row lock.
 type tx struct {
 	s   *Store
-	q   queryer
+	q   queryer // raw, or on PostgreSQL flushing{this tx}
+	raw queryer // the database transaction
+	b   *batch  // the held writes, on PostgreSQL
 	org member.Org
 	seq int64 // the last sequence number of the audit log; -1 until read
 
@@ -233,21 +235,7 @@ func (t *tx) upsert(ctx context.Context, table string, key []string, cols []stri
 		}
 		return err
 	}
-	q, ok := t.s.texts.Load(table)
-	if !ok {
-		var set []string
-		for _, c := range cols {
-			if !contains(key, c) {
-				set = append(set, c+" = excluded."+c)
-			}
-		}
-		// The WHERE keeps a record of another organisation where it is:
-		// the statement then changes no row, which is a conflict.
-		q, _ = t.s.texts.LoadOrStore(table, t.s.sql(`INSERT INTO {p}`+table+` (`+strings.Join(cols, ", ")+`) VALUES (`+marks(len(cols))+`)
-		ON CONFLICT (`+strings.Join(key, ", ")+`) DO UPDATE SET `+strings.Join(set, ", ")+`
-		WHERE {p}`+table+`.org = excluded.org`))
-	}
-	res, err := t.q.ExecContext(ctx, q.(string), vals...)
+	res, err := t.q.ExecContext(ctx, t.s.sql(t.s.upsertText(table, key, cols)), vals...)
 	if err != nil {
 		return err
 	}
@@ -272,24 +260,13 @@ func (t *tx) update(ctx context.Context, table string, cols []string, vals, old 
 	if changed == 0 {
 		return nil
 	}
-	k := updateKey{table, changed}
-	q, ok := t.s.texts.Load(k)
-	if !ok {
-		var set []string
-		for i, c := range cols {
-			if changed&(1<<i) != 0 {
-				set = append(set, c+" = ?")
-			}
-		}
-		q, _ = t.s.texts.LoadOrStore(k, t.s.sql(`UPDATE {p}`+table+` SET `+strings.Join(set, ", ")+` WHERE id = ? AND org = ?`))
-	}
 	args := make([]any, 0, len(cols))
 	for i, v := range vals {
 		if changed&(1<<i) != 0 {
 			args = append(args, v)
 		}
 	}
-	res, err := t.q.ExecContext(ctx, q.(string), append(args, vals[0], vals[1])...)
+	res, err := t.q.ExecContext(ctx, t.s.sql(t.s.updateText(table, cols, changed)), append(args, vals[0], vals[1])...)
 	if err != nil {
 		return err
 	}
@@ -308,6 +285,43 @@ func (t *tx) update(ctx context.Context, table string, cols []string, vals, old 
 type updateKey struct {
 	table   string
 	changed uint64
+}
+
+// upsertText is the statement that inserts a row of table or replaces the
+// one with the same key, if it is the same organisation's: else it changes
+// no row. In the store's query form, built once.
+func (s *Store) upsertText(table string, key, cols []string) string {
+	if q, ok := s.texts.Load(table); ok {
+		return q.(string)
+	}
+	var set []string
+	for _, c := range cols {
+		if !contains(key, c) {
+			set = append(set, c+" = excluded."+c)
+		}
+	}
+	q, _ := s.texts.LoadOrStore(table, `INSERT INTO {p}`+table+` (`+strings.Join(cols, ", ")+`) VALUES (`+marks(len(cols))+`)
+		ON CONFLICT (`+strings.Join(key, ", ")+`) DO UPDATE SET `+strings.Join(set, ", ")+`
+		WHERE {p}`+table+`.org = excluded.org`)
+	return q.(string)
+}
+
+// updateText is the statement that sets the columns of table whose bits
+// are set in changed, of the row with an id and org, in the store's query
+// form.
+func (s *Store) updateText(table string, cols []string, changed uint64) string {
+	k := updateKey{table, changed}
+	if q, ok := s.texts.Load(k); ok {
+		return q.(string)
+	}
+	var set []string
+	for i, c := range cols {
+		if changed&(1<<i) != 0 {
+			set = append(set, c+" = ?")
+		}
+	}
+	q, _ := s.texts.LoadOrStore(k, `UPDATE {p}`+table+` SET `+strings.Join(set, ", ")+` WHERE id = ? AND org = ?`)
+	return q.(string)
 }
 
 // same reports whether two column values are equal.
@@ -351,21 +365,32 @@ func (t *tx) PutMember(ctx context.Context, m member.Member) error {
 	if err != nil {
 		return err
 	}
+	var was []any
 	if old, ok := t.members[m.ID]; ok {
-		var was []any
-		if was, err = t.memberValues(&old); err == nil {
-			err = t.update(ctx, "members", memberColumns, vals, was)
+		if was, err = t.memberValues(&old); err != nil {
+			return err
 		}
-	} else {
-		err = t.upsert(ctx, "members", []string{"id"}, memberColumns, vals)
 	}
 	delete(t.members, m.ID)
+	fail := func(err error) error {
+		// The one-owner index: named on PostgreSQL and MySQL; SQLite
+		// names its only column.
+		return t.s.d.unique(err, "member "+m.ID.String(), map[string]error{"one_owner": member.ErrConflict, "members.org (": member.ErrConflict}, member.ErrAlreadyMember)
+	}
+	switch {
+	case t.b != nil:
+		if w, ok := t.rowWrite("members", memberColumns, vals, was, fail); ok {
+			err = t.hold(ctx, w)
+		}
+	case was != nil:
+		err = t.update(ctx, "members", memberColumns, vals, was)
+	default:
+		err = t.upsert(ctx, "members", []string{"id"}, memberColumns, vals)
+	}
 	if err == nil {
 		t.sawMember(m, nil)
 	}
-	// The one-owner index: named on PostgreSQL and MySQL; SQLite names
-	// its only column.
-	return t.s.d.unique(err, "member "+m.ID.String(), map[string]error{"one_owner": member.ErrConflict, "members.org (": member.ErrConflict}, member.ErrAlreadyMember)
+	return fail(err)
 }
 
 var memberColumns = []string{"id", "org", "user_id", "email", "name", "role", "allow", "deny", "scopes", "status", "kind", "is_owner", "profile", "created", "updated"}
@@ -527,6 +552,27 @@ func (t *tx) Append(ctx context.Context, e *member.Event) error {
 	args := []any{t.id(t.org.ID), t.id(e.ID), micros(e.Time), string(e.Type), jsonText(e.Actor), jsonText(e.Target),
 		t.id(e.Object), jsonText(e.Before), jsonText(e.After)}
 	const cols = `(org, seq, id, at, action, actor, target, object, before_state, after_state)`
+	if t.b != nil {
+		return t.hold(ctx, write{
+			table: "events",
+			build: func() (string, []any) {
+				if t.seq < 0 {
+					return `INSERT INTO {p}events ` + cols + ` SELECT ?, COALESCE(MAX(seq), 0) + 1, ?, ?, ?, ?, ?, ?, ?, ? FROM {p}events WHERE org = ?
+						RETURNING seq AS n`, append(args, t.id(t.org.ID))
+				}
+				return `INSERT INTO {p}events ` + cols + ` VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq AS n`,
+					append([]any{args[0], t.seq + 1}, args[1:]...)
+			},
+			done: func(n int64, ok bool) error {
+				if !ok {
+					return fmt.Errorf("%w: the audit event was not stored", member.ErrConflict)
+				}
+				t.seq, e.Seq = n, n
+				return nil
+			},
+			fail: func(err error) error { return t.s.d.unique(err, "audit event", nil, member.ErrConflict) },
+		})
+	}
 	if t.seq < 0 && t.s.d != MySQL {
 		err := t.q.QueryRowContext(ctx, t.s.sql(`INSERT INTO {p}events `+cols+`
 			SELECT ?, COALESCE(MAX(seq), 0) + 1, ?, ?, ?, ?, ?, ?, ?, ? FROM {p}events WHERE org = ?
@@ -623,19 +669,30 @@ func (t *tx) PutInvitation(ctx context.Context, i invite.Invitation) error {
 	if err != nil {
 		return err
 	}
+	var was []any
 	if old, ok := t.invs[i.ID]; ok {
-		var was []any
-		if was, err = t.invitationValues(&old); err == nil {
-			err = t.update(ctx, "invitations", invitationColumns, vals, was)
+		if was, err = t.invitationValues(&old); err != nil {
+			return err
 		}
-	} else {
-		err = t.upsert(ctx, "invitations", []string{"id"}, invitationColumns, vals)
 	}
 	delete(t.invs, i.ID)
+	fail := func(err error) error {
+		return t.s.d.unique(err, "invitation "+i.ID.String(), map[string]error{"one_pending": invite.ErrAlreadyInvited, "invitations.email": invite.ErrAlreadyInvited}, member.ErrConflict)
+	}
+	switch {
+	case t.b != nil:
+		if w, ok := t.rowWrite("invitations", invitationColumns, vals, was, fail); ok {
+			err = t.hold(ctx, w)
+		}
+	case was != nil:
+		err = t.update(ctx, "invitations", invitationColumns, vals, was)
+	default:
+		err = t.upsert(ctx, "invitations", []string{"id"}, invitationColumns, vals)
+	}
 	if err == nil {
 		t.sawInvitation(i, nil)
 	}
-	return t.s.d.unique(err, "invitation "+i.ID.String(), map[string]error{"one_pending": invite.ErrAlreadyInvited, "invitations.email": invite.ErrAlreadyInvited}, member.ErrConflict)
+	return fail(err)
 }
 
 var invitationColumns = strings.FieldsFunc(invitationCols, func(r rune) bool { return r == ',' || r == ' ' || r == '\n' || r == '\t' })

@@ -305,3 +305,110 @@ func TestOneConnection(t *testing.T) {
 		})
 	}
 }
+
+// TestHeldWrites runs units of work that write several tables and read
+// between writes, which on PostgreSQL hold their writes back and send them
+// together: a failing write fails the unit of work with its own sentinel
+// and leaves nothing behind, reads see the writes before them, and the
+// events get consecutive sequence numbers.
+func TestHeldWrites(t *testing.T) {
+	for _, d := range dialects {
+		t.Run(d.String(), func(t *testing.T) {
+			f := newFixture(t, d)
+			ctx := context.Background()
+			before := f.snapshot(t)
+			events, err := f.s.Events(ctx, f.org.ID, 0, 1000)
+			require.NoError(t, err)
+			last := events[len(events)-1].Seq
+			event := func(tx store.Tx, typ member.EventType) *member.Event {
+				id := f.clockID(t)
+				return &member.Event{ID: id, Org: f.org.ID, Time: f.clock.Now(), Type: typ, Object: id}
+			}
+			inv, _, err := invite.Send(ctx, f.s, f.org.ID, f.owner.ID, invite.NewInvitation{Email: "held@x.io", Role: "viewer"})
+			require.NoError(t, err)
+			last++ // invitation.sent
+			before = f.snapshot(t)
+
+			// A colliding member between two good writes: nothing stays.
+			clone := f.editor
+			clone.ID, clone.Email = f.clockID(t), "other@acme.io"
+			err = f.s.Update(ctx, f.org.ID, func(tx store.Tx) error {
+				cancelled := inv
+				cancelled.Status = invite.Cancelled
+				if err := tx.PutInvitation(ctx, cancelled); err != nil {
+					return err
+				}
+				if err := tx.PutMember(ctx, clone); err != nil {
+					return err
+				}
+				return tx.Append(ctx, event(tx, member.MemberAdded))
+			})
+			require.ErrorIs(t, err, member.ErrAlreadyMember)
+			require.Equal(t, before, f.snapshot(t), "a failed unit of work leaves nothing behind")
+
+			// The same, with a read after the failing write.
+			err = f.s.Update(ctx, f.org.ID, func(tx store.Tx) error {
+				if err := tx.PutMember(ctx, clone); err != nil {
+					return err
+				}
+				_, err := tx.Member(ctx, f.owner.ID)
+				return err
+			})
+			require.ErrorIs(t, err, member.ErrAlreadyMember)
+			require.Equal(t, before, f.snapshot(t))
+
+			// Writes, reads of them, and three events with writes between.
+			var got []*member.Event
+			err = f.s.Update(ctx, f.org.ID, func(tx store.Tx) error {
+				ed := f.editor
+				ed.Role, ed.Updated = "viewer", f.clock.Now()
+				if err := tx.PutMember(ctx, ed); err != nil {
+					return err
+				}
+				e1 := event(tx, member.MemberRoleChanged)
+				if err := tx.Append(ctx, e1); err != nil {
+					return err
+				}
+				ed.Role = "manager"
+				if err := tx.PutMember(ctx, ed); err != nil {
+					return err
+				}
+				e2 := event(tx, member.MemberRoleChanged)
+				if err := tx.Append(ctx, e2); err != nil {
+					return err
+				}
+				read, err := tx.Member(ctx, ed.ID)
+				if err != nil {
+					return err
+				}
+				if read.Role != "manager" {
+					return fmt.Errorf("read role %q after writing manager", read.Role)
+				}
+				cancelled := inv
+				cancelled.Status = invite.Cancelled
+				if err := tx.PutInvitation(ctx, cancelled); err != nil {
+					return err
+				}
+				e3 := event(tx, invite.InvitationCancelled)
+				got = []*member.Event{e1, e2, e3}
+				return tx.Append(ctx, e3)
+			})
+			require.NoError(t, err)
+			for i, e := range got {
+				require.Equal(t, last+int64(i)+1, e.Seq, "event %d's sequence number", i)
+			}
+			events, err = f.s.Events(ctx, f.org.ID, last, 1000)
+			require.NoError(t, err)
+			require.Len(t, events, 3)
+			for i, e := range events {
+				require.Equal(t, got[i].ID, e.ID)
+			}
+			ed, err := f.s.Member(ctx, f.org.ID, f.editor.ID)
+			require.NoError(t, err)
+			require.Equal(t, "manager", ed.Role)
+			stored, err := f.s.Invitation(ctx, f.org.ID, inv.ID)
+			require.NoError(t, err)
+			require.Equal(t, invite.Cancelled, stored.Status)
+		})
+	}
+}
