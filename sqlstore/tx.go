@@ -34,26 +34,28 @@ type tx struct {
 	invs    map[ID]invite.Invitation
 }
 
-// sawMember records m as read or written, when err is nil.
+// sawMember records m as read, when err is nil.
 func (t *tx) sawMember(m member.Member, err error) (member.Member, error) {
 	if err == nil {
-		if t.members == nil {
-			t.members = make(map[ID]member.Member)
-		}
-		t.members[m.ID] = m
+		remember(&t.members, m.ID, m)
 	}
 	return m, err
 }
 
-// sawInvitation records i as read or written, when err is nil.
+// sawInvitation records i as read, when err is nil.
 func (t *tx) sawInvitation(i invite.Invitation, err error) (invite.Invitation, error) {
 	if err == nil {
-		if t.invs == nil {
-			t.invs = make(map[ID]invite.Invitation)
-		}
-		t.invs[i.ID] = i
+		remember(&t.invs, i.ID, i)
 	}
 	return i, err
+}
+
+// remember records v as the row with id, as the database holds it.
+func remember[T any](seen *map[ID]T, id ID, v T) {
+	if *seen == nil {
+		*seen = make(map[ID]T)
+	}
+	(*seen)[id] = v
 }
 
 func (t *tx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
@@ -361,36 +363,53 @@ func (t *tx) PutMember(ctx context.Context, m member.Member) error {
 	if m.Org != t.org.ID {
 		return fmt.Errorf("%w: member %v does not belong to organisation %v", member.ErrInvalid, m.ID, t.org.ID)
 	}
-	vals, err := t.memberValues(&m)
+	// The one-owner index: named on PostgreSQL and MySQL; SQLite names
+	// its only column.
+	return putKnown(ctx, t, &t.members, m.ID, m, "members", memberColumns, t.memberValues, func(err error) error {
+		return t.s.d.unique(err, "member "+m.ID.String(), map[string]error{"one_owner": member.ErrConflict, "members.org (": member.ErrConflict}, member.ErrAlreadyMember)
+	})
+}
+
+// putKnown writes v, the record with id, to table, over the row as this
+// unit of work last read or wrote it (seen) if it did, and records v as
+// that row. values gives a record's columns as the database stores them;
+// fail maps the write's unique violations.
+func putKnown[T any](ctx context.Context, t *tx, seen *map[ID]T, id ID, v T, table string, cols []string,
+	values func(*T) ([]any, error), fail func(error) error) error {
+	vals, err := values(&v)
 	if err != nil {
 		return err
 	}
 	var was []any
-	if old, ok := t.members[m.ID]; ok {
-		if was, err = t.memberValues(&old); err != nil {
+	if old, ok := (*seen)[id]; ok {
+		if was, err = values(&old); err != nil {
 			return err
 		}
 	}
-	delete(t.members, m.ID)
-	fail := func(err error) error {
-		// The one-owner index: named on PostgreSQL and MySQL; SQLite
-		// names its only column.
-		return t.s.d.unique(err, "member "+m.ID.String(), map[string]error{"one_owner": member.ErrConflict, "members.org (": member.ErrConflict}, member.ErrAlreadyMember)
+	delete(*seen, id)
+	if err := t.putRow(ctx, table, cols, vals, was, fail); err != nil {
+		return fail(err)
 	}
+	remember(seen, id, v)
+	return nil
+}
+
+// putRow writes vals, a row of table keyed by its id, over was (the row as
+// this unit of work read or wrote it, or nil): held on PostgreSQL, else sent
+// at once; for a known row, only the columns that changed. fail maps the
+// write's unique violations.
+func (t *tx) putRow(ctx context.Context, table string, cols []string, vals, was []any, fail func(error) error) error {
 	switch {
 	case t.b != nil:
-		if w, ok := t.rowWrite("members", memberColumns, vals, was, fail); ok {
-			err = t.hold(ctx, w)
+		if w, ok := t.rowWrite(table, cols, vals, was, fail); ok {
+			return t.hold(ctx, w)
 		}
+		return nil
 	case was != nil:
-		err = t.update(ctx, "members", memberColumns, vals, was)
+		return t.update(ctx, table, cols, vals, was)
 	default:
-		err = t.upsert(ctx, "members", []string{"id"}, memberColumns, vals)
+		return t.upsert(ctx, table, []string{"id"}, cols, vals)
 	}
-	if err == nil {
-		t.sawMember(m, nil)
-	}
-	return fail(err)
 }
 
 var memberColumns = []string{"id", "org", "user_id", "email", "name", "role", "allow", "deny", "scopes", "status", "kind", "is_owner", "profile", "created", "updated"}
@@ -665,34 +684,9 @@ func (t *tx) PutInvitation(ctx context.Context, i invite.Invitation) error {
 	if i.Org != t.org.ID {
 		return fmt.Errorf("%w: invitation does not belong to organisation %v", member.ErrInvalid, t.org.ID)
 	}
-	vals, err := t.invitationValues(&i)
-	if err != nil {
-		return err
-	}
-	var was []any
-	if old, ok := t.invs[i.ID]; ok {
-		if was, err = t.invitationValues(&old); err != nil {
-			return err
-		}
-	}
-	delete(t.invs, i.ID)
-	fail := func(err error) error {
+	return putKnown(ctx, t, &t.invs, i.ID, i, "invitations", invitationColumns, t.invitationValues, func(err error) error {
 		return t.s.d.unique(err, "invitation "+i.ID.String(), map[string]error{"one_pending": invite.ErrAlreadyInvited, "invitations.email": invite.ErrAlreadyInvited}, member.ErrConflict)
-	}
-	switch {
-	case t.b != nil:
-		if w, ok := t.rowWrite("invitations", invitationColumns, vals, was, fail); ok {
-			err = t.hold(ctx, w)
-		}
-	case was != nil:
-		err = t.update(ctx, "invitations", invitationColumns, vals, was)
-	default:
-		err = t.upsert(ctx, "invitations", []string{"id"}, invitationColumns, vals)
-	}
-	if err == nil {
-		t.sawInvitation(i, nil)
-	}
-	return fail(err)
+	})
 }
 
 var invitationColumns = strings.FieldsFunc(invitationCols, func(r rune) bool { return r == ',' || r == ' ' || r == '\n' || r == '\t' })
