@@ -14,11 +14,12 @@ import (
 // invitations and audit events until its next statement or its end, and
 // sends those in a row as one statement, a WITH of data-modifying
 // statements: an accept's three writes cost one round trip instead of three.
-// Writes to the same table never share a statement (its rows would be
-// checked against each other in no set order: a transfer's demotion must
-// precede the promotion), nor does anything else run between them. A held
-// write's error is the unit of work's: the next statement, or the end,
-// returns it.
+// Writes to the same table never share a statement: their rows would be
+// checked against each other in no set order, and a transfer's demotion
+// must precede the promotion. Any other statement of the unit of work
+// sends the held writes first, so it sees them. A held write that fails
+// fails the unit of work with the write's own error (statements after it
+// fail too, in the aborted transaction).
 
 // A write is one held statement.
 type write struct {

@@ -567,6 +567,8 @@ func (t *tx) DeleteKey(ctx context.Context, id ID) error {
 // insert where the dialect allows (PostgreSQL, SQLite: a statement of its
 // own sees every append committed before the lock was taken), or in a
 // statement before it (MySQL); later appends of the unit of work count on.
+// On PostgreSQL the insert is held with the unit of work's other writes,
+// and e.Seq set when it is sent.
 func (t *tx) Append(ctx context.Context, e *member.Event) error {
 	args := []any{t.id(t.org.ID), t.id(e.ID), micros(e.Time), string(e.Type), jsonText(e.Actor), jsonText(e.Target),
 		t.id(e.Object), jsonText(e.Before), jsonText(e.After)}
