@@ -74,7 +74,10 @@ func (x *userIndex) hash(org ID, user string) uint64 {
 	return hi ^ lo
 }
 
-func (x *userIndex) shard(h uint64) *indexShard { return &x.shards[h>>(64-shardBits)] }
+func (x *userIndex) shard(h uint64) *indexShard { return &x.shards[shardOf(h)] }
+
+// shardOf is the shard of the pair whose hash is h.
+func shardOf(h uint64) int { return int(h >> (64 - shardBits)) }
 
 func (e *indexed) is(org ID, user string) bool {
 	if e.org != org {
@@ -111,18 +114,23 @@ func (sh *indexShard) find(h uint64, org ID, user string) *indexed {
 // in order, so that a commit is seen whole: once a lookup has found the new
 // owner of a transfer, no later lookup finds the old owner still owner.
 func (x *userIndex) apply(org ID, users map[string]bool, members map[string]*member.Member) {
+	type pair struct {
+		user string
+		h    uint64
+	}
+	pairs := make([]pair, 0, len(users))
 	var locked [len(x.shards)]bool
 	for u := range users {
-		locked[x.hash(org, u)>>(64-shardBits)] = true
+		h := x.hash(org, u)
+		pairs, locked[shardOf(h)] = append(pairs, pair{u, h}), true
 	}
 	for i, l := range locked {
 		if l {
 			x.shards[i].mu.Lock()
 		}
 	}
-	for u := range users {
-		h := x.hash(org, u)
-		x.shard(h).put(h, org, u, members[u])
+	for _, p := range pairs {
+		x.shard(p.h).put(p.h, org, p.user, members[p.user])
 	}
 	for i, l := range locked {
 		if l {
