@@ -68,12 +68,8 @@ func (f flushing) QueryRowContext(ctx context.Context, query string, args ...any
 	return f.t.raw.QueryRowContext(ctx, query, args...)
 }
 
-// hold adds w to the unit of work's held writes, or, where writes are not
-// held, sends it at once.
-func (t *tx) hold(ctx context.Context, w write) error {
-	if t.b == nil {
-		return t.send(ctx, []write{w})
-	}
+// hold adds w to the unit of work's held writes.
+func (t *tx) hold(w write) error {
 	if t.b.err != nil {
 		return t.b.err
 	}
@@ -85,26 +81,20 @@ func (t *tx) hold(ctx context.Context, w write) error {
 // and returns the first error of the unit of work's writes, now or before.
 func (t *tx) flush(ctx context.Context) error {
 	b := t.b
-	if b == nil || b.err != nil || len(b.pending) == 0 {
-		if b != nil {
-			return b.err
-		}
+	if b == nil {
 		return nil
 	}
 	pending := b.pending
 	b.pending = nil
-	for len(pending) > 0 {
+	for b.err == nil && len(pending) > 0 {
 		n := 1
 		for n < len(pending) && !touches(pending[:n], pending[n].table) {
 			n++
 		}
-		if err := t.send(ctx, pending[:n]); err != nil {
-			b.err = err
-			return err
-		}
+		b.err = t.send(ctx, pending[:n])
 		pending = pending[n:]
 	}
-	return nil
+	return b.err
 }
 
 func touches(ws []write, table string) bool {
@@ -167,26 +157,11 @@ func (t *tx) send(ctx context.Context, ws []write) error {
 // wrote it), an update of the columns that changed. ok is false when
 // nothing changed. Either way the row must be the organisation's.
 func (t *tx) rowWrite(table string, cols []string, vals, old []any, fail func(error) error) (w write, ok bool) {
-	text := t.s.upsertText(table, []string{"id"}, cols)
-	args := vals
+	text, args := t.s.upsertText(table, []string{"id"}, cols), vals
 	if old != nil {
-		var changed uint64
-		for i := 2; i < len(cols); i++ {
-			if !same(vals[i], old[i]) {
-				changed |= 1 << i
-			}
-		}
-		if changed == 0 {
+		if text, args, ok = t.s.updateOf(table, cols, vals, old); !ok {
 			return write{}, false
 		}
-		text = t.s.updateText(table, cols, changed)
-		args = make([]any, 0, len(cols))
-		for i, v := range vals {
-			if changed&(1<<i) != 0 {
-				args = append(args, v)
-			}
-		}
-		args = append(args, vals[0], vals[1])
 	}
 	return write{
 		table: table,

@@ -253,22 +253,11 @@ func (t *tx) upsert(ctx context.Context, table string, key []string, cols []stri
 // them (SQLite rewrites every index on a column an UPDATE sets, changed or
 // not). Nothing differing, it writes nothing.
 func (t *tx) update(ctx context.Context, table string, cols []string, vals, old []any) error {
-	var changed uint64
-	for i := 2; i < len(cols); i++ {
-		if !same(vals[i], old[i]) {
-			changed |= 1 << i
-		}
-	}
-	if changed == 0 {
+	text, args, ok := t.s.updateOf(table, cols, vals, old)
+	if !ok {
 		return nil
 	}
-	args := make([]any, 0, len(cols))
-	for i, v := range vals {
-		if changed&(1<<i) != 0 {
-			args = append(args, v)
-		}
-	}
-	res, err := t.q.ExecContext(ctx, t.s.sql(t.s.updateText(table, cols, changed)), append(args, vals[0], vals[1])...)
+	res, err := t.q.ExecContext(ctx, t.s.sql(text), args...)
 	if err != nil {
 		return err
 	}
@@ -306,6 +295,28 @@ func (s *Store) upsertText(table string, key, cols []string) string {
 		ON CONFLICT (`+strings.Join(key, ", ")+`) DO UPDATE SET `+strings.Join(set, ", ")+`
 		WHERE {p}`+table+`.org = excluded.org`)
 	return q.(string)
+}
+
+// updateOf is the update of the columns of vals that differ from old, two
+// rows of table whose first two columns are id and org, and its arguments;
+// ok is false when no column differs.
+func (s *Store) updateOf(table string, cols []string, vals, old []any) (text string, args []any, ok bool) {
+	var changed uint64
+	for i := 2; i < len(cols); i++ {
+		if !same(vals[i], old[i]) {
+			changed |= 1 << i
+		}
+	}
+	if changed == 0 {
+		return "", nil, false
+	}
+	args = make([]any, 0, len(cols))
+	for i, v := range vals {
+		if changed&(1<<i) != 0 {
+			args = append(args, v)
+		}
+	}
+	return s.updateText(table, cols, changed), append(args, vals[0], vals[1]), true
 }
 
 // updateText is the statement that sets the columns of table whose bits
@@ -402,7 +413,7 @@ func (t *tx) putRow(ctx context.Context, table string, cols []string, vals, was 
 	switch {
 	case t.b != nil:
 		if w, ok := t.rowWrite(table, cols, vals, was, fail); ok {
-			return t.hold(ctx, w)
+			return t.hold(w)
 		}
 		return nil
 	case was != nil:
@@ -572,17 +583,13 @@ func (t *tx) DeleteKey(ctx context.Context, id ID) error {
 func (t *tx) Append(ctx context.Context, e *member.Event) error {
 	args := []any{t.id(t.org.ID), t.id(e.ID), micros(e.Time), string(e.Type), jsonText(e.Actor), jsonText(e.Target),
 		t.id(e.Object), jsonText(e.Before), jsonText(e.After)}
-	const cols = `(org, seq, id, at, action, actor, target, object, before_state, after_state)`
+	fail := func(err error) error { return t.s.d.unique(err, "audit event", nil, member.ErrConflict) }
 	if t.b != nil {
-		return t.hold(ctx, write{
+		return t.hold(write{
 			table: "events",
 			build: func() (string, []any) {
-				if t.seq < 0 {
-					return `INSERT INTO {p}events ` + cols + ` SELECT ?, COALESCE(MAX(seq), 0) + 1, ?, ?, ?, ?, ?, ?, ?, ? FROM {p}events WHERE org = ?
-						RETURNING seq AS n`, append(args, t.id(t.org.ID))
-				}
-				return `INSERT INTO {p}events ` + cols + ` VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq AS n`,
-					append([]any{args[0], t.seq + 1}, args[1:]...)
+				q, a := t.eventInsert(args)
+				return q + " RETURNING seq AS n", a
 			},
 			done: func(n int64, ok bool) error {
 				if !ok {
@@ -591,33 +598,41 @@ func (t *tx) Append(ctx context.Context, e *member.Event) error {
 				t.seq, e.Seq = n, n
 				return nil
 			},
-			fail: func(err error) error { return t.s.d.unique(err, "audit event", nil, member.ErrConflict) },
+			fail: fail,
 		})
 	}
-	if t.seq < 0 && t.s.d != MySQL {
-		err := t.q.QueryRowContext(ctx, t.s.sql(`INSERT INTO {p}events `+cols+`
-			SELECT ?, COALESCE(MAX(seq), 0) + 1, ?, ?, ?, ?, ?, ?, ?, ? FROM {p}events WHERE org = ?
-			RETURNING seq`), append(args, t.id(t.org.ID))...).Scan(&t.seq)
-		if err != nil {
-			return t.s.d.unique(err, "audit event", nil, member.ErrConflict)
-		}
-		e.Seq = t.seq
-		return nil
-	}
-	if t.seq < 0 {
+	if t.seq < 0 && t.s.d == MySQL {
 		err := t.q.QueryRowContext(ctx, t.s.sql(`SELECT COALESCE(MAX(seq), 0) FROM {p}events WHERE org = ?`), t.id(t.org.ID)).Scan(&t.seq)
 		if err != nil {
 			return err
 		}
 	}
-	seq := t.seq + 1
-	_, err := t.exec(ctx, `INSERT INTO {p}events `+cols+` VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		append([]any{args[0], seq}, args[1:]...)...)
-	if err != nil {
-		return t.s.d.unique(err, "audit event", nil, member.ErrConflict)
+	q, a := t.eventInsert(args)
+	if t.seq < 0 {
+		if err := t.q.QueryRowContext(ctx, t.s.sql(q+" RETURNING seq"), a...).Scan(&t.seq); err != nil {
+			return fail(err)
+		}
+	} else {
+		if _, err := t.exec(ctx, q, a...); err != nil {
+			return fail(err)
+		}
+		t.seq++
 	}
-	t.seq, e.Seq = seq, seq
+	e.Seq = t.seq
 	return nil
+}
+
+// eventInsert is the insert of an audit event whose columns but the
+// sequence number are args, the organisation first: numbered in the
+// statement, after the log's last event, while this unit of work does not
+// know that number (t.seq < 0), else t.seq + 1.
+func (t *tx) eventInsert(args []any) (string, []any) {
+	const cols = `(org, seq, id, at, action, actor, target, object, before_state, after_state)`
+	if t.seq < 0 {
+		return `INSERT INTO {p}events ` + cols + `
+			SELECT ?, COALESCE(MAX(seq), 0) + 1, ?, ?, ?, ?, ?, ?, ?, ? FROM {p}events WHERE org = ?`, append(args, t.id(t.org.ID))
+	}
+	return `INSERT INTO {p}events ` + cols + ` VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, append([]any{args[0], t.seq + 1}, args[1:]...)
 }
 
 const invitationCols = `id, org, kind, email, role, allow, deny, scopes, profile, invited_by, status, token_hash, sealed,

@@ -122,7 +122,6 @@ func TestHostTransaction(t *testing.T) {
 			_, err = f.s.MemberByUser(ctx, f.org.ID, "new")
 			require.NoError(t, err)
 			require.Error(t, f.s.InTx(tx).Migrate(ctx), "Migrate needs the Store from New")
-
 		})
 	}
 }
