@@ -254,13 +254,9 @@ func manage(ctx context.Context, tx Tx, actor, id ID) (member.Member, Invitation
 // managing a closed invitation answers with its state.
 func coversInvitation(ctx context.Context, tx Tx, a *member.Member, inv *Invitation) error {
 	p := tx.Env().Policy
-	perms, ok := p.RolePerms(inv.Role)
-	if !ok {
-		r, err := tx.Role(ctx, inv.Role)
-		if err != nil && !errors.Is(err, member.ErrNotFound) {
-			return err
-		}
-		perms = r.Perms
+	perms, _, err := rolePerms(ctx, tx, inv.Role)
+	if err != nil {
+		return err
 	}
 	if inv.Kind == ForPartner {
 		perms = perms.Difference(p.Lifecycle())
@@ -268,6 +264,23 @@ func coversInvitation(ctx context.Context, tx Tx, a *member.Member, inv *Invitat
 		perms = perms.Union(inv.Allow).Difference(inv.Deny)
 	}
 	return member.CanGrant(a, perms, inv.Scopes)
+}
+
+// rolePerms returns the permissions of the role name in tx's organisation:
+// the policy's role, else the organisation's custom role; found is false
+// for neither.
+func rolePerms(ctx context.Context, tx Tx, name string) (perms access.Set, found bool, err error) {
+	if perms, ok := tx.Env().Policy.RolePerms(name); ok {
+		return perms, true, nil
+	}
+	r, err := tx.Role(ctx, name)
+	if errors.Is(err, member.ErrNotFound) {
+		return access.Set{}, false, nil
+	}
+	if err != nil {
+		return access.Set{}, false, err
+	}
+	return r.Perms, true, nil
 }
 
 // Resend rotates the invitation's token (the old one stops working), resets

@@ -110,16 +110,12 @@ func levelGrant(ctx context.Context, tx Tx, a *member.Member, level string, scop
 	if p.IsOwner(level) {
 		return access.Set{}, fmt.Errorf("%w: a partnership never carries the owner role", member.ErrOwnerProtected)
 	}
-	perms, ok := p.RolePerms(level)
-	if !ok {
-		r, err := tx.Role(ctx, level)
-		if errors.Is(err, member.ErrNotFound) {
-			return access.Set{}, fmt.Errorf("%w: %w: %q", member.ErrInvalid, access.ErrUnknownRole, level)
-		}
-		if err != nil {
-			return access.Set{}, err
-		}
-		perms = r.Perms
+	perms, found, err := rolePerms(ctx, tx, level)
+	if err != nil {
+		return access.Set{}, err
+	}
+	if !found {
+		return access.Set{}, fmt.Errorf("%w: %w: %q", member.ErrInvalid, access.ErrUnknownRole, level)
 	}
 	perms = perms.Difference(p.Lifecycle())
 	return perms, member.CanGrant(a, perms, scopes)
