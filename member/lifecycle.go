@@ -314,7 +314,8 @@ func UpdateProfileTx(ctx context.Context, tx Tx, actor, target ID, name string, 
 
 // Deactivate makes target inactive: it can do nothing through its own
 // session, and keeps its record, role and keys. Gated by
-// access.ChangeStatus. It writes MemberDeactivated.
+// access.ChangeStatus. It writes MemberDeactivated, then TransferCancelled
+// if ownership was proposed to target (the proposal lapses).
 func Deactivate(ctx context.Context, s Store, org, actor, target ID) (Member, error) {
 	return update(ctx, s, org, func(tx Tx) (Member, error) { return DeactivateTx(ctx, tx, actor, target) })
 }
@@ -336,20 +337,23 @@ func ReactivateTx(ctx context.Context, tx Tx, actor, target ID) (Member, error) 
 }
 
 func setStatus(ctx context.Context, tx Tx, actor, target ID, st Status, typ EventType) (Member, error) {
+	var by Member
 	m, err := change(ctx, tx, actor, target, access.ChangeStatus, typ, func(a, t *Member) (Member, error) {
+		by = *a
 		next := *t
 		next.Status = st
 		return next, nil
 	})
 	if err == nil && st == Inactive {
-		err = clearTransfer(ctx, tx, target)
+		err = clearTransfer(ctx, tx, &by, &m)
 	}
 	return m, err
 }
 
 // Remove removes target from the organisation: its access and API keys stop
 // at once; the audit log keeps its history. Gated by access.Remove. It
-// writes MemberRemoved.
+// writes MemberRemoved, then TransferCancelled if ownership was proposed to
+// target (the proposal lapses).
 func Remove(ctx context.Context, s Store, org, actor, target ID) error {
 	_, err := update(ctx, s, org, func(tx Tx) (struct{}, error) { return struct{}{}, RemoveTx(ctx, tx, actor, target) })
 	return err
@@ -372,15 +376,16 @@ func drop(ctx context.Context, tx Tx, a, t *Member, typ EventType) error {
 	if err := tx.DeleteMember(ctx, t.ID); err != nil {
 		return err
 	}
-	if err := clearTransfer(ctx, tx, t.ID); err != nil {
+	if err := Emit(ctx, tx, Event{Type: typ, Actor: a.Party(), Target: t.Party(), Before: Snapshot(tx.Env().Policy, t)}); err != nil {
 		return err
 	}
-	return Emit(ctx, tx, Event{Type: typ, Actor: a.Party(), Target: t.Party(), Before: Snapshot(tx.Env().Policy, t)})
+	return clearTransfer(ctx, tx, a, t)
 }
 
 // Leave removes the actor from the organisation at its own request. The
 // owner cannot leave before transferring ownership (ErrOwnerProtected). It
-// writes MemberLeft.
+// writes MemberLeft, then TransferCancelled if ownership was proposed to the
+// actor (the proposal lapses).
 func Leave(ctx context.Context, s Store, org, actor ID) error {
 	_, err := update(ctx, s, org, func(tx Tx) (struct{}, error) { return struct{}{}, LeaveTx(ctx, tx, actor) })
 	return err

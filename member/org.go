@@ -183,14 +183,19 @@ func DeleteOrgTx(ctx context.Context, tx Tx, actor ID) error {
 	return tx.DeleteOrg(ctx)
 }
 
-// clearTransfer drops a pending transfer to member id, if any.
-func clearTransfer(ctx context.Context, tx Tx, id ID) error {
+// clearTransfer drops a pending transfer to t, whom a has just deactivated
+// or removed (or who left, a being t), and records in a TransferCancelled
+// event that the proposal lapsed.
+func clearTransfer(ctx context.Context, tx Tx, a, t *Member) error {
 	o, err := tx.Org(ctx)
-	if err != nil || o.PendingOwner != id {
+	if err != nil || o.PendingOwner != t.ID {
 		return err
 	}
-	o.PendingOwner = uuid.Nil
-	return tx.PutOrg(ctx, o)
+	o.PendingOwner, o.Updated = uuid.Nil, tx.Env().Time()
+	if err := tx.PutOrg(ctx, o); err != nil {
+		return err
+	}
+	return Emit(ctx, tx, Event{Type: TransferCancelled, Actor: a.Party(), Target: t.Party()})
 }
 
 // AuditLog returns up to limit audit events of org with a sequence number
