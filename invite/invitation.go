@@ -164,10 +164,8 @@ func checkGrant(ctx context.Context, tx Tx, a, m *member.Member) error {
 	if err := member.ResolveIn(ctx, tx, m); err != nil {
 		return err
 	}
-	for k := range m.Profile.All() {
-		if !p.FieldAllowed(m.Role, k) {
-			return fmt.Errorf("%w: profile field %q is not allowed for role %q", member.ErrInvalid, k, m.Role)
-		}
+	if err := member.CheckProfile(p, m.Role, m.Profile); err != nil {
+		return err
 	}
 	g := m.Grant()
 	return member.CanGrant(a, g.Held(), m.Scopes)

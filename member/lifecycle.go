@@ -89,7 +89,7 @@ func Admit(ctx context.Context, tx Tx, actor *Member, m *Member, seatTaken bool)
 	if err := ResolveIn(ctx, tx, m); err != nil {
 		return err
 	}
-	if err := checkFields(p, m.Role, m.Profile); err != nil {
+	if err := CheckProfile(p, m.Role, m.Profile); err != nil {
 		return err
 	}
 	if actor != nil {
@@ -286,7 +286,7 @@ func UpdateProfileTx(ctx context.Context, tx Tx, actor, target ID, name string, 
 		return Member{}, err
 	}
 	edit := func(a, t *Member) (Member, error) {
-		if err := checkFields(tx.Env().Policy, t.Role, prof); err != nil {
+		if err := CheckProfile(tx.Env().Policy, t.Role, prof); err != nil {
 			return Member{}, err
 		}
 		next := *t

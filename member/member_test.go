@@ -220,3 +220,36 @@ func TestProfile(t *testing.T) {
 		t.Fatalf("UnmarshalJSON accepted a bad key: %v", err)
 	}
 }
+
+func TestCheckProfile(t *testing.T) {
+	p := access.MustPolicy(access.Spec{
+		Permissions: []access.PermissionSpec{{Name: "a"}},
+		Roles: []access.RoleSpec{{Name: "owner"}, {Name: "rep", Permissions: access.SetOf(0), Fields: []string{"commission_pct"}},
+			{Name: "member", Permissions: access.SetOf(0)}},
+		Owner:  "owner",
+		Fields: []string{"team"},
+	})
+	prof := func(fields map[string]string) member.Profile {
+		pr, err := member.NewProfile(fields)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return pr
+	}
+	for _, c := range []struct {
+		role   string
+		fields map[string]string
+		ok     bool
+	}{
+		{"rep", nil, true},
+		{"rep", map[string]string{"commission_pct": "5", "team": "north"}, true},
+		{"member", map[string]string{"team": "north"}, true},
+		{"member", map[string]string{"commission_pct": "5"}, false},
+		{"rep", map[string]string{"team": "north", "shoe_size": "9"}, false},
+	} {
+		err := member.CheckProfile(p, c.role, prof(c.fields))
+		if c.ok && err != nil || !c.ok && !errors.Is(err, member.ErrInvalid) {
+			t.Errorf("%s with %v: %v", c.role, c.fields, err)
+		}
+	}
+}

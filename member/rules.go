@@ -174,9 +174,11 @@ func Emit(ctx context.Context, tx Tx, e Event) error {
 	return tx.Append(ctx, &e)
 }
 
-// checkFields refuses profile fields that the policy does not allow for
-// role.
-func checkFields(p *access.Policy, role string, prof Profile) error {
+// CheckProfile refuses, with ErrInvalid, profile fields that the policy p
+// does not allow for role: the rule behind AddMember and SetProfile, for
+// the other packages that give a member a profile (invite, for the profile
+// an invitation carries).
+func CheckProfile(p *access.Policy, role string, prof Profile) error {
 	for k := range prof.All() {
 		if !p.FieldAllowed(role, k) {
 			return fmt.Errorf("%w: profile field %q is not allowed for role %q", ErrInvalid, k, role)

@@ -29,8 +29,8 @@ func (s *Store) Member(ctx context.Context, org, id ID) (member.Member, error) {
 	return s.oneMember(ctx, s.reader(), "member "+id.String(), `WHERE m.org = ? AND m.id = ?`, s.d.id(org), s.d.id(id))
 }
 
-// MemberByUser implements member.Reader: one indexed query, which also
-// reads the member's custom role.
+// MemberByUser implements member.Reader: one indexed query, and a second,
+// of its role, only for a member of a custom role.
 func (s *Store) MemberByUser(ctx context.Context, org ID, user string) (member.Member, error) {
 	return s.oneMember(ctx, s.reader(), "user "+user, `WHERE m.org = ? AND m.user_id = ?`, s.d.id(org), user)
 }
