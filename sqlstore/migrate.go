@@ -6,6 +6,7 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
+	"math"
 	"path"
 	"slices"
 	"strconv"
@@ -77,7 +78,10 @@ func statements(body string) []string {
 // when several processes migrate at once: they take turns under an advisory
 // lock on PostgreSQL, GET_LOCK on MySQL, and an immediate transaction on
 // SQLite.
-func (s *Store) Migrate(ctx context.Context) error {
+func (s *Store) Migrate(ctx context.Context) error { return s.migrate(ctx, math.MaxInt) }
+
+// migrate applies the migrations up to version upTo.
+func (s *Store) migrate(ctx context.Context, upTo int) error {
 	if s.host != nil {
 		return fmt.Errorf("sqlstore: Migrate runs on the Store from New, not on one bound to a transaction")
 	}
@@ -100,6 +104,9 @@ func (s *Store) Migrate(ctx context.Context) error {
 		return fmt.Errorf("sqlstore: creating %s: %w", table, err)
 	}
 	for _, m := range all {
+		if m.version > upTo {
+			break
+		}
 		if err := s.apply(ctx, conn, table, m); err != nil {
 			return fmt.Errorf("sqlstore: migration %s: %w", m.name, err)
 		}

@@ -192,9 +192,12 @@ func (t *tx) MemberByEmail(ctx context.Context, email string) (member.Member, er
 
 // MemberByUserOrEmail implements member.MemberTx.
 func (t *tx) MemberByUserOrEmail(ctx context.Context, user, email string) (member.Member, error) {
+	// Two index lookups, whatever the planner makes of an OR: the user's
+	// row, and the row of the user who has the e-mail.
 	return t.sawMember(t.s.oneMember(ctx, t.q, "user "+user+" or e-mail "+email,
-		`WHERE m.org = ? AND (m.user_id = ? OR m.email = ?) ORDER BY CASE WHEN m.user_id = ? THEN 0 ELSE 1 END LIMIT 1`,
-		t.id(t.org.ID), user, email, user))
+		`WHERE m.org = ? AND m.user_id IN (?, (SELECT e.user_id FROM {p}members e WHERE e.org = ? AND e.email = ?))
+		ORDER BY CASE WHEN m.user_id = ? THEN 0 ELSE 1 END LIMIT 1`,
+		t.id(t.org.ID), user, t.id(t.org.ID), email, user))
 }
 
 // Owner implements member.MemberTx.
