@@ -177,8 +177,10 @@ func (s *Store) migrationLock(ctx context.Context, conn *sql.Conn) (func(), erro
 	return func() {}, nil
 }
 
-// Version returns the highest migration applied, and the highest this
-// build of sqlstore knows.
+// Version returns the highest migration applied (0 on a database Migrate
+// has not touched), and the highest this build of sqlstore knows: a host
+// that does not migrate at start-up can refuse to serve while applied <
+// known.
 func (s *Store) Version(ctx context.Context) (applied, known int, err error) {
 	all, err := s.loadMigrations()
 	if err != nil {
@@ -187,7 +189,17 @@ func (s *Store) Version(ctx context.Context) (applied, known int, err error) {
 	if len(all) > 0 {
 		known = all[len(all)-1].version
 	}
+	table := s.prefix + "migrations"
+	exists := map[Dialect]string{
+		Postgres: `SELECT COUNT(*) FROM (SELECT to_regclass($1) AS t) r WHERE t IS NOT NULL`,
+		MySQL:    `SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = ?`,
+		SQLite:   `SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?`,
+	}[s.d]
+	var n int
+	if err := s.db.QueryRowContext(ctx, exists, table).Scan(&n); err != nil || n == 0 {
+		return 0, known, err
+	}
 	var v sql.NullInt64
-	err = s.db.QueryRowContext(ctx, `SELECT MAX(version) FROM `+s.prefix+`migrations`).Scan(&v)
+	err = s.db.QueryRowContext(ctx, `SELECT MAX(version) FROM `+table).Scan(&v)
 	return int(v.Int64), known, err
 }
