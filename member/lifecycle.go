@@ -166,7 +166,7 @@ func AddMemberTx(ctx context.Context, tx Tx, actor ID, n NewMember) (Member, err
 // actor, check the gate, load the target, let edit produce the new record,
 // check what it grants, write it and its event.
 func change(ctx context.Context, tx Tx, actorID, targetID ID, gate access.Action, typ EventType,
-	edit func(a, t *Member) (Member, error)) (Member, error) {
+	edit func(a, t *Member) (Member, error), also ...func(*Event) error) (Member, error) {
 	a, err := GatedActor(ctx, tx, actorID, gate)
 	if err != nil {
 		return Member{}, err
@@ -179,12 +179,13 @@ func change(ctx context.Context, tx Tx, actorID, targetID ID, gate access.Action
 	if err != nil {
 		return Member{}, err
 	}
-	return commit(ctx, tx, &a, &t, next, typ)
+	return commit(ctx, tx, &a, &t, next, typ, also...)
 }
 
 // commit resolves next, checks that the actor holds what next holds, and
-// writes it with one event, unless nothing changed.
-func commit(ctx context.Context, tx Tx, a, before *Member, next Member, typ EventType) (Member, error) {
+// writes it with one event, unless nothing changed. also, if given, does
+// what else the change does, and completes the event.
+func commit(ctx context.Context, tx Tx, a, before *Member, next Member, typ EventType, also ...func(*Event) error) (Member, error) {
 	if err := ResolveIn(ctx, tx, &next); err != nil {
 		return Member{}, err
 	}
@@ -199,8 +200,13 @@ func commit(ctx context.Context, tx Tx, a, before *Member, next Member, typ Even
 		return Member{}, err
 	}
 	p := tx.Env().Policy
-	return next, Emit(ctx, tx, Event{Type: typ, Actor: a.Party(), Target: next.Party(),
-		Before: Snapshot(p, before), After: Snapshot(p, &next)})
+	e := Event{Type: typ, Actor: a.Party(), Target: next.Party(), Before: Snapshot(p, before), After: Snapshot(p, &next)}
+	for _, f := range also {
+		if err := f(&e); err != nil {
+			return Member{}, err
+		}
+	}
+	return next, Emit(ctx, tx, e)
 }
 
 func same(a, b *Member) bool {
@@ -314,8 +320,8 @@ func UpdateProfileTx(ctx context.Context, tx Tx, actor, target ID, name string, 
 
 // Deactivate makes target inactive: it can do nothing through its own
 // session, and keeps its record, role and keys. Gated by
-// access.ChangeStatus. It writes MemberDeactivated, then TransferCancelled
-// if ownership was proposed to target (the proposal lapses).
+// access.ChangeStatus. It writes MemberDeactivated. A transfer of ownership
+// proposed to target lapses, and the event's Before.ProposedOwner says so.
 func Deactivate(ctx context.Context, s Store, org, actor, target ID) (Member, error) {
 	return update(ctx, s, org, func(tx Tx) (Member, error) { return DeactivateTx(ctx, tx, actor, target) })
 }
@@ -337,23 +343,22 @@ func ReactivateTx(ctx context.Context, tx Tx, actor, target ID) (Member, error) 
 }
 
 func setStatus(ctx context.Context, tx Tx, actor, target ID, st Status, typ EventType) (Member, error) {
-	var by Member
-	m, err := change(ctx, tx, actor, target, access.ChangeStatus, typ, func(a, t *Member) (Member, error) {
-		by = *a
+	return change(ctx, tx, actor, target, access.ChangeStatus, typ, func(a, t *Member) (Member, error) {
 		next := *t
 		next.Status = st
 		return next, nil
+	}, func(e *Event) (err error) {
+		if st == Inactive {
+			e.Before.ProposedOwner, err = clearTransfer(ctx, tx, target)
+		}
+		return err
 	})
-	if err == nil && st == Inactive {
-		err = clearTransfer(ctx, tx, &by, &m)
-	}
-	return m, err
 }
 
 // Remove removes target from the organisation: its access and API keys stop
 // at once; the audit log keeps its history. Gated by access.Remove. It
-// writes MemberRemoved, then TransferCancelled if ownership was proposed to
-// target (the proposal lapses).
+// writes MemberRemoved. A transfer of ownership proposed to target lapses,
+// and the event's Before.ProposedOwner says so.
 func Remove(ctx context.Context, s Store, org, actor, target ID) error {
 	_, err := update(ctx, s, org, func(tx Tx) (struct{}, error) { return struct{}{}, RemoveTx(ctx, tx, actor, target) })
 	return err
@@ -376,16 +381,18 @@ func drop(ctx context.Context, tx Tx, a, t *Member, typ EventType) error {
 	if err := tx.DeleteMember(ctx, t.ID); err != nil {
 		return err
 	}
-	if err := Emit(ctx, tx, Event{Type: typ, Actor: a.Party(), Target: t.Party(), Before: Snapshot(tx.Env().Policy, t)}); err != nil {
+	before := Snapshot(tx.Env().Policy, t)
+	var err error
+	if before.ProposedOwner, err = clearTransfer(ctx, tx, t.ID); err != nil {
 		return err
 	}
-	return clearTransfer(ctx, tx, a, t)
+	return Emit(ctx, tx, Event{Type: typ, Actor: a.Party(), Target: t.Party(), Before: before})
 }
 
 // Leave removes the actor from the organisation at its own request. The
 // owner cannot leave before transferring ownership (ErrOwnerProtected). It
-// writes MemberLeft, then TransferCancelled if ownership was proposed to the
-// actor (the proposal lapses).
+// writes MemberLeft. A transfer of ownership proposed to the actor lapses,
+// and the event's Before.ProposedOwner says so.
 func Leave(ctx context.Context, s Store, org, actor ID) error {
 	_, err := update(ctx, s, org, func(tx Tx) (struct{}, error) { return struct{}{}, LeaveTx(ctx, tx, actor) })
 	return err

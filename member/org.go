@@ -183,19 +183,15 @@ func DeleteOrgTx(ctx context.Context, tx Tx, actor ID) error {
 	return tx.DeleteOrg(ctx)
 }
 
-// clearTransfer drops a pending transfer to t, whom a has just deactivated
-// or removed (or who left, a being t), and records in a TransferCancelled
-// event that the proposal lapsed.
-func clearTransfer(ctx context.Context, tx Tx, a, t *Member) error {
+// clearTransfer drops a pending transfer of ownership to member id, if
+// any, and reports whether it did.
+func clearTransfer(ctx context.Context, tx Tx, id ID) (bool, error) {
 	o, err := tx.Org(ctx)
-	if err != nil || o.PendingOwner != t.ID {
-		return err
+	if err != nil || o.PendingOwner != id {
+		return false, err
 	}
 	o.PendingOwner, o.Updated = uuid.Nil, tx.Env().Time()
-	if err := tx.PutOrg(ctx, o); err != nil {
-		return err
-	}
-	return Emit(ctx, tx, Event{Type: TransferCancelled, Actor: a.Party(), Target: t.Party()})
+	return true, tx.PutOrg(ctx, o)
 }
 
 // AuditLog returns up to limit audit events of org with a sequence number

@@ -27,8 +27,9 @@ func TransferOwnershipTx(ctx context.Context, tx Tx, actor, to ID) error {
 
 // ProposeTransfer proposes ownership to to, who becomes the owner when it
 // accepts (AcceptTransfer). Only the owner may; a new proposal replaces the
-// previous one. It writes TransferProposed. The proposal lapses, with a
-// TransferCancelled event, if to is deactivated, removed or leaves first.
+// previous one. It writes TransferProposed. The proposal lapses if to is
+// deactivated, removed or leaves first: that change's event has
+// Before.ProposedOwner set.
 func ProposeTransfer(ctx context.Context, s Store, org, actor, to ID) error {
 	_, err := update(ctx, s, org, func(tx Tx) (struct{}, error) { return struct{}{}, ProposeTransferTx(ctx, tx, actor, to) })
 	return err

@@ -251,6 +251,10 @@ type State struct {
 	Email     string            `json:"email,omitempty"`
 	SeatLimit int               `json:"seat_limit,omitempty"`
 	Expires   time.Time         `json:"expires,omitzero"`
+	// ProposedOwner, in the Before of a deactivation, removal or leave,
+	// says that ownership had been proposed to the member, and that the
+	// change ended the proposal.
+	ProposedOwner bool `json:"proposed_owner,omitempty"`
 }
 
 // EventType names what an audit event records.

@@ -114,10 +114,6 @@ func testConcurrentLifecycle(t *testing.T, f Factory) {
 				}
 				if err == nil {
 					record(c)
-					if c.typ == member.MemberDeactivated || c.typ == member.MemberRemoved || c.typ == member.MemberLeft {
-						// A transfer proposed to the target lapses with it.
-						record(change{member.TransferCancelled, c.actor, c.target, true})
-					}
 				} else if !isRuleError(err) {
 					t.Errorf("unexpected error: %v", err)
 				}

@@ -71,9 +71,6 @@ type res struct {
 	// concurrent machine tallies without a model.
 	evs  []orgEvent
 	noop bool
-	// maybe are events the operation writes on some successes only: the
-	// lapse of a transfer proposed to the member deactivated or removed.
-	maybe []orgEvent
 }
 
 func (d *driver) nameID(id member.ID, prefix string, i int) {
@@ -223,9 +220,6 @@ func (d *driver) apply(o op) res {
 	r := d.call(o)
 	if r.err == nil {
 		r.evs, r.noop = d.eventsOf(o)
-		if o.kind == opDeactivate || o.kind == opRemove || o.kind == opLeave {
-			r.maybe = []orgEvent{{o.org, member.TransferCancelled, -2, -2}}
-		}
 	}
 	return r
 }

@@ -634,22 +634,16 @@ type tally struct {
 func (tl *tally) add(o op, r res) {
 	tl.mu.Lock()
 	defer tl.mu.Unlock()
-	count := func(e orgEvent, exact bool) {
+	for _, e := range r.evs {
 		for _, m := range []map[int]map[member.EventType]int{tl.exact, tl.upTo} {
 			if m[e.org] == nil {
 				m[e.org] = map[member.EventType]int{}
 			}
 		}
-		if exact {
+		if !r.noop {
 			tl.exact[e.org][e.typ]++
 		}
 		tl.upTo[e.org][e.typ]++
-	}
-	for _, e := range r.evs {
-		count(e, !r.noop)
-	}
-	for _, e := range r.maybe {
-		count(e, false)
 	}
 	if o.kind == opAccept || o.kind == opAcceptPartner {
 		tl.accepts[o.inv]++

@@ -481,9 +481,7 @@ func (m *model) newMember(org, user int, uid, email, name string) *mMember {
 	return x
 }
 
-// dropMember removes x, and reports whether that dropped a transfer of
-// ownership proposed to x.
-func (m *model) dropMember(x *mMember) (lapsed bool) {
+func (m *model) dropMember(x *mMember) {
 	x.live = false
 	for _, k := range m.keys {
 		if k.member == x.h {
@@ -492,18 +490,7 @@ func (m *model) dropMember(x *mMember) (lapsed bool) {
 	}
 	if o := m.orgs[x.org]; o.pending == x.h {
 		o.pending = -1
-		return true
 	}
-	return false
-}
-
-// lapse adds to out the event of a transfer proposed to target that lapsed
-// when actor deactivated or removed it, if one did.
-func (m *model) lapse(out outcome, lapsed bool, org, actor, target int) outcome {
-	if lapsed {
-		out.events = append(out.events, m.done(m.ev(org, member.TransferCancelled, actor, target)).events...)
-	}
-	return out
 }
 
 // apply applies o at now to the model and returns what the store must
@@ -684,8 +671,8 @@ func (m *model) applyMember(o op, now time.Time) outcome {
 		if isOwner(a) {
 			return refused(member.ErrOwnerProtected)
 		}
-		lapsed := m.dropMember(a)
-		return m.lapse(m.done(m.ev(org, member.MemberLeft, a.h, a.h)), lapsed, org, a.h, a.h)
+		m.dropMember(a)
+		return m.done(m.ev(org, member.MemberLeft, a.h, a.h))
 	}
 	if o.kind == opProfile && o.actor == o.target {
 		// A member edits its own name freely, its profile fields only
@@ -722,8 +709,8 @@ func (m *model) applyMember(o op, now time.Time) outcome {
 	next := t.clone()
 	switch o.kind {
 	case opRemove:
-		lapsed := m.dropMember(t)
-		return m.lapse(m.done(m.ev(org, member.MemberRemoved, a.h, t.h)), lapsed, org, a.h, t.h)
+		m.dropMember(t)
+		return m.done(m.ev(org, member.MemberRemoved, a.h, t.h))
 	case opChangeRole:
 		if t.external {
 			return refused(member.ErrInvalid)
@@ -751,11 +738,10 @@ func (m *model) applyMember(o op, now time.Time) outcome {
 	case opDeactivate:
 		next.active = false
 		out := m.commit(a, next, member.MemberDeactivated)
-		lapsed := out.err == nil && m.orgs[org].pending == t.h
-		if lapsed {
+		if out.err == nil && m.orgs[org].pending == t.h {
 			m.orgs[org].pending = -1
 		}
-		return m.lapse(out, lapsed, org, a.h, t.h)
+		return out
 	case opReactivate:
 		next.active = true
 		return m.commit(a, next, member.MemberReactivated)
