@@ -166,7 +166,7 @@ func AddMemberTx(ctx context.Context, tx Tx, actor ID, n NewMember) (Member, err
 // actor, check the gate, load the target, let edit produce the new record,
 // check what it grants, write it and its event.
 func change(ctx context.Context, tx Tx, actorID, targetID ID, gate access.Action, typ EventType,
-	edit func(a, t *Member) (Member, error), also ...func(*Event) error) (Member, error) {
+	edit func(a, t *Member) (Member, error)) (Member, error) {
 	a, err := GatedActor(ctx, tx, actorID, gate)
 	if err != nil {
 		return Member{}, err
@@ -179,13 +179,13 @@ func change(ctx context.Context, tx Tx, actorID, targetID ID, gate access.Action
 	if err != nil {
 		return Member{}, err
 	}
-	return commit(ctx, tx, &a, &t, next, typ, also...)
+	return commit(ctx, tx, &a, &t, next, typ)
 }
 
 // commit resolves next, checks that the actor holds what next holds, and
-// writes it with one event, unless nothing changed. also, if given, does
-// what else the change does, and completes the event.
-func commit(ctx context.Context, tx Tx, a, before *Member, next Member, typ EventType, also ...func(*Event) error) (Member, error) {
+// writes it with one event, unless nothing changed. A transfer of ownership
+// proposed to a member it makes inactive lapses, and the event says so.
+func commit(ctx context.Context, tx Tx, a, before *Member, next Member, typ EventType) (Member, error) {
 	if err := ResolveIn(ctx, tx, &next); err != nil {
 		return Member{}, err
 	}
@@ -201,8 +201,9 @@ func commit(ctx context.Context, tx Tx, a, before *Member, next Member, typ Even
 	}
 	p := tx.Env().Policy
 	e := Event{Type: typ, Actor: a.Party(), Target: next.Party(), Before: Snapshot(p, before), After: Snapshot(p, &next)}
-	for _, f := range also {
-		if err := f(&e); err != nil {
+	if before.Status == Active && next.Status == Inactive {
+		var err error
+		if e.Before.ProposedOwner, err = clearTransfer(ctx, tx, next.ID); err != nil {
 			return Member{}, err
 		}
 	}
@@ -347,11 +348,6 @@ func setStatus(ctx context.Context, tx Tx, actor, target ID, st Status, typ Even
 		next := *t
 		next.Status = st
 		return next, nil
-	}, func(e *Event) (err error) {
-		if st == Inactive {
-			e.Before.ProposedOwner, err = clearTransfer(ctx, tx, target)
-		}
-		return err
 	})
 }
 
