@@ -245,8 +245,8 @@ func (s *Store) Partnerships(ctx context.Context, orgID ID) ([]invite.Partnershi
 }
 
 // Principal implements invite.Reader: the member index, else one read of
-// the partnership index and one of the user's membership in the partner
-// organisation, without allocating.
+// the partnership index and one of the member index for the user's
+// membership in the partner organisation, without allocating.
 func (s *Store) Principal(ctx context.Context, orgID ID, user string) (access.Grant, error) {
 	if e := s.byOrgUser.get(orgID, user); e != nil {
 		return e.grant, nil
@@ -259,22 +259,15 @@ func (s *Store) Principal(ctx context.Context, orgID ID, user string) (access.Gr
 			best, found = s.partners[pid], true
 		}
 	}
-	var partner *org
-	if found {
-		partner = s.orgs[best.ps.Partner]
-	}
 	s.mu.RUnlock()
 	if found {
-		partner.mu.RLock()
-		if m, ok := partner.byUser[user]; ok && !partner.deleted {
-			active := m.Status == member.Active
-			partner.mu.RUnlock()
-			if active {
+		// A deleted organisation's members have left the index.
+		if e := s.byOrgUser.get(best.ps.Partner, user); e != nil {
+			if e.m.Status == member.Active {
 				return best.grants[1], nil
 			}
 			return best.grants[0], nil
 		}
-		partner.mu.RUnlock()
 	}
 	return access.Grant{}, fmt.Errorf("user %q is neither a member of organisation %v nor a member of its partners: %w", user, orgID, member.ErrNotFound)
 }
