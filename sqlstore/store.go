@@ -299,7 +299,7 @@ func (s *Store) once(ctx context.Context, ids []ID, created *member.Org, fn func
 
 	var txs []*tx
 	if len(token) > 0 {
-		t, err := s.lockBy(ctx, q, `(SELECT org FROM {p}invitations WHERE token_hash = ?)`, token[0])
+		t, err := s.lockByToken(ctx, q, token[0])
 		if err != nil {
 			return fmt.Errorf("invitation token: %w", err)
 		}
@@ -406,19 +406,79 @@ func (s *Store) lock(ctx context.Context, q queryer, id ID) (*tx, error) {
 // which gives, and reads it.
 func (s *Store) lockBy(ctx context.Context, q queryer, which string, arg any) (*tx, error) {
 	t := &tx{s: s, q: q, seq: -1}
-	var deleted int64
-	var created, updated int64
-	err := q.QueryRowContext(ctx, s.sql(`SELECT id, name, seat_limit, pending_owner, created, updated, deleted
-		FROM {p}orgs WHERE id = `+which+s.d.forUpdate()), arg).
-		Scan(&t.org.ID, &t.org.Name, &t.org.SeatLimit, &t.org.PendingOwner, &created, &updated, &deleted)
-	if errors.Is(err, sql.ErrNoRows) || err == nil && deleted != 0 {
-		return nil, member.ErrNotFound
-	}
-	if err != nil {
+	var r orgRow
+	err := q.QueryRowContext(ctx, s.sql(`SELECT `+orgCols+` FROM {p}orgs o WHERE o.id = `+which+s.d.forUpdate()), arg).Scan(r.dest(&t.org)...)
+	if err := r.finish(&t.org, err); err != nil {
 		return nil, err
 	}
-	t.org.Created, t.org.Updated = fromMicros(created), fromMicros(updated)
 	return t, nil
+}
+
+// lockByToken locks the organisation of the invitation whose token hash is
+// hash and reads it. On PostgreSQL and SQLite the same statement reads the
+// invitation, and on PostgreSQL locks its row too, after the
+// organisation's: read without the lock, the invitation would be as it was
+// before this transaction waited for the organisation, and another accept
+// of the same token might have changed it meanwhile. InvitationByHash then
+// needs no statement of its own. MySQL would lock the invitation's row
+// first, in the opposite order to every other unit of work, and so reads it
+// on its own after the lock.
+func (s *Store) lockByToken(ctx context.Context, q queryer, hash []byte) (*tx, error) {
+	if s.d == MySQL {
+		return s.lockBy(ctx, q, `(SELECT org FROM {p}invitations WHERE token_hash = ?)`, hash)
+	}
+	lock := ""
+	if s.d == Postgres {
+		lock = " FOR UPDATE OF o, i"
+	}
+	t := &tx{s: s, q: q, seq: -1}
+	var r orgRow
+	inv, err := s.scanInvitation(prefixed{q.QueryRowContext(ctx, s.sql(`SELECT `+orgCols+`, `+tokenInvitationCols+`
+		FROM {p}orgs o JOIN {p}invitations i ON i.org = o.id WHERE i.token_hash = ?`+lock), hash), r.dest(&t.org)})
+	if err := r.finish(&t.org, err); err != nil {
+		return nil, err
+	}
+	t.sawInvitation(inv, nil)
+	t.byToken = inv.ID
+	return t, nil
+}
+
+// tokenInvitationCols are the invitation's columns lockByToken reads.
+var tokenInvitationCols = invitationColsOf("i")
+
+// orgCols are the columns of an organisation's row that lockBy reads, of
+// the table named o.
+const orgCols = `o.id, o.name, o.seat_limit, o.pending_owner, o.created, o.updated, o.deleted`
+
+// orgRow receives orgCols.
+type orgRow struct{ created, updated, deleted int64 }
+
+func (r *orgRow) dest(o *member.Org) []any {
+	return []any{&o.ID, &o.Name, &o.SeatLimit, &o.PendingOwner, &r.created, &r.updated, &r.deleted}
+}
+
+// finish completes o from the row scanned with err: a missing or deleted
+// organisation is member.ErrNotFound.
+func (r *orgRow) finish(o *member.Org, err error) error {
+	if errors.Is(err, sql.ErrNoRows) || err == nil && r.deleted != 0 {
+		return member.ErrNotFound
+	}
+	if err != nil {
+		return err
+	}
+	o.Created, o.Updated = fromMicros(r.created), fromMicros(r.updated)
+	return nil
+}
+
+// prefixed is a row whose first columns go to pre, the rest to the
+// destinations its Scan is given.
+type prefixed struct {
+	row scanner
+	pre []any
+}
+
+func (p prefixed) Scan(dest ...any) error {
+	return p.row.Scan(append(p.pre[:len(p.pre):len(p.pre)], dest...)...)
 }
 
 func compareID(a, b ID) int { return strings.Compare(string(a[:]), string(b[:])) }
