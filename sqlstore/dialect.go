@@ -88,6 +88,28 @@ func (d Dialect) forUpdate() string {
 	return " FOR UPDATE"
 }
 
+// open is the condition that a row is open (a pending invitation, an open
+// request: status 1) with key col = ?, in the form a prepared statement's
+// generic plan can serve from the table's one-open index: that index is
+// partial (WHERE status = 1) on PostgreSQL and SQLite, so the status must be
+// a literal, not a parameter; on MySQL it is on gen, a generated column that
+// holds col while the row is open.
+func (d Dialect) open(col, gen string) string {
+	if d == MySQL {
+		return gen + " = ?"
+	}
+	return col + " = ? AND status = 1"
+}
+
+// anyOpen is the condition that a row is open, whatever its key, in the
+// same form as open.
+func (d Dialect) anyOpen(gen string) string {
+	if d == MySQL {
+		return gen + " IS NOT NULL"
+	}
+	return "status = 1"
+}
+
 // isUnique reports whether err is a unique-constraint violation, and the
 // text that names the constraint or its columns.
 func (d Dialect) isUnique(err error) (string, bool) {

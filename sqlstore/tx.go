@@ -479,8 +479,8 @@ func (t *tx) Seats(ctx context.Context, now time.Time) (int, error) {
 	id := t.id(t.org.ID)
 	err := t.q.QueryRowContext(ctx, t.s.sql(`SELECT
 		(SELECT COUNT(*) FROM {p}members WHERE org = ? AND kind = ?) +
-		(SELECT COUNT(*) FROM {p}invitations WHERE org = ? AND kind = ? AND status = ? AND expires > ?)`),
-		id, member.Staff, id, invite.ForMember, invite.Pending, micros(now)).Scan(&n)
+		(SELECT COUNT(*) FROM {p}invitations WHERE org = ? AND kind = ? AND `+t.s.d.anyOpen("pending_email")+` AND expires > ?)`),
+		id, member.Staff, id, invite.ForMember, micros(now)).Scan(&n)
 	return n, err
 }
 
@@ -715,8 +715,8 @@ func (t *tx) InvitationByHash(ctx context.Context, hash [32]byte) (invite.Invita
 
 // PendingInvitation implements invite.InvitationTx.
 func (t *tx) PendingInvitation(ctx context.Context, kind invite.Kind, email string) (invite.Invitation, error) {
-	return t.sawInvitation(t.s.oneInvitation(ctx, t.q, "pending invitation for "+email, `WHERE org = ? AND kind = ? AND email = ? AND status = ?`,
-		t.id(t.org.ID), kind, email, invite.Pending))
+	return t.sawInvitation(t.s.oneInvitation(ctx, t.q, "pending invitation for "+email, `WHERE org = ? AND kind = ? AND `+t.s.d.open("email", "pending_email"),
+		t.id(t.org.ID), kind, email))
 }
 
 // PutInvitation implements invite.InvitationTx.
@@ -786,8 +786,8 @@ func (t *tx) Request(ctx context.Context, id ID) (invite.Request, error) {
 
 // OpenRequest implements invite.RequestTx.
 func (t *tx) OpenRequest(ctx context.Context, user string) (invite.Request, error) {
-	return t.s.oneRequest(ctx, t.q, "open request of "+user, `WHERE org = ? AND user_id = ? AND status = ?`,
-		t.id(t.org.ID), user, invite.Asked)
+	return t.s.oneRequest(ctx, t.q, "open request of "+user, `WHERE org = ? AND `+t.s.d.open("user_id", "open_user"),
+		t.id(t.org.ID), user)
 }
 
 // PutRequest implements invite.RequestTx.

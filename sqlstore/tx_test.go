@@ -416,3 +416,71 @@ func TestHeldWrites(t *testing.T) {
 		})
 	}
 }
+
+// TestOpenLookupsUseTheirIndex checks that the lookups of open rows are
+// served by the one-open indexes in the plan a prepared statement keeps
+// (PostgreSQL's generic plan, with no parameter known): with the status as a
+// parameter, a partial index cannot serve it, and the lookup would scan the
+// organisation's every invitation, past ones included. MySQL has no partial
+// index (its one-open keys are on generated columns) and plans a prepared
+// statement anew at each execution.
+func TestOpenLookupsUseTheirIndex(t *testing.T) {
+	require.EqualValues(t, 1, invite.Pending, "the one-open indexes and lookups say status = 1")
+	require.EqualValues(t, 1, invite.Asked, "the one-open indexes and lookups say status = 1")
+	ctx := context.Background()
+	for _, d := range []sqlstore.Dialect{sqlstore.SQLite, sqlstore.Postgres} {
+		t.Run(d.String(), func(t *testing.T) {
+			s, db := newStore(t, d, storetest.NewEnv(storetest.NewClock(), 9))
+			conn, err := db.Conn(ctx)
+			require.NoError(t, err)
+			defer conn.Close()
+			if d == sqlstore.Postgres {
+				_, err := conn.ExecContext(ctx, "SET plan_cache_mode = force_generic_plan")
+				require.NoError(t, err)
+			}
+			n := 0
+			for query, index := range sqlstore.OpenLookups(d) {
+				query = d.Rebind(strings.ReplaceAll(query, "{p}", s.Prefix()))
+				var explain string
+				var args []any
+				if d == sqlstore.Postgres {
+					n++
+					name := fmt.Sprintf("open%d", n)
+					_, err := conn.ExecContext(ctx, "PREPARE "+name+" AS "+query)
+					require.NoError(t, err)
+					nulls := strings.Repeat("NULL, ", strings.Count(query, "$"))
+					explain = "EXPLAIN EXECUTE " + name + "(" + strings.TrimSuffix(nulls, ", ") + ")"
+				} else {
+					explain = "EXPLAIN QUERY PLAN " + query
+					args = make([]any, strings.Count(query, "?"))
+				}
+				rows, err := conn.QueryContext(ctx, explain, args...)
+				require.NoError(t, err)
+				plan := planText(t, rows)
+				require.Contains(t, plan, s.Prefix()+index, "%s\n%s", query, plan)
+			}
+		})
+	}
+}
+
+// planText joins every column of every row of an EXPLAIN.
+func planText(t *testing.T, rows *sql.Rows) string {
+	defer rows.Close()
+	cols, err := rows.Columns()
+	require.NoError(t, err)
+	var b strings.Builder
+	for rows.Next() {
+		vals := make([]sql.NullString, len(cols))
+		dest := make([]any, len(cols))
+		for i := range vals {
+			dest[i] = &vals[i]
+		}
+		require.NoError(t, rows.Scan(dest...))
+		for _, v := range vals {
+			b.WriteString(v.String + " ")
+		}
+		b.WriteString("\n")
+	}
+	require.NoError(t, rows.Err())
+	return b.String()
+}
