@@ -26,9 +26,9 @@
 // A unit of work writes only the columns that changed of a row it has read.
 // On PostgreSQL it also holds its writes of members, invitations and audit
 // events and sends them as one statement with its next statement or at its
-// end: an accepted invitation costs five round trips, begin and commit
-// included. A held write that fails fails the unit of work with its own
-// error.
+// end. An accept reads the invitation in the statement that locks its
+// organisation, and so costs four round trips, begin and commit included. A
+// held write that fails fails the unit of work with its own error.
 //
 // SQLite is the embedded default for a host with one process: open it with
 // SQLiteDSN (write-ahead log, busy timeout, foreign keys, immediate
