@@ -149,7 +149,7 @@ func openDB(t testing.TB, d sqlstore.Dialect) *sql.DB {
 	case sqlstore.MySQL:
 		db, err = sql.Open("mysql", dsns[d])
 	case sqlstore.SQLite:
-		db, err = sql.Open("sqlite", sqlstore.SQLiteDSN(filepath.Join(dsns[d], "roster.db")))
+		db, err = sql.Open("sqlite", sqlstore.SQLiteDSN(filepath.Join(dsns[d], sqliteFile(t))))
 	}
 	if err != nil {
 		t.Fatal(err)
@@ -164,6 +164,19 @@ func openDB(t testing.TB, d sqlstore.Dialect) *sql.DB {
 }
 
 var prefixes atomic.Int64
+
+// sqliteFile names the SQLite database of test t: one file per test, which
+// all the pools a test opens share. In one file for the whole run, every
+// connection would parse the schema of every store the run had created, and
+// under the race detector the SQLite tests took minutes longer.
+func sqliteFile(t testing.TB) string {
+	return strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' {
+			return r
+		}
+		return '_'
+	}, t.Name()) + ".db"
+}
 
 // newStore returns a migrated store on d, with tables of its own.
 func newStore(t testing.TB, d sqlstore.Dialect, env member.Env) (*sqlstore.Store, *sql.DB) {
