@@ -479,9 +479,23 @@ func (t *tx) Seats(ctx context.Context, now time.Time) (int, error) {
 	id := t.id(t.org.ID)
 	err := t.q.QueryRowContext(ctx, t.s.sql(`SELECT
 		(SELECT COUNT(*) FROM {p}members WHERE org = ? AND kind = ?) +
-		(SELECT COUNT(*) FROM {p}invitations WHERE org = ? AND kind = ? AND `+t.s.d.anyOpen("pending_email")+` AND expires > ?)`),
+		(`+pendingSeats(t.s.d)+`)`),
 		id, member.Staff, id, invite.ForMember, micros(now)).Scan(&n)
 	return n, err
+}
+
+// The statements that the one-open indexes serve (see Dialect.open): the
+// pending invitation of an e-mail, the open request of a user, and the
+// pending invitations a seat count reads.
+
+func pendingWhere(d Dialect) string {
+	return `WHERE org = ? AND kind = ? AND ` + d.open("email", "pending_email")
+}
+
+func openRequestWhere(d Dialect) string { return `WHERE org = ? AND ` + d.open("user_id", "open_user") }
+
+func pendingSeats(d Dialect) string {
+	return `SELECT COUNT(*) FROM {p}invitations WHERE org = ? AND kind = ? AND ` + d.anyOpen("pending_email") + ` AND expires > ?`
 }
 
 // Role implements member.RoleTx.
@@ -715,7 +729,7 @@ func (t *tx) InvitationByHash(ctx context.Context, hash [32]byte) (invite.Invita
 
 // PendingInvitation implements invite.InvitationTx.
 func (t *tx) PendingInvitation(ctx context.Context, kind invite.Kind, email string) (invite.Invitation, error) {
-	return t.sawInvitation(t.s.oneInvitation(ctx, t.q, "pending invitation for "+email, `WHERE org = ? AND kind = ? AND `+t.s.d.open("email", "pending_email"),
+	return t.sawInvitation(t.s.oneInvitation(ctx, t.q, "pending invitation for "+email, pendingWhere(t.s.d),
 		t.id(t.org.ID), kind, email))
 }
 
@@ -786,7 +800,7 @@ func (t *tx) Request(ctx context.Context, id ID) (invite.Request, error) {
 
 // OpenRequest implements invite.RequestTx.
 func (t *tx) OpenRequest(ctx context.Context, user string) (invite.Request, error) {
-	return t.s.oneRequest(ctx, t.q, "open request of "+user, `WHERE org = ? AND `+t.s.d.open("user_id", "open_user"),
+	return t.s.oneRequest(ctx, t.q, "open request of "+user, openRequestWhere(t.s.d),
 		t.id(t.org.ID), user)
 }
 
