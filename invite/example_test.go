@@ -10,6 +10,7 @@ import (
 	"github.com/rosterhq/roster/invite"
 	"github.com/rosterhq/roster/member"
 	"github.com/rosterhq/roster/memstore"
+	"github.com/rosterhq/roster/store"
 )
 
 const (
@@ -44,7 +45,7 @@ func newStore() *memstore.Store {
 	})
 	// A low-cost access-code hash keeps the example quick; production
 	// uses the default.
-	db, err := memstore.New(member.Env{Policy: policy, CodeKDF: member.KDF{Time: 1, MemoryKiB: 64, Threads: 1}})
+	db, err := memstore.New(store.Env{Policy: policy, CodeKDF: store.KDF{Time: 1, MemoryKiB: 64, Threads: 1}})
 	if err != nil {
 		panic(err)
 	}
@@ -62,7 +63,7 @@ func Example() {
 	link, _ := invite.Link("https://app.acme.io/join", token)
 	fmt.Println(inv.Email, inv.Role, inv.Expires.Sub(inv.Sent), strings.HasPrefix(link, "https://app.acme.io/join?token=rinv_"))
 
-	pending, _, _ := invite.ListPending(ctx, db, org.ID, member.Page{})
+	pending, _, _ := invite.ListPending(ctx, db, org.ID, store.Page{})
 	fmt.Println("pending:", len(pending), pending[0].Email, pending[0].Expired)
 
 	bob, err := invite.Accept(ctx, db, token, member.NewUser{UserID: "bob", Email: "bob@acme.io"})
@@ -116,7 +117,7 @@ func ExampleAcceptPartner() {
 	g, _ := invite.Grant(ctx, db, brand.ID, "rex")
 	fmt.Println(g.CanIn(EditProducts, "market:de"), g.CanIn(EditProducts, "market:fr"), g.Can(InviteMembers))
 
-	_, _ = invite.ChangePartner(ctx, db, brand.ID, ada.ID, ps.ID, invite.PartnerChange{Status: invite.PartnerSuspended})
+	_, _ = invite.ChangePartner(ctx, db, brand.ID, ada.ID, ps.ID, invite.PartnerChange{Status: store.PartnerSuspended})
 	g, _ = invite.Grant(ctx, db, brand.ID, "rex")
 	fmt.Println(g.Can(ViewProducts), g.Explain(ViewProducts).Reason == access.Inactive)
 	// Output:

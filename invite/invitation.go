@@ -7,7 +7,9 @@ import (
 	"time"
 
 	"github.com/rosterhq/roster/access"
+	"github.com/rosterhq/roster/internal/rule"
 	"github.com/rosterhq/roster/member"
+	"github.com/rosterhq/roster/store"
 )
 
 // MaxTTL bounds how long an invitation may stay valid.
@@ -20,28 +22,10 @@ type NewInvitation struct {
 	Allow   access.Set
 	Deny    access.Set
 	Scopes  access.Scopes
-	Profile member.Profile
+	Profile store.Profile
 	// TTL is how long the invitation stays valid; zero means the policy's
 	// InviteExpiry (7 days by default).
 	TTL time.Duration
-}
-
-// update runs fn in a unit of work on org and returns its result.
-func update[T any](ctx context.Context, s Store, org ID, fn func(Tx) (T, error)) (T, error) {
-	var out T
-	if err := member.CheckID("organisation", org); err != nil {
-		return out, err
-	}
-	err := s.UpdateInvites(ctx, org, func(tx Tx) error {
-		var err error
-		out, err = fn(tx)
-		return err
-	})
-	if err != nil {
-		var zero T
-		return zero, err
-	}
-	return out, nil
 }
 
 // Send invites a person to join the organisation, and returns the
@@ -54,33 +38,33 @@ func update[T any](ctx context.Context, s Store, org ID, fn func(Tx) (T, error))
 // What an invitation grants was checked against its sender when it was
 // sent: removing or demoting the sender later does not cancel it (list the
 // pending invitations, and Cancel those you no longer want).
-func Send(ctx context.Context, s Store, org, actor ID, n NewInvitation) (Invitation, string, error) {
-	return withToken(ctx, s, org, func(tx Tx) (Invitation, string, error) { return SendTx(ctx, tx, actor, n) })
+func Send(ctx context.Context, s store.Store, org, actor store.ID, n NewInvitation) (store.Invitation, string, error) {
+	return withToken(ctx, s, org, func(tx store.Tx) (store.Invitation, string, error) { return SendTx(ctx, tx, actor, n) })
 }
 
 // withToken runs fn, which makes an invitation and its token, in a unit of
 // work on org.
-func withToken(ctx context.Context, s Store, org ID, fn func(Tx) (Invitation, string, error)) (Invitation, string, error) {
+func withToken(ctx context.Context, s store.Store, org store.ID, fn func(store.Tx) (store.Invitation, string, error)) (store.Invitation, string, error) {
 	var token string
-	inv, err := update(ctx, s, org, func(tx Tx) (Invitation, error) {
+	inv, err := rule.Update(ctx, s, org, func(tx store.Tx) (store.Invitation, error) {
 		inv, tok, err := fn(tx)
 		token = tok
 		return inv, err
 	})
 	if err != nil {
-		return Invitation{}, "", err
+		return store.Invitation{}, "", err
 	}
 	return inv, token, nil
 }
 
 // checkAddress normalises an invitation's e-mail and settles its TTL.
-func checkAddress(env *member.Env, email string, ttl time.Duration) (string, time.Duration, error) {
+func checkAddress(env *store.Env, email string, ttl time.Duration) (string, time.Duration, error) {
 	email, err := member.NormalizeEmail(email)
 	if err != nil {
 		return "", 0, err
 	}
 	if ttl < 0 || ttl > MaxTTL {
-		return "", 0, fmt.Errorf("%w: TTL %v must be within a year", member.ErrInvalid, ttl)
+		return "", 0, fmt.Errorf("%w: TTL %v must be within a year", store.ErrInvalid, ttl)
 	}
 	if ttl == 0 {
 		ttl = env.Policy.InviteExpiry()
@@ -90,93 +74,93 @@ func checkAddress(env *member.Env, email string, ttl time.Duration) (string, tim
 
 // create gives the new invitation inv an ID and a token, stores it, and
 // writes its event, by actor a.
-func create(ctx context.Context, tx Tx, a *member.Member, inv Invitation, typ member.EventType) (Invitation, string, error) {
+func create(ctx context.Context, tx store.Tx, a *store.Member, inv store.Invitation, typ store.EventType) (store.Invitation, string, error) {
 	env := tx.Env()
 	now := env.Time()
-	inv.Org, inv.InvitedBy, inv.Status, inv.Created = a.Org, a.Party(), Pending, now
+	inv.Org, inv.InvitedBy, inv.Status, inv.Created = a.Org, a.Party(), store.Pending, now
 	var err error
 	if inv.ID, err = env.NewID(); err != nil {
-		return Invitation{}, "", err
+		return store.Invitation{}, "", err
 	}
 	token, err := issue(env, &inv, now)
 	if err != nil {
-		return Invitation{}, "", err
+		return store.Invitation{}, "", err
 	}
 	if err := tx.PutInvitation(ctx, inv); err != nil {
-		return Invitation{}, "", err
+		return store.Invitation{}, "", err
 	}
-	return inv, token, member.Emit(ctx, tx, member.Event{Type: typ, Actor: a.Party(),
-		Target: member.Party{Email: inv.Email}, Object: inv.ID, After: state(env.Policy, &inv)})
+	return inv, token, rule.Emit(ctx, tx, store.Event{Type: typ, Actor: a.Party(),
+		Target: store.Party{Email: inv.Email}, Object: inv.ID, After: state(env.Policy, &inv)})
 }
 
 // SendTx is Send inside a unit of work.
-func SendTx(ctx context.Context, tx Tx, actor ID, n NewInvitation) (Invitation, string, error) {
+func SendTx(ctx context.Context, tx store.Tx, actor store.ID, n NewInvitation) (store.Invitation, string, error) {
 	env := tx.Env()
 	email, ttl, err := checkAddress(env, n.Email, n.TTL)
 	if err != nil {
-		return Invitation{}, "", err
+		return store.Invitation{}, "", err
 	}
 	if n.Role == "" {
-		return Invitation{}, "", fmt.Errorf("%w: an invitation needs a role", member.ErrInvalid)
+		return store.Invitation{}, "", fmt.Errorf("%w: an invitation needs a role", store.ErrInvalid)
 	}
 	o, err := tx.Org(ctx)
 	if err != nil {
-		return Invitation{}, "", err
+		return store.Invitation{}, "", err
 	}
 	// The member the invitation would make, to check what it grants.
-	m, err := member.NewMember{
-		NewUser: member.NewUser{UserID: "invitee", Email: email},
-		Kind:    member.Staff, Role: n.Role, Allow: n.Allow, Deny: n.Deny, Scopes: n.Scopes, Profile: n.Profile,
-	}.Build(env, o.ID)
+	m, err := rule.NewMember(env, store.Member{
+		Org: o.ID, UserID: "invitee", Email: email,
+		Kind: store.Staff, Role: n.Role, Allow: n.Allow, Deny: n.Deny, Scopes: n.Scopes, Profile: n.Profile,
+	})
 	if err != nil {
-		return Invitation{}, "", err
+		return store.Invitation{}, "", err
 	}
-	a, err := member.GatedActor(ctx, tx, actor, access.Invite)
+	a, err := rule.GatedActor(ctx, tx, actor, access.Invite)
 	if err != nil {
-		return Invitation{}, "", err
+		return store.Invitation{}, "", err
 	}
 	if err := checkGrant(ctx, tx, &a, &m); err != nil {
-		return Invitation{}, "", err
+		return store.Invitation{}, "", err
 	}
 	if _, err := tx.MemberByEmail(ctx, email); err == nil {
-		return Invitation{}, "", fmt.Errorf("%w: %s", member.ErrAlreadyMember, email)
-	} else if !errors.Is(err, member.ErrNotFound) {
-		return Invitation{}, "", err
+		return store.Invitation{}, "", fmt.Errorf("%w: %s", store.ErrAlreadyMember, email)
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return store.Invitation{}, "", err
 	}
-	if err := closeExpired(ctx, tx, ForMember, email, env.Time()); err != nil {
-		return Invitation{}, "", err
+	if err := closeExpired(ctx, tx, store.ForMember, email, env.Time()); err != nil {
+		return store.Invitation{}, "", err
 	}
-	if err := member.CheckSeat(ctx, tx, 1); err != nil {
-		return Invitation{}, "", err
+	if err := rule.CheckSeat(ctx, tx, 1); err != nil {
+		return store.Invitation{}, "", err
 	}
-	return create(ctx, tx, &a, Invitation{Kind: ForMember, Email: email, Role: n.Role, Allow: n.Allow,
-		Deny: n.Deny, Scopes: n.Scopes, Profile: n.Profile, TTL: ttl}, InvitationSent)
+	return create(ctx, tx, &a, store.Invitation{Kind: store.ForMember, Email: email, Role: n.Role, Allow: n.Allow,
+		Deny: n.Deny, Scopes: n.Scopes, Profile: n.Profile, TTL: ttl}, store.InvitationSent)
 }
 
 // checkGrant checks what the member m (built from an invitation) would
 // hold: a known role that is not the owner's, allowed profile fields, and
 // nothing beyond the actor.
-func checkGrant(ctx context.Context, tx Tx, a, m *member.Member) error {
+func checkGrant(ctx context.Context, tx store.Tx, a, m *store.Member) error {
 	p := tx.Env().Policy
 	if p.IsOwner(m.Role) {
 		return fmt.Errorf("%w: only an ownership transfer makes an owner", member.ErrOwnerProtected)
 	}
-	if err := member.ResolveIn(ctx, tx, m); err != nil {
+	if err := rule.ResolveIn(ctx, tx, m); err != nil {
 		return err
 	}
-	if err := member.CheckProfile(p, m.Role, m.Profile); err != nil {
+	if err := rule.CheckProfile(p, m.Role, m.Profile); err != nil {
 		return err
 	}
 	g := m.Grant()
-	return member.CanGrant(a, g.Held(), m.Scopes)
+	return rule.CanGrant(a, g.Held(), m.Scopes)
 }
 
 // closeExpired closes the expired pending invitation of kind to email, if
 // any, so that a new one can be sent; a pending one that has not expired is
 // ErrAlreadyInvited.
-func closeExpired(ctx context.Context, tx Tx, kind Kind, email string, now time.Time) error {
+func closeExpired(ctx context.Context, tx store.Tx, kind store.InvitationKind, email string, now time.Time) error {
 	old, err := tx.PendingInvitation(ctx, kind, email)
-	if errors.Is(err, member.ErrNotFound) {
+	if errors.Is(err, store.ErrNotFound) {
 		return nil
 	}
 	if err != nil {
@@ -185,13 +169,13 @@ func closeExpired(ctx context.Context, tx Tx, kind Kind, email string, now time.
 	if old.Open(now) {
 		return fmt.Errorf("%w: %s has a pending invitation until %s", ErrAlreadyInvited, email, old.Expires.Format(time.RFC3339))
 	}
-	old.Status, old.Updated, old.Sealed = Expired, now, nil
+	old.Status, old.Updated, old.Sealed = store.Expired, now, nil
 	return tx.PutInvitation(ctx, old)
 }
 
 // issue gives inv a fresh token valid for inv.TTL from now.
-func issue(env *member.Env, inv *Invitation, now time.Time) (string, error) {
-	token, hash, err := member.NewSecret(env, TokenKind)
+func issue(env *store.Env, inv *store.Invitation, now time.Time) (string, error) {
+	token, hash, err := rule.NewSecret(env, TokenKind)
 	if err != nil {
 		return "", err
 	}
@@ -204,7 +188,7 @@ func issue(env *member.Env, inv *Invitation, now time.Time) (string, error) {
 	return token, nil
 }
 
-func state(p *access.Policy, inv *Invitation) member.State {
+func state(p *access.Policy, inv *store.Invitation) store.State {
 	names := func(s access.Set) []string {
 		n, _ := p.Names(s.Intersect(p.All()))
 		if len(n) == 0 {
@@ -212,33 +196,33 @@ func state(p *access.Policy, inv *Invitation) member.State {
 		}
 		return n
 	}
-	return member.State{Role: inv.Role, Email: inv.Email, Allow: names(inv.Allow), Deny: names(inv.Deny),
+	return store.State{Role: inv.Role, Email: inv.Email, Allow: names(inv.Allow), Deny: names(inv.Deny),
 		Scopes: inv.Scopes.Strings(), Profile: inv.Profile.Map(), Expires: inv.Expires, Status: inv.Status.String()}
 }
 
 // manage loads the actor and an invitation of the organisation it may
 // manage: gated by access.Invite, and covering what the invitation grants.
-func manage(ctx context.Context, tx Tx, actor, id ID) (member.Member, Invitation, error) {
-	if err := member.CheckID("invitation", id); err != nil {
-		return member.Member{}, Invitation{}, err
+func manage(ctx context.Context, tx store.Tx, actor, id store.ID) (store.Member, store.Invitation, error) {
+	if err := rule.CheckID("invitation", id); err != nil {
+		return store.Member{}, store.Invitation{}, err
 	}
-	a, err := member.LoadActor(ctx, tx, actor)
+	a, err := rule.LoadActor(ctx, tx, actor)
 	if err != nil {
-		return member.Member{}, Invitation{}, err
+		return store.Member{}, store.Invitation{}, err
 	}
 	gate := access.Invite
 	inv, err := tx.Invitation(ctx, id)
-	if err == nil && inv.Kind == ForPartner {
+	if err == nil && inv.Kind == store.ForPartner {
 		gate = access.ManagePartners
 	}
-	if err := member.Gate(&a, gate); err != nil {
-		return member.Member{}, Invitation{}, err
+	if err := rule.Gate(&a, gate); err != nil {
+		return store.Member{}, store.Invitation{}, err
 	}
 	if err != nil {
-		return member.Member{}, Invitation{}, fmt.Errorf("invitation %v: %w", id, err)
+		return store.Member{}, store.Invitation{}, fmt.Errorf("invitation %v: %w", id, err)
 	}
 	if err := coversInvitation(ctx, tx, &a, &inv); err != nil {
-		return member.Member{}, Invitation{}, err
+		return store.Member{}, store.Invitation{}, err
 	}
 	return a, inv, nil
 }
@@ -250,29 +234,29 @@ func manage(ctx context.Context, tx Tx, actor, id ID) (member.Member, Invitation
 // permissions a partnership never carries. A custom role deleted since
 // (only possible once the invitation is closed) grants nothing, so that
 // managing a closed invitation answers with its state.
-func coversInvitation(ctx context.Context, tx Tx, a *member.Member, inv *Invitation) error {
+func coversInvitation(ctx context.Context, tx store.Tx, a *store.Member, inv *store.Invitation) error {
 	p := tx.Env().Policy
 	perms, _, err := rolePerms(ctx, tx, inv.Role)
 	if err != nil {
 		return err
 	}
-	if inv.Kind == ForPartner {
+	if inv.Kind == store.ForPartner {
 		perms = perms.Difference(p.Lifecycle())
 	} else {
 		perms = perms.Union(inv.Allow).Difference(inv.Deny)
 	}
-	return member.CanGrant(a, perms, inv.Scopes)
+	return rule.CanGrant(a, perms, inv.Scopes)
 }
 
 // rolePerms returns the permissions of the role name in tx's organisation:
 // the policy's role, else the organisation's custom role; found is false
 // for neither.
-func rolePerms(ctx context.Context, tx Tx, name string) (perms access.Set, found bool, err error) {
+func rolePerms(ctx context.Context, tx store.Tx, name string) (perms access.Set, found bool, err error) {
 	if perms, ok := tx.Env().Policy.RolePerms(name); ok {
 		return perms, true, nil
 	}
 	r, err := tx.Role(ctx, name)
-	if errors.Is(err, member.ErrNotFound) {
+	if errors.Is(err, store.ErrNotFound) {
 		return access.Set{}, false, nil
 	}
 	if err != nil {
@@ -285,86 +269,89 @@ func rolePerms(ctx context.Context, tx Tx, name string) (perms access.Set, found
 // its expiry, and returns the new token. Refused for accepted, declined and
 // cancelled invitations; an expired one is reopened if a seat is free. Gated
 // as Send. It writes InvitationResent.
-func Resend(ctx context.Context, s Store, org, actor, id ID) (Invitation, string, error) {
-	return withToken(ctx, s, org, func(tx Tx) (Invitation, string, error) { return ResendTx(ctx, tx, actor, id) })
+func Resend(ctx context.Context, s store.Store, org, actor, id store.ID) (store.Invitation, string, error) {
+	return withToken(ctx, s, org, func(tx store.Tx) (store.Invitation, string, error) { return ResendTx(ctx, tx, actor, id) })
 }
 
 // ResendTx is Resend inside a unit of work.
-func ResendTx(ctx context.Context, tx Tx, actor, id ID) (Invitation, string, error) {
+func ResendTx(ctx context.Context, tx store.Tx, actor, id store.ID) (store.Invitation, string, error) {
 	a, inv, err := manage(ctx, tx, actor, id)
 	if err != nil {
-		return Invitation{}, "", err
+		return store.Invitation{}, "", err
 	}
-	if err := inv.closedErr(); err != nil {
-		return Invitation{}, "", err
+	if err := closedErr(&inv); err != nil {
+		return store.Invitation{}, "", err
 	}
 	env := tx.Env()
 	now := env.Time()
-	if inv.Kind == ForMember && !inv.Open(now) {
-		if err := member.CheckSeat(ctx, tx, 1); err != nil {
-			return Invitation{}, "", err
+	if inv.Kind == store.ForMember && !inv.Open(now) {
+		if err := rule.CheckSeat(ctx, tx, 1); err != nil {
+			return store.Invitation{}, "", err
 		}
 	}
 	before := state(env.Policy, &inv)
 	token, err := issue(env, &inv, now)
 	if err != nil {
-		return Invitation{}, "", err
+		return store.Invitation{}, "", err
 	}
 	inv.Resends++
 	if err := tx.PutInvitation(ctx, inv); err != nil {
-		return Invitation{}, "", err
+		return store.Invitation{}, "", err
 	}
-	return inv, token, member.Emit(ctx, tx, member.Event{Type: InvitationResent, Actor: a.Party(),
-		Target: member.Party{Email: inv.Email}, Object: inv.ID, Before: before, After: state(env.Policy, &inv)})
+	return inv, token, rule.Emit(ctx, tx, store.Event{Type: store.InvitationResent, Actor: a.Party(),
+		Target: store.Party{Email: inv.Email}, Object: inv.ID, Before: before, After: state(env.Policy, &inv)})
 }
 
 // Cancel cancels a pending invitation (expired or not); its token stops
 // working and its seat is freed. Refused for accepted, declined, cancelled
 // and closed invitations. Gated as Send. It writes InvitationCancelled.
-func Cancel(ctx context.Context, s Store, org, actor, id ID) error {
-	_, err := update(ctx, s, org, func(tx Tx) (struct{}, error) { return struct{}{}, CancelTx(ctx, tx, actor, id) })
+func Cancel(ctx context.Context, s store.Store, org, actor, id store.ID) error {
+	_, err := rule.Update(ctx, s, org, func(tx store.Tx) (struct{}, error) { return struct{}{}, CancelTx(ctx, tx, actor, id) })
 	return err
 }
 
 // CancelTx is Cancel inside a unit of work.
-func CancelTx(ctx context.Context, tx Tx, actor, id ID) error {
+func CancelTx(ctx context.Context, tx store.Tx, actor, id store.ID) error {
 	a, inv, err := manage(ctx, tx, actor, id)
 	if err != nil {
 		return err
 	}
-	if err := inv.closedErr(); err != nil {
+	if err := closedErr(&inv); err != nil {
 		return err
 	}
 	before := state(tx.Env().Policy, &inv)
-	inv.Status, inv.Updated, inv.Sealed = Cancelled, tx.Env().Time(), nil
+	inv.Status, inv.Updated, inv.Sealed = store.Cancelled, tx.Env().Time(), nil
 	if err := tx.PutInvitation(ctx, inv); err != nil {
 		return err
 	}
-	return member.Emit(ctx, tx, member.Event{Type: InvitationCancelled, Actor: a.Party(),
-		Target: member.Party{Email: inv.Email}, Object: inv.ID, Before: before, After: member.State{Status: inv.Status.String()}})
+	return rule.Emit(ctx, tx, store.Event{Type: store.InvitationCancelled, Actor: a.Party(),
+		Target: store.Party{Email: inv.Email}, Object: inv.ID, Before: before, After: store.State{Status: inv.Status.String()}})
 }
 
 // CopyLink returns the invitation's magic link again (seed 004), built on
 // base as Link does. It needs the store's link key (ErrNoLink otherwise) and
 // an open invitation. Gated as Send. It writes no event: nothing changes.
-func CopyLink(ctx context.Context, s Store, org, actor, id ID, base string) (string, error) {
-	return update(ctx, s, org, func(tx Tx) (string, error) {
-		_, inv, err := manage(ctx, tx, actor, id)
-		if err != nil {
-			return "", err
-		}
-		if err := inv.closedErr(); err != nil {
-			return "", err
-		}
-		if !inv.Open(tx.Env().Time()) {
-			return "", fmt.Errorf("%w: resend invitation %v for a new link", ErrExpired, inv.ID)
-		}
-		token, err := unseal(tx.Env(), inv.ID, inv.Sealed)
-		if err != nil {
-			return "", err
-		}
-		return Link(base, token)
-	})
+func CopyLink(ctx context.Context, s store.Store, org, actor, id store.ID, base string) (string, error) {
+	return rule.Update(ctx, s, org, func(tx store.Tx) (string, error) { return CopyLinkTx(ctx, tx, actor, id, base) })
+}
+
+// CopyLinkTx is CopyLink inside a unit of work.
+func CopyLinkTx(ctx context.Context, tx store.Tx, actor, id store.ID, base string) (string, error) {
+	_, inv, err := manage(ctx, tx, actor, id)
+	if err != nil {
+		return "", err
+	}
+	if err := closedErr(&inv); err != nil {
+		return "", err
+	}
+	if !inv.Open(tx.Env().Time()) {
+		return "", fmt.Errorf("%w: resend invitation %v for a new link", ErrExpired, inv.ID)
+	}
+	token, err := unseal(tx.Env(), inv.ID, inv.Sealed)
+	if err != nil {
+		return "", err
+	}
+	return Link(base, token)
 }
 
 // An Invitee is the user accepting or declining an invitation.
@@ -372,13 +359,34 @@ type Invitee = member.NewUser
 
 // open finds the invitation of kind for token, in a unit of work on its
 // organisation, and checks that it can still be answered at now.
-func open(ctx context.Context, s Store, token string, kind Kind, fn func(tx Tx, inv Invitation) error) error {
+func open(ctx context.Context, s store.Store, token string, kind store.InvitationKind, fn func(tx store.Tx, inv store.Invitation) error) error {
 	hash, err := HashToken(token)
 	if err != nil {
 		return err
 	}
-	return s.UpdateByToken(ctx, hash, func(tx Tx) error {
-		inv, err := answerable(ctx, tx, hash, kind)
+	return updateByToken(ctx, s, hash, func(tx store.Tx, inv store.Invitation) error {
+		if err := answerable(tx.Env(), &inv, kind); err != nil {
+			return err
+		}
+		return fn(tx, inv)
+	})
+}
+
+// updateByToken runs fn in a unit of work on the organisation holding the
+// invitation whose current token hashes to hash, with the invitation read
+// under its lock: through the store's TokenUpdater if it has one, else by
+// finding the organisation first and reading the invitation in its unit of
+// work.
+func updateByToken(ctx context.Context, s store.Store, hash [32]byte, fn func(store.Tx, store.Invitation) error) error {
+	if t, ok := s.(store.TokenUpdater); ok {
+		return t.UpdateByToken(ctx, hash, fn)
+	}
+	org, err := s.InvitationOrg(ctx, hash)
+	if err != nil {
+		return fmt.Errorf("invitation token: %w", err)
+	}
+	return s.Update(ctx, org, func(tx store.Tx) error {
+		inv, err := byHash(ctx, tx, hash)
 		if err != nil {
 			return err
 		}
@@ -386,27 +394,34 @@ func open(ctx context.Context, s Store, token string, kind Kind, fn func(tx Tx, 
 	})
 }
 
-// answerable loads the invitation of kind whose current token hashes to
-// hash, in the unit of work of its organisation, and checks that it can
-// still be accepted or declined now.
-func answerable(ctx context.Context, tx Tx, hash [32]byte, kind Kind) (Invitation, error) {
+// byHash reads the invitation whose current token hashes to hash in tx.
+func byHash(ctx context.Context, tx store.Tx, hash [32]byte) (store.Invitation, error) {
 	inv, err := tx.InvitationByHash(ctx, hash)
 	if err != nil {
-		return Invitation{}, fmt.Errorf("invitation token: %w", err)
+		return store.Invitation{}, fmt.Errorf("invitation token: %w", err)
 	}
-	if !member.SameHash(inv.TokenHash, hash) || inv.Kind != kind {
-		return Invitation{}, fmt.Errorf("invitation token: %w", member.ErrNotFound)
-	}
-	if err := inv.closedErr(); err != nil {
-		return Invitation{}, err
-	}
-	if !inv.Open(tx.Env().Time()) {
-		return Invitation{}, fmt.Errorf("%w: invitation %v expired at %s", ErrExpired, inv.ID, inv.Expires.Format(time.RFC3339))
+	if !rule.SameHash(inv.TokenHash, hash) {
+		return store.Invitation{}, fmt.Errorf("invitation token: %w", store.ErrNotFound)
 	}
 	return inv, nil
 }
 
-func checkEmail(p *access.Policy, inv *Invitation, email string) error {
+// answerable checks that inv, found by its token, is of kind and can still
+// be accepted or declined now.
+func answerable(env *store.Env, inv *store.Invitation, kind store.InvitationKind) error {
+	if inv.Kind != kind {
+		return fmt.Errorf("invitation token: %w", store.ErrNotFound)
+	}
+	if err := closedErr(inv); err != nil {
+		return err
+	}
+	if !inv.Open(env.Time()) {
+		return fmt.Errorf("%w: invitation %v expired at %s", ErrExpired, inv.ID, inv.Expires.Format(time.RFC3339))
+	}
+	return nil
+}
+
+func checkEmail(p *access.Policy, inv *store.Invitation, email string) error {
 	if !p.AcceptAnyEmail() && email != inv.Email {
 		return fmt.Errorf("%w: the invitation is for another address", ErrEmailMismatch)
 	}
@@ -421,12 +436,12 @@ func checkEmail(p *access.Policy, inv *Invitation, email string) error {
 // and ErrDeclined. The user's e-mail must match the invitation's, ignoring
 // case (ErrEmailMismatch), unless the policy accepts any. A user who is a
 // member already is member.ErrAlreadyMember. It writes InvitationAccepted.
-func Accept(ctx context.Context, s Store, token string, user Invitee) (member.Member, error) {
+func Accept(ctx context.Context, s store.Store, token string, user Invitee) (store.Member, error) {
 	if err := checkInvitee(&user); err != nil {
-		return member.Member{}, err
+		return store.Member{}, err
 	}
-	var m member.Member
-	err := open(ctx, s, token, ForMember, func(tx Tx, inv Invitation) error {
+	var m store.Member
+	err := open(ctx, s, token, store.ForMember, func(tx store.Tx, inv store.Invitation) error {
 		var err error
 		m, err = acceptTx(ctx, tx, inv, user)
 		return err
@@ -435,7 +450,7 @@ func Accept(ctx context.Context, s Store, token string, user Invitee) (member.Me
 }
 
 func checkInvitee(u *Invitee) error {
-	if err := member.CheckUserID(u.UserID); err != nil {
+	if err := rule.CheckUserID(u.UserID); err != nil {
 		return err
 	}
 	email, err := member.NormalizeEmail(u.Email)
@@ -443,68 +458,69 @@ func checkInvitee(u *Invitee) error {
 		return err
 	}
 	u.Email = email
-	return member.CheckName("display name", u.Name, false)
+	return rule.CheckName("display name", u.Name, false)
 }
 
-func acceptTx(ctx context.Context, tx Tx, inv Invitation, user Invitee) (member.Member, error) {
+func acceptTx(ctx context.Context, tx store.Tx, inv store.Invitation, user Invitee) (store.Member, error) {
 	env := tx.Env()
 	if err := checkEmail(env.Policy, &inv, user.Email); err != nil {
-		return member.Member{}, err
+		return store.Member{}, err
 	}
-	m, err := member.NewMember{
-		NewUser: user, Kind: member.Staff, Role: inv.Role, Allow: inv.Allow, Deny: inv.Deny,
+	m, err := rule.NewMember(env, store.Member{
+		Org: inv.Org, UserID: user.UserID, Email: user.Email, Name: user.Name,
+		Kind: store.Staff, Role: inv.Role, Allow: inv.Allow, Deny: inv.Deny,
 		Scopes: inv.Scopes, Profile: inv.Profile,
-	}.Build(env, inv.Org)
+	})
 	if err != nil {
-		return member.Member{}, err
+		return store.Member{}, err
 	}
-	if err := member.Admit(ctx, tx, nil, &m, true); err != nil {
-		return member.Member{}, err
+	if err := rule.Admit(ctx, tx, nil, &m, true); err != nil {
+		return store.Member{}, err
 	}
 	now := env.Time()
-	inv.Status, inv.Joined, inv.Updated, inv.Sealed = Accepted, m.ID, now, nil
+	inv.Status, inv.Joined, inv.Updated, inv.Sealed = store.Accepted, m.ID, now, nil
 	if err := tx.PutInvitation(ctx, inv); err != nil {
-		return member.Member{}, err
+		return store.Member{}, err
 	}
 	if err := tx.PutMember(ctx, m); err != nil {
-		return member.Member{}, err
+		return store.Member{}, err
 	}
-	return m, member.Emit(ctx, tx, member.Event{Type: InvitationAccepted, Actor: m.Party(), Target: m.Party(),
-		Object: inv.ID, Before: member.State{Email: inv.Email, Status: Pending.String()}, After: member.Snapshot(env.Policy, &m)})
+	return m, rule.Emit(ctx, tx, store.Event{Type: store.InvitationAccepted, Actor: m.Party(), Target: m.Party(),
+		Object: inv.ID, Before: store.State{Email: inv.Email, Status: store.Pending.String()}, After: rule.Snapshot(env.Policy, &m)})
 }
 
 // Decline declines the invitation the token belongs to, as user (whose
 // e-mail must match, as for Accept); its seat is freed. It writes
 // InvitationDeclined.
-func Decline(ctx context.Context, s Store, token string, user Invitee) error {
+func Decline(ctx context.Context, s store.Store, token string, user Invitee) error {
 	if err := checkInvitee(&user); err != nil {
 		return err
 	}
-	return open(ctx, s, token, ForMember, func(tx Tx, inv Invitation) error {
+	return open(ctx, s, token, store.ForMember, func(tx store.Tx, inv store.Invitation) error {
 		if err := checkEmail(tx.Env().Policy, &inv, user.Email); err != nil {
 			return err
 		}
-		inv.Status, inv.Updated, inv.Sealed = Declined, tx.Env().Time(), nil
+		inv.Status, inv.Updated, inv.Sealed = store.Declined, tx.Env().Time(), nil
 		if err := tx.PutInvitation(ctx, inv); err != nil {
 			return err
 		}
-		return member.Emit(ctx, tx, member.Event{Type: InvitationDeclined,
-			Actor: member.Party{UserID: user.UserID, Name: user.Name, Email: user.Email}, Object: inv.ID,
-			Target: member.Party{Email: inv.Email}, After: member.State{Status: inv.Status.String()}})
+		return rule.Emit(ctx, tx, store.Event{Type: store.InvitationDeclined,
+			Actor: store.Party{UserID: user.UserID, Name: user.Name, Email: user.Email}, Object: inv.ID,
+			Target: store.Party{Email: inv.Email}, After: store.State{Status: inv.Status.String()}})
 	})
 }
 
 // A PendingInvitation is one row of the pending list (seed 003): the
 // invitation and whether it has expired.
 type PendingInvitation struct {
-	Invitation
+	store.Invitation
 	Expired bool
 }
 
 // ListPending lists the organisation's pending invitations of kind
 // ForMember, expired or not, one page at a time.
-func ListPending(ctx context.Context, s Store, org ID, p member.Page) ([]PendingInvitation, string, error) {
-	invs, next, err := s.Invitations(ctx, org, InvitationFilter{Status: Pending, Kind: ForMember}, p)
+func ListPending(ctx context.Context, s store.Store, org store.ID, p store.Page) ([]PendingInvitation, string, error) {
+	invs, next, err := s.Invitations(ctx, org, store.InvitationFilter{Status: store.Pending, Kind: store.ForMember}, p)
 	if err != nil {
 		return nil, "", err
 	}

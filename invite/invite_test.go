@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/rosterhq/roster/invite"
-	"github.com/rosterhq/roster/member"
+	"github.com/rosterhq/roster/store"
 )
 
 func FuzzHashToken(f *testing.F) {
@@ -18,7 +18,7 @@ func FuzzHashToken(f *testing.F) {
 	f.Fuzz(func(t *testing.T, token string) {
 		h, err := invite.HashToken(token)
 		if err != nil {
-			if !errors.Is(err, member.ErrInvalid) {
+			if !errors.Is(err, store.ErrInvalid) {
 				t.Fatalf("error %v is not ErrInvalid", err)
 			}
 			return
@@ -41,7 +41,7 @@ func FuzzLink(f *testing.F) {
 	f.Fuzz(func(t *testing.T, base, token string) {
 		link, err := invite.Link(base, token)
 		if err != nil {
-			if !errors.Is(err, member.ErrInvalid) {
+			if !errors.Is(err, store.ErrInvalid) {
 				t.Fatalf("error %v is not ErrInvalid", err)
 			}
 			return

@@ -7,76 +7,10 @@ import (
 	"time"
 
 	"github.com/rosterhq/roster/access"
+	"github.com/rosterhq/roster/internal/rule"
 	"github.com/rosterhq/roster/member"
+	"github.com/rosterhq/roster/store"
 )
-
-// PartnerStatus is a partnership's status.
-type PartnerStatus uint8
-
-// The statuses of a partnership. A suspended partnership grants nothing but
-// keeps its level and scopes, which resuming restores exactly.
-const (
-	PartnerActive PartnerStatus = iota + 1
-	PartnerSuspended
-)
-
-func (s PartnerStatus) String() string {
-	switch s {
-	case PartnerActive:
-		return "active"
-	case PartnerSuspended:
-		return "suspended"
-	}
-	return fmt.Sprintf("partner_status(%d)", uint8(s))
-}
-
-// A Partnership grants the members of a partner organisation access to the
-// granting organisation (seed 004's retailers, distributors and agencies):
-// the permissions of Level, a role of the granting organisation, minus every
-// lifecycle permission, within Scopes, while the partnership is active and
-// the member is active in its own organisation.
-type Partnership struct {
-	ID         ID
-	Org        ID // the granting organisation
-	Partner    ID // the partner organisation
-	Level      string
-	Scopes     access.Scopes
-	Status     PartnerStatus
-	Invitation ID
-	Created    time.Time
-	Updated    time.Time
-}
-
-// Event types of partnerships. Every change but the invitation writes one
-// event in each of the two organisations.
-const (
-	PartnerInvited        member.EventType = "partner.invited"
-	PartnerAccepted       member.EventType = "partner.accepted"
-	PartnerDeclined       member.EventType = "partner.declined"
-	PartnerLevelChanged   member.EventType = "partner.level_changed"
-	PartnerScopesChanged  member.EventType = "partner.scopes_changed"
-	PartnerSuspendedEvent member.EventType = "partner.suspended"
-	PartnerResumed        member.EventType = "partner.resumed"
-	PartnerRevoked        member.EventType = "partner.revoked"
-	PartnerLeft           member.EventType = "partner.left"
-)
-
-// ResolvePartner returns the grant a partnership gives a member m of the
-// partner organisation: the level's permissions (levelPerms, for a custom
-// role; ignored for a role of the policy) minus every permission that gates
-// a lifecycle action, within the partnership's scopes, in force only while
-// the partnership is active and m is active. Stores call it.
-func ResolvePartner(p *access.Policy, ps *Partnership, m *member.Member, levelPerms access.Set) access.Grant {
-	if perms, ok := p.RolePerms(ps.Level); ok {
-		levelPerms = perms
-	}
-	return access.NewGrant(access.GrantSpec{
-		Policy: p, Source: access.FromPartner, Role: ps.Level, RolePerms: levelPerms,
-		Deny: p.Lifecycle(), Scopes: ps.Scopes,
-		Active: m.Status == member.Active, Suspended: ps.Status != PartnerActive,
-		Via: "partner organisation " + ps.Partner.String(),
-	})
-}
 
 // Grant returns what the host's user may do in org: as a member of org if it
 // is one, else through an active partnership of one of its organisations.
@@ -86,9 +20,57 @@ func ResolvePartner(p *access.Policy, ps *Partnership, m *member.Member, levelPe
 //	…
 //	if !g.Can(perm.ViewProducts) { … }
 //
-// A user with neither is member.ErrNotFound.
-func Grant(ctx context.Context, s Store, org ID, user string) (access.Grant, error) {
-	return s.Principal(ctx, org, user)
+// A user with neither is store.ErrNotFound. Of several partner
+// organisations the user belongs to, the first by ID gives the grant.
+//
+// A store that implements store.PrincipalReader answers in one lookup;
+// otherwise Grant reads the member, then the user's organisations and the
+// partnerships of org.
+func Grant(ctx context.Context, s store.Store, org store.ID, user string) (access.Grant, error) {
+	if r, ok := s.(store.PrincipalReader); ok {
+		return r.Principal(ctx, org, user)
+	}
+	m, err := s.MemberByUser(ctx, org, user)
+	if err == nil {
+		return m.Grant(), nil
+	}
+	if !errors.Is(err, store.ErrNotFound) {
+		return access.Grant{}, err
+	}
+	mine, err := s.UserOrgs(ctx, user)
+	if err != nil {
+		return access.Grant{}, err
+	}
+	pss, err := s.Partnerships(ctx, org)
+	if err != nil {
+		return access.Grant{}, err
+	}
+	granted := make(map[store.ID]store.Partnership, len(pss))
+	for _, ps := range pss {
+		if ps.Org == org {
+			granted[ps.Partner] = ps
+		}
+	}
+	for _, pm := range mine { // ordered by organisation ID
+		ps, ok := granted[pm.Org]
+		if !ok {
+			continue
+		}
+		var levelPerms access.Set
+		if _, builtin := s.Env().Policy.RolePerms(ps.Level); !builtin {
+			roles, err := s.Roles(ctx, org)
+			if err != nil {
+				return access.Grant{}, err
+			}
+			for _, r := range roles {
+				if r.Name == ps.Level {
+					levelPerms = r.Perms
+				}
+			}
+		}
+		return store.ResolvePartner(s.Env().Policy, &ps, &pm, levelPerms), nil
+	}
+	return access.Grant{}, fmt.Errorf("user %q is neither a member of organisation %v nor a member of its partners: %w", user, org, store.ErrNotFound)
 }
 
 // NewPartner describes a partnership to offer.
@@ -102,10 +84,10 @@ type NewPartner struct {
 // levelGrant checks a partnership level the actor may give: a role that is
 // not the owner's, whose non-lifecycle permissions and scopes the actor
 // holds. It returns the permissions the level grants a partner.
-func levelGrant(ctx context.Context, tx Tx, a *member.Member, level string, scopes access.Scopes) (access.Set, error) {
+func levelGrant(ctx context.Context, tx store.Tx, a *store.Member, level string, scopes access.Scopes) (access.Set, error) {
 	p := tx.Env().Policy
 	if level == "" {
-		return access.Set{}, fmt.Errorf("%w: a partnership needs a level", member.ErrInvalid)
+		return access.Set{}, fmt.Errorf("%w: a partnership needs a level", store.ErrInvalid)
 	}
 	if p.IsOwner(level) {
 		return access.Set{}, fmt.Errorf("%w: a partnership never carries the owner role", member.ErrOwnerProtected)
@@ -115,10 +97,10 @@ func levelGrant(ctx context.Context, tx Tx, a *member.Member, level string, scop
 		return access.Set{}, err
 	}
 	if !found {
-		return access.Set{}, fmt.Errorf("%w: %w: %q", member.ErrInvalid, access.ErrUnknownRole, level)
+		return access.Set{}, fmt.Errorf("%w: %w: %q", store.ErrInvalid, access.ErrUnknownRole, level)
 	}
 	perms = perms.Difference(p.Lifecycle())
-	return perms, member.CanGrant(a, perms, scopes)
+	return perms, rule.CanGrant(a, perms, scopes)
 }
 
 // InvitePartner offers a partnership to another organisation, by an
@@ -126,43 +108,43 @@ func levelGrant(ctx context.Context, tx Tx, a *member.Member, level string, scop
 // invitations (single use, expiry, resend, cancel). Gated by
 // access.ManagePartners; the level is capped by what the actor holds.
 // Partners take no seat. It writes PartnerInvited.
-func InvitePartner(ctx context.Context, s Store, org, actor ID, n NewPartner) (Invitation, string, error) {
-	return withToken(ctx, s, org, func(tx Tx) (Invitation, string, error) { return InvitePartnerTx(ctx, tx, actor, n) })
+func InvitePartner(ctx context.Context, s store.Store, org, actor store.ID, n NewPartner) (store.Invitation, string, error) {
+	return withToken(ctx, s, org, func(tx store.Tx) (store.Invitation, string, error) { return InvitePartnerTx(ctx, tx, actor, n) })
 }
 
 // InvitePartnerTx is InvitePartner inside a unit of work.
-func InvitePartnerTx(ctx context.Context, tx Tx, actor ID, n NewPartner) (Invitation, string, error) {
+func InvitePartnerTx(ctx context.Context, tx store.Tx, actor store.ID, n NewPartner) (store.Invitation, string, error) {
 	email, ttl, err := checkAddress(tx.Env(), n.Email, n.TTL)
 	if err != nil {
-		return Invitation{}, "", err
+		return store.Invitation{}, "", err
 	}
 	if n.Level == "" {
-		return Invitation{}, "", fmt.Errorf("%w: a partnership needs a level", member.ErrInvalid)
+		return store.Invitation{}, "", fmt.Errorf("%w: a partnership needs a level", store.ErrInvalid)
 	}
-	a, err := member.GatedActor(ctx, tx, actor, access.ManagePartners)
+	a, err := rule.GatedActor(ctx, tx, actor, access.ManagePartners)
 	if err != nil {
-		return Invitation{}, "", err
+		return store.Invitation{}, "", err
 	}
 	if _, err := levelGrant(ctx, tx, &a, n.Level, n.Scopes); err != nil {
-		return Invitation{}, "", err
+		return store.Invitation{}, "", err
 	}
-	if err := closeExpired(ctx, tx, ForPartner, email, tx.Env().Time()); err != nil {
-		return Invitation{}, "", err
+	if err := closeExpired(ctx, tx, store.ForPartner, email, tx.Env().Time()); err != nil {
+		return store.Invitation{}, "", err
 	}
-	return create(ctx, tx, &a, Invitation{Kind: ForPartner, Email: email, Role: n.Level, Scopes: n.Scopes, TTL: ttl}, PartnerInvited)
+	return create(ctx, tx, &a, store.Invitation{Kind: store.ForPartner, Email: email, Role: n.Level, Scopes: n.Scopes, TTL: ttl}, store.PartnerInvited)
 }
 
 // partnerActor loads the actor of the partner organisation, which must be
 // allowed to manage its partnerships and, answering invitation inv, have
 // the invited e-mail (unless the policy accepts any).
-func partnerActor(ctx context.Context, tx Tx, actor ID, inv *Invitation) (member.Member, error) {
-	a, err := member.GatedActor(ctx, tx, actor, access.ManagePartners)
+func partnerActor(ctx context.Context, tx store.Tx, actor store.ID, inv *store.Invitation) (store.Member, error) {
+	a, err := rule.GatedActor(ctx, tx, actor, access.ManagePartners)
 	if err != nil {
-		return member.Member{}, err
+		return store.Member{}, err
 	}
 	if inv != nil {
 		if err := checkEmail(tx.Env().Policy, inv, a.Email); err != nil {
-			return member.Member{}, err
+			return store.Member{}, err
 		}
 	}
 	return a, nil
@@ -170,8 +152,8 @@ func partnerActor(ctx context.Context, tx Tx, actor ID, inv *Invitation) (member
 
 // openPair finds the partner invitation for token and runs fn in a unit of
 // work on both organisations.
-func openPair(ctx context.Context, s Store, token string, partnerOrg ID, fn func(g, p Tx, inv Invitation) error) error {
-	if err := member.CheckID("partner organisation", partnerOrg); err != nil {
+func openPair(ctx context.Context, s store.Store, token string, partnerOrg store.ID, fn func(g, p store.Tx, inv store.Invitation) error) error {
+	if err := rule.CheckID("partner organisation", partnerOrg); err != nil {
 		return err
 	}
 	hash, err := HashToken(token)
@@ -185,9 +167,12 @@ func openPair(ctx context.Context, s Store, token string, partnerOrg ID, fn func
 	if org == partnerOrg {
 		return fmt.Errorf("%w: an organisation cannot partner with itself", member.ErrSelf)
 	}
-	return s.UpdatePair(ctx, org, partnerOrg, func(g, p Tx) error {
-		inv, err := answerable(ctx, g, hash, ForPartner)
+	return s.UpdatePair(ctx, org, partnerOrg, func(g, p store.Tx) error {
+		inv, err := byHash(ctx, g, hash)
 		if err != nil {
+			return err
+		}
+		if err := answerable(g.Env(), &inv, store.ForPartner); err != nil {
 			return err
 		}
 		return fn(g, p, inv)
@@ -201,80 +186,80 @@ func openPair(ctx context.Context, s Store, token string, partnerOrg ID, fn func
 // use, as Accept.
 // Two organisations have at most one partnership (member.ErrExists). It
 // writes PartnerAccepted in both.
-func AcceptPartner(ctx context.Context, s Store, token string, partnerOrg, actor ID) (Partnership, error) {
-	var ps Partnership
-	err := openPair(ctx, s, token, partnerOrg, func(g, p Tx, inv Invitation) error {
+func AcceptPartner(ctx context.Context, s store.Store, token string, partnerOrg, actor store.ID) (store.Partnership, error) {
+	var ps store.Partnership
+	err := openPair(ctx, s, token, partnerOrg, func(g, p store.Tx, inv store.Invitation) error {
 		a, err := partnerActor(ctx, p, actor, &inv)
 		if err != nil {
 			return err
 		}
 		if _, err := g.PartnershipWith(ctx, partnerOrg); err == nil {
-			return fmt.Errorf("%w: the organisations are partners already", member.ErrExists)
-		} else if !errors.Is(err, member.ErrNotFound) {
+			return fmt.Errorf("%w: the organisations are partners already", store.ErrExists)
+		} else if !errors.Is(err, store.ErrNotFound) {
 			return err
 		}
 		env := g.Env()
 		now := env.Time()
-		ps = Partnership{Org: inv.Org, Partner: partnerOrg, Level: inv.Role, Scopes: inv.Scopes,
-			Status: PartnerActive, Invitation: inv.ID, Created: now, Updated: now}
+		ps = store.Partnership{Org: inv.Org, Partner: partnerOrg, Level: inv.Role, Scopes: inv.Scopes,
+			Status: store.PartnerActive, Invitation: inv.ID, Created: now, Updated: now}
 		if ps.ID, err = env.NewID(); err != nil {
 			return err
 		}
 		if err := g.PutPartnership(ctx, ps); err != nil {
 			return err
 		}
-		inv.Status, inv.Joined, inv.Updated, inv.Sealed = Accepted, ps.ID, now, nil
+		inv.Status, inv.Joined, inv.Updated, inv.Sealed = store.Accepted, ps.ID, now, nil
 		if err := g.PutInvitation(ctx, inv); err != nil {
 			return err
 		}
-		return emitBoth(ctx, g, p, PartnerAccepted, a.Party(), &ps, member.State{}, partnerState(&ps))
+		return emitBoth(ctx, g, p, store.PartnerAccepted, a.Party(), &ps, store.State{}, partnerState(&ps))
 	})
 	return ps, err
 }
 
 // DeclinePartner declines a partnership offered by invitation, on behalf
 // of partnerOrg, as AcceptPartner. It writes PartnerDeclined in both.
-func DeclinePartner(ctx context.Context, s Store, token string, partnerOrg, actor ID) error {
-	return openPair(ctx, s, token, partnerOrg, func(g, p Tx, inv Invitation) error {
+func DeclinePartner(ctx context.Context, s store.Store, token string, partnerOrg, actor store.ID) error {
+	return openPair(ctx, s, token, partnerOrg, func(g, p store.Tx, inv store.Invitation) error {
 		a, err := partnerActor(ctx, p, actor, &inv)
 		if err != nil {
 			return err
 		}
-		inv.Status, inv.Updated, inv.Sealed = Declined, g.Env().Time(), nil
+		inv.Status, inv.Updated, inv.Sealed = store.Declined, g.Env().Time(), nil
 		if err := g.PutInvitation(ctx, inv); err != nil {
 			return err
 		}
-		return emitBoth(ctx, g, p, PartnerDeclined, a.Party(), &Partnership{ID: inv.ID, Org: inv.Org, Partner: partnerOrg},
-			member.State{}, member.State{Status: inv.Status.String()})
+		return emitBoth(ctx, g, p, store.PartnerDeclined, a.Party(), &store.Partnership{ID: inv.ID, Org: inv.Org, Partner: partnerOrg},
+			store.State{}, store.State{Status: inv.Status.String()})
 	})
 }
 
-func partnerState(ps *Partnership) member.State {
-	return member.State{Role: ps.Level, Scopes: ps.Scopes.Strings(), Status: ps.Status.String()}
+func partnerState(ps *store.Partnership) store.State {
+	return store.State{Role: ps.Level, Scopes: ps.Scopes.Strings(), Status: ps.Status.String()}
 }
 
 // emitBoth writes the event of a partnership change in the granting
 // organisation (g) and in the partner (p): each log names the other
 // organisation as the target.
-func emitBoth(ctx context.Context, g, p Tx, typ member.EventType, actor member.Party, ps *Partnership, before, after member.State) error {
+func emitBoth(ctx context.Context, g, p store.Tx, typ store.EventType, actor store.Party, ps *store.Partnership, before, after store.State) error {
 	gOrg, err := g.Org(ctx)
 	if err != nil {
 		return err
 	}
 	if p == nil { // the partner organisation is deleted
-		return member.Emit(ctx, g, member.Event{Type: typ, Actor: actor, Object: ps.ID,
-			Target: member.Party{Org: ps.Partner}, Before: before, After: after})
+		return rule.Emit(ctx, g, store.Event{Type: typ, Actor: actor, Object: ps.ID,
+			Target: store.Party{Org: ps.Partner}, Before: before, After: after})
 	}
 	pOrg, err := p.Org(ctx)
 	if err != nil {
 		return err
 	}
-	if err := member.Emit(ctx, g, member.Event{Type: typ, Actor: actor, Object: ps.ID,
-		Target: member.Party{Org: pOrg.ID, Name: pOrg.Name}, Before: before, After: after}); err != nil {
+	if err := rule.Emit(ctx, g, store.Event{Type: typ, Actor: actor, Object: ps.ID,
+		Target: store.Party{Org: pOrg.ID, Name: pOrg.Name}, Before: before, After: after}); err != nil {
 		return err
 	}
-	return member.Emit(ctx, p, member.Event{Type: typ, Actor: actor, Object: ps.ID,
-		Target: member.Party{Org: gOrg.ID, Name: gOrg.Name}, Before: before, After: after})
+	return rule.Emit(ctx, p, store.Event{Type: typ, Actor: actor, Object: ps.ID,
+		Target: store.Party{Org: gOrg.ID, Name: gOrg.Name}, Before: before, After: after})
 }
 
 // PartnerChange is a change to a partnership by the granting organisation.
@@ -282,7 +267,7 @@ func emitBoth(ctx context.Context, g, p Tx, typ member.EventType, actor member.P
 type PartnerChange struct {
 	Level  *string
 	Scopes *access.Scopes
-	Status PartnerStatus // 0 leaves it; PartnerSuspended suspends, PartnerActive resumes
+	Status store.PartnerStatus // 0 leaves it; PartnerSuspended suspends, PartnerActive resumes
 }
 
 // ChangePartner changes a partnership the organisation grants: its level,
@@ -293,7 +278,7 @@ type PartnerChange struct {
 // event in each organisation (PartnerLevelChanged, PartnerScopesChanged,
 // PartnerSuspendedEvent or PartnerResumed); a call that changes nothing
 // succeeds and writes none.
-func ChangePartner(ctx context.Context, s Store, org, actor, id ID, c PartnerChange) (Partnership, error) {
+func ChangePartner(ctx context.Context, s store.Store, org, actor, id store.ID, c PartnerChange) (store.Partnership, error) {
 	n := 0
 	for _, set := range []bool{c.Level != nil, c.Scopes != nil, c.Status != 0} {
 		if set {
@@ -301,13 +286,13 @@ func ChangePartner(ctx context.Context, s Store, org, actor, id ID, c PartnerCha
 		}
 	}
 	if n != 1 {
-		return Partnership{}, fmt.Errorf("%w: change one of level, scopes or status at a time", member.ErrInvalid)
+		return store.Partnership{}, fmt.Errorf("%w: change one of level, scopes or status at a time", store.ErrInvalid)
 	}
-	if c.Status != 0 && c.Status != PartnerActive && c.Status != PartnerSuspended {
-		return Partnership{}, fmt.Errorf("%w: partnership status %v", member.ErrInvalid, c.Status)
+	if c.Status != 0 && c.Status != store.PartnerActive && c.Status != store.PartnerSuspended {
+		return store.Partnership{}, fmt.Errorf("%w: partnership status %v", store.ErrInvalid, c.Status)
 	}
-	var out Partnership
-	err := pair(ctx, s, org, id, func(g, p Tx, ps Partnership) error {
+	var out store.Partnership
+	err := pair(ctx, s, org, id, func(g, p store.Tx, ps store.Partnership) error {
 		if ps.Org != org {
 			return fmt.Errorf("%w: only the granting organisation changes a partnership", member.ErrForbidden)
 		}
@@ -316,16 +301,16 @@ func ChangePartner(ctx context.Context, s Store, org, actor, id ID, c PartnerCha
 			return err
 		}
 		next := ps
-		typ := PartnerLevelChanged
+		typ := store.PartnerLevelChanged
 		switch {
 		case c.Level != nil:
 			next.Level = *c.Level
 		case c.Scopes != nil:
-			next.Scopes, typ = *c.Scopes, PartnerScopesChanged
-		case c.Status == PartnerSuspended:
-			next.Status, typ = PartnerSuspended, PartnerSuspendedEvent
+			next.Scopes, typ = *c.Scopes, store.PartnerScopesChanged
+		case c.Status == store.PartnerSuspended:
+			next.Status, typ = store.PartnerSuspended, store.PartnerSuspendedEvent
 		default:
-			next.Status, typ = PartnerActive, PartnerResumed
+			next.Status, typ = store.PartnerActive, store.PartnerResumed
 		}
 		if _, err := levelGrant(ctx, g, &a, next.Level, next.Scopes); err != nil {
 			return err
@@ -346,10 +331,10 @@ func ChangePartner(ctx context.Context, s Store, org, actor, id ID, c PartnerCha
 
 // grantorActor loads the actor of the granting organisation, allowed to
 // manage partners and holding what the partnership grants.
-func grantorActor(ctx context.Context, g Tx, actor ID, ps *Partnership) (member.Member, error) {
-	a, err := member.GatedActor(ctx, g, actor, access.ManagePartners)
+func grantorActor(ctx context.Context, g store.Tx, actor store.ID, ps *store.Partnership) (store.Member, error) {
+	a, err := rule.GatedActor(ctx, g, actor, access.ManagePartners)
 	if err != nil {
-		return member.Member{}, err
+		return store.Member{}, err
 	}
 	_, err = levelGrant(ctx, g, &a, ps.Level, ps.Scopes)
 	return a, err
@@ -359,28 +344,28 @@ func grantorActor(ctx context.Context, g Tx, actor ID, ps *Partnership) (member.
 // organisations; org must be one of the two. Once the partner organisation
 // is deleted, the granting one may still change or revoke the partnership:
 // fn then runs on the granting organisation alone, with p nil.
-func pair(ctx context.Context, s Store, org, id ID, fn func(g, p Tx, ps Partnership) error) error {
-	if err := member.CheckID("organisation", org); err != nil {
+func pair(ctx context.Context, s store.Store, org, id store.ID, fn func(g, p store.Tx, ps store.Partnership) error) error {
+	if err := rule.CheckID("organisation", org); err != nil {
 		return err
 	}
-	if err := member.CheckID("partnership", id); err != nil {
+	if err := rule.CheckID("partnership", id); err != nil {
 		return err
 	}
 	ps, err := s.Partnership(ctx, org, id)
 	if err != nil {
 		return err
 	}
-	run := func(g, p Tx) error {
+	run := func(g, p store.Tx) error {
 		ps, err := g.Partnership(ctx, id)
 		if err != nil {
 			return err
 		}
 		return fn(g, p, ps)
 	}
-	err = s.UpdatePair(ctx, ps.Org, ps.Partner, func(g, p Tx) error { return run(g, p) })
-	if errors.Is(err, member.ErrNotFound) && org == ps.Org {
-		if _, perr := s.Org(ctx, ps.Partner); errors.Is(perr, member.ErrNotFound) {
-			return s.UpdateInvites(ctx, ps.Org, func(g Tx) error { return run(g, nil) })
+	err = s.UpdatePair(ctx, ps.Org, ps.Partner, func(g, p store.Tx) error { return run(g, p) })
+	if errors.Is(err, store.ErrNotFound) && org == ps.Org {
+		if _, perr := s.Org(ctx, ps.Partner); errors.Is(perr, store.ErrNotFound) {
+			return s.Update(ctx, ps.Org, func(g store.Tx) error { return run(g, nil) })
 		}
 	}
 	return err
@@ -391,8 +376,8 @@ func pair(ctx context.Context, s Store, org, id ID, fn func(g, p Tx, ps Partners
 // It writes PartnerRevoked in both organisations, or in the granting one
 // alone if the partner organisation was deleted (its partnerships stay with
 // the granting organisation until revoked).
-func RevokePartner(ctx context.Context, s Store, org, actor, id ID) error {
-	return pair(ctx, s, org, id, func(g, p Tx, ps Partnership) error {
+func RevokePartner(ctx context.Context, s store.Store, org, actor, id store.ID) error {
+	return pair(ctx, s, org, id, func(g, p store.Tx, ps store.Partnership) error {
 		if ps.Org != org {
 			return fmt.Errorf("%w: only the granting organisation revokes; the partner leaves", member.ErrForbidden)
 		}
@@ -403,15 +388,15 @@ func RevokePartner(ctx context.Context, s Store, org, actor, id ID) error {
 		if err := g.DeletePartnership(ctx, ps.ID); err != nil {
 			return err
 		}
-		return emitBoth(ctx, g, p, PartnerRevoked, a.Party(), &ps, partnerState(&ps), member.State{})
+		return emitBoth(ctx, g, p, store.PartnerRevoked, a.Party(), &ps, partnerState(&ps), store.State{})
 	})
 }
 
 // LeavePartner ends a partnership from the partner's side, by actor, a
 // member of the partner organisation allowed to manage its partnerships.
 // It writes PartnerLeft in both organisations.
-func LeavePartner(ctx context.Context, s Store, partnerOrg, actor, id ID) error {
-	return pair(ctx, s, partnerOrg, id, func(g, p Tx, ps Partnership) error {
+func LeavePartner(ctx context.Context, s store.Store, partnerOrg, actor, id store.ID) error {
+	return pair(ctx, s, partnerOrg, id, func(g, p store.Tx, ps store.Partnership) error {
 		if ps.Partner != partnerOrg || p == nil {
 			return fmt.Errorf("%w: only the partner leaves; the granting organisation revokes", member.ErrForbidden)
 		}
@@ -422,6 +407,6 @@ func LeavePartner(ctx context.Context, s Store, partnerOrg, actor, id ID) error 
 		if err := g.DeletePartnership(ctx, ps.ID); err != nil {
 			return err
 		}
-		return emitBoth(ctx, g, p, PartnerLeft, a.Party(), &ps, partnerState(&ps), member.State{})
+		return emitBoth(ctx, g, p, store.PartnerLeft, a.Party(), &ps, partnerState(&ps), store.State{})
 	})
 }

@@ -10,7 +10,9 @@ import (
 	"time"
 
 	"github.com/rosterhq/roster/access"
+	"github.com/rosterhq/roster/internal/rule"
 	"github.com/rosterhq/roster/member"
+	"github.com/rosterhq/roster/store"
 	"golang.org/x/crypto/argon2"
 )
 
@@ -31,78 +33,78 @@ type Requester = member.NewUser
 // ErrWrongCode (and counts: after MaxCodeFailures the code is locked for
 // CodeLockout, ErrLocked). A staff member is member.ErrAlreadyMember; a user
 // with an open request ErrAlreadyRequested. It writes RequestCreated.
-func RequestAccess(ctx context.Context, s Store, org ID, user Requester, perms access.Set, message, code string) (Request, error) {
+func RequestAccess(ctx context.Context, s store.Store, org store.ID, user Requester, perms access.Set, message, code string) (store.Request, error) {
 	// A wrong code must be counted though the request fails: the count
 	// commits, and the refusal is returned after.
 	var refusal error
-	r, err := update(ctx, s, org, func(tx Tx) (Request, error) {
+	r, err := rule.Update(ctx, s, org, func(tx store.Tx) (store.Request, error) {
 		r, err := RequestAccessTx(ctx, tx, user, perms, message, code)
 		if errors.Is(err, ErrWrongCode) {
 			refusal = err
-			return Request{}, nil
+			return store.Request{}, nil
 		}
 		return r, err
 	})
 	if refusal != nil {
-		return Request{}, refusal
+		return store.Request{}, refusal
 	}
 	return r, err
 }
 
 // RequestAccessTx is RequestAccess inside a unit of work. A wrong code is
 // counted in tx; return nil from the unit of work to keep the count.
-func RequestAccessTx(ctx context.Context, tx Tx, user Requester, perms access.Set, message, code string) (Request, error) {
+func RequestAccessTx(ctx context.Context, tx store.Tx, user Requester, perms access.Set, message, code string) (store.Request, error) {
 	env := tx.Env()
 	if err := checkInvitee(&user); err != nil {
-		return Request{}, err
+		return store.Request{}, err
 	}
 	if err := checkText("message", message, MaxMessageLen); err != nil {
-		return Request{}, err
+		return store.Request{}, err
 	}
 	if extra := perms.Difference(env.Policy.All()); !extra.IsEmpty() {
-		return Request{}, fmt.Errorf("%w: %w: %v", member.ErrInvalid, access.ErrUnknownPermission, extra)
+		return store.Request{}, fmt.Errorf("%w: %w: %v", store.ErrInvalid, access.ErrUnknownPermission, extra)
 	}
 	if perms.IsEmpty() {
-		return Request{}, fmt.Errorf("%w: a request asks for at least one permission", member.ErrInvalid)
+		return store.Request{}, fmt.Errorf("%w: a request asks for at least one permission", store.ErrInvalid)
 	}
 	if err := checkCode(ctx, tx, code); err != nil {
-		return Request{}, err
+		return store.Request{}, err
 	}
-	r := Request{UserID: user.UserID, Email: user.Email, Name: user.Name, Perms: perms, Message: message, Status: Asked}
+	r := store.Request{UserID: user.UserID, Email: user.Email, Name: user.Name, Perms: perms, Message: message, Status: store.Asked}
 	if m, err := tx.MemberByUser(ctx, user.UserID); err == nil {
-		if m.Kind != member.External {
-			return Request{}, fmt.Errorf("%w: user %q is a staff member", member.ErrAlreadyMember, user.UserID)
+		if m.Kind != store.External {
+			return store.Request{}, fmt.Errorf("%w: user %q is a staff member", store.ErrAlreadyMember, user.UserID)
 		}
 		if perms.SubsetOf(m.Allow) {
-			return Request{}, fmt.Errorf("%w: the collaborator holds every permission asked for", member.ErrAlreadyMember)
+			return store.Request{}, fmt.Errorf("%w: the collaborator holds every permission asked for", store.ErrAlreadyMember)
 		}
 		r.Member = m.ID
-	} else if !errors.Is(err, member.ErrNotFound) {
-		return Request{}, err
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return store.Request{}, err
 	}
 	if _, err := tx.OpenRequest(ctx, user.UserID); err == nil {
-		return Request{}, fmt.Errorf("%w: user %q", ErrAlreadyRequested, user.UserID)
-	} else if !errors.Is(err, member.ErrNotFound) {
-		return Request{}, err
+		return store.Request{}, fmt.Errorf("%w: user %q", ErrAlreadyRequested, user.UserID)
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return store.Request{}, err
 	}
 	o, err := tx.Org(ctx)
 	if err != nil {
-		return Request{}, err
+		return store.Request{}, err
 	}
 	now := env.Time()
 	r.Org, r.Created, r.Updated = o.ID, now, now
 	if r.ID, err = env.NewID(); err != nil {
-		return Request{}, err
+		return store.Request{}, err
 	}
 	if err := tx.PutRequest(ctx, r); err != nil {
-		return Request{}, err
+		return store.Request{}, err
 	}
-	return r, member.Emit(ctx, tx, member.Event{Type: RequestCreated, Actor: requester(&r), Target: requester(&r),
-		Object: r.ID, After: member.State{Allow: names(env.Policy, perms), Status: r.Status.String()}})
+	return r, rule.Emit(ctx, tx, store.Event{Type: store.RequestCreated, Actor: requester(&r), Target: requester(&r),
+		Object: r.ID, After: store.State{Allow: names(env.Policy, perms), Status: r.Status.String()}})
 }
 
-func requester(r *Request) member.Party {
-	return member.Party{Member: r.Member, UserID: r.UserID, Name: r.Name, Email: r.Email}
+func requester(r *store.Request) store.Party {
+	return store.Party{Member: r.Member, UserID: r.UserID, Name: r.Name, Email: r.Email}
 }
 
 func names(p *access.Policy, s access.Set) []string {
@@ -112,19 +114,19 @@ func names(p *access.Policy, s access.Set) []string {
 
 func checkText(what, s string, max int) error {
 	if len(s) > max {
-		return fmt.Errorf("%w: %s longer than %d bytes", member.ErrInvalid, what, max)
+		return fmt.Errorf("%w: %s longer than %d bytes", store.ErrInvalid, what, max)
 	}
 	if strings.ContainsFunc(s, func(r rune) bool { return r < ' ' && r != '\n' && r != '\t' || r == 0x7f || r == 0xfffd }) {
-		return fmt.Errorf("%w: %s holds a control character or invalid UTF-8", member.ErrInvalid, what)
+		return fmt.Errorf("%w: %s holds a control character or invalid UTF-8", store.ErrInvalid, what)
 	}
 	return nil
 }
 
 // checkCode checks code against the organisation's access code, counting a
 // wrong one.
-func checkCode(ctx context.Context, tx Tx, code string) error {
+func checkCode(ctx context.Context, tx store.Tx, code string) error {
 	c, err := tx.Code(ctx)
-	if errors.Is(err, member.ErrNotFound) {
+	if errors.Is(err, store.ErrNotFound) {
 		return nil
 	}
 	if err != nil {
@@ -168,13 +170,13 @@ func checkCode(ctx context.Context, tx Tx, code string) error {
 // checkCodeFormat accepts 4 to 12 decimal digits.
 func checkCodeFormat(code string) error {
 	if len(code) < 4 || len(code) > 12 || strings.ContainsFunc(code, func(r rune) bool { return r < '0' || r > '9' }) {
-		return fmt.Errorf("%w: an access code is 4 to 12 digits", member.ErrInvalid)
+		return fmt.Errorf("%w: an access code is 4 to 12 digits", store.ErrInvalid)
 	}
 	return nil
 }
 
 // hashCode hashes code with argon2id in PHC format.
-func hashCode(env *member.Env, code string) (string, error) {
+func hashCode(env *store.Env, code string) (string, error) {
 	salt := make([]byte, 16)
 	if err := env.Read(salt); err != nil {
 		return "", err
@@ -193,19 +195,19 @@ func verifyCode(hash, code string) (bool, error) {
 	var p uint8
 	parts := strings.Split(hash, "$")
 	if len(parts) != 6 || parts[1] != "argon2id" {
-		return false, fmt.Errorf("%w: stored access code hash is malformed", member.ErrConflict)
+		return false, fmt.Errorf("%w: stored access code hash is malformed", store.ErrConflict)
 	}
 	if _, err := fmt.Sscanf(parts[2], "v=%d", &v); err != nil || v != argon2.Version {
-		return false, fmt.Errorf("%w: stored access code hash has version %q", member.ErrConflict, parts[2])
+		return false, fmt.Errorf("%w: stored access code hash has version %q", store.ErrConflict, parts[2])
 	}
 	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &m, &t, &p); err != nil {
-		return false, fmt.Errorf("%w: stored access code hash has parameters %q", member.ErrConflict, parts[3])
+		return false, fmt.Errorf("%w: stored access code hash has parameters %q", store.ErrConflict, parts[3])
 	}
 	enc := base64.RawStdEncoding
 	salt, err1 := enc.DecodeString(parts[4])
 	want, err2 := enc.DecodeString(parts[5])
 	if err1 != nil || err2 != nil || len(want) == 0 {
-		return false, fmt.Errorf("%w: stored access code hash does not decode", member.ErrConflict)
+		return false, fmt.Errorf("%w: stored access code hash does not decode", store.ErrConflict)
 	}
 	got := argon2.IDKey([]byte(code), salt, t, m, p, uint32(len(want)))
 	return subtle.ConstantTimeCompare(got, want) == 1, nil
@@ -214,31 +216,31 @@ func verifyCode(hash, code string) (bool, error) {
 // SetCode sets the organisation's access code (4 to 12 digits), or removes
 // it when code is "". Gated by access.ApproveRequests. It writes CodeSet or
 // CodeCleared; the code itself is never logged.
-func SetCode(ctx context.Context, s Store, org, actor ID, code string) error {
-	_, err := update(ctx, s, org, func(tx Tx) (struct{}, error) { return struct{}{}, SetCodeTx(ctx, tx, actor, code) })
+func SetCode(ctx context.Context, s store.Store, org, actor store.ID, code string) error {
+	_, err := rule.Update(ctx, s, org, func(tx store.Tx) (struct{}, error) { return struct{}{}, SetCodeTx(ctx, tx, actor, code) })
 	return err
 }
 
 // SetCodeTx is SetCode inside a unit of work.
-func SetCodeTx(ctx context.Context, tx Tx, actor ID, code string) error {
+func SetCodeTx(ctx context.Context, tx store.Tx, actor store.ID, code string) error {
 	if code != "" {
 		if err := checkCodeFormat(code); err != nil {
 			return err
 		}
 	}
-	a, err := member.GatedActor(ctx, tx, actor, access.ApproveRequests)
+	a, err := rule.GatedActor(ctx, tx, actor, access.ApproveRequests)
 	if err != nil {
 		return err
 	}
 	env := tx.Env()
-	c := Code{Org: a.Org, Updated: env.Time()}
-	typ := CodeCleared
+	c := store.Code{Org: a.Org, Updated: env.Time()}
+	typ := store.CodeCleared
 	if code != "" {
 		if c.Hash, err = hashCode(env, code); err != nil {
 			return err
 		}
-		typ = CodeSet
-	} else if _, err := tx.Code(ctx); errors.Is(err, member.ErrNotFound) {
+		typ = store.CodeSet
+	} else if _, err := tx.Code(ctx); errors.Is(err, store.ErrNotFound) {
 		return nil // nothing to clear
 	} else if err != nil {
 		return err
@@ -246,32 +248,32 @@ func SetCodeTx(ctx context.Context, tx Tx, actor ID, code string) error {
 	if err := tx.PutCode(ctx, c); err != nil {
 		return err
 	}
-	return member.Emit(ctx, tx, member.Event{Type: typ, Actor: a.Party()})
+	return rule.Emit(ctx, tx, store.Event{Type: typ, Actor: a.Party()})
 }
 
 // decide loads the actor and an open request it may decide.
-func decide(ctx context.Context, tx Tx, actor, id ID) (member.Member, Request, error) {
-	if err := member.CheckID("request", id); err != nil {
-		return member.Member{}, Request{}, err
+func decide(ctx context.Context, tx store.Tx, actor, id store.ID) (store.Member, store.Request, error) {
+	if err := rule.CheckID("request", id); err != nil {
+		return store.Member{}, store.Request{}, err
 	}
-	a, err := member.GatedActor(ctx, tx, actor, access.ApproveRequests)
+	a, err := rule.GatedActor(ctx, tx, actor, access.ApproveRequests)
 	if err != nil {
-		return member.Member{}, Request{}, err
+		return store.Member{}, store.Request{}, err
 	}
 	r, err := tx.Request(ctx, id)
 	if err != nil {
-		return member.Member{}, Request{}, fmt.Errorf("request %v: %w", id, err)
+		return store.Member{}, store.Request{}, fmt.Errorf("request %v: %w", id, err)
 	}
-	return a, r, r.closedErr()
+	return a, r, requestClosedErr(&r)
 }
 
-func (r *Request) closedErr() error {
+func requestClosedErr(r *store.Request) error {
 	switch r.Status {
-	case Asked:
+	case store.Asked:
 		return nil
-	case Approved:
+	case store.Approved:
 		return fmt.Errorf("%w: request %v was approved", ErrAlreadyUsed, r.ID)
-	case Refused:
+	case store.Refused:
 		return fmt.Errorf("%w: request %v was refused", ErrDeclined, r.ID)
 	}
 	return fmt.Errorf("%w: request %v was withdrawn", ErrCancelled, r.ID)
@@ -283,101 +285,107 @@ func (r *Request) closedErr() error {
 // asking for more adds perms to what it holds. Gated by
 // access.ApproveRequests; the actor grants only what it holds. It writes
 // RequestApproved.
-func Approve(ctx context.Context, s Store, org, actor, id ID, perms access.Set) (member.Member, error) {
-	return update(ctx, s, org, func(tx Tx) (member.Member, error) { return ApproveTx(ctx, tx, actor, id, perms) })
+func Approve(ctx context.Context, s store.Store, org, actor, id store.ID, perms access.Set) (store.Member, error) {
+	return rule.Update(ctx, s, org, func(tx store.Tx) (store.Member, error) { return ApproveTx(ctx, tx, actor, id, perms) })
 }
 
 // ApproveTx is Approve inside a unit of work.
-func ApproveTx(ctx context.Context, tx Tx, actor, id ID, perms access.Set) (member.Member, error) {
+func ApproveTx(ctx context.Context, tx store.Tx, actor, id store.ID, perms access.Set) (store.Member, error) {
 	if perms.IsEmpty() {
-		return member.Member{}, fmt.Errorf("%w: approve at least one permission, or refuse", member.ErrInvalid)
+		return store.Member{}, fmt.Errorf("%w: approve at least one permission, or refuse", store.ErrInvalid)
 	}
 	a, r, err := decide(ctx, tx, actor, id)
 	if err != nil {
-		return member.Member{}, err
+		return store.Member{}, err
 	}
 	if !perms.SubsetOf(r.Perms) {
-		return member.Member{}, fmt.Errorf("%w: approve some of the permissions asked for, and no others", member.ErrInvalid)
+		return store.Member{}, fmt.Errorf("%w: approve some of the permissions asked for, and no others", store.ErrInvalid)
 	}
 	env := tx.Env()
-	var m member.Member
-	before := member.State{}
-	if r.Member != (ID{}) {
-		if m, err = member.LoadTarget(ctx, tx, &a, r.Member); err != nil {
-			return member.Member{}, err
+	var m store.Member
+	before := store.State{}
+	if r.Member != (store.ID{}) {
+		if m, err = rule.LoadTarget(ctx, tx, &a, r.Member); err != nil {
+			return store.Member{}, err
 		}
-		before = member.Snapshot(env.Policy, &m)
+		before = rule.Snapshot(env.Policy, &m)
 		m.Allow = m.Allow.Union(perms)
 		m.Updated = env.Time()
-		if err := member.ResolveIn(ctx, tx, &m); err != nil {
-			return member.Member{}, err
+		if err := rule.ResolveIn(ctx, tx, &m); err != nil {
+			return store.Member{}, err
 		}
 		g := m.Grant()
-		if err := member.CanGrant(&a, g.Held(), m.Scopes); err != nil {
-			return member.Member{}, err
+		if err := rule.CanGrant(&a, g.Held(), m.Scopes); err != nil {
+			return store.Member{}, err
 		}
 	} else {
-		m, err = member.NewMember{NewUser: member.NewUser{UserID: r.UserID, Email: r.Email, Name: r.Name},
-			Kind: member.External, Allow: perms}.Build(env, r.Org)
+		m, err = rule.NewMember(env, store.Member{Org: r.Org, UserID: r.UserID, Email: r.Email, Name: r.Name,
+			Kind: store.External, Allow: perms})
 		if err != nil {
-			return member.Member{}, err
+			return store.Member{}, err
 		}
-		if err := member.Admit(ctx, tx, &a, &m, false); err != nil {
-			return member.Member{}, err
+		if err := rule.Admit(ctx, tx, &a, &m, false); err != nil {
+			return store.Member{}, err
 		}
 	}
 	if err := tx.PutMember(ctx, m); err != nil {
-		return member.Member{}, err
+		return store.Member{}, err
 	}
-	r.Status, r.Granted, r.Member, r.DecidedBy, r.Updated = Approved, perms, m.ID, a.Party(), env.Time()
+	r.Status, r.Granted, r.Member, r.DecidedBy, r.Updated = store.Approved, perms, m.ID, a.Party(), env.Time()
 	if err := tx.PutRequest(ctx, r); err != nil {
-		return member.Member{}, err
+		return store.Member{}, err
 	}
-	return m, member.Emit(ctx, tx, member.Event{Type: RequestApproved, Actor: a.Party(), Target: m.Party(),
-		Object: r.ID, Before: before, After: member.Snapshot(env.Policy, &m)})
+	return m, rule.Emit(ctx, tx, store.Event{Type: store.RequestApproved, Actor: a.Party(), Target: m.Party(),
+		Object: r.ID, Before: before, After: rule.Snapshot(env.Policy, &m)})
 }
 
 // Refuse declines an open request. Gated by access.ApproveRequests. It
 // writes RequestRefused.
-func Refuse(ctx context.Context, s Store, org, actor, id ID) error {
-	_, err := update(ctx, s, org, func(tx Tx) (struct{}, error) {
-		a, r, err := decide(ctx, tx, actor, id)
-		if err != nil {
-			return struct{}{}, err
-		}
-		r.Status, r.DecidedBy, r.Updated = Refused, a.Party(), tx.Env().Time()
-		if err := tx.PutRequest(ctx, r); err != nil {
-			return struct{}{}, err
-		}
-		return struct{}{}, member.Emit(ctx, tx, member.Event{Type: RequestRefused, Actor: a.Party(),
-			Target: requester(&r), Object: r.ID, After: member.State{Status: r.Status.String()}})
-	})
+func Refuse(ctx context.Context, s store.Store, org, actor, id store.ID) error {
+	_, err := rule.Update(ctx, s, org, func(tx store.Tx) (struct{}, error) { return struct{}{}, RefuseTx(ctx, tx, actor, id) })
 	return err
+}
+
+// RefuseTx is Refuse inside a unit of work.
+func RefuseTx(ctx context.Context, tx store.Tx, actor, id store.ID) error {
+	a, r, err := decide(ctx, tx, actor, id)
+	if err != nil {
+		return err
+	}
+	r.Status, r.DecidedBy, r.Updated = store.Refused, a.Party(), tx.Env().Time()
+	if err := tx.PutRequest(ctx, r); err != nil {
+		return err
+	}
+	return rule.Emit(ctx, tx, store.Event{Type: store.RequestRefused, Actor: a.Party(),
+		Target: requester(&r), Object: r.ID, After: store.State{Status: r.Status.String()}})
 }
 
 // Withdraw withdraws an open request; only the user who made it may
 // (member.ErrForbidden). It writes RequestWithdrawn.
-func Withdraw(ctx context.Context, s Store, org ID, user string, id ID) error {
-	_, err := update(ctx, s, org, func(tx Tx) (struct{}, error) {
-		if err := member.CheckID("request", id); err != nil {
-			return struct{}{}, err
-		}
-		r, err := tx.Request(ctx, id)
-		if err != nil {
-			return struct{}{}, fmt.Errorf("request %v: %w", id, err)
-		}
-		if r.UserID != user {
-			return struct{}{}, fmt.Errorf("%w: only the requester withdraws a request", member.ErrForbidden)
-		}
-		if err := r.closedErr(); err != nil {
-			return struct{}{}, err
-		}
-		r.Status, r.Updated = Withdrawn, tx.Env().Time()
-		if err := tx.PutRequest(ctx, r); err != nil {
-			return struct{}{}, err
-		}
-		return struct{}{}, member.Emit(ctx, tx, member.Event{Type: RequestWithdrawn, Actor: requester(&r),
-			Target: requester(&r), Object: r.ID, After: member.State{Status: r.Status.String()}})
-	})
+func Withdraw(ctx context.Context, s store.Store, org store.ID, user string, id store.ID) error {
+	_, err := rule.Update(ctx, s, org, func(tx store.Tx) (struct{}, error) { return struct{}{}, WithdrawTx(ctx, tx, user, id) })
 	return err
+}
+
+// WithdrawTx is Withdraw inside a unit of work.
+func WithdrawTx(ctx context.Context, tx store.Tx, user string, id store.ID) error {
+	if err := rule.CheckID("request", id); err != nil {
+		return err
+	}
+	r, err := tx.Request(ctx, id)
+	if err != nil {
+		return fmt.Errorf("request %v: %w", id, err)
+	}
+	if r.UserID != user {
+		return fmt.Errorf("%w: only the requester withdraws a request", member.ErrForbidden)
+	}
+	if err := requestClosedErr(&r); err != nil {
+		return err
+	}
+	r.Status, r.Updated = store.Withdrawn, tx.Env().Time()
+	if err := tx.PutRequest(ctx, r); err != nil {
+		return err
+	}
+	return rule.Emit(ctx, tx, store.Event{Type: store.RequestWithdrawn, Actor: requester(&r),
+		Target: requester(&r), Object: r.ID, After: store.State{Status: r.Status.String()}})
 }

@@ -4,7 +4,8 @@ import (
 	"fmt"
 	"net/url"
 
-	"github.com/rosterhq/roster/member"
+	"github.com/rosterhq/roster/internal/rule"
+	"github.com/rosterhq/roster/store"
 	"golang.org/x/crypto/chacha20poly1305"
 )
 
@@ -13,7 +14,7 @@ const TokenKind = "rinv"
 
 // HashToken returns the hash of an invitation token; a string that is not a
 // token is member.ErrInvalid.
-func HashToken(token string) ([32]byte, error) { return member.HashSecret(token, TokenKind) }
+func HashToken(token string) ([32]byte, error) { return rule.HashSecret(token, TokenKind) }
 
 // Link builds the magic link for token from the host's base URL, adding the
 // token as the query parameter "token":
@@ -24,7 +25,7 @@ func HashToken(token string) ([32]byte, error) { return member.HashSecret(token,
 func Link(base, token string) (string, error) {
 	u, err := url.Parse(base)
 	if err != nil || !u.IsAbs() || u.Host == "" {
-		return "", fmt.Errorf("%w: base URL %q must be absolute", member.ErrInvalid, base)
+		return "", fmt.Errorf("%w: base URL %q must be absolute", store.ErrInvalid, base)
 	}
 	q := u.Query()
 	q.Set("token", token)
@@ -34,7 +35,7 @@ func Link(base, token string) (string, error) {
 
 // seal encrypts token with the link key (XChaCha20-Poly1305), bound to the
 // invitation's ID; without a key it returns nil.
-func seal(env *member.Env, id ID, token string) ([]byte, error) {
+func seal(env *store.Env, id store.ID, token string) ([]byte, error) {
 	if len(env.LinkKey) == 0 {
 		return nil, nil
 	}
@@ -50,7 +51,7 @@ func seal(env *member.Env, id ID, token string) ([]byte, error) {
 }
 
 // unseal reverses seal.
-func unseal(env *member.Env, id ID, sealed []byte) (string, error) {
+func unseal(env *store.Env, id store.ID, sealed []byte) (string, error) {
 	if len(env.LinkKey) == 0 || len(sealed) == 0 {
 		return "", fmt.Errorf("%w: configure Env.LinkKey to keep links, or resend", ErrNoLink)
 	}

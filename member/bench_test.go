@@ -5,7 +5,7 @@ import (
 	"time"
 
 	"github.com/rosterhq/roster/access"
-	"github.com/rosterhq/roster/member"
+	"github.com/rosterhq/roster/store"
 )
 
 var sink int
@@ -14,8 +14,8 @@ var sink int
 // bit test on its grant costs.
 func BenchmarkMemberCan(b *testing.B) {
 	env := testEnv(b, time.Now)
-	m := member.Member{Role: "member", Status: member.Active, Kind: member.Staff, Allow: access.SetOf(0)}
-	member.Resolve(env.Policy, &m, access.Set{})
+	m := store.Member{Role: "member", Status: store.Active, Kind: store.Staff, Allow: access.SetOf(0)}
+	store.Resolve(env.Policy, &m, access.Set{})
 	hits := 0
 	for i := 0; b.Loop(); i++ {
 		if m.Can(access.Permission(i & 1)) {

@@ -8,6 +8,7 @@ import (
 	"github.com/rosterhq/roster/access"
 	"github.com/rosterhq/roster/member"
 	"github.com/rosterhq/roster/memstore"
+	"github.com/rosterhq/roster/store"
 )
 
 const (
@@ -42,7 +43,7 @@ func examplePolicy() *access.Policy {
 // members, and the rules that stop what must not happen.
 func Example() {
 	ctx := context.Background()
-	db, _ := memstore.New(member.Env{Policy: examplePolicy()})
+	db, _ := memstore.New(store.Env{Policy: examplePolicy()})
 
 	org, ada, _ := member.CreateOrg(ctx, db, member.NewOrg{Name: "Acme",
 		Owner: member.NewUser{UserID: "ada", Email: "ada@acme.io", Name: "Ada"}})
@@ -87,7 +88,7 @@ func Example() {
 // DemoteOwnerTo role (here the largest other role, manager).
 func ExampleTransferOwnership() {
 	ctx := context.Background()
-	db, _ := memstore.New(member.Env{Policy: examplePolicy()})
+	db, _ := memstore.New(store.Env{Policy: examplePolicy()})
 	org, ada, _ := member.CreateOrg(ctx, db, member.NewOrg{Name: "Acme",
 		Owner: member.NewUser{UserID: "ada", Email: "ada@acme.io"}})
 	bob, _ := member.AddMember(ctx, db, org.ID, ada.ID, member.NewMember{
@@ -111,7 +112,7 @@ func ExampleAuthenticate() {
 	ctx := context.Background()
 	spec := examplePolicy().Spec()
 	spec.Gates[access.ManageKeys] = ManageMembers
-	db, _ := memstore.New(member.Env{Policy: access.MustPolicy(spec)})
+	db, _ := memstore.New(store.Env{Policy: access.MustPolicy(spec)})
 	org, ada, _ := member.CreateOrg(ctx, db, member.NewOrg{Name: "Acme",
 		Owner: member.NewUser{UserID: "ada", Email: "ada@acme.io"}})
 	ci, _ := member.AddMember(ctx, db, org.ID, ada.ID, member.NewMember{
@@ -123,7 +124,7 @@ func ExampleAuthenticate() {
 
 	_ = member.Remove(ctx, db, org.ID, ada.ID, ci.ID)
 	_, _, err = member.Authenticate(ctx, db, secret)
-	fmt.Println(errors.Is(err, member.ErrNotFound))
+	fmt.Println(errors.Is(err, store.ErrNotFound))
 	// Output:
 	// deploys ci true <nil>
 	// true

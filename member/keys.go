@@ -5,6 +5,8 @@ import (
 	"fmt"
 
 	"github.com/rosterhq/roster/access"
+	"github.com/rosterhq/roster/internal/rule"
+	"github.com/rosterhq/roster/store"
 )
 
 // KeyKind is the prefix of API key secrets.
@@ -16,68 +18,68 @@ const keyPrefixLen = len(KeyKind) + 1 + 8
 // IssueKey issues an API key for target (the actor itself, or a member the
 // actor covers), and returns it with its secret, which is shown only now.
 // Gated by access.ManageKeys; the target must be active. It writes KeyIssued.
-func IssueKey(ctx context.Context, s Store, org, actor, target ID, name string) (Key, string, error) {
+func IssueKey(ctx context.Context, s store.Store, org, actor, target store.ID, name string) (store.Key, string, error) {
 	var secret string
-	k, err := update(ctx, s, org, func(tx Tx) (Key, error) {
+	k, err := rule.Update(ctx, s, org, func(tx store.Tx) (store.Key, error) {
 		k, sec, err := IssueKeyTx(ctx, tx, actor, target, name)
 		secret = sec
 		return k, err
 	})
 	if err != nil {
-		return Key{}, "", err
+		return store.Key{}, "", err
 	}
 	return k, secret, nil
 }
 
 // IssueKeyTx is IssueKey inside a unit of work.
-func IssueKeyTx(ctx context.Context, tx Tx, actor, target ID, name string) (Key, string, error) {
-	if err := CheckName("key name", name, true); err != nil {
-		return Key{}, "", err
+func IssueKeyTx(ctx context.Context, tx store.Tx, actor, target store.ID, name string) (store.Key, string, error) {
+	if err := rule.CheckName("key name", name, true); err != nil {
+		return store.Key{}, "", err
 	}
-	a, err := GatedActor(ctx, tx, actor, access.ManageKeys)
+	a, err := rule.GatedActor(ctx, tx, actor, access.ManageKeys)
 	if err != nil {
-		return Key{}, "", err
+		return store.Key{}, "", err
 	}
 	t := a
 	if target != actor {
-		if t, err = LoadTarget(ctx, tx, &a, target); err != nil {
-			return Key{}, "", err
+		if t, err = rule.LoadTarget(ctx, tx, &a, target); err != nil {
+			return store.Key{}, "", err
 		}
-		if t.Status != Active {
-			return Key{}, "", fmt.Errorf("%w: keys are issued to active members", ErrInactive)
+		if t.Status != store.Active {
+			return store.Key{}, "", fmt.Errorf("%w: keys are issued to active members", ErrInactive)
 		}
 	}
 	env := tx.Env()
-	secret, hash, err := NewSecret(env, KeyKind)
+	secret, hash, err := rule.NewSecret(env, KeyKind)
 	if err != nil {
-		return Key{}, "", err
+		return store.Key{}, "", err
 	}
 	id, err := env.NewID()
 	if err != nil {
-		return Key{}, "", err
+		return store.Key{}, "", err
 	}
-	k := Key{ID: id, Org: t.Org, Member: t.ID, Name: name, Prefix: secret[:keyPrefixLen], Hash: hash, Created: env.Time()}
+	k := store.Key{ID: id, Org: t.Org, Member: t.ID, Name: name, Prefix: secret[:keyPrefixLen], Hash: hash, Created: env.Time()}
 	if err := tx.PutKey(ctx, k); err != nil {
-		return Key{}, "", err
+		return store.Key{}, "", err
 	}
-	return k, secret, Emit(ctx, tx, Event{Type: KeyIssued, Actor: a.Party(), Target: t.Party(), Object: k.ID,
-		After: State{Name: k.Name}})
+	return k, secret, rule.Emit(ctx, tx, store.Event{Type: store.KeyIssued, Actor: a.Party(), Target: t.Party(), Object: k.ID,
+		After: store.State{Name: k.Name}})
 }
 
 // RevokeKey revokes an API key at once. A member may revoke its own keys;
 // revoking another's is gated by access.ManageKeys and needs the actor to
 // cover the key's member. It writes KeyRevoked.
-func RevokeKey(ctx context.Context, s Store, org, actor, key ID) error {
-	_, err := update(ctx, s, org, func(tx Tx) (struct{}, error) { return struct{}{}, RevokeKeyTx(ctx, tx, actor, key) })
+func RevokeKey(ctx context.Context, s store.Store, org, actor, key store.ID) error {
+	_, err := rule.Update(ctx, s, org, func(tx store.Tx) (struct{}, error) { return struct{}{}, RevokeKeyTx(ctx, tx, actor, key) })
 	return err
 }
 
 // RevokeKeyTx is RevokeKey inside a unit of work.
-func RevokeKeyTx(ctx context.Context, tx Tx, actor, key ID) error {
-	if err := CheckID("key", key); err != nil {
+func RevokeKeyTx(ctx context.Context, tx store.Tx, actor, key store.ID) error {
+	if err := rule.CheckID("key", key); err != nil {
 		return err
 	}
-	a, err := LoadActor(ctx, tx, actor)
+	a, err := rule.LoadActor(ctx, tx, actor)
 	if err != nil {
 		return err
 	}
@@ -87,18 +89,18 @@ func RevokeKeyTx(ctx context.Context, tx Tx, actor, key ID) error {
 	}
 	t := a
 	if k.Member != a.ID {
-		if err := Gate(&a, access.ManageKeys); err != nil {
+		if err := rule.Gate(&a, access.ManageKeys); err != nil {
 			return err
 		}
-		if t, err = LoadTarget(ctx, tx, &a, k.Member); err != nil {
+		if t, err = rule.LoadTarget(ctx, tx, &a, k.Member); err != nil {
 			return err
 		}
 	}
 	if err := tx.DeleteKey(ctx, k.ID); err != nil {
 		return err
 	}
-	return Emit(ctx, tx, Event{Type: KeyRevoked, Actor: a.Party(), Target: t.Party(), Object: k.ID,
-		Before: State{Name: k.Name}})
+	return rule.Emit(ctx, tx, store.Event{Type: store.KeyRevoked, Actor: a.Party(), Target: t.Party(), Object: k.ID,
+		Before: store.State{Name: k.Name}})
 }
 
 // Authenticate returns the member an API key secret belongs to, with the
@@ -106,25 +108,24 @@ func RevokeKeyTx(ctx context.Context, tx Tx, actor, key ID) error {
 // unknown or revoked one, or one whose member was removed, ErrNotFound. A
 // deactivated member's key is ErrInactive unless the policy keeps such keys
 // valid (access.Spec.InactiveKeysValid).
-func Authenticate(ctx context.Context, s Store, secret string) (Member, Key, error) {
-	hash, err := HashSecret(secret, KeyKind)
+func Authenticate(ctx context.Context, s store.Store, secret string) (store.Member, store.Key, error) {
+	hash, err := rule.HashSecret(secret, KeyKind)
 	if err != nil {
-		return Member{}, Key{}, err
+		return store.Member{}, store.Key{}, err
 	}
 	k, err := s.KeyByHash(ctx, hash)
 	if err != nil {
-		return Member{}, Key{}, err
+		return store.Member{}, store.Key{}, err
 	}
-	if !SameHash(k.Hash, hash) {
-		return Member{}, Key{}, fmt.Errorf("key: %w", ErrNotFound)
+	if !rule.SameHash(k.Hash, hash) {
+		return store.Member{}, store.Key{}, fmt.Errorf("key: %w", store.ErrNotFound)
 	}
 	m, err := s.Member(ctx, k.Org, k.Member)
 	if err != nil {
-		return Member{}, Key{}, fmt.Errorf("key's member: %w", err)
+		return store.Member{}, store.Key{}, fmt.Errorf("key's member: %w", err)
 	}
-	if m.Status != Active && !s.Env().Policy.InactiveKeysValid() {
-		return Member{}, Key{}, fmt.Errorf("%w: the key's member is inactive", ErrInactive)
+	if m.Status != store.Active && !s.Env().Policy.InactiveKeysValid() {
+		return store.Member{}, store.Key{}, fmt.Errorf("%w: the key's member is inactive", ErrInactive)
 	}
-	m.grant = m.grant.Through(access.FromKey, "key "+k.Prefix, true)
-	return m, k, nil
+	return m.ThroughKey(k), k, nil
 }

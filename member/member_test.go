@@ -11,16 +11,18 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/rosterhq/roster/access"
+	"github.com/rosterhq/roster/internal/rule"
 	"github.com/rosterhq/roster/member"
+	"github.com/rosterhq/roster/store"
 )
 
-func testEnv(t testing.TB, now func() time.Time) *member.Env {
+func testEnv(t testing.TB, now func() time.Time) *store.Env {
 	p := access.MustPolicy(access.Spec{
 		Permissions: []access.PermissionSpec{{Name: "a"}},
 		Roles:       []access.RoleSpec{{Name: "owner"}, {Name: "member", Permissions: access.SetOf(0)}},
 		Owner:       "owner",
 	})
-	env, err := member.Env{Policy: p, Now: now, Rand: rand.NewChaCha8([32]byte{7})}.Init()
+	env, err := store.Env{Policy: p, Now: now, Rand: rand.NewChaCha8([32]byte{7})}.Init()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -31,7 +33,7 @@ func TestNewIDIncreases(t *testing.T) {
 	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	now := at
 	env := testEnv(t, func() time.Time { return now })
-	var last member.ID
+	var last store.ID
 	for i := range 5000 {
 		if i == 2500 {
 			now = at.Add(-time.Second) // the clock steps back
@@ -55,17 +57,17 @@ func TestNewIDIncreases(t *testing.T) {
 }
 
 func TestEnvInit(t *testing.T) {
-	if _, err := (member.Env{}).Init(); !errors.Is(err, member.ErrInvalid) {
+	if _, err := (store.Env{}).Init(); !errors.Is(err, store.ErrInvalid) {
 		t.Fatalf("Init without a policy = %v", err)
 	}
-	if _, err := (member.Env{Policy: &access.Policy{}}).Init(); !errors.Is(err, member.ErrInvalid) {
+	if _, err := (store.Env{Policy: &access.Policy{}}).Init(); !errors.Is(err, store.ErrInvalid) {
 		t.Fatalf("Init with the zero policy = %v", err)
 	}
 	p := testEnv(t, time.Now).Policy
-	if _, err := (member.Env{Policy: p, LinkKey: []byte("short")}).Init(); !errors.Is(err, member.ErrInvalid) {
+	if _, err := (store.Env{Policy: p, LinkKey: []byte("short")}).Init(); !errors.Is(err, store.ErrInvalid) {
 		t.Fatalf("Init with a short link key = %v", err)
 	}
-	env, err := member.Env{Policy: p}.Init()
+	env, err := store.Env{Policy: p}.Init()
 	if err != nil || env.Now == nil || env.Rand == nil || env.CodeKDF.Time == 0 {
 		t.Fatalf("Init did not fill defaults: %+v, %v", env, err)
 	}
@@ -88,7 +90,7 @@ func TestNormalizeEmail(t *testing.T) {
 	for _, bad := range []string{"", "bob", "@x.io", "bob@", "bob@x", "bob@@x.io", "Bob <bob@x.io>", "bo b@x.io",
 		"bob@x..io", "bob@-x.io", ".bob@x.io", "bob.@x.io", "b..b@x.io", "bob@x_y.io", strings.Repeat("a", 65) + "@x.io",
 		"bob@" + strings.Repeat("a", 250) + ".io", "\u212aim@x.io", "bob@exämple.com"} {
-		if got, err := member.NormalizeEmail(bad); !errors.Is(err, member.ErrInvalid) {
+		if got, err := member.NormalizeEmail(bad); !errors.Is(err, store.ErrInvalid) {
 			t.Errorf("NormalizeEmail(%q) = %q, %v; want ErrInvalid", bad, got, err)
 		}
 	}
@@ -101,7 +103,7 @@ func FuzzNormalizeEmail(f *testing.F) {
 	f.Fuzz(func(t *testing.T, in string) {
 		out, err := member.NormalizeEmail(in)
 		if err != nil {
-			if !errors.Is(err, member.ErrInvalid) {
+			if !errors.Is(err, store.ErrInvalid) {
 				t.Fatalf("error %v is not ErrInvalid", err)
 			}
 			return
@@ -115,27 +117,27 @@ func FuzzNormalizeEmail(f *testing.F) {
 }
 
 func FuzzParseCursor(f *testing.F) {
-	f.Add(member.EncodeCursor(uuid.Must(uuid.NewV7())))
+	f.Add(rule.EncodeCursor(uuid.Must(uuid.NewV7())))
 	f.Add("")
 	f.Add("%%%")
 	f.Add("AAAAAAAAAAAAAAAAAAAAAA")
 	f.Fuzz(func(t *testing.T, c string) {
-		id, err := member.ParseCursor(c)
+		id, err := rule.ParseCursor(c)
 		if err != nil {
-			if !errors.Is(err, member.ErrInvalid) {
+			if !errors.Is(err, store.ErrInvalid) {
 				t.Fatalf("error %v is not ErrInvalid", err)
 			}
 			return
 		}
-		if c != "" && member.EncodeCursor(id) != c {
-			t.Fatalf("cursor %q decodes to %v, which encodes to %q", c, id, member.EncodeCursor(id))
+		if c != "" && rule.EncodeCursor(id) != c {
+			t.Fatalf("cursor %q decodes to %v, which encodes to %q", c, id, rule.EncodeCursor(id))
 		}
 	})
 }
 
 func FuzzHashSecret(f *testing.F) {
 	env := testEnv(f, time.Now)
-	secret, _, err := member.NewSecret(env, member.KeyKind)
+	secret, _, err := rule.NewSecret(env, member.KeyKind)
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -144,9 +146,9 @@ func FuzzHashSecret(f *testing.F) {
 	f.Add("rinv_" + secret[5:])
 	f.Add(secret[:len(secret)-1] + "*")
 	f.Fuzz(func(t *testing.T, s string) {
-		h, err := member.HashSecret(s, member.KeyKind)
+		h, err := rule.HashSecret(s, member.KeyKind)
 		if err != nil {
-			if !errors.Is(err, member.ErrInvalid) {
+			if !errors.Is(err, store.ErrInvalid) {
 				t.Fatalf("error %v is not ErrInvalid", err)
 			}
 			return
@@ -159,25 +161,25 @@ func FuzzHashSecret(f *testing.F) {
 
 func TestSecrets(t *testing.T) {
 	env := testEnv(t, time.Now)
-	s1, h1, err := member.NewSecret(env, "rkey")
+	s1, h1, err := rule.NewSecret(env, "rkey")
 	if err != nil {
 		t.Fatal(err)
 	}
-	s2, h2, _ := member.NewSecret(env, "rkey")
+	s2, h2, _ := rule.NewSecret(env, "rkey")
 	if s1 == s2 || h1 == h2 || len(s1) != 48 {
 		t.Fatalf("secrets %q, %q", s1, s2)
 	}
-	got, err := member.HashSecret(s1, "rkey")
-	if err != nil || !member.SameHash(got, h1) || member.SameHash(got, h2) {
+	got, err := rule.HashSecret(s1, "rkey")
+	if err != nil || !rule.SameHash(got, h1) || rule.SameHash(got, h2) {
 		t.Fatalf("HashSecret(%q) = %x, %v", s1, got, err)
 	}
-	if _, err := member.HashSecret(s1, "rinv"); !errors.Is(err, member.ErrInvalid) {
+	if _, err := rule.HashSecret(s1, "rinv"); !errors.Is(err, store.ErrInvalid) {
 		t.Fatal("a secret of another kind was accepted")
 	}
 }
 
 func TestProfile(t *testing.T) {
-	p, err := member.NewProfile(map[string]string{"b": "2", "a": "1"})
+	p, err := store.NewProfile(map[string]string{"b": "2", "a": "1"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -195,7 +197,7 @@ func TestProfile(t *testing.T) {
 		t.Fatal("Get of a missing field")
 	}
 	data, _ := json.Marshal(p)
-	var back member.Profile
+	var back store.Profile
 	if err := json.Unmarshal(data, &back); err != nil || !back.Equal(p) {
 		t.Fatalf("JSON round trip: %s, %v", data, err)
 	}
@@ -205,18 +207,18 @@ func TestProfile(t *testing.T) {
 		t.Fatal("Map aliases the profile")
 	}
 	too := map[string]string{}
-	for i := range member.MaxProfileFields + 1 {
+	for i := range store.MaxProfileFields + 1 {
 		too[strings.Repeat("k", i+1)] = "v"
 	}
 	for name, in := range map[string]map[string]string{
 		"bad key": {"a b": "v"}, "control": {"k": "a\x01"}, "long": {"k": strings.Repeat("v", 1025)}, "too many": too,
 		"invalid utf8": {"k": "\xff"},
 	} {
-		if _, err := member.NewProfile(in); !errors.Is(err, member.ErrInvalid) {
+		if _, err := store.NewProfile(in); !errors.Is(err, store.ErrInvalid) {
 			t.Errorf("%s: NewProfile = %v", name, err)
 		}
 	}
-	if err := json.Unmarshal([]byte(`{"a b": "v"}`), &back); !errors.Is(err, member.ErrInvalid) {
+	if err := json.Unmarshal([]byte(`{"a b": "v"}`), &back); !errors.Is(err, store.ErrInvalid) {
 		t.Fatalf("UnmarshalJSON accepted a bad key: %v", err)
 	}
 }
@@ -229,8 +231,8 @@ func TestCheckProfile(t *testing.T) {
 		Owner:  "owner",
 		Fields: []string{"team"},
 	})
-	prof := func(fields map[string]string) member.Profile {
-		pr, err := member.NewProfile(fields)
+	prof := func(fields map[string]string) store.Profile {
+		pr, err := store.NewProfile(fields)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -247,8 +249,8 @@ func TestCheckProfile(t *testing.T) {
 		{"member", map[string]string{"commission_pct": "5"}, false},
 		{"rep", map[string]string{"team": "north", "shoe_size": "9"}, false},
 	} {
-		err := member.CheckProfile(p, c.role, prof(c.fields))
-		if c.ok && err != nil || !c.ok && !errors.Is(err, member.ErrInvalid) {
+		err := rule.CheckProfile(p, c.role, prof(c.fields))
+		if c.ok && err != nil || !c.ok && !errors.Is(err, store.ErrInvalid) {
 			t.Errorf("%s with %v: %v", c.role, c.fields, err)
 		}
 	}

@@ -6,6 +6,8 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/rosterhq/roster/access"
+	"github.com/rosterhq/roster/internal/rule"
+	"github.com/rosterhq/roster/store"
 )
 
 // MaxSeatLimit bounds an organisation's seat limit.
@@ -19,7 +21,7 @@ type NewUser struct {
 }
 
 func (u *NewUser) check() error {
-	if err := CheckUserID(u.UserID); err != nil {
+	if err := rule.CheckUserID(u.UserID); err != nil {
 		return err
 	}
 	email, err := NormalizeEmail(u.Email)
@@ -27,7 +29,7 @@ func (u *NewUser) check() error {
 		return err
 	}
 	u.Email = email
-	return CheckName("display name", u.Name, false)
+	return rule.CheckName("display name", u.Name, false)
 }
 
 // NewOrg describes an organisation to create.
@@ -39,66 +41,66 @@ type NewOrg struct {
 
 func checkSeatLimit(n int) error {
 	if n < 0 || n > MaxSeatLimit {
-		return fmt.Errorf("%w: seat limit %d must be 0 (unlimited) to %d", ErrInvalid, n, MaxSeatLimit)
+		return fmt.Errorf("%w: seat limit %d must be 0 (unlimited) to %d", store.ErrInvalid, n, MaxSeatLimit)
 	}
 	return nil
 }
 
 // CreateOrg creates an organisation whose creator becomes its owner, and
 // returns both. It writes the event OrgCreated.
-func CreateOrg(ctx context.Context, s Store, n NewOrg) (Org, Member, error) {
-	if err := CheckName("organisation name", n.Name, true); err != nil {
-		return Org{}, Member{}, err
+func CreateOrg(ctx context.Context, s store.Store, n NewOrg) (store.Org, store.Member, error) {
+	if err := rule.CheckName("organisation name", n.Name, true); err != nil {
+		return store.Org{}, store.Member{}, err
 	}
 	if err := checkSeatLimit(n.SeatLimit); err != nil {
-		return Org{}, Member{}, err
+		return store.Org{}, store.Member{}, err
 	}
 	if err := n.Owner.check(); err != nil {
-		return Org{}, Member{}, err
+		return store.Org{}, store.Member{}, err
 	}
 	env := s.Env()
 	now := env.Time()
 	orgID, err := env.NewID()
 	if err != nil {
-		return Org{}, Member{}, err
+		return store.Org{}, store.Member{}, err
 	}
 	ownerID, err := env.NewID()
 	if err != nil {
-		return Org{}, Member{}, err
+		return store.Org{}, store.Member{}, err
 	}
-	o := Org{ID: orgID, Name: n.Name, SeatLimit: n.SeatLimit, Created: now, Updated: now}
-	owner := Member{
+	o := store.Org{ID: orgID, Name: n.Name, SeatLimit: n.SeatLimit, Created: now, Updated: now}
+	owner := store.Member{
 		ID: ownerID, Org: orgID, UserID: n.Owner.UserID, Email: n.Owner.Email, Name: n.Owner.Name,
-		Role: env.Policy.Owner().Name, Status: Active, Kind: Staff, Created: now, Updated: now,
+		Role: env.Policy.Owner().Name, Status: store.Active, Kind: store.Staff, Created: now, Updated: now,
 	}
-	err = s.InsertOrg(ctx, o, func(tx Tx) error {
+	err = s.InsertOrg(ctx, o, func(tx store.Tx) error {
 		if err := tx.PutMember(ctx, owner); err != nil {
 			return err
 		}
-		return Emit(ctx, tx, Event{Type: OrgCreated, Time: now, Actor: owner.Party(), Target: owner.Party(),
-			After: State{Name: o.Name, SeatLimit: o.SeatLimit, Role: owner.Role}})
+		return rule.Emit(ctx, tx, store.Event{Type: store.OrgCreated, Time: now, Actor: owner.Party(), Target: owner.Party(),
+			After: store.State{Name: o.Name, SeatLimit: o.SeatLimit, Role: owner.Role}})
 	})
 	if err != nil {
-		return Org{}, Member{}, err
+		return store.Org{}, store.Member{}, err
 	}
-	Resolve(env.Policy, &owner, access.Set{})
+	store.Resolve(env.Policy, &owner, access.Set{})
 	return o, owner, nil
 }
 
 // RenameOrg renames the organisation; the owner's alone. It writes
 // OrgRenamed.
-func RenameOrg(ctx context.Context, s Store, org, actor ID, name string) (Org, error) {
-	return update(ctx, s, org, func(tx Tx) (Org, error) { return RenameOrgTx(ctx, tx, actor, name) })
+func RenameOrg(ctx context.Context, s store.Store, org, actor store.ID, name string) (store.Org, error) {
+	return rule.Update(ctx, s, org, func(tx store.Tx) (store.Org, error) { return RenameOrgTx(ctx, tx, actor, name) })
 }
 
 // RenameOrgTx is RenameOrg inside a unit of work.
-func RenameOrgTx(ctx context.Context, tx Tx, actor ID, name string) (Org, error) {
-	if err := CheckName("organisation name", name, true); err != nil {
-		return Org{}, err
+func RenameOrgTx(ctx context.Context, tx store.Tx, actor store.ID, name string) (store.Org, error) {
+	if err := rule.CheckName("organisation name", name, true); err != nil {
+		return store.Org{}, err
 	}
 	a, o, err := ownerOnly(ctx, tx, actor, "renaming the organisation")
 	if err != nil {
-		return Org{}, err
+		return store.Org{}, err
 	}
 	if o.Name == name {
 		return o, nil // nothing changes, nothing is written
@@ -106,18 +108,18 @@ func RenameOrgTx(ctx context.Context, tx Tx, actor ID, name string) (Org, error)
 	before := o.Name
 	o.Name, o.Updated = name, tx.Env().Time()
 	if err := tx.PutOrg(ctx, o); err != nil {
-		return Org{}, err
+		return store.Org{}, err
 	}
-	return o, Emit(ctx, tx, Event{Type: OrgRenamed, Actor: a.Party(), Before: State{Name: before}, After: State{Name: name}})
+	return o, rule.Emit(ctx, tx, store.Event{Type: store.OrgRenamed, Actor: a.Party(), Before: store.State{Name: before}, After: store.State{Name: name}})
 }
 
-func ownerOnly(ctx context.Context, tx Tx, actor ID, what string) (Member, Org, error) {
-	a, err := LoadActor(ctx, tx, actor)
+func ownerOnly(ctx context.Context, tx store.Tx, actor store.ID, what string) (store.Member, store.Org, error) {
+	a, err := rule.LoadActor(ctx, tx, actor)
 	if err != nil {
-		return Member{}, Org{}, err
+		return store.Member{}, store.Org{}, err
 	}
 	if !a.IsOwner() {
-		return Member{}, Org{}, fmt.Errorf("%w: %s is the owner's alone", ErrForbidden, what)
+		return store.Member{}, store.Org{}, fmt.Errorf("%w: %s is the owner's alone", ErrForbidden, what)
 	}
 	o, err := tx.Org(ctx)
 	return a, o, err
@@ -127,18 +129,18 @@ func ownerOnly(ctx context.Context, tx Tx, actor ID, what string) (Member, Org, 
 // the host's to call, as the system, when the organisation's plan changes. A
 // limit below the seats taken now is ErrSeatLimit. It writes OrgSeatsChanged
 // with no actor.
-func SetSeatLimit(ctx context.Context, s Store, org ID, limit int) (Org, error) {
-	return update(ctx, s, org, func(tx Tx) (Org, error) { return SetSeatLimitTx(ctx, tx, limit) })
+func SetSeatLimit(ctx context.Context, s store.Store, org store.ID, limit int) (store.Org, error) {
+	return rule.Update(ctx, s, org, func(tx store.Tx) (store.Org, error) { return SetSeatLimitTx(ctx, tx, limit) })
 }
 
 // SetSeatLimitTx is SetSeatLimit inside a unit of work.
-func SetSeatLimitTx(ctx context.Context, tx Tx, limit int) (Org, error) {
+func SetSeatLimitTx(ctx context.Context, tx store.Tx, limit int) (store.Org, error) {
 	if err := checkSeatLimit(limit); err != nil {
-		return Org{}, err
+		return store.Org{}, err
 	}
 	o, err := tx.Org(ctx)
 	if err != nil {
-		return Org{}, err
+		return store.Org{}, err
 	}
 	if o.SeatLimit == limit {
 		return o, nil // nothing changes, nothing is written
@@ -147,18 +149,18 @@ func SetSeatLimitTx(ctx context.Context, tx Tx, limit int) (Org, error) {
 	if limit > 0 {
 		taken, err := tx.Seats(ctx, now)
 		if err != nil {
-			return Org{}, err
+			return store.Org{}, err
 		}
 		if taken > limit {
-			return Org{}, fmt.Errorf("%w: %d seats are taken, more than %d", ErrSeatLimit, taken, limit)
+			return store.Org{}, fmt.Errorf("%w: %d seats are taken, more than %d", ErrSeatLimit, taken, limit)
 		}
 	}
 	before := o.SeatLimit
 	o.SeatLimit, o.Updated = limit, now
 	if err := tx.PutOrg(ctx, o); err != nil {
-		return Org{}, err
+		return store.Org{}, err
 	}
-	return o, Emit(ctx, tx, Event{Type: OrgSeatsChanged, Before: State{SeatLimit: before}, After: State{SeatLimit: limit}})
+	return o, rule.Emit(ctx, tx, store.Event{Type: store.OrgSeatsChanged, Before: store.State{SeatLimit: before}, After: store.State{SeatLimit: limit}})
 }
 
 // DeleteOrg deletes the organisation and everything in it but its audit log,
@@ -166,18 +168,18 @@ func SetSeatLimitTx(ctx context.Context, tx Tx, limit int) (Org, error) {
 // go with it, and their partners' logs say nothing of it: revoke them
 // first (invite.RevokePartner) to record it on both sides. Partnerships it
 // received stay with their granting organisations, which may revoke them.
-func DeleteOrg(ctx context.Context, s Store, org, actor ID) error {
-	_, err := update(ctx, s, org, func(tx Tx) (struct{}, error) { return struct{}{}, DeleteOrgTx(ctx, tx, actor) })
+func DeleteOrg(ctx context.Context, s store.Store, org, actor store.ID) error {
+	_, err := rule.Update(ctx, s, org, func(tx store.Tx) (struct{}, error) { return struct{}{}, DeleteOrgTx(ctx, tx, actor) })
 	return err
 }
 
 // DeleteOrgTx is DeleteOrg inside a unit of work.
-func DeleteOrgTx(ctx context.Context, tx Tx, actor ID) error {
+func DeleteOrgTx(ctx context.Context, tx store.Tx, actor store.ID) error {
 	a, o, err := ownerOnly(ctx, tx, actor, "deleting the organisation")
 	if err != nil {
 		return err
 	}
-	if err := Emit(ctx, tx, Event{Type: OrgDeleted, Actor: a.Party(), Before: State{Name: o.Name}}); err != nil {
+	if err := rule.Emit(ctx, tx, store.Event{Type: store.OrgDeleted, Actor: a.Party(), Before: store.State{Name: o.Name}}); err != nil {
 		return err
 	}
 	return tx.DeleteOrg(ctx)
@@ -185,7 +187,7 @@ func DeleteOrgTx(ctx context.Context, tx Tx, actor ID) error {
 
 // clearTransfer drops a pending transfer of ownership to member id, if
 // any, and reports whether it did.
-func clearTransfer(ctx context.Context, tx Tx, id ID) (bool, error) {
+func clearTransfer(ctx context.Context, tx store.Tx, id store.ID) (bool, error) {
 	o, err := tx.Org(ctx)
 	if err != nil || o.PendingOwner != id {
 		return false, err
@@ -198,21 +200,21 @@ func clearTransfer(ctx context.Context, tx Tx, id ID) (bool, error) {
 // above after, for an actor allowed to read them (access.ReadAudit, or the
 // owner). Hosts that show the log to people should read it through
 // AuditLog; Store.Events is the unguarded feed for the host's own workers.
-func AuditLog(ctx context.Context, s Store, org, actor ID, after int64, limit int) ([]Event, error) {
-	if err := CheckID("organisation", org); err != nil {
+func AuditLog(ctx context.Context, s store.Store, org, actor store.ID, after int64, limit int) ([]store.Event, error) {
+	if err := rule.CheckID("organisation", org); err != nil {
 		return nil, err
 	}
-	if err := CheckID("actor", actor); err != nil {
+	if err := rule.CheckID("actor", actor); err != nil {
 		return nil, err
 	}
 	a, err := s.Member(ctx, org, actor)
 	if err != nil {
 		return nil, fmt.Errorf("actor %v: %w", actor, err)
 	}
-	if a.Status != Active {
+	if a.Status != store.Active {
 		return nil, fmt.Errorf("%w: actor %v cannot act", ErrInactive, actor)
 	}
-	if err := Gate(&a, access.ReadAudit); err != nil {
+	if err := rule.Gate(&a, access.ReadAudit); err != nil {
 		return nil, err
 	}
 	return s.Events(ctx, org, after, limit)

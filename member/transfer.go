@@ -6,18 +6,20 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/rosterhq/roster/access"
+	"github.com/rosterhq/roster/internal/rule"
+	"github.com/rosterhq/roster/store"
 )
 
 // TransferOwnership makes to the owner at once. Only the owner may; the
 // previous owner takes the policy's DemoteOwnerTo role. The new owner must be
 // an active staff member. It writes OwnerTransferred.
-func TransferOwnership(ctx context.Context, s Store, org, actor, to ID) error {
-	_, err := update(ctx, s, org, func(tx Tx) (struct{}, error) { return struct{}{}, TransferOwnershipTx(ctx, tx, actor, to) })
+func TransferOwnership(ctx context.Context, s store.Store, org, actor, to store.ID) error {
+	_, err := rule.Update(ctx, s, org, func(tx store.Tx) (struct{}, error) { return struct{}{}, TransferOwnershipTx(ctx, tx, actor, to) })
 	return err
 }
 
 // TransferOwnershipTx is TransferOwnership inside a unit of work.
-func TransferOwnershipTx(ctx context.Context, tx Tx, actor, to ID) error {
+func TransferOwnershipTx(ctx context.Context, tx store.Tx, actor, to store.ID) error {
 	owner, next, err := transferParties(ctx, tx, actor, to)
 	if err != nil {
 		return err
@@ -30,13 +32,13 @@ func TransferOwnershipTx(ctx context.Context, tx Tx, actor, to ID) error {
 // previous one. It writes TransferProposed. The proposal lapses if to is
 // deactivated, removed or leaves first: that change's event has
 // Before.ProposedOwner set.
-func ProposeTransfer(ctx context.Context, s Store, org, actor, to ID) error {
-	_, err := update(ctx, s, org, func(tx Tx) (struct{}, error) { return struct{}{}, ProposeTransferTx(ctx, tx, actor, to) })
+func ProposeTransfer(ctx context.Context, s store.Store, org, actor, to store.ID) error {
+	_, err := rule.Update(ctx, s, org, func(tx store.Tx) (struct{}, error) { return struct{}{}, ProposeTransferTx(ctx, tx, actor, to) })
 	return err
 }
 
 // ProposeTransferTx is ProposeTransfer inside a unit of work.
-func ProposeTransferTx(ctx context.Context, tx Tx, actor, to ID) error {
+func ProposeTransferTx(ctx context.Context, tx store.Tx, actor, to store.ID) error {
 	owner, next, err := transferParties(ctx, tx, actor, to)
 	if err != nil {
 		return err
@@ -49,20 +51,20 @@ func ProposeTransferTx(ctx context.Context, tx Tx, actor, to ID) error {
 	if err := tx.PutOrg(ctx, o); err != nil {
 		return err
 	}
-	return Emit(ctx, tx, Event{Type: TransferProposed, Actor: owner.Party(), Target: next.Party()})
+	return rule.Emit(ctx, tx, store.Event{Type: store.TransferProposed, Actor: owner.Party(), Target: next.Party()})
 }
 
 // AcceptTransfer completes the transfer proposed to the actor, which becomes
 // the owner. Without a proposal to the actor it is ErrNotFound. It writes
 // OwnerTransferred.
-func AcceptTransfer(ctx context.Context, s Store, org, actor ID) error {
-	_, err := update(ctx, s, org, func(tx Tx) (struct{}, error) { return struct{}{}, AcceptTransferTx(ctx, tx, actor) })
+func AcceptTransfer(ctx context.Context, s store.Store, org, actor store.ID) error {
+	_, err := rule.Update(ctx, s, org, func(tx store.Tx) (struct{}, error) { return struct{}{}, AcceptTransferTx(ctx, tx, actor) })
 	return err
 }
 
 // AcceptTransferTx is AcceptTransfer inside a unit of work.
-func AcceptTransferTx(ctx context.Context, tx Tx, actor ID) error {
-	a, err := LoadActor(ctx, tx, actor)
+func AcceptTransferTx(ctx context.Context, tx store.Tx, actor store.ID) error {
+	a, err := rule.LoadActor(ctx, tx, actor)
 	if err != nil {
 		return err
 	}
@@ -71,7 +73,7 @@ func AcceptTransferTx(ctx context.Context, tx Tx, actor ID) error {
 		return err
 	}
 	if o.PendingOwner != a.ID {
-		return fmt.Errorf("%w: no ownership transfer is proposed to the actor", ErrNotFound)
+		return fmt.Errorf("%w: no ownership transfer is proposed to the actor", store.ErrNotFound)
 	}
 	owner, err := tx.Owner(ctx)
 	if err != nil {
@@ -83,14 +85,14 @@ func AcceptTransferTx(ctx context.Context, tx Tx, actor ID) error {
 // CancelTransfer withdraws a proposed transfer: the owner cancels it, or the
 // member it was proposed to declines it. Without one it is ErrNotFound;
 // anyone else is ErrForbidden. It writes TransferCancelled.
-func CancelTransfer(ctx context.Context, s Store, org, actor ID) error {
-	_, err := update(ctx, s, org, func(tx Tx) (struct{}, error) { return struct{}{}, CancelTransferTx(ctx, tx, actor) })
+func CancelTransfer(ctx context.Context, s store.Store, org, actor store.ID) error {
+	_, err := rule.Update(ctx, s, org, func(tx store.Tx) (struct{}, error) { return struct{}{}, CancelTransferTx(ctx, tx, actor) })
 	return err
 }
 
 // CancelTransferTx is CancelTransfer inside a unit of work.
-func CancelTransferTx(ctx context.Context, tx Tx, actor ID) error {
-	a, err := LoadActor(ctx, tx, actor)
+func CancelTransferTx(ctx context.Context, tx store.Tx, actor store.ID) error {
+	a, err := rule.LoadActor(ctx, tx, actor)
 	if err != nil {
 		return err
 	}
@@ -99,7 +101,7 @@ func CancelTransferTx(ctx context.Context, tx Tx, actor ID) error {
 		return err
 	}
 	if o.PendingOwner == uuid.Nil {
-		return fmt.Errorf("%w: no ownership transfer is proposed", ErrNotFound)
+		return fmt.Errorf("%w: no ownership transfer is proposed", store.ErrNotFound)
 	}
 	if !a.IsOwner() && a.ID != o.PendingOwner {
 		return fmt.Errorf("%w: only the owner or the proposed owner may cancel a transfer", ErrForbidden)
@@ -113,48 +115,48 @@ func CancelTransferTx(ctx context.Context, tx Tx, actor ID) error {
 	if err != nil {
 		return err
 	}
-	return Emit(ctx, tx, Event{Type: TransferCancelled, Actor: a.Party(), Target: t.Party()})
+	return rule.Emit(ctx, tx, store.Event{Type: store.TransferCancelled, Actor: a.Party(), Target: t.Party()})
 }
 
 // transferParties checks a transfer from actor to to: actor is the owner
 // (ErrForbidden), to is another (ErrSelf) active (ErrInactive) staff member
 // (ErrInvalid) of the organisation (ErrNotFound).
-func transferParties(ctx context.Context, tx Tx, actor, to ID) (owner, next Member, err error) {
-	if err := CheckID("new owner", to); err != nil {
-		return Member{}, Member{}, err
+func transferParties(ctx context.Context, tx store.Tx, actor, to store.ID) (owner, next store.Member, err error) {
+	if err := rule.CheckID("new owner", to); err != nil {
+		return store.Member{}, store.Member{}, err
 	}
-	if owner, err = LoadActor(ctx, tx, actor); err != nil {
-		return Member{}, Member{}, err
+	if owner, err = rule.LoadActor(ctx, tx, actor); err != nil {
+		return store.Member{}, store.Member{}, err
 	}
 	if !owner.IsOwner() {
-		return Member{}, Member{}, fmt.Errorf("%w: only the owner transfers ownership", ErrForbidden)
+		return store.Member{}, store.Member{}, fmt.Errorf("%w: only the owner transfers ownership", ErrForbidden)
 	}
 	if next, err = tx.Member(ctx, to); err != nil {
-		return Member{}, Member{}, fmt.Errorf("new owner %v: %w", to, err)
+		return store.Member{}, store.Member{}, fmt.Errorf("new owner %v: %w", to, err)
 	}
 	switch {
 	case next.ID == owner.ID:
-		return Member{}, Member{}, fmt.Errorf("%w: the owner already owns the organisation", ErrSelf)
-	case next.Kind != Staff:
-		return Member{}, Member{}, fmt.Errorf("%w: an external collaborator cannot own the organisation", ErrInvalid)
-	case next.Status != Active:
-		return Member{}, Member{}, fmt.Errorf("%w: the new owner must be active", ErrInactive)
+		return store.Member{}, store.Member{}, fmt.Errorf("%w: the owner already owns the organisation", ErrSelf)
+	case next.Kind != store.Staff:
+		return store.Member{}, store.Member{}, fmt.Errorf("%w: an external collaborator cannot own the organisation", store.ErrInvalid)
+	case next.Status != store.Active:
+		return store.Member{}, store.Member{}, fmt.Errorf("%w: the new owner must be active", ErrInactive)
 	}
 	return owner, next, nil
 }
 
 // transfer demotes owner and promotes next, clears any proposal, and writes
 // OwnerTransferred.
-func transfer(ctx context.Context, tx Tx, actor, owner, next *Member) error {
+func transfer(ctx context.Context, tx store.Tx, actor, owner, next *store.Member) error {
 	env := tx.Env()
 	p, now := env.Policy, env.Time()
 	demoted := *owner
 	demoted.Role, demoted.Updated = p.DemoteOwnerTo().Name, now
-	demoted.Profile = keepFields(p, demoted.Role, demoted.Profile)
+	demoted.Profile = rule.KeepFields(p, demoted.Role, demoted.Profile)
 	promoted := *next
 	promoted.Role, promoted.Updated = p.Owner().Name, now
 	promoted.Allow, promoted.Deny, promoted.Scopes = access.Set{}, access.Set{}, access.Scopes{}
-	promoted.Profile = keepFields(p, promoted.Role, promoted.Profile)
+	promoted.Profile = rule.KeepFields(p, promoted.Role, promoted.Profile)
 	if err := tx.PutMember(ctx, demoted); err != nil {
 		return err
 	}
@@ -171,7 +173,7 @@ func transfer(ctx context.Context, tx Tx, actor, owner, next *Member) error {
 			return err
 		}
 	}
-	return Emit(ctx, tx, Event{Type: OwnerTransferred, Actor: actor.Party(), Target: promoted.Party(),
-		Before: State{Role: next.Role, Name: owner.Name, Email: owner.Email},
-		After:  State{Role: promoted.Role, Name: promoted.Name, Email: promoted.Email}})
+	return rule.Emit(ctx, tx, store.Event{Type: store.OwnerTransferred, Actor: actor.Party(), Target: promoted.Party(),
+		Before: store.State{Role: next.Role, Name: owner.Name, Email: owner.Email},
+		After:  store.State{Role: promoted.Role, Name: promoted.Name, Email: promoted.Email}})
 }

@@ -1,18 +1,12 @@
 package member
 
-import (
-	"encoding/base64"
-	"fmt"
-	"strings"
-
-	"github.com/google/uuid"
-)
+import "github.com/rosterhq/roster/internal/rule"
 
 // Input limits.
 const (
-	MaxNameLen   = 200 // organisation and display names
-	MaxUserIDLen = 200
-	MaxEmailLen  = 254
+	MaxNameLen   = rule.MaxNameLen // organisation and display names
+	MaxUserIDLen = rule.MaxUserIDLen
+	MaxEmailLen  = rule.MaxEmailLen
 )
 
 // NormalizeEmail validates an e-mail address and returns it trimmed and in
@@ -20,92 +14,5 @@ const (
 // addr-spec (no display name, no comments): a local part of 1 to 64 bytes
 // and a domain of dot-separated labels of letters, digits and hyphens
 // (internationalised domains in their xn-- form). The error wraps
-// ErrInvalid.
-func NormalizeEmail(email string) (string, error) {
-	for i := 0; i < len(email); i++ {
-		if email[i] >= 0x80 {
-			// Checked before lower-casing, which would turn some
-			// non-ASCII letters (the Kelvin sign) into ASCII ones.
-			return "", fmt.Errorf("%w: e-mail %q is not ASCII", ErrInvalid, email)
-		}
-	}
-	e := strings.ToLower(strings.TrimSpace(email))
-	if e == "" || len(e) > MaxEmailLen {
-		return "", fmt.Errorf("%w: e-mail %q must be 3 to %d bytes", ErrInvalid, email, MaxEmailLen)
-	}
-	at := strings.LastIndexByte(e, '@')
-	if at <= 0 || at > 64 || at == len(e)-1 {
-		return "", fmt.Errorf("%w: e-mail %q is not local@domain", ErrInvalid, email)
-	}
-	local, domain := e[:at], e[at+1:]
-	for i := 0; i < len(local); i++ {
-		c := local[i]
-		if c <= ' ' || c >= 0x7f || strings.IndexByte(`"(),:;<>@[\]`, c) >= 0 {
-			return "", fmt.Errorf("%w: e-mail %q has %q in its local part", ErrInvalid, email, c)
-		}
-	}
-	if local[0] == '.' || local[len(local)-1] == '.' || strings.Contains(local, "..") {
-		return "", fmt.Errorf("%w: e-mail %q has a misplaced dot", ErrInvalid, email)
-	}
-	labels := strings.Split(domain, ".")
-	if len(labels) < 2 {
-		return "", fmt.Errorf("%w: e-mail %q has no dot in its domain", ErrInvalid, email)
-	}
-	for _, l := range labels {
-		if l == "" || len(l) > 63 || l[0] == '-' || l[len(l)-1] == '-' {
-			return "", fmt.Errorf("%w: e-mail %q has a malformed domain", ErrInvalid, email)
-		}
-		for i := 0; i < len(l); i++ {
-			c := l[i]
-			if !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-') {
-				return "", fmt.Errorf("%w: e-mail %q has %q in its domain", ErrInvalid, email, c)
-			}
-		}
-	}
-	return e, nil
-}
-
-// CheckName validates an organisation or display name: at most MaxNameLen
-// bytes of UTF-8 without control characters; empty is allowed where optional.
-func CheckName(what, name string, required bool) error {
-	lo := 0
-	if required {
-		lo = 1
-	}
-	return checkText(what, name, lo, MaxNameLen)
-}
-
-// CheckUserID validates the host's user identifier: 1 to MaxUserIDLen bytes
-// without control characters.
-// Surrounding spaces are refused: some databases compare "ada " and
-// "ada" as equal, and no store may confuse two users.
-func CheckUserID(user string) error {
-	if strings.TrimSpace(user) != user {
-		return fmt.Errorf("%w: user ID %q has surrounding spaces", ErrInvalid, user)
-	}
-	return checkText("user ID", user, 1, MaxUserIDLen)
-}
-
-// CheckID refuses the nil ID.
-func CheckID(what string, id ID) error {
-	if id == uuid.Nil {
-		return fmt.Errorf("%w: %s is the nil ID", ErrInvalid, what)
-	}
-	return nil
-}
-
-// EncodeCursor returns the opaque page cursor that follows id.
-func EncodeCursor(id ID) string { return base64.RawURLEncoding.EncodeToString(id[:]) }
-
-// ParseCursor decodes a cursor from EncodeCursor; "" is the first page. A
-// malformed cursor wraps ErrInvalid.
-func ParseCursor(c string) (ID, error) {
-	if c == "" {
-		return uuid.Nil, nil
-	}
-	b, err := base64.RawURLEncoding.Strict().DecodeString(c)
-	if err != nil || len(b) != 16 {
-		return uuid.Nil, fmt.Errorf("%w: malformed cursor %q", ErrInvalid, c)
-	}
-	return ID(b), nil
-}
+// store.ErrInvalid.
+func NormalizeEmail(email string) (string, error) { return rule.NormalizeEmail(email) }

@@ -11,6 +11,7 @@ import (
 	"github.com/rosterhq/roster/invite"
 	"github.com/rosterhq/roster/member"
 	"github.com/rosterhq/roster/memstore"
+	"github.com/rosterhq/roster/store"
 	"github.com/rosterhq/roster/store/storetest"
 )
 
@@ -20,7 +21,7 @@ import (
 
 type population struct {
 	s     *memstore.Store
-	orgs  []member.ID
+	orgs  []store.ID
 	users []string // users[i] is a member of orgs[i/perOrg]
 }
 
@@ -67,7 +68,7 @@ func populate(b *testing.B, n int) *population {
 //     caches. This shows what memory latency adds, which no structure avoids.
 func BenchmarkLookupCan(b *testing.B) {
 	type request struct {
-		org  member.ID
+		org  store.ID
 		user string
 	}
 	for _, n := range []int{1_000, 100_000, 1_000_000} {
@@ -135,14 +136,14 @@ func BenchmarkLookupCan(b *testing.B) {
 // BenchmarkLookupCan.
 func BenchmarkLookupFloor(b *testing.B) {
 	type key struct {
-		org  member.ID
+		org  store.ID
 		user string
 	}
 	for _, n := range []int{1_000, 100_000, 1_000_000} {
 		m := make(map[key]*access.Set, n)
 		keys := make([]key, n)
 		for i := range keys {
-			var org member.ID
+			var org store.ID
 			org[0], org[1], org[2], org[15] = byte(i/perOrg), byte(i/perOrg>>8), byte(i/perOrg>>16), 7
 			keys[i] = key{org, fmt.Sprintf("u%d-%d", i/perOrg, i%perOrg)}
 			set := access.SetOf(storetest.EditProducts)
@@ -198,7 +199,7 @@ func TestMemoryPerMember(t *testing.T) {
 
 // lifecycle is an organisation with a member of each role, for the write
 // benchmarks.
-func lifecycle(b *testing.B) (*memstore.Store, member.Org, member.Member, member.Member) {
+func lifecycle(b *testing.B) (*memstore.Store, store.Org, store.Member, store.Member) {
 	b.Helper()
 	ctx := context.Background()
 	s, err := memstore.New(storetest.NewEnv(storetest.NewClock(), 2))
@@ -262,7 +263,7 @@ func BenchmarkWrite(b *testing.B) {
 	})
 	b.Run("TransferOwnership", func(b *testing.B) {
 		s, org, owner, m := lifecycle(b)
-		pair := [2]member.Member{owner, m}
+		pair := [2]store.Member{owner, m}
 		for i := 0; b.Loop(); i++ {
 			if err := member.TransferOwnership(ctx, s, org.ID, pair[i&1].ID, pair[(i+1)&1].ID); err != nil {
 				b.Fatal(err)

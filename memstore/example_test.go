@@ -7,6 +7,7 @@ import (
 	"github.com/rosterhq/roster/access"
 	"github.com/rosterhq/roster/member"
 	"github.com/rosterhq/roster/memstore"
+	"github.com/rosterhq/roster/store"
 )
 
 // A store in memory, for tests and demos.
@@ -16,7 +17,7 @@ func ExampleNew() {
 		Roles:       []access.RoleSpec{{Name: "owner"}, {Name: "reader", Permissions: access.SetOf(0)}},
 		Owner:       "owner",
 	})
-	db, err := memstore.New(member.Env{Policy: policy})
+	db, err := memstore.New(store.Env{Policy: policy})
 	if err != nil {
 		panic(err)
 	}

@@ -7,7 +7,7 @@ import (
 	"sync"
 
 	"github.com/rosterhq/roster/access"
-	"github.com/rosterhq/roster/member"
+	"github.com/rosterhq/roster/store"
 )
 
 // userIndex is the request path: the committed members by (organisation,
@@ -56,7 +56,7 @@ type indexed struct {
 	n     uint8 // len(user) if at most maxShort, else long and user is m.UserID
 	short [maxShort]byte
 	next  *indexed // the next pair with the same hash
-	m     member.Member
+	m     store.Member
 }
 
 func newUserIndex() *userIndex {
@@ -113,7 +113,7 @@ func (sh *indexShard) find(h uint64, org ID, user string) *indexed {
 // absent from it is forgotten). The shards concerned are all locked at once,
 // in order, so that a commit is seen whole: once a lookup has found the new
 // owner of a transfer, no later lookup finds the old owner still owner.
-func (x *userIndex) apply(org ID, users map[string]bool, members map[string]*member.Member) {
+func (x *userIndex) apply(org ID, users map[string]bool, members map[string]*store.Member) {
 	type pair struct {
 		user string
 		h    uint64
@@ -142,7 +142,7 @@ func (x *userIndex) apply(org ID, users map[string]bool, members map[string]*mem
 // put makes m the member of org whose user ID is user, or forgets that
 // member if m is nil; the shard's lock must be held. A changed member gets
 // a new entry: readers may still be copying from the old one.
-func (sh *indexShard) put(h uint64, org ID, user string, m *member.Member) {
+func (sh *indexShard) put(h uint64, org ID, user string, m *store.Member) {
 	var e *indexed
 	if m != nil {
 		e = &indexed{grant: m.Grant(), org: org, n: long, m: *m}

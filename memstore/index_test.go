@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/rosterhq/roster/member"
+	"github.com/rosterhq/roster/store"
 	"pgregory.net/rapid"
 )
 
@@ -23,12 +23,12 @@ func TestIndexChains(t *testing.T) {
 			user string
 		}
 		hashOf := func(p pair) uint64 { return uint64(len(p.user)+int(p.org[0])) % 3 }
-		model := map[pair]*member.Member{}
+		model := map[pair]*store.Member{}
 		for i := range rapid.IntRange(1, 60).Draw(t, "steps") {
 			p := pair{orgs[rapid.IntRange(0, len(orgs)-1).Draw(t, "org")], users[rapid.IntRange(0, len(users)-1).Draw(t, "user")]}
-			var m *member.Member
+			var m *store.Member
 			if rapid.Bool().Draw(t, "put") {
-				m = &member.Member{Org: p.org, UserID: p.user, Name: strconv.Itoa(i)}
+				m = &store.Member{Org: p.org, UserID: p.user, Name: strconv.Itoa(i)}
 				model[p] = m
 			} else {
 				delete(model, p)
@@ -69,11 +69,11 @@ func TestIndexLongUserIDs(t *testing.T) {
 	x := newUserIndex()
 	org := ID{9}
 	users := map[string]bool{}
-	members := map[string]*member.Member{}
+	members := map[string]*store.Member{}
 	for _, n := range []int{1, maxShort - 1, maxShort, maxShort + 1, 300} {
 		u := strings.Repeat("u", n)
 		users[u] = true
-		members[u] = &member.Member{Org: org, UserID: u}
+		members[u] = &store.Member{Org: org, UserID: u}
 	}
 	x.apply(org, users, members)
 	for u, m := range members {
@@ -90,7 +90,7 @@ func TestIndexLongUserIDs(t *testing.T) {
 			t.Fatalf("user of %d bytes: a shorter ID found it", len(u))
 		}
 	}
-	x.apply(org, users, map[string]*member.Member{})
+	x.apply(org, users, map[string]*store.Member{})
 	for u := range members {
 		if x.get(org, u) != nil {
 			t.Fatalf("user of %d bytes: found after removal", len(u))

@@ -3,13 +3,12 @@ package memstore_test
 import (
 	"testing"
 
-	"github.com/rosterhq/roster/member"
 	"github.com/rosterhq/roster/memstore"
 	"github.com/rosterhq/roster/store"
 	"github.com/rosterhq/roster/store/storetest"
 )
 
-func memFactory(t *testing.T, env member.Env) store.Store {
+func memFactory(t *testing.T, env store.Env) store.Store {
 	s, err := memstore.New(env)
 	if err != nil {
 		t.Fatal(err)

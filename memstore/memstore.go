@@ -9,19 +9,21 @@ import (
 	"sync"
 
 	"github.com/rosterhq/roster/access"
-	"github.com/rosterhq/roster/invite"
-	"github.com/rosterhq/roster/member"
+	"github.com/rosterhq/roster/internal/rule"
 	"github.com/rosterhq/roster/store"
 )
 
 // ID is member.ID.
-type ID = member.ID
+type ID = store.ID
 
-var _ store.Store = (*Store)(nil)
+var (
+	_ store.Store           = (*Store)(nil)
+	_ store.PrincipalReader = (*Store)(nil)
+)
 
 // Store keeps organisations in memory.
 type Store struct {
-	env *member.Env
+	env *store.Env
 
 	mu    sync.RWMutex // guards the maps below, not the organisations' contents
 	orgs  map[ID]*org
@@ -39,14 +41,14 @@ type Store struct {
 }
 
 type partnerEntry struct {
-	ps invite.Partnership
+	ps store.Partnership
 	// The grant for a partner member who is inactive ([0]) or active ([1]),
 	// resolved when the partnership or its level changes.
 	grants [2]access.Grant
 }
 
 // New returns an empty store that runs the rules with env.
-func New(env member.Env) (*Store, error) {
+func New(env store.Env) (*Store, error) {
 	e, err := env.Init()
 	if err != nil {
 		return nil, err
@@ -66,10 +68,10 @@ func New(env member.Env) (*Store, error) {
 }
 
 // Env returns the store's environment.
-func (s *Store) Env() *member.Env { return s.env }
+func (s *Store) Env() *store.Env { return s.env }
 
 type pendingKey struct {
-	kind  invite.Kind
+	kind  store.InvitationKind
 	email string
 }
 
@@ -82,47 +84,47 @@ type org struct {
 
 type orgData struct {
 	deleted bool
-	rec     member.Org
+	rec     store.Org
 
-	members map[ID]*member.Member     // resolved
-	order   []ID                      // member IDs, sorted
-	byUser  map[string]*member.Member // the same records as members
+	members map[ID]*store.Member     // resolved
+	order   []ID                     // member IDs, sorted
+	byUser  map[string]*store.Member // the same records as members
 	byEmail map[string]ID
 	owner   ID
 	staff   int // staff members, for seats
 
-	roles map[string]member.Role
-	keys  map[ID]member.Key
+	roles map[string]store.Role
+	keys  map[ID]store.Key
 
-	invs    map[ID]*invite.Invitation
+	invs    map[ID]*store.Invitation
 	byHash  map[[32]byte]ID
 	pending map[pendingKey]ID
 
-	reqs    map[ID]*invite.Request
+	reqs    map[ID]*store.Request
 	openReq map[string]ID
-	code    *invite.Code
+	code    *store.Code
 
-	partners  map[ID]invite.Partnership // granted by this organisation
-	byPartner map[ID]ID                 // partner organisation → partnership
+	partners  map[ID]store.Partnership // granted by this organisation
+	byPartner map[ID]ID                // partner organisation → partnership
 
-	events []member.Event
+	events []store.Event
 }
 
-func newOrg(rec member.Org) *org {
+func newOrg(rec store.Org) *org {
 	return &org{orgData: orgData{
 		rec:     rec,
-		members: make(map[ID]*member.Member),
-		byUser:  make(map[string]*member.Member),
+		members: make(map[ID]*store.Member),
+		byUser:  make(map[string]*store.Member),
 		byEmail: make(map[string]ID),
-		roles:   make(map[string]member.Role),
-		keys:    make(map[ID]member.Key),
-		invs:    make(map[ID]*invite.Invitation),
+		roles:   make(map[string]store.Role),
+		keys:    make(map[ID]store.Key),
+		invs:    make(map[ID]*store.Invitation),
 		byHash:  make(map[[32]byte]ID),
 		pending: make(map[pendingKey]ID),
-		reqs:    make(map[ID]*invite.Request),
+		reqs:    make(map[ID]*store.Request),
 		openReq: make(map[string]ID),
 
-		partners:  make(map[ID]invite.Partnership),
+		partners:  make(map[ID]store.Partnership),
 		byPartner: make(map[ID]ID),
 	}}
 }
@@ -140,23 +142,23 @@ func (s *Store) lookup(id ID) (*org, bool) {
 func (s *Store) readOrg(id ID, fn func(o *org) error) error {
 	o, ok := s.lookup(id)
 	if !ok {
-		return fmt.Errorf("organisation %v: %w", id, member.ErrNotFound)
+		return fmt.Errorf("organisation %v: %w", id, store.ErrNotFound)
 	}
 	o.mu.RLock()
 	defer o.mu.RUnlock()
 	if o.deleted {
-		return fmt.Errorf("organisation %v: %w", id, member.ErrNotFound)
+		return fmt.Errorf("organisation %v: %w", id, store.ErrNotFound)
 	}
 	return fn(o)
 }
 
-// InsertOrg implements member.Store.
-func (s *Store) InsertOrg(ctx context.Context, rec member.Org, fn func(member.Tx) error) error {
+// InsertOrg implements store.Store.
+func (s *Store) InsertOrg(ctx context.Context, rec store.Org, fn func(store.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	if _, exists := s.lookup(rec.ID); exists {
-		return fmt.Errorf("%w: organisation %v exists", member.ErrConflict, rec.ID)
+		return fmt.Errorf("%w: organisation %v exists", store.ErrConflict, rec.ID)
 	}
 	o := newOrg(rec)
 	o.mu.Lock()
@@ -174,7 +176,7 @@ func (s *Store) InsertOrg(ctx context.Context, rec member.Org, fn func(member.Tx
 	defer s.mu.Unlock()
 	if _, exists := s.orgs[rec.ID]; exists {
 		tx.rollback()
-		return fmt.Errorf("%w: organisation %v exists", member.ErrConflict, rec.ID)
+		return fmt.Errorf("%w: organisation %v exists", store.ErrConflict, rec.ID)
 	}
 	s.orgs[rec.ID] = o
 	tx.applyIndexes()
@@ -186,19 +188,10 @@ func (s *Store) Update(ctx context.Context, id ID, fn func(store.Tx) error) erro
 	return s.run(ctx, []ID{id}, func(txs []*tx) error { return fn(txs[0]) })
 }
 
-// UpdateByToken implements invite.Store.
-func (s *Store) UpdateByToken(ctx context.Context, hash [32]byte, fn func(invite.Tx) error) error {
-	org, err := s.InvitationOrg(ctx, hash)
-	if err != nil {
-		return err
-	}
-	return s.Update(ctx, org, func(tx store.Tx) error { return fn(tx) })
-}
-
-// UpdatePair implements invite.Store.
-func (s *Store) UpdatePair(ctx context.Context, a, b ID, fn func(ta, tb invite.Tx) error) error {
+// UpdatePair implements store.Store.
+func (s *Store) UpdatePair(ctx context.Context, a, b ID, fn func(ta, tb store.Tx) error) error {
 	if a == b {
-		return fmt.Errorf("%w: a pair of organisations needs two", member.ErrInvalid)
+		return fmt.Errorf("%w: a pair of organisations needs two", store.ErrInvalid)
 	}
 	return s.run(ctx, []ID{a, b}, func(txs []*tx) error { return fn(txs[0], txs[1]) })
 }
@@ -213,7 +206,7 @@ func (s *Store) run(ctx context.Context, ids []ID, fn func([]*tx) error) error {
 	for i, id := range ids {
 		o, ok := s.lookup(id)
 		if !ok {
-			return fmt.Errorf("organisation %v: %w", id, member.ErrNotFound)
+			return fmt.Errorf("organisation %v: %w", id, store.ErrNotFound)
 		}
 		orgs[i] = o
 	}
@@ -231,7 +224,7 @@ func (s *Store) run(ctx context.Context, ids []ID, fn func([]*tx) error) error {
 	txs := make([]*tx, len(orgs))
 	for i, o := range orgs {
 		if o.deleted {
-			return fmt.Errorf("organisation %v: %w", ids[i], member.ErrNotFound)
+			return fmt.Errorf("organisation %v: %w", ids[i], store.ErrNotFound)
 		}
 		txs[i] = &tx{s: s, o: o, ctx: ctx}
 	}
@@ -253,20 +246,10 @@ func (s *Store) run(ctx context.Context, ids []ID, fn func([]*tx) error) error {
 	return nil
 }
 
-// UpdateMembers implements member.Store.
-func (s *Store) UpdateMembers(ctx context.Context, org ID, fn func(member.Tx) error) error {
-	return s.Update(ctx, org, func(tx store.Tx) error { return fn(tx) })
-}
-
-// UpdateInvites implements invite.Store.
-func (s *Store) UpdateInvites(ctx context.Context, org ID, fn func(invite.Tx) error) error {
-	return s.Update(ctx, org, func(tx store.Tx) error { return fn(tx) })
-}
-
 // page returns the items of sorted after the cursor, up to the page size,
 // that keep accepts, and the cursor of the next page.
-func page[T any](sorted []ID, p member.Page, get func(ID) (T, bool)) ([]T, string, error) {
-	after, err := member.ParseCursor(p.After)
+func page[T any](sorted []ID, p store.Page, get func(ID) (T, bool)) ([]T, string, error) {
+	after, err := rule.ParseCursor(p.After)
 	if err != nil {
 		return nil, "", err
 	}
@@ -283,7 +266,7 @@ func page[T any](sorted []ID, p member.Page, get func(ID) (T, bool)) ([]T, strin
 	for ; i < len(sorted); i++ {
 		if v, ok := get(sorted[i]); ok {
 			if len(out) == n {
-				return out, member.EncodeCursor(last), nil
+				return out, rule.EncodeCursor(last), nil
 			}
 			out, last = append(out, v), sorted[i]
 		}
@@ -307,7 +290,7 @@ func guard(fn func() error, txs ...*tx) error {
 
 func compareID(a, b ID) int { return cmp.Compare(string(a[:]), string(b[:])) }
 
-func isNotFound(err error) bool { return errors.Is(err, member.ErrNotFound) }
+func isNotFound(err error) bool { return errors.Is(err, store.ErrNotFound) }
 
 func notFoundIsEmpty(err error) error {
 	if isNotFound(err) {

@@ -8,20 +8,20 @@ import (
 	"strings"
 
 	"github.com/rosterhq/roster/access"
-	"github.com/rosterhq/roster/invite"
-	"github.com/rosterhq/roster/member"
+	"github.com/rosterhq/roster/internal/rule"
+	"github.com/rosterhq/roster/store"
 )
 
-// Org implements member.Reader.
-func (s *Store) Org(ctx context.Context, id ID) (member.Org, error) {
-	var rec member.Org
+// Org implements store.Store.
+func (s *Store) Org(ctx context.Context, id ID) (store.Org, error) {
+	var rec store.Org
 	err := s.readOrg(id, func(o *org) error { rec = o.rec; return nil })
 	return rec, err
 }
 
-// Member implements member.Reader.
-func (s *Store) Member(ctx context.Context, orgID, id ID) (member.Member, error) {
-	var m member.Member
+// Member implements store.Store.
+func (s *Store) Member(ctx context.Context, orgID, id ID) (store.Member, error) {
+	var m store.Member
 	err := s.readOrg(orgID, func(o *org) error {
 		var err error
 		m, err = o.member(id)
@@ -30,25 +30,25 @@ func (s *Store) Member(ctx context.Context, orgID, id ID) (member.Member, error)
 	return m, err
 }
 
-// MemberByUser implements member.Reader. It is the lookup of every request:
+// MemberByUser implements store.Store. It is the lookup of every request:
 // one map lookup under a read lock, and a copy of the resolved member.
-func (s *Store) MemberByUser(ctx context.Context, orgID ID, user string) (member.Member, error) {
+func (s *Store) MemberByUser(ctx context.Context, orgID ID, user string) (store.Member, error) {
 	if e := s.byOrgUser.get(orgID, user); e != nil {
 		return e.m, nil
 	}
-	return member.Member{}, fmt.Errorf("user %q in organisation %v: %w", user, orgID, member.ErrNotFound)
+	return store.Member{}, fmt.Errorf("user %q in organisation %v: %w", user, orgID, store.ErrNotFound)
 }
 
-// Members implements member.Reader.
-func (s *Store) Members(ctx context.Context, orgID ID, f member.Filter, p member.Page) ([]member.Member, string, error) {
-	if _, err := member.ParseCursor(p.After); err != nil {
+// Members implements store.Store.
+func (s *Store) Members(ctx context.Context, orgID ID, f store.Filter, p store.Page) ([]store.Member, string, error) {
+	if _, err := rule.ParseCursor(p.After); err != nil {
 		return nil, "", err
 	}
-	var out []member.Member
+	var out []store.Member
 	var next string
 	err := s.readOrg(orgID, func(o *org) error {
 		var err error
-		out, next, err = page(o.order, p, func(id ID) (member.Member, bool) {
+		out, next, err = page(o.order, p, func(id ID) (store.Member, bool) {
 			m := o.members[id]
 			return *m, f.Match(m)
 		})
@@ -60,12 +60,12 @@ func (s *Store) Members(ctx context.Context, orgID ID, f member.Filter, p member
 	return out, next, nil
 }
 
-// UserOrgs implements member.Reader.
-func (s *Store) UserOrgs(ctx context.Context, user string) ([]member.Member, error) {
+// UserOrgs implements store.Store.
+func (s *Store) UserOrgs(ctx context.Context, user string) ([]store.Member, error) {
 	s.mu.RLock()
 	ids := slices.SortedFunc(maps.Keys(s.users[user]), compareID)
 	s.mu.RUnlock()
-	var out []member.Member
+	var out []store.Member
 	for _, id := range ids {
 		m, err := s.MemberByUser(ctx, id, user)
 		if err == nil {
@@ -75,38 +75,38 @@ func (s *Store) UserOrgs(ctx context.Context, user string) ([]member.Member, err
 	return out, nil
 }
 
-// Roles implements member.Reader.
-func (s *Store) Roles(ctx context.Context, orgID ID) ([]member.Role, error) {
-	var out []member.Role
+// Roles implements store.Store.
+func (s *Store) Roles(ctx context.Context, orgID ID) ([]store.Role, error) {
+	var out []store.Role
 	err := s.readOrg(orgID, func(o *org) error {
-		out = slices.SortedFunc(maps.Values(o.roles), func(a, b member.Role) int { return strings.Compare(a.Name, b.Name) })
+		out = slices.SortedFunc(maps.Values(o.roles), func(a, b store.Role) int { return strings.Compare(a.Name, b.Name) })
 		return nil
 	})
 	return out, notFoundIsEmpty(err)
 }
 
-// Keys implements member.Reader.
-func (s *Store) Keys(ctx context.Context, orgID, memberID ID) ([]member.Key, error) {
-	var out []member.Key
+// Keys implements store.Store.
+func (s *Store) Keys(ctx context.Context, orgID, memberID ID) ([]store.Key, error) {
+	var out []store.Key
 	err := s.readOrg(orgID, func(o *org) error {
 		for _, k := range o.keys {
 			if k.Member == memberID {
 				out = append(out, k)
 			}
 		}
-		slices.SortFunc(out, func(a, b member.Key) int { return compareID(a.ID, b.ID) })
+		slices.SortFunc(out, func(a, b store.Key) int { return compareID(a.ID, b.ID) })
 		return nil
 	})
 	return out, notFoundIsEmpty(err)
 }
 
-// KeyByHash implements member.Reader.
-func (s *Store) KeyByHash(ctx context.Context, hash [32]byte) (member.Key, error) {
+// KeyByHash implements store.Store.
+func (s *Store) KeyByHash(ctx context.Context, hash [32]byte) (store.Key, error) {
 	s.mu.RLock()
 	orgID, ok := s.keys[hash]
 	s.mu.RUnlock()
-	var k member.Key
-	err := fmt.Errorf("key: %w", member.ErrNotFound)
+	var k store.Key
+	err := fmt.Errorf("key: %w", store.ErrNotFound)
 	if ok {
 		_ = s.readOrg(orgID, func(o *org) error {
 			for _, c := range o.keys {
@@ -120,8 +120,8 @@ func (s *Store) KeyByHash(ctx context.Context, hash [32]byte) (member.Key, error
 	return k, err
 }
 
-// Events implements member.Reader.
-func (s *Store) Events(ctx context.Context, orgID ID, after int64, limit int) ([]member.Event, error) {
+// Events implements store.Store.
+func (s *Store) Events(ctx context.Context, orgID ID, after int64, limit int) ([]store.Event, error) {
 	o, ok := s.lookup(orgID)
 	if !ok {
 		return nil, nil
@@ -131,17 +131,17 @@ func (s *Store) Events(ctx context.Context, orgID ID, after int64, limit int) ([
 	if after < 0 {
 		after = 0
 	}
-	n := member.Page{Limit: limit}.Size()
-	var out []member.Event
+	n := store.Page{Limit: limit}.Size()
+	var out []store.Event
 	for i := after; i < int64(len(o.events)) && len(out) < n; i++ {
 		out = append(out, copyEvent(o.events[i]))
 	}
 	return out, nil
 }
 
-// Invitation implements invite.Reader.
-func (s *Store) Invitation(ctx context.Context, orgID, id ID) (invite.Invitation, error) {
-	var inv invite.Invitation
+// Invitation implements store.Store.
+func (s *Store) Invitation(ctx context.Context, orgID, id ID) (store.Invitation, error) {
+	var inv store.Invitation
 	err := s.readOrg(orgID, func(o *org) error {
 		var err error
 		inv, err = o.invitation(id)
@@ -150,17 +150,17 @@ func (s *Store) Invitation(ctx context.Context, orgID, id ID) (invite.Invitation
 	return inv, err
 }
 
-// Invitations implements invite.Reader.
-func (s *Store) Invitations(ctx context.Context, orgID ID, f invite.InvitationFilter, p member.Page) ([]invite.Invitation, string, error) {
-	if _, err := member.ParseCursor(p.After); err != nil {
+// Invitations implements store.Store.
+func (s *Store) Invitations(ctx context.Context, orgID ID, f store.InvitationFilter, p store.Page) ([]store.Invitation, string, error) {
+	if _, err := rule.ParseCursor(p.After); err != nil {
 		return nil, "", err
 	}
-	var out []invite.Invitation
+	var out []store.Invitation
 	var next string
 	err := s.readOrg(orgID, func(o *org) error {
 		ids := slices.SortedFunc(maps.Keys(o.invs), compareID)
 		var err error
-		out, next, err = page(ids, p, func(id ID) (invite.Invitation, bool) {
+		out, next, err = page(ids, p, func(id ID) (store.Invitation, bool) {
 			inv := o.invs[id]
 			return copyInvitation(*inv), (f.Status == 0 || inv.Status == f.Status) && (f.Kind == 0 || inv.Kind == f.Kind)
 		})
@@ -172,24 +172,24 @@ func (s *Store) Invitations(ctx context.Context, orgID ID, f invite.InvitationFi
 	return out, next, nil
 }
 
-// InvitationOrg implements invite.Reader.
+// InvitationOrg implements store.Store.
 func (s *Store) InvitationOrg(ctx context.Context, hash [32]byte) (ID, error) {
 	s.mu.RLock()
 	id, ok := s.tokens[hash]
 	s.mu.RUnlock()
 	if !ok {
-		return ID{}, fmt.Errorf("invitation token: %w", member.ErrNotFound)
+		return ID{}, fmt.Errorf("invitation token: %w", store.ErrNotFound)
 	}
 	return id, nil
 }
 
-// Request implements invite.Reader.
-func (s *Store) Request(ctx context.Context, orgID, id ID) (invite.Request, error) {
-	var r invite.Request
+// Request implements store.Store.
+func (s *Store) Request(ctx context.Context, orgID, id ID) (store.Request, error) {
+	var r store.Request
 	err := s.readOrg(orgID, func(o *org) error {
 		c, ok := o.reqs[id]
 		if !ok {
-			return fmt.Errorf("request %v: %w", id, member.ErrNotFound)
+			return fmt.Errorf("request %v: %w", id, store.ErrNotFound)
 		}
 		r = *c
 		return nil
@@ -197,17 +197,17 @@ func (s *Store) Request(ctx context.Context, orgID, id ID) (invite.Request, erro
 	return r, err
 }
 
-// Requests implements invite.Reader.
-func (s *Store) Requests(ctx context.Context, orgID ID, st invite.RequestStatus, p member.Page) ([]invite.Request, string, error) {
-	if _, err := member.ParseCursor(p.After); err != nil {
+// Requests implements store.Store.
+func (s *Store) Requests(ctx context.Context, orgID ID, st store.RequestStatus, p store.Page) ([]store.Request, string, error) {
+	if _, err := rule.ParseCursor(p.After); err != nil {
 		return nil, "", err
 	}
-	var out []invite.Request
+	var out []store.Request
 	var next string
 	err := s.readOrg(orgID, func(o *org) error {
 		ids := slices.SortedFunc(maps.Keys(o.reqs), compareID)
 		var err error
-		out, next, err = page(ids, p, func(id ID) (invite.Request, bool) {
+		out, next, err = page(ids, p, func(id ID) (store.Request, bool) {
 			r := o.reqs[id]
 			return *r, st == 0 || r.Status == st
 		})
@@ -219,32 +219,32 @@ func (s *Store) Requests(ctx context.Context, orgID ID, st invite.RequestStatus,
 	return out, next, nil
 }
 
-// Partnership implements invite.Reader.
-func (s *Store) Partnership(ctx context.Context, orgID, id ID) (invite.Partnership, error) {
+// Partnership implements store.Store.
+func (s *Store) Partnership(ctx context.Context, orgID, id ID) (store.Partnership, error) {
 	s.mu.RLock()
 	e, ok := s.partners[id]
 	s.mu.RUnlock()
 	if !ok || e.ps.Org != orgID && e.ps.Partner != orgID {
-		return invite.Partnership{}, fmt.Errorf("partnership %v: %w", id, member.ErrNotFound)
+		return store.Partnership{}, fmt.Errorf("partnership %v: %w", id, store.ErrNotFound)
 	}
 	return e.ps, nil
 }
 
-// Partnerships implements invite.Reader.
-func (s *Store) Partnerships(ctx context.Context, orgID ID) ([]invite.Partnership, error) {
+// Partnerships implements store.Store.
+func (s *Store) Partnerships(ctx context.Context, orgID ID) ([]store.Partnership, error) {
 	s.mu.RLock()
-	var out []invite.Partnership
+	var out []store.Partnership
 	for _, e := range s.partners {
 		if e.ps.Org == orgID || e.ps.Partner == orgID {
 			out = append(out, e.ps)
 		}
 	}
 	s.mu.RUnlock()
-	slices.SortFunc(out, func(a, b invite.Partnership) int { return compareID(a.ID, b.ID) })
+	slices.SortFunc(out, func(a, b store.Partnership) int { return compareID(a.ID, b.ID) })
 	return out, nil
 }
 
-// Principal implements invite.Reader: the member index, else one read of
+// Principal implements store.PrincipalReader: the member index, else one read of
 // the partnership index and one of the member index for the user's
 // membership in the partner organisation, without allocating.
 func (s *Store) Principal(ctx context.Context, orgID ID, user string) (access.Grant, error) {
@@ -263,11 +263,11 @@ func (s *Store) Principal(ctx context.Context, orgID ID, user string) (access.Gr
 	if found {
 		// A deleted organisation's members have left the index.
 		if e := s.byOrgUser.get(best.ps.Partner, user); e != nil {
-			if e.m.Status == member.Active {
+			if e.m.Status == store.Active {
 				return best.grants[1], nil
 			}
 			return best.grants[0], nil
 		}
 	}
-	return access.Grant{}, fmt.Errorf("user %q is neither a member of organisation %v nor a member of its partners: %w", user, orgID, member.ErrNotFound)
+	return access.Grant{}, fmt.Errorf("user %q is neither a member of organisation %v nor a member of its partners: %w", user, orgID, store.ErrNotFound)
 }

@@ -10,7 +10,6 @@ import (
 	"github.com/google/uuid"
 	"github.com/rosterhq/roster/access"
 	"github.com/rosterhq/roster/invite"
-	"github.com/rosterhq/roster/member"
 	"github.com/rosterhq/roster/store"
 )
 
@@ -92,8 +91,8 @@ func (t *tx) applyIndexes() {
 		if ps, ok := o.partners[pid]; ok {
 			e := partnerEntry{ps: ps}
 			perms := o.roles[ps.Level].Perms
-			for i, st := range []member.Status{member.Inactive, member.Active} {
-				e.grants[i] = invite.ResolvePartner(s.env.Policy, &ps, &member.Member{Status: st}, perms)
+			for i, st := range []store.Status{store.Inactive, store.Active} {
+				e.grants[i] = store.ResolvePartner(s.env.Policy, &ps, &store.Member{Status: st}, perms)
 			}
 			s.partners[pid] = e
 			s.pairs[[2]ID{ps.Org, ps.Partner}] = pid
@@ -133,24 +132,24 @@ func (t *tx) touchKey(h [32]byte) {
 
 func live(ctx context.Context) error { return ctx.Err() }
 
-// Env implements member.Tx.
-func (t *tx) Env() *member.Env { return t.s.env }
+// Env implements store.Tx.
+func (t *tx) Env() *store.Env { return t.s.env }
 
-// Org implements member.OrgTx.
-func (t *tx) Org(ctx context.Context) (member.Org, error) {
+// Org implements store.Tx.
+func (t *tx) Org(ctx context.Context) (store.Org, error) {
 	if err := live(ctx); err != nil {
-		return member.Org{}, err
+		return store.Org{}, err
 	}
 	return t.o.rec, nil
 }
 
-// PutOrg implements member.OrgTx.
-func (t *tx) PutOrg(ctx context.Context, rec member.Org) error {
+// PutOrg implements store.Tx.
+func (t *tx) PutOrg(ctx context.Context, rec store.Org) error {
 	if err := live(ctx); err != nil {
 		return err
 	}
 	if rec.ID != t.o.rec.ID {
-		return fmt.Errorf("%w: PutOrg cannot change the organisation's ID", member.ErrInvalid)
+		return fmt.Errorf("%w: PutOrg cannot change the organisation's ID", store.ErrInvalid)
 	}
 	prev := t.o.rec
 	t.o.rec = rec
@@ -158,7 +157,7 @@ func (t *tx) PutOrg(ctx context.Context, rec member.Org) error {
 	return nil
 }
 
-// DeleteOrg implements member.OrgTx.
+// DeleteOrg implements store.Tx.
 func (t *tx) DeleteOrg(ctx context.Context) error {
 	if err := live(ctx); err != nil {
 		return err
@@ -188,80 +187,80 @@ func (t *tx) DeleteOrg(ctx context.Context) error {
 	return nil
 }
 
-// Member implements member.MemberTx.
-func (t *tx) Member(ctx context.Context, id ID) (member.Member, error) {
+// Member implements store.Tx.
+func (t *tx) Member(ctx context.Context, id ID) (store.Member, error) {
 	if err := live(ctx); err != nil {
-		return member.Member{}, err
+		return store.Member{}, err
 	}
 	return t.o.member(id)
 }
 
-func (o *org) member(id ID) (member.Member, error) {
+func (o *org) member(id ID) (store.Member, error) {
 	m, ok := o.members[id]
 	if !ok {
-		return member.Member{}, fmt.Errorf("member %v: %w", id, member.ErrNotFound)
+		return store.Member{}, fmt.Errorf("member %v: %w", id, store.ErrNotFound)
 	}
 	return *m, nil
 }
 
-// MemberByUser implements member.MemberTx.
-func (t *tx) MemberByUser(ctx context.Context, user string) (member.Member, error) {
+// MemberByUser implements store.Tx.
+func (t *tx) MemberByUser(ctx context.Context, user string) (store.Member, error) {
 	if err := live(ctx); err != nil {
-		return member.Member{}, err
+		return store.Member{}, err
 	}
 	m, ok := t.o.byUser[user]
 	if !ok {
-		return member.Member{}, fmt.Errorf("user %q: %w", user, member.ErrNotFound)
+		return store.Member{}, fmt.Errorf("user %q: %w", user, store.ErrNotFound)
 	}
 	return *m, nil
 }
 
-// MemberByEmail implements member.MemberTx.
-func (t *tx) MemberByEmail(ctx context.Context, email string) (member.Member, error) {
+// MemberByEmail implements store.Tx.
+func (t *tx) MemberByEmail(ctx context.Context, email string) (store.Member, error) {
 	if err := live(ctx); err != nil {
-		return member.Member{}, err
+		return store.Member{}, err
 	}
 	id, ok := t.o.byEmail[email]
 	if !ok {
-		return member.Member{}, fmt.Errorf("e-mail %q: %w", email, member.ErrNotFound)
+		return store.Member{}, fmt.Errorf("e-mail %q: %w", email, store.ErrNotFound)
 	}
 	return t.o.member(id)
 }
 
-// MemberByUserOrEmail implements member.MemberTx.
-func (t *tx) MemberByUserOrEmail(ctx context.Context, user, email string) (member.Member, error) {
+// MemberByUserOrEmail implements store.Tx.
+func (t *tx) MemberByUserOrEmail(ctx context.Context, user, email string) (store.Member, error) {
 	if m, err := t.MemberByUser(ctx, user); err == nil || ctx.Err() != nil {
 		return m, err
 	}
 	return t.MemberByEmail(ctx, email)
 }
 
-// Owner implements member.MemberTx.
-func (t *tx) Owner(ctx context.Context) (member.Member, error) {
+// Owner implements store.Tx.
+func (t *tx) Owner(ctx context.Context) (store.Member, error) {
 	if err := live(ctx); err != nil {
-		return member.Member{}, err
+		return store.Member{}, err
 	}
 	return t.o.member(t.o.owner)
 }
 
-// PutMember implements member.MemberTx.
-func (t *tx) PutMember(ctx context.Context, m member.Member) error {
+// PutMember implements store.Tx.
+func (t *tx) PutMember(ctx context.Context, m store.Member) error {
 	if err := live(ctx); err != nil {
 		return err
 	}
 	o := t.o
 	if m.Org != o.rec.ID || m.ID == uuid.Nil {
-		return fmt.Errorf("%w: member %v does not belong to organisation %v", member.ErrInvalid, m.ID, o.rec.ID)
+		return fmt.Errorf("%w: member %v does not belong to organisation %v", store.ErrInvalid, m.ID, o.rec.ID)
 	}
 	if other, ok := o.byUser[m.UserID]; ok && other.ID != m.ID {
-		return fmt.Errorf("%w: user %q", member.ErrAlreadyMember, m.UserID)
+		return fmt.Errorf("%w: user %q", store.ErrAlreadyMember, m.UserID)
 	}
 	if id, ok := o.byEmail[m.Email]; ok && id != m.ID {
-		return fmt.Errorf("%w: e-mail %q", member.ErrAlreadyMember, m.Email)
+		return fmt.Errorf("%w: e-mail %q", store.ErrAlreadyMember, m.Email)
 	}
 	p := t.s.env.Policy
-	if m.Kind == member.Staff && p.IsOwner(m.Role) && o.owner != uuid.Nil && o.owner != m.ID {
-		return fmt.Errorf("%w: organisation %v has an owner", member.ErrConflict, o.rec.ID)
+	if m.Kind == store.Staff && p.IsOwner(m.Role) && o.owner != uuid.Nil && o.owner != m.ID {
+		return fmt.Errorf("%w: organisation %v has an owner", store.ErrConflict, o.rec.ID)
 	}
 	o.resolve(p, &m)
 	prev := o.members[m.ID]
@@ -280,11 +279,11 @@ func (t *tx) PutMember(ctx context.Context, m member.Member) error {
 	return nil
 }
 
-func (o *org) resolve(p *access.Policy, m *member.Member) {
-	member.Resolve(p, m, o.roles[m.Role].Perms)
+func (o *org) resolve(p *access.Policy, m *store.Member) {
+	store.Resolve(p, m, o.roles[m.Role].Perms)
 }
 
-func (o *org) setMember(m *member.Member) {
+func (o *org) setMember(m *store.Member) {
 	o.members[m.ID] = m
 	o.byUser[m.UserID] = m
 	o.byEmail[m.Email] = m.ID
@@ -294,12 +293,12 @@ func (o *org) setMember(m *member.Member) {
 	if m.IsOwner() {
 		o.owner = m.ID
 	}
-	if m.Kind == member.Staff {
+	if m.Kind == store.Staff {
 		o.staff++
 	}
 }
 
-func (o *org) unsetMember(m *member.Member) {
+func (o *org) unsetMember(m *store.Member) {
 	delete(o.members, m.ID)
 	delete(o.byUser, m.UserID)
 	delete(o.byEmail, m.Email)
@@ -309,12 +308,12 @@ func (o *org) unsetMember(m *member.Member) {
 	if o.owner == m.ID {
 		o.owner = uuid.Nil
 	}
-	if m.Kind == member.Staff {
+	if m.Kind == store.Staff {
 		o.staff--
 	}
 }
 
-// DeleteMember implements member.MemberTx.
+// DeleteMember implements store.Tx.
 func (t *tx) DeleteMember(ctx context.Context, id ID) error {
 	if err := live(ctx); err != nil {
 		return err
@@ -322,7 +321,7 @@ func (t *tx) DeleteMember(ctx context.Context, id ID) error {
 	o := t.o
 	prev, ok := o.members[id]
 	if !ok {
-		return fmt.Errorf("member %v: %w", id, member.ErrNotFound)
+		return fmt.Errorf("member %v: %w", id, store.ErrNotFound)
 	}
 	for _, k := range o.keys {
 		if k.Member == id {
@@ -335,40 +334,40 @@ func (t *tx) DeleteMember(ctx context.Context, id ID) error {
 	return nil
 }
 
-// Seats implements member.MemberTx.
+// Seats implements store.Tx.
 func (t *tx) Seats(ctx context.Context, now time.Time) (int, error) {
 	if err := live(ctx); err != nil {
 		return 0, err
 	}
 	n := t.o.staff
 	for k, id := range t.o.pending {
-		if k.kind == invite.ForMember && t.o.invs[id].Open(now) {
+		if k.kind == store.ForMember && t.o.invs[id].Open(now) {
 			n++
 		}
 	}
 	return n, nil
 }
 
-// Role implements member.RoleTx.
-func (t *tx) Role(ctx context.Context, name string) (member.Role, error) {
+// Role implements store.Tx.
+func (t *tx) Role(ctx context.Context, name string) (store.Role, error) {
 	if err := live(ctx); err != nil {
-		return member.Role{}, err
+		return store.Role{}, err
 	}
 	r, ok := t.o.roles[name]
 	if !ok {
-		return member.Role{}, fmt.Errorf("role %q: %w", name, member.ErrNotFound)
+		return store.Role{}, fmt.Errorf("role %q: %w", name, store.ErrNotFound)
 	}
 	return r, nil
 }
 
-// PutRole implements member.RoleTx.
-func (t *tx) PutRole(ctx context.Context, r member.Role) error {
+// PutRole implements store.Tx.
+func (t *tx) PutRole(ctx context.Context, r store.Role) error {
 	if err := live(ctx); err != nil {
 		return err
 	}
 	o := t.o
 	if r.Org != o.rec.ID {
-		return fmt.Errorf("%w: role %q does not belong to organisation %v", member.ErrInvalid, r.Name, o.rec.ID)
+		return fmt.Errorf("%w: role %q does not belong to organisation %v", store.ErrInvalid, r.Name, o.rec.ID)
 	}
 	prev, had := o.roles[r.Name]
 	o.roles[r.Name] = r
@@ -389,7 +388,7 @@ func (t *tx) PutRole(ctx context.Context, r member.Role) error {
 // their records so that copies handed out stay as they were.
 func (o *org) reresolve(p *access.Policy, role string) {
 	for id, m := range o.members {
-		if m.Role == role && m.Kind == member.Staff {
+		if m.Role == role && m.Kind == store.Staff {
 			c := *m
 			o.resolve(p, &c)
 			o.members[id] = &c
@@ -398,7 +397,7 @@ func (o *org) reresolve(p *access.Policy, role string) {
 	}
 }
 
-// DeleteRole implements member.RoleTx.
+// DeleteRole implements store.Tx.
 func (t *tx) DeleteRole(ctx context.Context, name string) error {
 	if err := live(ctx); err != nil {
 		return err
@@ -406,7 +405,7 @@ func (t *tx) DeleteRole(ctx context.Context, name string) error {
 	o := t.o
 	prev, ok := o.roles[name]
 	if !ok {
-		return fmt.Errorf("role %q: %w", name, member.ErrNotFound)
+		return fmt.Errorf("role %q: %w", name, store.ErrNotFound)
 	}
 	delete(o.roles, name)
 	t.rolesChanged = true
@@ -418,7 +417,7 @@ func (t *tx) DeleteRole(ctx context.Context, name string) error {
 	return nil
 }
 
-// RoleInUse implements member.RoleTx.
+// RoleInUse implements store.Tx.
 func (t *tx) RoleInUse(ctx context.Context, name string) (bool, error) {
 	if err := live(ctx); err != nil {
 		return false, err
@@ -441,32 +440,32 @@ func (t *tx) RoleInUse(ctx context.Context, name string) (bool, error) {
 	return false, nil
 }
 
-// Key implements member.KeyTx.
-func (t *tx) Key(ctx context.Context, id ID) (member.Key, error) {
+// Key implements store.Tx.
+func (t *tx) Key(ctx context.Context, id ID) (store.Key, error) {
 	if err := live(ctx); err != nil {
-		return member.Key{}, err
+		return store.Key{}, err
 	}
 	k, ok := t.o.keys[id]
 	if !ok {
-		return member.Key{}, fmt.Errorf("key %v: %w", id, member.ErrNotFound)
+		return store.Key{}, fmt.Errorf("key %v: %w", id, store.ErrNotFound)
 	}
 	return k, nil
 }
 
-// PutKey implements member.KeyTx.
-func (t *tx) PutKey(ctx context.Context, k member.Key) error {
+// PutKey implements store.Tx.
+func (t *tx) PutKey(ctx context.Context, k store.Key) error {
 	if err := live(ctx); err != nil {
 		return err
 	}
 	o := t.o
 	if k.Org != o.rec.ID {
-		return fmt.Errorf("%w: key does not belong to organisation %v", member.ErrInvalid, o.rec.ID)
+		return fmt.Errorf("%w: key does not belong to organisation %v", store.ErrInvalid, o.rec.ID)
 	}
 	if _, ok := o.members[k.Member]; !ok {
-		return fmt.Errorf("key's member %v: %w", k.Member, member.ErrNotFound)
+		return fmt.Errorf("key's member %v: %w", k.Member, store.ErrNotFound)
 	}
 	if _, exists := o.keys[k.ID]; exists || t.keyByHash(k.Hash) || t.s.keyHashTaken(k.Hash) {
-		return fmt.Errorf("%w: key %v or its hash exists", member.ErrConflict, k.ID)
+		return fmt.Errorf("%w: key %v or its hash exists", store.ErrConflict, k.ID)
 	}
 	o.keys[k.ID] = k
 	t.touchKey(k.Hash)
@@ -481,28 +480,28 @@ func (s *Store) keyHashTaken(h [32]byte) bool {
 	return ok
 }
 
-// DeleteKey implements member.KeyTx.
+// DeleteKey implements store.Tx.
 func (t *tx) DeleteKey(ctx context.Context, id ID) error {
 	if err := live(ctx); err != nil {
 		return err
 	}
 	k, ok := t.o.keys[id]
 	if !ok {
-		return fmt.Errorf("key %v: %w", id, member.ErrNotFound)
+		return fmt.Errorf("key %v: %w", id, store.ErrNotFound)
 	}
 	t.deleteKey(k)
 	return nil
 }
 
-func (t *tx) deleteKey(k member.Key) {
+func (t *tx) deleteKey(k store.Key) {
 	o := t.o
 	delete(o.keys, k.ID)
 	t.touchKey(k.Hash)
 	t.undo = append(t.undo, func() { o.keys[k.ID] = k })
 }
 
-// Append implements member.AuditTx.
-func (t *tx) Append(ctx context.Context, e *member.Event) error {
+// Append implements store.Tx.
+func (t *tx) Append(ctx context.Context, e *store.Event) error {
 	if err := live(ctx); err != nil {
 		return err
 	}
@@ -513,78 +512,78 @@ func (t *tx) Append(ctx context.Context, e *member.Event) error {
 	return nil
 }
 
-func copyEvent(e member.Event) member.Event {
+func copyEvent(e store.Event) store.Event {
 	e.Before, e.After = copyState(e.Before), copyState(e.After)
 	return e
 }
 
-func copyState(s member.State) member.State {
+func copyState(s store.State) store.State {
 	s.Allow, s.Deny, s.Scopes = slices.Clone(s.Allow), slices.Clone(s.Deny), slices.Clone(s.Scopes)
 	s.Profile = maps.Clone(s.Profile)
 	return s
 }
 
-// Invitation implements invite.InvitationTx.
-func (t *tx) Invitation(ctx context.Context, id ID) (invite.Invitation, error) {
+// Invitation implements store.Tx.
+func (t *tx) Invitation(ctx context.Context, id ID) (store.Invitation, error) {
 	if err := live(ctx); err != nil {
-		return invite.Invitation{}, err
+		return store.Invitation{}, err
 	}
 	return t.o.invitation(id)
 }
 
-func (o *org) invitation(id ID) (invite.Invitation, error) {
+func (o *org) invitation(id ID) (store.Invitation, error) {
 	inv, ok := o.invs[id]
 	if !ok {
-		return invite.Invitation{}, fmt.Errorf("invitation %v: %w", id, member.ErrNotFound)
+		return store.Invitation{}, fmt.Errorf("invitation %v: %w", id, store.ErrNotFound)
 	}
 	return copyInvitation(*inv), nil
 }
 
-func copyInvitation(inv invite.Invitation) invite.Invitation {
+func copyInvitation(inv store.Invitation) store.Invitation {
 	inv.Sealed = slices.Clone(inv.Sealed)
 	return inv
 }
 
-// InvitationByHash implements invite.InvitationTx.
-func (t *tx) InvitationByHash(ctx context.Context, hash [32]byte) (invite.Invitation, error) {
+// InvitationByHash implements store.Tx.
+func (t *tx) InvitationByHash(ctx context.Context, hash [32]byte) (store.Invitation, error) {
 	if err := live(ctx); err != nil {
-		return invite.Invitation{}, err
+		return store.Invitation{}, err
 	}
 	id, ok := t.o.byHash[hash]
 	if !ok {
-		return invite.Invitation{}, fmt.Errorf("invitation token: %w", member.ErrNotFound)
+		return store.Invitation{}, fmt.Errorf("invitation token: %w", store.ErrNotFound)
 	}
 	return t.o.invitation(id)
 }
 
-// PendingInvitation implements invite.InvitationTx.
-func (t *tx) PendingInvitation(ctx context.Context, kind invite.Kind, email string) (invite.Invitation, error) {
+// PendingInvitation implements store.Tx.
+func (t *tx) PendingInvitation(ctx context.Context, kind store.InvitationKind, email string) (store.Invitation, error) {
 	if err := live(ctx); err != nil {
-		return invite.Invitation{}, err
+		return store.Invitation{}, err
 	}
 	id, ok := t.o.pending[pendingKey{kind, email}]
 	if !ok {
-		return invite.Invitation{}, fmt.Errorf("pending invitation for %s: %w", email, member.ErrNotFound)
+		return store.Invitation{}, fmt.Errorf("pending invitation for %s: %w", email, store.ErrNotFound)
 	}
 	return t.o.invitation(id)
 }
 
-// PutInvitation implements invite.InvitationTx.
-func (t *tx) PutInvitation(ctx context.Context, inv invite.Invitation) error {
+// PutInvitation implements store.Tx.
+func (t *tx) PutInvitation(ctx context.Context, inv store.Invitation) error {
 	if err := live(ctx); err != nil {
 		return err
 	}
 	o := t.o
 	if inv.Org != o.rec.ID || inv.ID == uuid.Nil {
-		return fmt.Errorf("%w: invitation does not belong to organisation %v", member.ErrInvalid, o.rec.ID)
+		return fmt.Errorf("%w: invitation does not belong to organisation %v", store.ErrInvalid, o.rec.ID)
 	}
-	if inv.Status == invite.Pending {
+	if inv.Status == store.Pending {
 		if id, ok := o.pending[pendingKey{inv.Kind, inv.Email}]; ok && id != inv.ID {
 			return fmt.Errorf("%w: %s", invite.ErrAlreadyInvited, inv.Email)
 		}
 	}
 	if id, ok := o.byHash[inv.TokenHash]; ok && id != inv.ID || !ok && t.s.tokenTaken(inv.TokenHash) {
-		return fmt.Errorf("%w: invitation token hash exists", member.ErrConflict)
+		return fmt.Errorf("%w: invitation token hash exists", store.ErrConflict)
 	}
 	c := copyInvitation(inv)
 	prev := o.invs[inv.ID]
@@ -610,15 +609,15 @@ func (s *Store) tokenTaken(h [32]byte) bool {
 	return ok
 }
 
-func (o *org) setInvitation(inv *invite.Invitation) {
+func (o *org) setInvitation(inv *store.Invitation) {
 	o.invs[inv.ID] = inv
 	o.byHash[inv.TokenHash] = inv.ID
-	if inv.Status == invite.Pending {
+	if inv.Status == store.Pending {
 		o.pending[pendingKey{inv.Kind, inv.Email}] = inv.ID
 	}
 }
 
-func (o *org) unsetInvitation(inv *invite.Invitation) {
+func (o *org) unsetInvitation(inv *store.Invitation) {
 	delete(o.invs, inv.ID)
 	delete(o.byHash, inv.TokenHash)
 	if k := (pendingKey{inv.Kind, inv.Email}); o.pending[k] == inv.ID {
@@ -626,40 +625,40 @@ func (o *org) unsetInvitation(inv *invite.Invitation) {
 	}
 }
 
-// Request implements invite.RequestTx.
-func (t *tx) Request(ctx context.Context, id ID) (invite.Request, error) {
+// Request implements store.Tx.
+func (t *tx) Request(ctx context.Context, id ID) (store.Request, error) {
 	if err := live(ctx); err != nil {
-		return invite.Request{}, err
+		return store.Request{}, err
 	}
 	r, ok := t.o.reqs[id]
 	if !ok {
-		return invite.Request{}, fmt.Errorf("request %v: %w", id, member.ErrNotFound)
+		return store.Request{}, fmt.Errorf("request %v: %w", id, store.ErrNotFound)
 	}
 	return *r, nil
 }
 
-// OpenRequest implements invite.RequestTx.
-func (t *tx) OpenRequest(ctx context.Context, user string) (invite.Request, error) {
+// OpenRequest implements store.Tx.
+func (t *tx) OpenRequest(ctx context.Context, user string) (store.Request, error) {
 	if err := live(ctx); err != nil {
-		return invite.Request{}, err
+		return store.Request{}, err
 	}
 	id, ok := t.o.openReq[user]
 	if !ok {
-		return invite.Request{}, fmt.Errorf("open request of %q: %w", user, member.ErrNotFound)
+		return store.Request{}, fmt.Errorf("open request of %q: %w", user, store.ErrNotFound)
 	}
 	return *t.o.reqs[id], nil
 }
 
-// PutRequest implements invite.RequestTx.
-func (t *tx) PutRequest(ctx context.Context, r invite.Request) error {
+// PutRequest implements store.Tx.
+func (t *tx) PutRequest(ctx context.Context, r store.Request) error {
 	if err := live(ctx); err != nil {
 		return err
 	}
 	o := t.o
 	if r.Org != o.rec.ID || r.ID == uuid.Nil {
-		return fmt.Errorf("%w: request does not belong to organisation %v", member.ErrInvalid, o.rec.ID)
+		return fmt.Errorf("%w: request does not belong to organisation %v", store.ErrInvalid, o.rec.ID)
 	}
-	if r.Status == invite.Asked {
+	if r.Status == store.Asked {
 		if id, ok := o.openReq[r.UserID]; ok && id != r.ID {
 			return fmt.Errorf("%w: user %q", invite.ErrAlreadyRequested, r.UserID)
 		}
@@ -678,33 +677,33 @@ func (t *tx) PutRequest(ctx context.Context, r invite.Request) error {
 	return nil
 }
 
-func (o *org) setRequest(r *invite.Request) {
+func (o *org) setRequest(r *store.Request) {
 	o.reqs[r.ID] = r
-	if r.Status == invite.Asked {
+	if r.Status == store.Asked {
 		o.openReq[r.UserID] = r.ID
 	}
 }
 
-func (o *org) unsetRequest(r *invite.Request) {
+func (o *org) unsetRequest(r *store.Request) {
 	delete(o.reqs, r.ID)
 	if o.openReq[r.UserID] == r.ID {
 		delete(o.openReq, r.UserID)
 	}
 }
 
-// Code implements invite.RequestTx.
-func (t *tx) Code(ctx context.Context) (invite.Code, error) {
+// Code implements store.Tx.
+func (t *tx) Code(ctx context.Context) (store.Code, error) {
 	if err := live(ctx); err != nil {
-		return invite.Code{}, err
+		return store.Code{}, err
 	}
 	if t.o.code == nil {
-		return invite.Code{}, fmt.Errorf("access code: %w", member.ErrNotFound)
+		return store.Code{}, fmt.Errorf("access code: %w", store.ErrNotFound)
 	}
 	return *t.o.code, nil
 }
 
-// PutCode implements invite.RequestTx.
-func (t *tx) PutCode(ctx context.Context, c invite.Code) error {
+// PutCode implements store.Tx.
+func (t *tx) PutCode(ctx context.Context, c store.Code) error {
 	if err := live(ctx); err != nil {
 		return err
 	}
@@ -720,41 +719,41 @@ func (t *tx) PutCode(ctx context.Context, c invite.Code) error {
 	return nil
 }
 
-// Partnership implements invite.PartnerTx.
-func (t *tx) Partnership(ctx context.Context, id ID) (invite.Partnership, error) {
+// Partnership implements store.Tx.
+func (t *tx) Partnership(ctx context.Context, id ID) (store.Partnership, error) {
 	if err := live(ctx); err != nil {
-		return invite.Partnership{}, err
+		return store.Partnership{}, err
 	}
 	ps, ok := t.o.partners[id]
 	if !ok {
-		return invite.Partnership{}, fmt.Errorf("partnership %v: %w", id, member.ErrNotFound)
+		return store.Partnership{}, fmt.Errorf("partnership %v: %w", id, store.ErrNotFound)
 	}
 	return ps, nil
 }
 
-// PartnershipWith implements invite.PartnerTx.
-func (t *tx) PartnershipWith(ctx context.Context, partner ID) (invite.Partnership, error) {
+// PartnershipWith implements store.Tx.
+func (t *tx) PartnershipWith(ctx context.Context, partner ID) (store.Partnership, error) {
 	if err := live(ctx); err != nil {
-		return invite.Partnership{}, err
+		return store.Partnership{}, err
 	}
 	id, ok := t.o.byPartner[partner]
 	if !ok {
-		return invite.Partnership{}, fmt.Errorf("partnership with %v: %w", partner, member.ErrNotFound)
+		return store.Partnership{}, fmt.Errorf("partnership with %v: %w", partner, store.ErrNotFound)
 	}
 	return t.o.partners[id], nil
 }
 
-// PutPartnership implements invite.PartnerTx.
-func (t *tx) PutPartnership(ctx context.Context, ps invite.Partnership) error {
+// PutPartnership implements store.Tx.
+func (t *tx) PutPartnership(ctx context.Context, ps store.Partnership) error {
 	if err := live(ctx); err != nil {
 		return err
 	}
 	o := t.o
 	if ps.Org != o.rec.ID || ps.ID == uuid.Nil || ps.Partner == o.rec.ID {
-		return fmt.Errorf("%w: partnership does not belong to organisation %v", member.ErrInvalid, o.rec.ID)
+		return fmt.Errorf("%w: partnership does not belong to organisation %v", store.ErrInvalid, o.rec.ID)
 	}
 	if id, ok := o.byPartner[ps.Partner]; ok && id != ps.ID {
-		return fmt.Errorf("%w: a partnership with %v exists", member.ErrExists, ps.Partner)
+		return fmt.Errorf("%w: a partnership with %v exists", store.ErrExists, ps.Partner)
 	}
 	prev, had := o.partners[ps.ID]
 	if had {
@@ -774,7 +773,7 @@ func (t *tx) PutPartnership(ctx context.Context, ps invite.Partnership) error {
 	return nil
 }
 
-// DeletePartnership implements invite.PartnerTx.
+// DeletePartnership implements store.Tx.
 func (t *tx) DeletePartnership(ctx context.Context, id ID) error {
 	if err := live(ctx); err != nil {
 		return err
@@ -782,7 +781,7 @@ func (t *tx) DeletePartnership(ctx context.Context, id ID) error {
 	o := t.o
 	prev, ok := o.partners[id]
 	if !ok {
-		return fmt.Errorf("partnership %v: %w", id, member.ErrNotFound)
+		return fmt.Errorf("partnership %v: %w", id, store.ErrNotFound)
 	}
 	delete(o.partners, id)
 	delete(o.byPartner, prev.Partner)

@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/rosterhq/roster/member"
+	"github.com/rosterhq/roster/store"
 )
 
 // On PostgreSQL a unit of work holds back its writes of members,
@@ -168,7 +168,7 @@ func (t *tx) rowWrite(table string, cols []string, vals, old []any, fail func(er
 		build: func() (string, []any) { return text + " RETURNING 1 AS n", args },
 		done: func(_ int64, ok bool) error {
 			if !ok {
-				return fmt.Errorf("%w: %s: the row belongs to another organisation or is gone", member.ErrConflict, table)
+				return fmt.Errorf("%w: %s: the row belongs to another organisation or is gone", store.ErrConflict, table)
 			}
 			return nil
 		},

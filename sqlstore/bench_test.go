@@ -15,6 +15,7 @@ import (
 	"github.com/rosterhq/roster/invite"
 	"github.com/rosterhq/roster/member"
 	"github.com/rosterhq/roster/sqlstore"
+	"github.com/rosterhq/roster/store"
 	"github.com/rosterhq/roster/store/storetest"
 )
 
@@ -76,8 +77,8 @@ func BenchmarkAccept(b *testing.B) {
 		b.Run(d.String(), func(b *testing.B) {
 			ctx := context.Background()
 			s, db := newStore(b, d, storetest.NewEnv(storetest.NewClock(), 9))
-			orgs := make([]member.Org, clients)
-			owners := make([]member.Member, clients)
+			orgs := make([]store.Org, clients)
+			owners := make([]store.Member, clients)
 			for i := range orgs {
 				var err error
 				orgs[i], owners[i], err = member.CreateOrg(ctx, s, member.NewOrg{Name: "org", Owner: member.NewUser{UserID: fmt.Sprint("owner", i), Email: fmt.Sprintf("o@%d.io", i)}})
@@ -162,7 +163,7 @@ func forUpdate(d sqlstore.Dialect) string {
 	return " FOR UPDATE"
 }
 
-func dialectID(d sqlstore.Dialect, id member.ID) any {
+func dialectID(d sqlstore.Dialect, id store.ID) any {
 	if d == sqlstore.Postgres {
 		return id.String()
 	}
@@ -183,7 +184,7 @@ func floorTx(ctx context.Context, db *sql.DB, lock, ins string, org any, seq *at
 	for range 2 {
 		var k [16]byte
 		binary.BigEndian.PutUint64(k[8:], uint64(seq.Add(1)))
-		if _, err := tx.ExecContext(ctx, ins, dialectID(d, member.ID(k)), org, "a row as wide as a member's"); err != nil {
+		if _, err := tx.ExecContext(ctx, ins, dialectID(d, store.ID(k)), org, "a row as wide as a member's"); err != nil {
 			return err
 		}
 	}
@@ -208,7 +209,7 @@ func BenchmarkLookup(b *testing.B) {
 				ctx := context.Background()
 				s, db := newStore(b, d, storetest.NewEnv(storetest.NewClock(), 10))
 				bulkMembers(b, db, s, n)
-				pick := func(i int) (member.ID, string, any) {
+				pick := func(i int) (store.ID, string, any) {
 					k := (i * 7919) % n // a stride through the population
 					return orgID(k / 10), fmt.Sprint("u", k), dialectID(d, memberID(k))
 				}
@@ -257,15 +258,15 @@ func BenchmarkLookup(b *testing.B) {
 	}
 }
 
-func orgID(i int) member.ID {
-	var id member.ID
+func orgID(i int) store.ID {
+	var id store.ID
 	binary.BigEndian.PutUint64(id[8:], uint64(i))
 	id[0] = 0x01
 	return id
 }
 
-func memberID(i int) member.ID {
-	var id member.ID
+func memberID(i int) store.ID {
+	var id store.ID
 	binary.BigEndian.PutUint64(id[8:], uint64(i))
 	id[0] = 0x02
 	return id

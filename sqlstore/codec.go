@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/rosterhq/roster/access"
-	"github.com/rosterhq/roster/member"
+	"github.com/rosterhq/roster/store"
 )
 
 // Values are stored in forms every dialect shares: times as microseconds
@@ -56,10 +56,10 @@ func parseScopes(text string) (access.Scopes, error) {
 	return access.NewScopes(strings.Split(text, ",")...)
 }
 
-func profileText(p member.Profile) string { return jsonText(p) }
+func profileText(p store.Profile) string { return jsonText(p) }
 
-func parseProfile(text string) (member.Profile, error) {
-	var p member.Profile
+func parseProfile(text string) (store.Profile, error) {
+	var p store.Profile
 	if text == "" || text == "{}" {
 		return p, nil
 	}

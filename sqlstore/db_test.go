@@ -15,8 +15,8 @@ import (
 
 	"github.com/go-sql-driver/mysql"
 	_ "github.com/jackc/pgx/v5/stdlib"
-	"github.com/rosterhq/roster/member"
 	"github.com/rosterhq/roster/sqlstore"
+	"github.com/rosterhq/roster/store"
 	_ "modernc.org/sqlite"
 )
 
@@ -179,7 +179,7 @@ func sqliteFile(t testing.TB) string {
 }
 
 // newStore returns a migrated store on d, with tables of its own.
-func newStore(t testing.TB, d sqlstore.Dialect, env member.Env) (*sqlstore.Store, *sql.DB) {
+func newStore(t testing.TB, d sqlstore.Dialect, env store.Env) (*sqlstore.Store, *sql.DB) {
 	t.Helper()
 	db := openDB(t, d)
 	s, err := sqlstore.New(db, d, env, sqlstore.Options{Prefix: fmt.Sprintf("t%d_", prefixes.Add(1))})

@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/rosterhq/roster/member"
+	"github.com/rosterhq/roster/store"
 )
 
 // A Dialect is the SQL database a Store runs on.
@@ -72,7 +72,7 @@ func (d Dialect) Rebind(q string) string {
 
 // id encodes an ID as the dialect stores it: PostgreSQL's UUID type takes
 // the text form, the others 16 bytes.
-func (d Dialect) id(id member.ID) any {
+func (d Dialect) id(id store.ID) any {
 	if d == Postgres {
 		return id.String()
 	}

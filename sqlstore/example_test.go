@@ -10,6 +10,7 @@ import (
 	"github.com/rosterhq/roster/access"
 	"github.com/rosterhq/roster/member"
 	"github.com/rosterhq/roster/sqlstore"
+	"github.com/rosterhq/roster/store"
 )
 
 func examplePolicy() *access.Policy {
@@ -36,7 +37,7 @@ func ExampleNew() {
 		panic(err)
 	}
 	defer db.Close()
-	s, err := sqlstore.New(db, sqlstore.SQLite, member.Env{Policy: examplePolicy()}, sqlstore.Options{})
+	s, err := sqlstore.New(db, sqlstore.SQLite, store.Env{Policy: examplePolicy()}, sqlstore.Options{})
 	if err != nil {
 		panic(err)
 	}
@@ -60,7 +61,7 @@ func ExampleStore_InTx() {
 	defer os.RemoveAll(dir)
 	db, _ := sql.Open("sqlite", sqlstore.SQLiteDSN(filepath.Join(dir, "app.db")))
 	defer db.Close()
-	s, _ := sqlstore.New(db, sqlstore.SQLite, member.Env{Policy: examplePolicy()}, sqlstore.Options{})
+	s, _ := sqlstore.New(db, sqlstore.SQLite, store.Env{Policy: examplePolicy()}, sqlstore.Options{})
 	_ = s.Migrate(ctx)
 	_, _ = db.Exec(`CREATE TABLE accounts (user_id TEXT PRIMARY KEY)`)
 	org, ada, _ := member.CreateOrg(ctx, s, member.NewOrg{Name: "Acme", Owner: member.NewUser{UserID: "ada", Email: "ada@acme.io"}})

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/rosterhq/roster/member"
 	"github.com/rosterhq/roster/memstore"
 	"github.com/rosterhq/roster/sqlstore"
 	"github.com/rosterhq/roster/store"
@@ -20,7 +19,7 @@ import (
 // each with tables of its own: the state machine makes one store per run.
 func machineFactory(t *testing.T, d sqlstore.Dialect) storetest.Factory {
 	db := openDB(t, d)
-	return func(t *testing.T, env member.Env) store.Store {
+	return func(t *testing.T, env store.Env) store.Store {
 		s, err := sqlstore.New(db, d, env, sqlstore.Options{Prefix: fmt.Sprintf("m%d_", prefixes.Add(1))})
 		if err != nil {
 			t.Fatal(err)
@@ -32,7 +31,7 @@ func machineFactory(t *testing.T, d sqlstore.Dialect) storetest.Factory {
 	}
 }
 
-func memFactory(t *testing.T, env member.Env) store.Store {
+func memFactory(t *testing.T, env store.Env) store.Store {
 	s, err := memstore.New(env)
 	if err != nil {
 		t.Fatal(err)

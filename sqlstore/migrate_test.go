@@ -9,6 +9,7 @@ import (
 
 	"github.com/rosterhq/roster/member"
 	"github.com/rosterhq/roster/sqlstore"
+	"github.com/rosterhq/roster/store"
 	"github.com/rosterhq/roster/store/storetest"
 )
 
@@ -34,7 +35,7 @@ func TestUpgrade(t *testing.T) {
 	}
 }
 
-func upgrade(t *testing.T, d sqlstore.Dialect, env member.Env, from int) {
+func upgrade(t *testing.T, d sqlstore.Dialect, env store.Env, from int) {
 	ctx := context.Background()
 	s, err := sqlstore.New(openDB(t, d), d, env, sqlstore.Options{Prefix: fmt.Sprintf("v%d_", prefixes.Add(1))})
 	require.NoError(t, err)
@@ -45,7 +46,7 @@ func upgrade(t *testing.T, d sqlstore.Dialect, env member.Env, from int) {
 
 	org, owner, err := member.CreateOrg(ctx, s, member.NewOrg{Name: "Acme", Owner: member.NewUser{UserID: "owner", Email: "owner@acme.io"}})
 	require.NoError(t, err)
-	var added []member.Member
+	var added []store.Member
 	for i := range 3 {
 		m, err := member.AddMember(ctx, s, org.ID, owner.ID, member.NewMember{
 			NewUser: member.NewUser{UserID: fmt.Sprint("u", i), Email: fmt.Sprintf("u%d@acme.io", i)}, Role: "editor"})
@@ -65,7 +66,7 @@ func upgrade(t *testing.T, d sqlstore.Dialect, env member.Env, from int) {
 	after, err := s.Events(ctx, org.ID, 0, 0)
 	require.NoError(t, err)
 	require.Equal(t, before, after, "the audit log survives the upgrade")
-	for _, m := range append([]member.Member{owner}, added...) {
+	for _, m := range append([]store.Member{owner}, added...) {
 		got, err := s.MemberByUser(ctx, org.ID, m.UserID)
 		require.NoError(t, err)
 		require.Equal(t, m, got)
@@ -76,9 +77,9 @@ func upgrade(t *testing.T, d sqlstore.Dialect, env member.Env, from int) {
 
 	// The constraints hold on the new tables, and the rules still run.
 	_, err = member.AddMember(ctx, s, org.ID, owner.ID, member.NewMember{NewUser: member.NewUser{UserID: "u1", Email: "other@acme.io"}, Role: "editor"})
-	require.ErrorIs(t, err, member.ErrAlreadyMember)
+	require.ErrorIs(t, err, store.ErrAlreadyMember)
 	_, err = member.AddMember(ctx, s, org.ID, owner.ID, member.NewMember{NewUser: member.NewUser{UserID: "other", Email: "u2@acme.io"}, Role: "editor"})
-	require.ErrorIs(t, err, member.ErrAlreadyMember)
+	require.ErrorIs(t, err, store.ErrAlreadyMember)
 	require.NoError(t, member.Remove(ctx, s, org.ID, owner.ID, added[0].ID))
 	_, _, err = member.Authenticate(ctx, s, secret)
 	require.Error(t, err, "a removed member's key stops: the cascade survives the upgrade")

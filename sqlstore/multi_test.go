@@ -12,6 +12,7 @@ import (
 	"github.com/rosterhq/roster/invite"
 	"github.com/rosterhq/roster/member"
 	"github.com/rosterhq/roster/sqlstore"
+	"github.com/rosterhq/roster/store"
 	"github.com/rosterhq/roster/store/storetest"
 	"github.com/stretchr/testify/require"
 )
@@ -43,8 +44,8 @@ func multiInstance(t *testing.T, d sqlstore.Dialect) {
 	}
 	s0 := stores[0]
 	type world struct {
-		org     member.Org
-		members []member.ID
+		org     store.Org
+		members []store.ID
 		tokens  []string
 		emails  []string
 	}
@@ -53,7 +54,7 @@ func multiInstance(t *testing.T, d sqlstore.Dialect) {
 		o, owner, err := member.CreateOrg(ctx, s0, member.NewOrg{Name: fmt.Sprint("org", i), SeatLimit: seats,
 			Owner: member.NewUser{UserID: fmt.Sprintf("o%d-owner", i), Email: fmt.Sprintf("owner@o%d.io", i)}})
 		require.NoError(t, err)
-		w := &world{org: o, members: []member.ID{owner.ID}}
+		w := &world{org: o, members: []store.ID{owner.ID}}
 		for j := range 4 {
 			m, err := member.AddMember(ctx, s0, o.ID, owner.ID, member.NewMember{
 				NewUser: member.NewUser{UserID: fmt.Sprintf("o%d-m%d", i, j), Email: fmt.Sprintf("m%d@o%d.io", j, i)}, Role: "admin"})
@@ -112,20 +113,20 @@ func multiInstance(t *testing.T, d sqlstore.Dialect) {
 	wg.Wait()
 
 	for _, w := range worlds {
-		ms, _, err := s0.Members(ctx, w.org.ID, member.Filter{}, member.Page{Limit: 1000})
+		ms, _, err := s0.Members(ctx, w.org.ID, store.Filter{}, store.Page{Limit: 1000})
 		require.NoError(t, err)
 		owners, staff := 0, 0
 		for _, m := range ms {
 			if m.IsOwner() {
 				owners++
-				require.Equal(t, member.Active, m.Status)
+				require.Equal(t, store.Active, m.Status)
 			}
-			if m.Kind == member.Staff {
+			if m.Kind == store.Staff {
 				staff++
 			}
 		}
 		require.Equal(t, 1, owners, "exactly one owner in %s", w.org.Name)
-		pending, _, err := invite.ListPending(ctx, s0, w.org.ID, member.Page{Limit: 1000})
+		pending, _, err := invite.ListPending(ctx, s0, w.org.ID, store.Page{Limit: 1000})
 		require.NoError(t, err)
 		open := 0
 		for _, p := range pending {
@@ -139,11 +140,11 @@ func multiInstance(t *testing.T, d sqlstore.Dialect) {
 		accepts := 0
 		for i, e := range evs {
 			require.Equal(t, int64(i+1), e.Seq, "the audit log of %s has no gap", w.org.Name)
-			if e.Type == invite.InvitationAccepted {
+			if e.Type == store.InvitationAccepted {
 				accepts++
 			}
 		}
-		invs, _, err := s0.Invitations(ctx, w.org.ID, invite.InvitationFilter{Status: invite.Accepted}, member.Page{Limit: 1000})
+		invs, _, err := s0.Invitations(ctx, w.org.ID, store.InvitationFilter{Status: store.Accepted}, store.Page{Limit: 1000})
 		require.NoError(t, err)
 		require.Equal(t, len(invs), accepts, "one acceptance event per accepted invitation")
 		for _, inv := range invs {
@@ -151,7 +152,7 @@ func multiInstance(t *testing.T, d sqlstore.Dialect) {
 			if err == nil {
 				require.Equal(t, inv.Email, m.Email)
 			} else {
-				require.ErrorIs(t, err, member.ErrNotFound) // removed since
+				require.ErrorIs(t, err, store.ErrNotFound) // removed since
 			}
 		}
 	}
@@ -161,8 +162,8 @@ func multiInstance(t *testing.T, d sqlstore.Dialect) {
 
 // refusal reports whether err is a rule's refusal rather than a failure.
 func refusal(err error) bool {
-	for _, e := range []error{member.ErrNotFound, member.ErrForbidden, member.ErrInactive, member.ErrOwnerProtected,
-		member.ErrSelf, member.ErrEscalation, member.ErrSeatLimit, member.ErrAlreadyMember, invite.ErrAlreadyUsed,
+	for _, e := range []error{store.ErrNotFound, member.ErrForbidden, member.ErrInactive, member.ErrOwnerProtected,
+		member.ErrSelf, member.ErrEscalation, member.ErrSeatLimit, store.ErrAlreadyMember, invite.ErrAlreadyUsed,
 		invite.ErrAlreadyInvited} {
 		if errors.Is(err, e) {
 			return true

@@ -3,7 +3,6 @@ package sqlstore_test
 import (
 	"testing"
 
-	"github.com/rosterhq/roster/member"
 	"github.com/rosterhq/roster/sqlstore"
 	"github.com/rosterhq/roster/store"
 	"github.com/rosterhq/roster/store/storetest"
@@ -12,7 +11,7 @@ import (
 func suite(d sqlstore.Dialect) func(t *testing.T) {
 	return func(t *testing.T) {
 		requireDB(t, d)
-		storetest.Run(t, func(t *testing.T, env member.Env) store.Store {
+		storetest.Run(t, func(t *testing.T, env store.Env) store.Store {
 			s, _ := newStore(t, d, env)
 			return s
 		})

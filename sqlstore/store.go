@@ -5,20 +5,23 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"github.com/google/uuid"
 	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 
-	"github.com/rosterhq/roster/invite"
-	"github.com/rosterhq/roster/member"
 	"github.com/rosterhq/roster/store"
 )
 
 // ID is member.ID.
-type ID = member.ID
+type ID = store.ID
 
-var _ store.Store = (*Store)(nil)
+var (
+	_ store.Store           = (*Store)(nil)
+	_ store.TokenUpdater    = (*Store)(nil)
+	_ store.PrincipalReader = (*Store)(nil)
+)
 
 // Options tune a Store.
 type Options struct {
@@ -45,7 +48,7 @@ type Store struct {
 	db     *sql.DB
 	host   *sql.Tx // set on a Store bound to the host's transaction
 	d      Dialect
-	env    *member.Env
+	env    *store.Env
 	prefix string
 	cache  *sync.Map // query text → dialect text
 	texts  *sync.Map // table or updateKey → dialect text of a write
@@ -63,12 +66,12 @@ type Store struct {
 // New returns a Store on db, which must be open on a database of dialect d.
 // It does not touch the database: call Migrate before first use. sqlstore
 // imports no driver; the host opens db with the driver of its choice.
-func New(db *sql.DB, d Dialect, env member.Env, opts Options) (*Store, error) {
+func New(db *sql.DB, d Dialect, env store.Env, opts Options) (*Store, error) {
 	if db == nil {
-		return nil, fmt.Errorf("%w: nil *sql.DB", member.ErrInvalid)
+		return nil, fmt.Errorf("%w: nil *sql.DB", store.ErrInvalid)
 	}
 	if !d.valid() {
-		return nil, fmt.Errorf("%w: unknown dialect %v", member.ErrInvalid, d)
+		return nil, fmt.Errorf("%w: unknown dialect %v", store.ErrInvalid, d)
 	}
 	prefix := opts.Prefix
 	if prefix == "" {
@@ -77,7 +80,7 @@ func New(db *sql.DB, d Dialect, env member.Env, opts Options) (*Store, error) {
 	if len(prefix) > 32 || strings.ContainsFunc(prefix, func(r rune) bool {
 		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_')
 	}) {
-		return nil, fmt.Errorf("%w: table prefix %q: use letters, digits and underscores", member.ErrInvalid, prefix)
+		return nil, fmt.Errorf("%w: table prefix %q: use letters, digits and underscores", store.ErrInvalid, prefix)
 	}
 	e, err := env.Init()
 	if err != nil {
@@ -207,7 +210,7 @@ func (s *Store) InTx(tx *sql.Tx) *Store {
 }
 
 // Env returns the store's environment.
-func (s *Store) Env() *member.Env { return s.env }
+func (s *Store) Env() *store.Env { return s.env }
 
 // Dialect returns the store's dialect.
 func (s *Store) Dialect() Dialect { return s.d }
@@ -233,32 +236,32 @@ func (s *Store) Update(ctx context.Context, org ID, fn func(store.Tx) error) err
 	return s.run(ctx, []ID{org}, nil, func(txs []*tx) error { return fn(txs[0]) })
 }
 
-// UpdateMembers implements member.Store.
-func (s *Store) UpdateMembers(ctx context.Context, org ID, fn func(member.Tx) error) error {
-	return s.run(ctx, []ID{org}, nil, func(txs []*tx) error { return fn(txs[0]) })
+// UpdateByToken implements store.TokenUpdater: on PostgreSQL and SQLite
+// the organisation and the invitation are found and locked in one
+// statement.
+func (s *Store) UpdateByToken(ctx context.Context, hash [32]byte, fn func(store.Tx, store.Invitation) error) error {
+	return s.run(ctx, nil, nil, func(txs []*tx) error {
+		t := txs[0]
+		inv, err := t.locked, error(nil)
+		if inv.ID == uuid.Nil { // MySQL: read after the lock
+			if inv, err = t.InvitationByHash(ctx, hash); err != nil {
+				return err
+			}
+		}
+		return fn(t, inv)
+	}, hash[:])
 }
 
-// UpdateInvites implements invite.Store.
-func (s *Store) UpdateInvites(ctx context.Context, org ID, fn func(invite.Tx) error) error {
-	return s.run(ctx, []ID{org}, nil, func(txs []*tx) error { return fn(txs[0]) })
-}
-
-// UpdateByToken implements invite.Store: the organisation is found and
-// locked in one statement.
-func (s *Store) UpdateByToken(ctx context.Context, hash [32]byte, fn func(invite.Tx) error) error {
-	return s.run(ctx, nil, nil, func(txs []*tx) error { return fn(txs[0]) }, hash[:])
-}
-
-// UpdatePair implements invite.Store.
-func (s *Store) UpdatePair(ctx context.Context, a, b ID, fn func(ta, tb invite.Tx) error) error {
+// UpdatePair implements store.Store.
+func (s *Store) UpdatePair(ctx context.Context, a, b ID, fn func(ta, tb store.Tx) error) error {
 	if a == b {
-		return fmt.Errorf("%w: a pair of organisations needs two", member.ErrInvalid)
+		return fmt.Errorf("%w: a pair of organisations needs two", store.ErrInvalid)
 	}
 	return s.run(ctx, []ID{a, b}, nil, func(txs []*tx) error { return fn(txs[0], txs[1]) })
 }
 
-// InsertOrg implements member.Store.
-func (s *Store) InsertOrg(ctx context.Context, o member.Org, fn func(member.Tx) error) error {
+// InsertOrg implements store.Store.
+func (s *Store) InsertOrg(ctx context.Context, o store.Org, fn func(store.Tx) error) error {
 	return s.run(ctx, nil, &o, func(txs []*tx) error { return fn(txs[0]) })
 }
 
@@ -270,7 +273,7 @@ const maxAttempts = 4
 // a Store from InTx) that first locks the organisations ids, in ID order,
 // or first inserts the organisation created. It commits if fn returns nil
 // and rolls back otherwise.
-func (s *Store) run(ctx context.Context, ids []ID, created *member.Org, fn func([]*tx) error, token ...[]byte) error {
+func (s *Store) run(ctx context.Context, ids []ID, created *store.Org, fn func([]*tx) error, token ...[]byte) error {
 	for attempt := 1; ; attempt++ {
 		err := s.once(ctx, ids, created, fn, token)
 		if attempt < maxAttempts && s.host == nil && s.d.isRetryable(err) {
@@ -280,7 +283,7 @@ func (s *Store) run(ctx context.Context, ids []ID, created *member.Org, fn func(
 	}
 }
 
-func (s *Store) once(ctx context.Context, ids []ID, created *member.Org, fn func([]*tx) error, token [][]byte) (err error) {
+func (s *Store) once(ctx context.Context, ids []ID, created *store.Org, fn func([]*tx) error, token [][]byte) (err error) {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -439,7 +442,7 @@ func (s *Store) lockByToken(ctx context.Context, q queryer, hash []byte) (*tx, e
 		return nil, err
 	}
 	t.sawInvitation(inv, nil)
-	t.byToken = inv.ID
+	t.locked = inv
 	return t, nil
 }
 
@@ -453,15 +456,15 @@ const orgCols = `o.id, o.name, o.seat_limit, o.pending_owner, o.created, o.updat
 // orgRow receives orgCols.
 type orgRow struct{ created, updated, deleted int64 }
 
-func (r *orgRow) dest(o *member.Org) []any {
+func (r *orgRow) dest(o *store.Org) []any {
 	return []any{&o.ID, &o.Name, &o.SeatLimit, &o.PendingOwner, &r.created, &r.updated, &r.deleted}
 }
 
 // finish completes o from the row scanned with err: a missing or deleted
 // organisation is member.ErrNotFound.
-func (r *orgRow) finish(o *member.Org, err error) error {
+func (r *orgRow) finish(o *store.Org, err error) error {
 	if errors.Is(err, sql.ErrNoRows) || err == nil && r.deleted != 0 {
-		return member.ErrNotFound
+		return store.ErrNotFound
 	}
 	if err != nil {
 		return err

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/rosterhq/roster/invite"
-	"github.com/rosterhq/roster/member"
 	"github.com/rosterhq/roster/store"
 )
 
@@ -23,22 +22,22 @@ type tx struct {
 	q   queryer // raw, or on PostgreSQL flushing{this tx}
 	raw queryer // the database transaction
 	b   *batch  // the held writes, on PostgreSQL
-	org member.Org
+	org store.Org
 	seq int64 // the last sequence number of the audit log; -1 until read
 
 	// The members and invitations read or written in this unit of work, as
 	// the database holds them: writing one of them again updates only the
 	// columns that changed, which touches fewer indexes than replacing the
 	// row.
-	members map[ID]member.Member
-	invs    map[ID]invite.Invitation
-	// byToken is the invitation read with the organisation's lock
-	// (lockByToken), if any.
-	byToken ID
+	members map[ID]store.Member
+	invs    map[ID]store.Invitation
+	// locked is the invitation that lockByToken read with the
+	// organisation's lock, for UpdateByToken to hand its function.
+	locked store.Invitation
 }
 
 // sawMember records m as read, when err is nil.
-func (t *tx) sawMember(m member.Member, err error) (member.Member, error) {
+func (t *tx) sawMember(m store.Member, err error) (store.Member, error) {
 	if err == nil {
 		remember(&t.members, m.ID, m)
 	}
@@ -46,7 +45,7 @@ func (t *tx) sawMember(m member.Member, err error) (member.Member, error) {
 }
 
 // sawInvitation records i as read, when err is nil.
-func (t *tx) sawInvitation(i invite.Invitation, err error) (invite.Invitation, error) {
+func (t *tx) sawInvitation(i store.Invitation, err error) (store.Invitation, error) {
 	if err == nil {
 		remember(&t.invs, i.ID, i)
 	}
@@ -67,28 +66,28 @@ func (t *tx) exec(ctx context.Context, query string, args ...any) (sql.Result, e
 
 func (t *tx) id(id ID) any { return t.s.d.id(id) }
 
-// Env implements member.Tx.
-func (t *tx) Env() *member.Env { return t.s.env }
+// Env implements store.Tx.
+func (t *tx) Env() *store.Env { return t.s.env }
 
 func (t *tx) insertOrg(ctx context.Context) error {
 	o := t.org
 	_, err := t.exec(ctx, `INSERT INTO {p}orgs (id, name, seat_limit, pending_owner, created, updated, deleted) VALUES (?, ?, ?, ?, ?, ?, 0)`,
 		t.id(o.ID), o.Name, o.SeatLimit, t.id(o.PendingOwner), micros(o.Created), micros(o.Updated))
-	return t.s.d.unique(err, "organisation "+o.ID.String(), nil, member.ErrConflict)
+	return t.s.d.unique(err, "organisation "+o.ID.String(), nil, store.ErrConflict)
 }
 
-// Org implements member.OrgTx.
-func (t *tx) Org(ctx context.Context) (member.Org, error) {
+// Org implements store.Tx.
+func (t *tx) Org(ctx context.Context) (store.Org, error) {
 	if err := ctx.Err(); err != nil {
-		return member.Org{}, err
+		return store.Org{}, err
 	}
 	return t.org, nil
 }
 
-// PutOrg implements member.OrgTx.
-func (t *tx) PutOrg(ctx context.Context, o member.Org) error {
+// PutOrg implements store.Tx.
+func (t *tx) PutOrg(ctx context.Context, o store.Org) error {
 	if o.ID != t.org.ID {
-		return fmt.Errorf("%w: PutOrg cannot change the organisation's ID", member.ErrInvalid)
+		return fmt.Errorf("%w: PutOrg cannot change the organisation's ID", store.ErrInvalid)
 	}
 	_, err := t.exec(ctx, `UPDATE {p}orgs SET name = ?, seat_limit = ?, pending_owner = ?, created = ?, updated = ? WHERE id = ?`,
 		o.Name, o.SeatLimit, t.id(o.PendingOwner), micros(o.Created), micros(o.Updated), t.id(o.ID))
@@ -98,7 +97,7 @@ func (t *tx) PutOrg(ctx context.Context, o member.Org) error {
 	return err
 }
 
-// DeleteOrg implements member.OrgTx.
+// DeleteOrg implements store.Tx.
 func (t *tx) DeleteOrg(ctx context.Context) error {
 	t.members, t.invs = nil, nil
 	id := t.id(t.org.ID)
@@ -125,33 +124,33 @@ const memberOwnCols = `m.id, m.org, m.user_id, m.email, m.name, m.role, m.allow,
 type scanner interface{ Scan(dest ...any) error }
 
 // scanMember reads a member row and resolves it.
-func (s *Store) scanMember(row scanner) (member.Member, error) {
-	var m member.Member
+func (s *Store) scanMember(row scanner) (store.Member, error) {
+	var m store.Member
 	var allow, deny, scopes, profile, rolePerms string
 	var created, updated int64
 	if err := row.Scan(&m.ID, &m.Org, &m.UserID, &m.Email, &m.Name, &m.Role, &allow, &deny, &scopes,
 		&m.Status, &m.Kind, &profile, &created, &updated, &rolePerms); err != nil {
-		return member.Member{}, err
+		return store.Member{}, err
 	}
 	var err error
 	if m.Allow, err = s.parseSet(allow); err != nil {
-		return member.Member{}, err
+		return store.Member{}, err
 	}
 	if m.Deny, err = s.parseSet(deny); err != nil {
-		return member.Member{}, err
+		return store.Member{}, err
 	}
 	if m.Scopes, err = parseScopes(scopes); err != nil {
-		return member.Member{}, err
+		return store.Member{}, err
 	}
 	if m.Profile, err = parseProfile(profile); err != nil {
-		return member.Member{}, err
+		return store.Member{}, err
 	}
 	perms, err := s.parseSet(rolePerms)
 	if err != nil {
-		return member.Member{}, err
+		return store.Member{}, err
 	}
 	m.Created, m.Updated = fromMicros(created), fromMicros(updated)
-	member.Resolve(s.env.Policy, &m, perms)
+	store.Resolve(s.env.Policy, &m, perms)
 	return m, nil
 }
 
@@ -159,42 +158,42 @@ func (s *Store) scanMember(row scanner) (member.Member, error) {
 //
 // Most members hold a role of the policy: the row alone resolves them, and
 // only a member of a custom role costs a second read, of its role.
-func (s *Store) oneMember(ctx context.Context, q queryer, what string, where string, args ...any) (member.Member, error) {
+func (s *Store) oneMember(ctx context.Context, q queryer, what string, where string, args ...any) (store.Member, error) {
 	m, err := s.scanMember(q.QueryRowContext(ctx, s.sql(`SELECT `+memberOwnCols+` FROM {p}members m `+where), args...))
 	if errors.Is(err, sql.ErrNoRows) {
-		return member.Member{}, fmt.Errorf("%s: %w", what, member.ErrNotFound)
+		return store.Member{}, fmt.Errorf("%s: %w", what, store.ErrNotFound)
 	}
-	if err != nil || m.Kind != member.Staff {
+	if err != nil || m.Kind != store.Staff {
 		return m, err
 	}
 	if _, ok := s.env.Policy.RolePerms(m.Role); ok {
 		return m, nil
 	}
 	r, err := s.role(ctx, q, m.Org, m.Role)
-	if err != nil && !errors.Is(err, member.ErrNotFound) {
-		return member.Member{}, err
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return store.Member{}, err
 	}
-	member.Resolve(s.env.Policy, &m, r.Perms) // a deleted role grants nothing
+	store.Resolve(s.env.Policy, &m, r.Perms) // a deleted role grants nothing
 	return m, nil
 }
 
-// Member implements member.MemberTx.
-func (t *tx) Member(ctx context.Context, id ID) (member.Member, error) {
+// Member implements store.Tx.
+func (t *tx) Member(ctx context.Context, id ID) (store.Member, error) {
 	return t.sawMember(t.s.oneMember(ctx, t.q, "member "+id.String(), `WHERE m.org = ? AND m.id = ?`, t.id(t.org.ID), t.id(id)))
 }
 
-// MemberByUser implements member.MemberTx.
-func (t *tx) MemberByUser(ctx context.Context, user string) (member.Member, error) {
+// MemberByUser implements store.Tx.
+func (t *tx) MemberByUser(ctx context.Context, user string) (store.Member, error) {
 	return t.sawMember(t.s.oneMember(ctx, t.q, "user "+user, `WHERE m.org = ? AND m.user_id = ?`, t.id(t.org.ID), user))
 }
 
-// MemberByEmail implements member.MemberTx.
-func (t *tx) MemberByEmail(ctx context.Context, email string) (member.Member, error) {
+// MemberByEmail implements store.Tx.
+func (t *tx) MemberByEmail(ctx context.Context, email string) (store.Member, error) {
 	return t.sawMember(t.s.oneMember(ctx, t.q, "e-mail "+email, `WHERE m.org = ? AND m.email = ?`, t.id(t.org.ID), email))
 }
 
-// MemberByUserOrEmail implements member.MemberTx.
-func (t *tx) MemberByUserOrEmail(ctx context.Context, user, email string) (member.Member, error) {
+// MemberByUserOrEmail implements store.Tx.
+func (t *tx) MemberByUserOrEmail(ctx context.Context, user, email string) (store.Member, error) {
 	// Two index lookups, whatever the planner makes of an OR: the user's
 	// row, and the row of the user who has the e-mail.
 	return t.sawMember(t.s.oneMember(ctx, t.q, "user "+user+" or e-mail "+email,
@@ -203,8 +202,8 @@ func (t *tx) MemberByUserOrEmail(ctx context.Context, user, email string) (membe
 		t.id(t.org.ID), user, t.id(t.org.ID), email, user))
 }
 
-// Owner implements member.MemberTx.
-func (t *tx) Owner(ctx context.Context) (member.Member, error) {
+// Owner implements store.Tx.
+func (t *tx) Owner(ctx context.Context) (store.Member, error) {
 	return t.sawMember(t.s.oneMember(ctx, t.q, "owner", `WHERE m.org = ? AND m.is_owner = 1`, t.id(t.org.ID)))
 }
 
@@ -239,7 +238,7 @@ func (t *tx) upsert(ctx context.Context, table string, key []string, cols []stri
 		var n int
 		err = t.q.QueryRowContext(ctx, t.s.sql(`SELECT COUNT(*) FROM {p}`+table+` WHERE `+strings.Join(where, " AND ")), args[len(set):]...).Scan(&n)
 		if err == nil && n == 0 {
-			err = fmt.Errorf("%w: %s belongs to another organisation", member.ErrConflict, table)
+			err = fmt.Errorf("%w: %s belongs to another organisation", store.ErrConflict, table)
 		}
 		return err
 	}
@@ -248,7 +247,7 @@ func (t *tx) upsert(ctx context.Context, table string, key []string, cols []stri
 		return err
 	}
 	if n, err := res.RowsAffected(); err == nil && n == 0 {
-		return fmt.Errorf("%w: %s belongs to another organisation", member.ErrConflict, table)
+		return fmt.Errorf("%w: %s belongs to another organisation", store.ErrConflict, table)
 	}
 	return nil
 }
@@ -273,7 +272,7 @@ func (t *tx) update(ctx context.Context, table string, cols []string, vals, old 
 	if n, err := res.RowsAffected(); err != nil {
 		return err
 	} else if n != 1 {
-		return fmt.Errorf("%w: %s: the row read in this unit of work is gone", member.ErrConflict, table)
+		return fmt.Errorf("%w: %s: the row read in this unit of work is gone", store.ErrConflict, table)
 	}
 	return nil
 }
@@ -375,15 +374,15 @@ func indexOf(xs []string, x string) int {
 	return -1
 }
 
-// PutMember implements member.MemberTx.
-func (t *tx) PutMember(ctx context.Context, m member.Member) error {
+// PutMember implements store.Tx.
+func (t *tx) PutMember(ctx context.Context, m store.Member) error {
 	if m.Org != t.org.ID {
-		return fmt.Errorf("%w: member %v does not belong to organisation %v", member.ErrInvalid, m.ID, t.org.ID)
+		return fmt.Errorf("%w: member %v does not belong to organisation %v", store.ErrInvalid, m.ID, t.org.ID)
 	}
 	// The one-owner index: named on PostgreSQL and MySQL; SQLite names
 	// its only column.
 	return putKnown(ctx, t, &t.members, m.ID, m, "members", memberColumns, t.memberValues, func(err error) error {
-		return t.s.d.unique(err, "member "+m.ID.String(), map[string]error{"one_owner": member.ErrConflict, "members.org (": member.ErrConflict}, member.ErrAlreadyMember)
+		return t.s.d.unique(err, "member "+m.ID.String(), map[string]error{"one_owner": store.ErrConflict, "members.org (": store.ErrConflict}, store.ErrAlreadyMember)
 	})
 }
 
@@ -432,7 +431,7 @@ func (t *tx) putRow(ctx context.Context, table string, cols []string, vals, was 
 var memberColumns = []string{"id", "org", "user_id", "email", "name", "role", "allow", "deny", "scopes", "status", "kind", "is_owner", "profile", "created", "updated"}
 
 // memberValues are m's memberColumns as the database stores them.
-func (t *tx) memberValues(m *member.Member) ([]any, error) {
+func (t *tx) memberValues(m *store.Member) ([]any, error) {
 	allow, err := t.s.setText(m.Allow)
 	if err != nil {
 		return nil, err
@@ -442,14 +441,14 @@ func (t *tx) memberValues(m *member.Member) ([]any, error) {
 		return nil, err
 	}
 	owner := 0
-	if m.Kind == member.Staff && t.s.env.Policy.IsOwner(m.Role) {
+	if m.Kind == store.Staff && t.s.env.Policy.IsOwner(m.Role) {
 		owner = 1
 	}
 	return []any{t.id(m.ID), t.id(m.Org), m.UserID, m.Email, m.Name, m.Role, allow, deny, scopesText(m.Scopes),
 		int64(m.Status), int64(m.Kind), owner, profileText(m.Profile), micros(m.Created), micros(m.Updated)}, nil
 }
 
-// DeleteMember implements member.MemberTx.
+// DeleteMember implements store.Tx.
 func (t *tx) DeleteMember(ctx context.Context, id ID) error {
 	delete(t.members, id)
 	if _, err := t.exec(ctx, `DELETE FROM {p}api_keys WHERE org = ? AND member_id = ?`, t.id(t.org.ID), t.id(id)); err != nil {
@@ -467,20 +466,20 @@ func (t *tx) deleted(res sql.Result, err error) func(what string) error {
 		if n, err := res.RowsAffected(); err != nil {
 			return err
 		} else if n == 0 {
-			return fmt.Errorf("%s: %w", what, member.ErrNotFound)
+			return fmt.Errorf("%s: %w", what, store.ErrNotFound)
 		}
 		return nil
 	}
 }
 
-// Seats implements member.MemberTx.
+// Seats implements store.Tx.
 func (t *tx) Seats(ctx context.Context, now time.Time) (int, error) {
 	var n int
 	id := t.id(t.org.ID)
 	err := t.q.QueryRowContext(ctx, t.s.sql(`SELECT
 		(SELECT COUNT(*) FROM {p}members WHERE org = ? AND kind = ?) +
 		(`+pendingSeats(t.s.d)+`)`),
-		id, member.Staff, id, invite.ForMember, micros(now)).Scan(&n)
+		id, store.Staff, id, store.ForMember, micros(now)).Scan(&n)
 	return n, err
 }
 
@@ -498,17 +497,17 @@ func pendingSeats(d Dialect) string {
 	return `SELECT COUNT(*) FROM {p}invitations WHERE org = ? AND kind = ? AND ` + d.anyOpen("pending_email") + ` AND expires > ?`
 }
 
-// Role implements member.RoleTx.
-func (t *tx) Role(ctx context.Context, name string) (member.Role, error) {
+// Role implements store.Tx.
+func (t *tx) Role(ctx context.Context, name string) (store.Role, error) {
 	return t.s.role(ctx, t.q, t.org.ID, name)
 }
 
-func (s *Store) scanRole(row scanner) (member.Role, error) {
-	var r member.Role
+func (s *Store) scanRole(row scanner) (store.Role, error) {
+	var r store.Role
 	var perms string
 	var created, updated int64
 	if err := row.Scan(&r.Org, &r.Name, &r.Label, &perms, &created, &updated); err != nil {
-		return member.Role{}, err
+		return store.Role{}, err
 	}
 	var err error
 	r.Perms, err = s.parseSet(perms)
@@ -516,19 +515,19 @@ func (s *Store) scanRole(row scanner) (member.Role, error) {
 	return r, err
 }
 
-func (s *Store) role(ctx context.Context, q queryer, org ID, name string) (member.Role, error) {
+func (s *Store) role(ctx context.Context, q queryer, org ID, name string) (store.Role, error) {
 	r, err := s.scanRole(q.QueryRowContext(ctx, s.sql(`SELECT org, name, label, perms, created, updated FROM {p}roles WHERE org = ? AND name = ?`),
 		s.d.id(org), name))
 	if errors.Is(err, sql.ErrNoRows) {
-		return member.Role{}, fmt.Errorf("role %q: %w", name, member.ErrNotFound)
+		return store.Role{}, fmt.Errorf("role %q: %w", name, store.ErrNotFound)
 	}
 	return r, err
 }
 
-// PutRole implements member.RoleTx.
-func (t *tx) PutRole(ctx context.Context, r member.Role) error {
+// PutRole implements store.Tx.
+func (t *tx) PutRole(ctx context.Context, r store.Role) error {
 	if r.Org != t.org.ID {
-		return fmt.Errorf("%w: role %q does not belong to organisation %v", member.ErrInvalid, r.Name, t.org.ID)
+		return fmt.Errorf("%w: role %q does not belong to organisation %v", store.ErrInvalid, r.Name, t.org.ID)
 	}
 	perms, err := t.s.setText(r.Perms)
 	if err != nil {
@@ -538,12 +537,12 @@ func (t *tx) PutRole(ctx context.Context, r member.Role) error {
 		[]any{t.id(r.Org), r.Name, r.Label, perms, micros(r.Created), micros(r.Updated)})
 }
 
-// DeleteRole implements member.RoleTx.
+// DeleteRole implements store.Tx.
 func (t *tx) DeleteRole(ctx context.Context, name string) error {
 	return t.deleted(t.exec(ctx, `DELETE FROM {p}roles WHERE org = ? AND name = ?`, t.id(t.org.ID), name))("role " + name)
 }
 
-// RoleInUse implements member.RoleTx.
+// RoleInUse implements store.Tx.
 func (t *tx) RoleInUse(ctx context.Context, name string) (bool, error) {
 	var n int
 	id := t.id(t.org.ID)
@@ -551,59 +550,59 @@ func (t *tx) RoleInUse(ctx context.Context, name string) (bool, error) {
 		(SELECT COUNT(*) FROM {p}members WHERE org = ? AND role = ?) +
 		(SELECT COUNT(*) FROM {p}invitations WHERE org = ? AND role = ? AND status = ?) +
 		(SELECT COUNT(*) FROM {p}partners WHERE org = ? AND level = ?)`),
-		id, name, id, name, invite.Pending, id, name).Scan(&n)
+		id, name, id, name, store.Pending, id, name).Scan(&n)
 	return n > 0, err
 }
 
 const keyCols = `id, org, member_id, name, prefix, hash, created`
 
-func scanKey(row scanner) (member.Key, error) {
-	var k member.Key
+func scanKey(row scanner) (store.Key, error) {
+	var k store.Key
 	var hash []byte
 	var created int64
 	if err := row.Scan(&k.ID, &k.Org, &k.Member, &k.Name, &k.Prefix, &hash, &created); err != nil {
-		return member.Key{}, err
+		return store.Key{}, err
 	}
 	copy(k.Hash[:], hash)
 	k.Created = fromMicros(created)
 	return k, nil
 }
 
-// Key implements member.KeyTx.
-func (t *tx) Key(ctx context.Context, id ID) (member.Key, error) {
+// Key implements store.Tx.
+func (t *tx) Key(ctx context.Context, id ID) (store.Key, error) {
 	k, err := scanKey(t.q.QueryRowContext(ctx, t.s.sql(`SELECT `+keyCols+` FROM {p}api_keys WHERE org = ? AND id = ?`), t.id(t.org.ID), t.id(id)))
 	if errors.Is(err, sql.ErrNoRows) {
-		return member.Key{}, fmt.Errorf("key %v: %w", id, member.ErrNotFound)
+		return store.Key{}, fmt.Errorf("key %v: %w", id, store.ErrNotFound)
 	}
 	return k, err
 }
 
-// PutKey implements member.KeyTx.
-func (t *tx) PutKey(ctx context.Context, k member.Key) error {
+// PutKey implements store.Tx.
+func (t *tx) PutKey(ctx context.Context, k store.Key) error {
 	if k.Org != t.org.ID {
-		return fmt.Errorf("%w: key does not belong to organisation %v", member.ErrInvalid, t.org.ID)
+		return fmt.Errorf("%w: key does not belong to organisation %v", store.ErrInvalid, t.org.ID)
 	}
 	_, err := t.exec(ctx, `INSERT INTO {p}api_keys (`+keyCols+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 		t.id(k.ID), t.id(k.Org), t.id(k.Member), k.Name, k.Prefix, k.Hash[:], micros(k.Created))
-	return t.s.d.unique(err, "key "+k.ID.String(), nil, member.ErrConflict)
+	return t.s.d.unique(err, "key "+k.ID.String(), nil, store.ErrConflict)
 }
 
-// DeleteKey implements member.KeyTx.
+// DeleteKey implements store.Tx.
 func (t *tx) DeleteKey(ctx context.Context, id ID) error {
 	return t.deleted(t.exec(ctx, `DELETE FROM {p}api_keys WHERE org = ? AND id = ?`, t.id(t.org.ID), t.id(id)))("key " + id.String())
 }
 
-// Append implements member.AuditTx. The sequence number is the last one
+// Append implements store.Tx. The sequence number is the last one
 // plus one, read under the organisation's lock: in the same statement as the
 // insert where the dialect allows (PostgreSQL, SQLite: a statement of its
 // own sees every append committed before the lock was taken), or in a
 // statement before it (MySQL); later appends of the unit of work count on.
 // On PostgreSQL the insert is held with the unit of work's other writes,
 // and e.Seq set when it is sent.
-func (t *tx) Append(ctx context.Context, e *member.Event) error {
+func (t *tx) Append(ctx context.Context, e *store.Event) error {
 	args := []any{t.id(t.org.ID), t.id(e.ID), micros(e.Time), string(e.Type), jsonText(e.Actor), jsonText(e.Target),
 		t.id(e.Object), jsonText(e.Before), jsonText(e.After)}
-	fail := func(err error) error { return t.s.d.unique(err, "audit event", nil, member.ErrConflict) }
+	fail := func(err error) error { return t.s.d.unique(err, "audit event", nil, store.ErrConflict) }
 	if t.b != nil {
 		return t.hold(write{
 			table: "events",
@@ -613,7 +612,7 @@ func (t *tx) Append(ctx context.Context, e *member.Event) error {
 			},
 			done: func(n int64, ok bool) error {
 				if !ok {
-					return fmt.Errorf("%w: the audit event was not stored", member.ErrConflict)
+					return fmt.Errorf("%w: the audit event was not stored", store.ErrConflict)
 				}
 				t.seq, e.Seq = n, n
 				return nil
@@ -663,30 +662,30 @@ func invitationColsOf(as string) string {
 	return as + "." + strings.Join(invitationColumns, ", "+as+".")
 }
 
-func (s *Store) scanInvitation(row scanner) (invite.Invitation, error) {
-	var i invite.Invitation
+func (s *Store) scanInvitation(row scanner) (store.Invitation, error) {
+	var i store.Invitation
 	var allow, deny, scopes, profile, by string
 	var hash []byte
 	var ttl, sent, expires, created, updated int64
 	if err := row.Scan(&i.ID, &i.Org, &i.Kind, &i.Email, &i.Role, &allow, &deny, &scopes, &profile, &by, &i.Status,
 		&hash, &i.Sealed, &ttl, &sent, &expires, &i.Resends, &i.Joined, &created, &updated); err != nil {
-		return invite.Invitation{}, err
+		return store.Invitation{}, err
 	}
 	var err error
 	if i.Allow, err = s.parseSet(allow); err != nil {
-		return invite.Invitation{}, err
+		return store.Invitation{}, err
 	}
 	if i.Deny, err = s.parseSet(deny); err != nil {
-		return invite.Invitation{}, err
+		return store.Invitation{}, err
 	}
 	if i.Scopes, err = parseScopes(scopes); err != nil {
-		return invite.Invitation{}, err
+		return store.Invitation{}, err
 	}
 	if i.Profile, err = parseProfile(profile); err != nil {
-		return invite.Invitation{}, err
+		return store.Invitation{}, err
 	}
 	if err := parseJSON(by, &i.InvitedBy); err != nil {
-		return invite.Invitation{}, err
+		return store.Invitation{}, err
 	}
 	if len(i.Sealed) == 0 {
 		i.Sealed = nil
@@ -697,56 +696,51 @@ func (s *Store) scanInvitation(row scanner) (invite.Invitation, error) {
 	return i, nil
 }
 
-func (s *Store) oneInvitation(ctx context.Context, q queryer, what, where string, args ...any) (invite.Invitation, error) {
+func (s *Store) oneInvitation(ctx context.Context, q queryer, what, where string, args ...any) (store.Invitation, error) {
 	i, err := s.scanInvitation(q.QueryRowContext(ctx, s.sql(`SELECT `+invitationCols+` FROM {p}invitations `+where), args...))
 	if errors.Is(err, sql.ErrNoRows) {
-		return invite.Invitation{}, fmt.Errorf("%s: %w", what, member.ErrNotFound)
+		return store.Invitation{}, fmt.Errorf("%s: %w", what, store.ErrNotFound)
 	}
 	return i, err
 }
 
-// Invitation implements invite.InvitationTx.
-func (t *tx) Invitation(ctx context.Context, id ID) (invite.Invitation, error) {
+// Invitation implements store.Tx.
+func (t *tx) Invitation(ctx context.Context, id ID) (store.Invitation, error) {
 	return t.sawInvitation(t.s.oneInvitation(ctx, t.q, "invitation "+id.String(), `WHERE org = ? AND id = ?`, t.id(t.org.ID), t.id(id)))
 }
 
-// InvitationByHash implements invite.InvitationTx. The invitation read with
-// the organisation's lock is served as this unit of work last read or wrote
-// it, while its token is still hash.
-func (t *tx) InvitationByHash(ctx context.Context, hash [32]byte) (invite.Invitation, error) {
-	if i, ok := t.invs[t.byToken]; ok && i.TokenHash == hash {
-		return i, nil
-	}
+// InvitationByHash implements store.Tx.
+func (t *tx) InvitationByHash(ctx context.Context, hash [32]byte) (store.Invitation, error) {
 	// By the token's own index alone: with the organisation in the WHERE
 	// clause too, a plan made before the table had statistics may scan
 	// the organisation's every invitation instead.
 	i, err := t.s.oneInvitation(ctx, t.q, "invitation token", `WHERE token_hash = ?`, hash[:])
 	if err == nil && i.Org != t.org.ID {
-		return invite.Invitation{}, fmt.Errorf("invitation token: %w", member.ErrNotFound)
+		return store.Invitation{}, fmt.Errorf("invitation token: %w", store.ErrNotFound)
 	}
 	return t.sawInvitation(i, err)
 }
 
-// PendingInvitation implements invite.InvitationTx.
-func (t *tx) PendingInvitation(ctx context.Context, kind invite.Kind, email string) (invite.Invitation, error) {
+// PendingInvitation implements store.Tx.
+func (t *tx) PendingInvitation(ctx context.Context, kind store.InvitationKind, email string) (store.Invitation, error) {
 	return t.sawInvitation(t.s.oneInvitation(ctx, t.q, "pending invitation for "+email, pendingWhere(t.s.d),
 		t.id(t.org.ID), kind, email))
 }
 
-// PutInvitation implements invite.InvitationTx.
-func (t *tx) PutInvitation(ctx context.Context, i invite.Invitation) error {
+// PutInvitation implements store.Tx.
+func (t *tx) PutInvitation(ctx context.Context, i store.Invitation) error {
 	if i.Org != t.org.ID {
-		return fmt.Errorf("%w: invitation does not belong to organisation %v", member.ErrInvalid, t.org.ID)
+		return fmt.Errorf("%w: invitation does not belong to organisation %v", store.ErrInvalid, t.org.ID)
 	}
 	return putKnown(ctx, t, &t.invs, i.ID, i, "invitations", invitationColumns, t.invitationValues, func(err error) error {
-		return t.s.d.unique(err, "invitation "+i.ID.String(), map[string]error{"one_pending": invite.ErrAlreadyInvited, "invitations.email": invite.ErrAlreadyInvited}, member.ErrConflict)
+		return t.s.d.unique(err, "invitation "+i.ID.String(), map[string]error{"one_pending": invite.ErrAlreadyInvited, "invitations.email": invite.ErrAlreadyInvited}, store.ErrConflict)
 	})
 }
 
 var invitationColumns = strings.FieldsFunc(invitationCols, func(r rune) bool { return r == ',' || r == ' ' || r == '\n' || r == '\t' })
 
 // invitationValues are i's invitationColumns as the database stores them.
-func (t *tx) invitationValues(i *invite.Invitation) ([]any, error) {
+func (t *tx) invitationValues(i *store.Invitation) ([]any, error) {
 	allow, err := t.s.setText(i.Allow)
 	if err != nil {
 		return nil, err
@@ -766,48 +760,48 @@ func (t *tx) invitationValues(i *invite.Invitation) ([]any, error) {
 
 const requestCols = `id, org, user_id, email, name, perms, message, member_id, status, granted, decided_by, created, updated`
 
-func (s *Store) scanRequest(row scanner) (invite.Request, error) {
-	var r invite.Request
+func (s *Store) scanRequest(row scanner) (store.Request, error) {
+	var r store.Request
 	var perms, granted, by string
 	var created, updated int64
 	if err := row.Scan(&r.ID, &r.Org, &r.UserID, &r.Email, &r.Name, &perms, &r.Message, &r.Member, &r.Status,
 		&granted, &by, &created, &updated); err != nil {
-		return invite.Request{}, err
+		return store.Request{}, err
 	}
 	var err error
 	if r.Perms, err = s.parseSet(perms); err != nil {
-		return invite.Request{}, err
+		return store.Request{}, err
 	}
 	if r.Granted, err = s.parseSet(granted); err != nil {
-		return invite.Request{}, err
+		return store.Request{}, err
 	}
 	r.Created, r.Updated = fromMicros(created), fromMicros(updated)
 	return r, parseJSON(by, &r.DecidedBy)
 }
 
-func (s *Store) oneRequest(ctx context.Context, q queryer, what, where string, args ...any) (invite.Request, error) {
+func (s *Store) oneRequest(ctx context.Context, q queryer, what, where string, args ...any) (store.Request, error) {
 	r, err := s.scanRequest(q.QueryRowContext(ctx, s.sql(`SELECT `+requestCols+` FROM {p}requests `+where), args...))
 	if errors.Is(err, sql.ErrNoRows) {
-		return invite.Request{}, fmt.Errorf("%s: %w", what, member.ErrNotFound)
+		return store.Request{}, fmt.Errorf("%s: %w", what, store.ErrNotFound)
 	}
 	return r, err
 }
 
-// Request implements invite.RequestTx.
-func (t *tx) Request(ctx context.Context, id ID) (invite.Request, error) {
+// Request implements store.Tx.
+func (t *tx) Request(ctx context.Context, id ID) (store.Request, error) {
 	return t.s.oneRequest(ctx, t.q, "request "+id.String(), `WHERE org = ? AND id = ?`, t.id(t.org.ID), t.id(id))
 }
 
-// OpenRequest implements invite.RequestTx.
-func (t *tx) OpenRequest(ctx context.Context, user string) (invite.Request, error) {
+// OpenRequest implements store.Tx.
+func (t *tx) OpenRequest(ctx context.Context, user string) (store.Request, error) {
 	return t.s.oneRequest(ctx, t.q, "open request of "+user, openRequestWhere(t.s.d),
 		t.id(t.org.ID), user)
 }
 
-// PutRequest implements invite.RequestTx.
-func (t *tx) PutRequest(ctx context.Context, r invite.Request) error {
+// PutRequest implements store.Tx.
+func (t *tx) PutRequest(ctx context.Context, r store.Request) error {
 	if r.Org != t.org.ID {
-		return fmt.Errorf("%w: request does not belong to organisation %v", member.ErrInvalid, t.org.ID)
+		return fmt.Errorf("%w: request does not belong to organisation %v", store.ErrInvalid, t.org.ID)
 	}
 	perms, err := t.s.setText(r.Perms)
 	if err != nil {
@@ -823,21 +817,21 @@ func (t *tx) PutRequest(ctx context.Context, r invite.Request) error {
 	return t.s.d.unique(err, "request "+r.ID.String(), nil, invite.ErrAlreadyRequested)
 }
 
-// Code implements invite.RequestTx.
-func (t *tx) Code(ctx context.Context) (invite.Code, error) {
-	var c invite.Code
+// Code implements store.Tx.
+func (t *tx) Code(ctx context.Context) (store.Code, error) {
+	var c store.Code
 	var locked, updated int64
 	err := t.q.QueryRowContext(ctx, t.s.sql(`SELECT org, hash, failures, locked_until, updated FROM {p}codes WHERE org = ?`),
 		t.id(t.org.ID)).Scan(&c.Org, &c.Hash, &c.Failures, &locked, &updated)
 	if errors.Is(err, sql.ErrNoRows) {
-		return invite.Code{}, fmt.Errorf("access code: %w", member.ErrNotFound)
+		return store.Code{}, fmt.Errorf("access code: %w", store.ErrNotFound)
 	}
 	c.LockedUntil, c.Updated = fromMicros(locked), fromMicros(updated)
 	return c, err
 }
 
-// PutCode implements invite.RequestTx.
-func (t *tx) PutCode(ctx context.Context, c invite.Code) error {
+// PutCode implements store.Tx.
+func (t *tx) PutCode(ctx context.Context, c store.Code) error {
 	if c.Hash == "" {
 		_, err := t.exec(ctx, `DELETE FROM {p}codes WHERE org = ?`, t.id(t.org.ID))
 		return err
@@ -848,13 +842,13 @@ func (t *tx) PutCode(ctx context.Context, c invite.Code) error {
 
 const partnerCols = `id, org, partner, level, scopes, status, invitation, created, updated`
 
-func scanPartner(row scanner, extra ...any) (invite.Partnership, error) {
-	var p invite.Partnership
+func scanPartner(row scanner, extra ...any) (store.Partnership, error) {
+	var p store.Partnership
 	var scopes string
 	var created, updated int64
 	dest := append([]any{&p.ID, &p.Org, &p.Partner, &p.Level, &scopes, &p.Status, &p.Invitation, &created, &updated}, extra...)
 	if err := row.Scan(dest...); err != nil {
-		return invite.Partnership{}, err
+		return store.Partnership{}, err
 	}
 	var err error
 	p.Scopes, err = parseScopes(scopes)
@@ -862,36 +856,36 @@ func scanPartner(row scanner, extra ...any) (invite.Partnership, error) {
 	return p, err
 }
 
-func (s *Store) onePartner(ctx context.Context, q queryer, what, where string, args ...any) (invite.Partnership, error) {
+func (s *Store) onePartner(ctx context.Context, q queryer, what, where string, args ...any) (store.Partnership, error) {
 	p, err := scanPartner(q.QueryRowContext(ctx, s.sql(`SELECT `+partnerCols+` FROM {p}partners `+where), args...))
 	if errors.Is(err, sql.ErrNoRows) {
-		return invite.Partnership{}, fmt.Errorf("%s: %w", what, member.ErrNotFound)
+		return store.Partnership{}, fmt.Errorf("%s: %w", what, store.ErrNotFound)
 	}
 	return p, err
 }
 
-// Partnership implements invite.PartnerTx.
-func (t *tx) Partnership(ctx context.Context, id ID) (invite.Partnership, error) {
+// Partnership implements store.Tx.
+func (t *tx) Partnership(ctx context.Context, id ID) (store.Partnership, error) {
 	return t.s.onePartner(ctx, t.q, "partnership "+id.String(), `WHERE org = ? AND id = ?`, t.id(t.org.ID), t.id(id))
 }
 
-// PartnershipWith implements invite.PartnerTx.
-func (t *tx) PartnershipWith(ctx context.Context, partner ID) (invite.Partnership, error) {
+// PartnershipWith implements store.Tx.
+func (t *tx) PartnershipWith(ctx context.Context, partner ID) (store.Partnership, error) {
 	return t.s.onePartner(ctx, t.q, "partnership with "+partner.String(), `WHERE org = ? AND partner = ?`, t.id(t.org.ID), t.id(partner))
 }
 
-// PutPartnership implements invite.PartnerTx.
-func (t *tx) PutPartnership(ctx context.Context, p invite.Partnership) error {
+// PutPartnership implements store.Tx.
+func (t *tx) PutPartnership(ctx context.Context, p store.Partnership) error {
 	if p.Org != t.org.ID || p.Partner == t.org.ID {
-		return fmt.Errorf("%w: partnership does not belong to organisation %v", member.ErrInvalid, t.org.ID)
+		return fmt.Errorf("%w: partnership does not belong to organisation %v", store.ErrInvalid, t.org.ID)
 	}
 	err := t.upsert(ctx, "partners", []string{"id"}, strings.Split(partnerCols, ", "),
 		[]any{t.id(p.ID), t.id(p.Org), t.id(p.Partner), p.Level, scopesText(p.Scopes), p.Status, t.id(p.Invitation),
 			micros(p.Created), micros(p.Updated)})
-	return t.s.d.unique(err, "partnership "+p.ID.String(), nil, member.ErrExists)
+	return t.s.d.unique(err, "partnership "+p.ID.String(), nil, store.ErrExists)
 }
 
-// DeletePartnership implements invite.PartnerTx.
+// DeletePartnership implements store.Tx.
 func (t *tx) DeletePartnership(ctx context.Context, id ID) error {
 	return t.deleted(t.exec(ctx, `DELETE FROM {p}partners WHERE org = ? AND id = ?`, t.id(t.org.ID), t.id(id)))("partnership " + id.String())
 }

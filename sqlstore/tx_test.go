@@ -25,8 +25,8 @@ var dialects = []sqlstore.Dialect{sqlstore.SQLite, sqlstore.Postgres, sqlstore.M
 type fixture struct {
 	s             *sqlstore.Store
 	db            *sql.DB
-	org           member.Org
-	owner, editor member.Member
+	org           store.Org
+	owner, editor store.Member
 	clock         *storetest.Clock
 	prefix        string
 }
@@ -52,12 +52,12 @@ func (f *fixture) snapshot(t *testing.T) string {
 	t.Helper()
 	ctx := context.Background()
 	var b strings.Builder
-	ms, _, err := f.s.Members(ctx, f.org.ID, member.Filter{}, member.Page{Limit: 1000})
+	ms, _, err := f.s.Members(ctx, f.org.ID, store.Filter{}, store.Page{Limit: 1000})
 	require.NoError(t, err)
 	for _, m := range ms {
 		fmt.Fprintf(&b, "%s %s %s %v\n", m.UserID, m.Role, m.Status, m.Allow)
 	}
-	invs, _, err := f.s.Invitations(ctx, f.org.ID, invite.InvitationFilter{}, member.Page{Limit: 1000})
+	invs, _, err := f.s.Invitations(ctx, f.org.ID, store.InvitationFilter{}, store.Page{Limit: 1000})
 	require.NoError(t, err)
 	for _, i := range invs {
 		fmt.Fprintf(&b, "inv %s %s %v\n", i.Email, i.Role, i.Status)
@@ -223,10 +223,10 @@ func TestNewRefusesBadOptions(t *testing.T) {
 		{db, sqlstore.SQLite, sqlstore.Options{Prefix: "x; DROP TABLE y"}},
 	} {
 		_, err := sqlstore.New(tc.db, tc.d, env, tc.opts)
-		require.ErrorIs(t, err, member.ErrInvalid)
+		require.ErrorIs(t, err, store.ErrInvalid)
 	}
-	_, err := sqlstore.New(db, sqlstore.SQLite, member.Env{}, sqlstore.Options{})
-	require.ErrorIs(t, err, member.ErrInvalid)
+	_, err := sqlstore.New(db, sqlstore.SQLite, store.Env{}, sqlstore.Options{})
+	require.ErrorIs(t, err, store.ErrInvalid)
 }
 
 // TestConstraints writes through a unit of work what the rules never would:
@@ -239,10 +239,10 @@ func TestConstraints(t *testing.T) {
 			put := func(fn func(tx store.Tx) error) error { return f.s.Update(ctx, f.org.ID, fn) }
 			second := f.editor
 			second.Role = "owner"
-			require.ErrorIs(t, put(func(tx store.Tx) error { return tx.PutMember(ctx, second) }), member.ErrConflict, "one owner per organisation")
+			require.ErrorIs(t, put(func(tx store.Tx) error { return tx.PutMember(ctx, second) }), store.ErrConflict, "one owner per organisation")
 			clone := f.editor
 			clone.ID, clone.Email = f.clockID(t), "other@acme.io"
-			require.ErrorIs(t, put(func(tx store.Tx) error { return tx.PutMember(ctx, clone) }), member.ErrAlreadyMember, "one member per user")
+			require.ErrorIs(t, put(func(tx store.Tx) error { return tx.PutMember(ctx, clone) }), store.ErrAlreadyMember, "one member per user")
 			inv, _, err := invite.Send(ctx, f.s, f.org.ID, f.owner.ID, invite.NewInvitation{Email: "p@x.io", Role: "viewer"})
 			require.NoError(t, err)
 			twin := inv
@@ -251,13 +251,13 @@ func TestConstraints(t *testing.T) {
 			require.ErrorIs(t, put(func(tx store.Tx) error { return tx.PutInvitation(ctx, twin) }), invite.ErrAlreadyInvited, "one pending invitation per e-mail")
 			twin.Email = "q@x.io"
 			twin.TokenHash = inv.TokenHash
-			require.ErrorIs(t, put(func(tx store.Tx) error { return tx.PutInvitation(ctx, twin) }), member.ErrConflict, "token hashes are unique")
+			require.ErrorIs(t, put(func(tx store.Tx) error { return tx.PutInvitation(ctx, twin) }), store.ErrConflict, "token hashes are unique")
 			// A record of another organisation is never moved into this one.
 			other, otherOwner, err := member.CreateOrg(ctx, f.s, member.NewOrg{Name: "Other", Owner: member.NewUser{UserID: "x", Email: "x@other.io"}})
 			require.NoError(t, err)
 			stolen := otherOwner
 			stolen.Org, stolen.Role, stolen.UserID, stolen.Email = f.org.ID, "viewer", "thief", "thief@acme.io"
-			require.ErrorIs(t, put(func(tx store.Tx) error { return tx.PutMember(ctx, stolen) }), member.ErrConflict)
+			require.ErrorIs(t, put(func(tx store.Tx) error { return tx.PutMember(ctx, stolen) }), store.ErrConflict)
 			still, err := f.s.Member(ctx, other.ID, otherOwner.ID)
 			require.NoError(t, err)
 			require.True(t, still.IsOwner())
@@ -265,7 +265,7 @@ func TestConstraints(t *testing.T) {
 	}
 }
 
-func (f *fixture) clockID(t *testing.T) member.ID {
+func (f *fixture) clockID(t *testing.T) store.ID {
 	id, err := f.s.Env().NewID()
 	require.NoError(t, err)
 	return id
@@ -324,9 +324,9 @@ func TestHeldWrites(t *testing.T) {
 			events, err := f.s.Events(ctx, f.org.ID, 0, 1000)
 			require.NoError(t, err)
 			last := events[len(events)-1].Seq
-			event := func(tx store.Tx, typ member.EventType) *member.Event {
+			event := func(tx store.Tx, typ store.EventType) *store.Event {
 				id := f.clockID(t)
-				return &member.Event{ID: id, Org: f.org.ID, Time: f.clock.Now(), Type: typ, Object: id}
+				return &store.Event{ID: id, Org: f.org.ID, Time: f.clock.Now(), Type: typ, Object: id}
 			}
 			inv, _, err := invite.Send(ctx, f.s, f.org.ID, f.owner.ID, invite.NewInvitation{Email: "held@x.io", Role: "viewer"})
 			require.NoError(t, err)
@@ -338,16 +338,16 @@ func TestHeldWrites(t *testing.T) {
 			clone.ID, clone.Email = f.clockID(t), "other@acme.io"
 			err = f.s.Update(ctx, f.org.ID, func(tx store.Tx) error {
 				cancelled := inv
-				cancelled.Status = invite.Cancelled
+				cancelled.Status = store.Cancelled
 				if err := tx.PutInvitation(ctx, cancelled); err != nil {
 					return err
 				}
 				if err := tx.PutMember(ctx, clone); err != nil {
 					return err
 				}
-				return tx.Append(ctx, event(tx, member.MemberAdded))
+				return tx.Append(ctx, event(tx, store.MemberAdded))
 			})
-			require.ErrorIs(t, err, member.ErrAlreadyMember)
+			require.ErrorIs(t, err, store.ErrAlreadyMember)
 			require.Equal(t, before, f.snapshot(t), "a failed unit of work leaves nothing behind")
 
 			// The same, with a read after the failing write.
@@ -358,18 +358,18 @@ func TestHeldWrites(t *testing.T) {
 				_, err := tx.Member(ctx, f.owner.ID)
 				return err
 			})
-			require.ErrorIs(t, err, member.ErrAlreadyMember)
+			require.ErrorIs(t, err, store.ErrAlreadyMember)
 			require.Equal(t, before, f.snapshot(t))
 
 			// Writes, reads of them, and three events with writes between.
-			var got []*member.Event
+			var got []*store.Event
 			err = f.s.Update(ctx, f.org.ID, func(tx store.Tx) error {
 				ed := f.editor
 				ed.Role, ed.Updated = "viewer", f.clock.Now()
 				if err := tx.PutMember(ctx, ed); err != nil {
 					return err
 				}
-				e1 := event(tx, member.MemberRoleChanged)
+				e1 := event(tx, store.MemberRoleChanged)
 				if err := tx.Append(ctx, e1); err != nil {
 					return err
 				}
@@ -377,7 +377,7 @@ func TestHeldWrites(t *testing.T) {
 				if err := tx.PutMember(ctx, ed); err != nil {
 					return err
 				}
-				e2 := event(tx, member.MemberRoleChanged)
+				e2 := event(tx, store.MemberRoleChanged)
 				if err := tx.Append(ctx, e2); err != nil {
 					return err
 				}
@@ -389,12 +389,12 @@ func TestHeldWrites(t *testing.T) {
 					return fmt.Errorf("read role %q after writing manager", read.Role)
 				}
 				cancelled := inv
-				cancelled.Status = invite.Cancelled
+				cancelled.Status = store.Cancelled
 				if err := tx.PutInvitation(ctx, cancelled); err != nil {
 					return err
 				}
-				e3 := event(tx, invite.InvitationCancelled)
-				got = []*member.Event{e1, e2, e3}
+				e3 := event(tx, store.InvitationCancelled)
+				got = []*store.Event{e1, e2, e3}
 				return tx.Append(ctx, e3)
 			})
 			require.NoError(t, err)
@@ -412,7 +412,7 @@ func TestHeldWrites(t *testing.T) {
 			require.Equal(t, "manager", ed.Role)
 			stored, err := f.s.Invitation(ctx, f.org.ID, inv.ID)
 			require.NoError(t, err)
-			require.Equal(t, invite.Cancelled, stored.Status)
+			require.Equal(t, store.Cancelled, stored.Status)
 		})
 	}
 }
@@ -425,8 +425,8 @@ func TestHeldWrites(t *testing.T) {
 // index (its one-open keys are on generated columns) and plans a prepared
 // statement anew at each execution.
 func TestOpenLookupsUseTheirIndex(t *testing.T) {
-	require.EqualValues(t, 1, invite.Pending, "the one-open indexes and lookups say status = 1")
-	require.EqualValues(t, 1, invite.Asked, "the one-open indexes and lookups say status = 1")
+	require.EqualValues(t, 1, store.Pending, "the one-open indexes and lookups say status = 1")
+	require.EqualValues(t, 1, store.Asked, "the one-open indexes and lookups say status = 1")
 	ctx := context.Background()
 	for _, d := range []sqlstore.Dialect{sqlstore.SQLite, sqlstore.Postgres} {
 		t.Run(d.String(), func(t *testing.T) {

@@ -23,7 +23,7 @@ func ExampleStore_Update() {
 		Gates:       map[access.Action]access.Permission{access.Invite: 0, access.AddMember: 0, access.ChangeStatus: 0},
 	})
 	var db store.Store
-	db, _ = memstore.New(member.Env{Policy: policy})
+	db, _ = memstore.New(store.Env{Policy: policy})
 	org, ada, _ := member.CreateOrg(ctx, db, member.NewOrg{Name: "Acme", Owner: member.NewUser{UserID: "ada", Email: "ada@acme.io"}})
 	bob, _ := member.AddMember(ctx, db, org.ID, ada.ID, member.NewMember{
 		NewUser: member.NewUser{UserID: "bob", Email: "bob@acme.io"}, Role: "admin"})

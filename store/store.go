@@ -2,22 +2,19 @@ package store
 
 import (
 	"context"
+	"time"
 
-	"github.com/rosterhq/roster/invite"
-	"github.com/rosterhq/roster/member"
+	"github.com/rosterhq/roster/access"
 )
 
-// ID is member.ID.
-type ID = member.ID
-
-// Tx is one unit of work on one organisation, with every record a rule may
-// read or write: members, roles, keys and the audit log (member.Tx),
-// invitations, requests and partnerships (invite.Tx). Everything written
-// through a Tx commits together or not at all, serialised with every other
-// unit of work on the same organisation.
+// Tx is one unit of work on one organisation: everything read and written
+// through it commits together or not at all, serialised with every other
+// unit of work on the same organisation. It is the one interface a backend
+// implements for the rules; the rules (member, invite) are written against
+// it and never against a backend.
 //
-// A host composes several rules atomically by calling their Tx forms on
-// one Tx:
+// A host composes several rules atomically by calling their Tx forms on one
+// Tx:
 //
 //	err := db.Update(ctx, org, func(tx store.Tx) error {
 //		if _, err := member.DeactivateTx(ctx, tx, admin, bob); err != nil {
@@ -25,15 +22,128 @@ type ID = member.ID
 //		}
 //		return invite.CancelTx(ctx, tx, admin, bobsInvitation)
 //	})
+//
+// A backend may hold writes back and send them together with its next read
+// or when the unit of work ends (sqlstore does on PostgreSQL, to save round
+// trips). Reads always see the unit of work's own writes. A held write that
+// fails fails the unit of work with the write's own error, whatever the
+// later calls returned meanwhile.
 type Tx interface {
-	invite.Tx
+	// Env returns the store's environment.
+	Env() *Env
+
+	// Org returns the organisation, as written by the last PutOrg of this
+	// unit of work if any.
+	Org(ctx context.Context) (Org, error)
+	// PutOrg replaces the organisation's record. Its ID cannot change.
+	PutOrg(ctx context.Context, o Org) error
+	// DeleteOrg deletes the organisation with its members, keys, roles,
+	// invitations, requests and partnerships. Its audit events stay
+	// readable; every later unit of work on it gets ErrNotFound.
+	DeleteOrg(ctx context.Context) error
+
+	// Member returns the member with id, resolved. A member of another
+	// organisation, or none, is ErrNotFound.
+	Member(ctx context.Context, id ID) (Member, error)
+	// MemberByUser returns the member for the host's user, or ErrNotFound.
+	MemberByUser(ctx context.Context, user string) (Member, error)
+	// MemberByEmail returns the member with the normalised e-mail, or
+	// ErrNotFound.
+	MemberByEmail(ctx context.Context, email string) (Member, error)
+	// MemberByUserOrEmail returns a member whose user is user or whose
+	// e-mail is email (the one with the user, if both exist), or
+	// ErrNotFound: in one read, what a new member would collide with.
+	MemberByUserOrEmail(ctx context.Context, user, email string) (Member, error)
+	// Owner returns the organisation's owner.
+	Owner(ctx context.Context) (Member, error)
+	// PutMember inserts m, or replaces the member with m.ID. Another
+	// member of the organisation with the same user or e-mail is
+	// ErrAlreadyMember; a second owner is ErrConflict.
+	PutMember(ctx context.Context, m Member) error
+	// DeleteMember deletes the member and its API keys. A missing member
+	// is ErrNotFound.
+	DeleteMember(ctx context.Context, id ID) error
+	// Seats returns the seats taken at now: staff members of any status,
+	// plus pending invitations for staff that have not expired at now.
+	Seats(ctx context.Context, now time.Time) (int, error)
+
+	// Role returns the custom role named name, or ErrNotFound.
+	Role(ctx context.Context, name string) (Role, error)
+	// PutRole inserts or replaces the custom role r.Name. Members holding
+	// it see its new permissions when next loaded.
+	PutRole(ctx context.Context, r Role) error
+	// DeleteRole deletes the custom role, or returns ErrNotFound.
+	DeleteRole(ctx context.Context, name string) error
+	// RoleInUse reports whether a member, a pending invitation or a
+	// partnership of the organisation refers to the role.
+	RoleInUse(ctx context.Context, name string) (bool, error)
+
+	// Key returns the key with id, or ErrNotFound.
+	Key(ctx context.Context, id ID) (Key, error)
+	// PutKey inserts k. A duplicate hash is ErrConflict.
+	PutKey(ctx context.Context, k Key) error
+	// DeleteKey deletes the key, or returns ErrNotFound.
+	DeleteKey(ctx context.Context, id ID) error
+
+	// Append assigns e the organisation's next sequence number, sets
+	// e.Seq, and stores it with the unit of work. A backend that holds
+	// writes back sets e.Seq when it sends the write, at the latest when
+	// the unit of work ends.
+	Append(ctx context.Context, e *Event) error
+
+	// Invitation returns the invitation with id, or ErrNotFound (also for
+	// an invitation of another organisation).
+	Invitation(ctx context.Context, id ID) (Invitation, error)
+	// InvitationByHash returns the invitation whose current token hashes to
+	// hash, or ErrNotFound.
+	InvitationByHash(ctx context.Context, hash [32]byte) (Invitation, error)
+	// PendingInvitation returns the invitation of kind to email whose
+	// status is Pending (expired or not), or ErrNotFound.
+	PendingInvitation(ctx context.Context, kind InvitationKind, email string) (Invitation, error)
+	// PutInvitation inserts or replaces the invitation with inv.ID. A
+	// second pending invitation of the same kind to the same e-mail is
+	// ErrAlreadyInvited; a token hash another invitation has is
+	// ErrConflict.
+	PutInvitation(ctx context.Context, inv Invitation) error
+
+	// Request returns the access request with id, or ErrNotFound.
+	Request(ctx context.Context, id ID) (Request, error)
+	// OpenRequest returns the user's request whose status is Asked, or
+	// ErrNotFound.
+	OpenRequest(ctx context.Context, user string) (Request, error)
+	// PutRequest inserts or replaces the request with r.ID.
+	PutRequest(ctx context.Context, r Request) error
+	// Code returns the organisation's access code, or ErrNotFound.
+	Code(ctx context.Context) (Code, error)
+	// PutCode sets the access code; a Code with an empty Hash removes it.
+	PutCode(ctx context.Context, c Code) error
+
+	// Partnership returns the partnership with id that the organisation
+	// grants, or ErrNotFound.
+	Partnership(ctx context.Context, id ID) (Partnership, error)
+	// PartnershipWith returns the partnership the organisation grants to
+	// partner, or ErrNotFound.
+	PartnershipWith(ctx context.Context, partner ID) (Partnership, error)
+	// PutPartnership inserts or replaces the partnership with ps.ID. A
+	// second partnership with the same partner is ErrExists.
+	PutPartnership(ctx context.Context, ps Partnership) error
+	// DeletePartnership deletes the partnership, or returns ErrNotFound.
+	DeletePartnership(ctx context.Context, id ID) error
 }
 
-// Store is the one contract a backend implements: the read views of member
-// and invite, and units of work on one organisation. memstore and sqlstore
-// implement it, and storetest proves that they behave alike.
+// Store is the one contract a backend implements: reads outside a unit of
+// work, and units of work on one organisation (or on a pair, for
+// partnerships). memstore and sqlstore implement it, and storetest proves
+// that they behave alike. A backend may also implement the optional fast
+// paths TokenUpdater and PrincipalReader; the rules use them when present.
 type Store interface {
-	invite.Store
+	// Env returns the store's environment.
+	Env() *Env
+
+	// InsertOrg creates the organisation o and runs fn on it, in one unit
+	// of work: if fn fails, the organisation is not created. An existing
+	// ID is ErrConflict.
+	InsertOrg(ctx context.Context, o Org, fn func(Tx) error) error
 	// Update runs fn in a unit of work on org: its writes commit together
 	// if fn returns nil and are discarded otherwise, and fn's error is
 	// returned as is. A missing or deleted organisation is ErrNotFound
@@ -41,13 +151,75 @@ type Store interface {
 	// returns; it may run again if the backend retries a serialisation
 	// failure, so it must not have effects outside tx.
 	Update(ctx context.Context, org ID, fn func(Tx) error) error
+	// UpdatePair runs fn in one unit of work on two organisations, a and
+	// b, locked in a fixed order so that pairs never deadlock. Either is
+	// missing: ErrNotFound; a == b: ErrInvalid.
+	UpdatePair(ctx context.Context, a, b ID, fn func(ta, tb Tx) error) error
+
+	// Org returns the organisation, or ErrNotFound (also once deleted).
+	Org(ctx context.Context, id ID) (Org, error)
+	// Member returns a member of org, or ErrNotFound.
+	Member(ctx context.Context, org, id ID) (Member, error)
+	// MemberByUser returns the member for the host's user in org, or
+	// ErrNotFound. It is the lookup on every request, and fast.
+	MemberByUser(ctx context.Context, org ID, user string) (Member, error)
+	// Members lists the members of org that pass f, ordered by ID, one
+	// page at a time; next is "" after the last page. An unknown org
+	// lists nothing; a malformed cursor is ErrInvalid.
+	Members(ctx context.Context, org ID, f Filter, p Page) (ms []Member, next string, err error)
+	// UserOrgs returns the user's memberships in every organisation,
+	// ordered by organisation ID.
+	UserOrgs(ctx context.Context, user string) ([]Member, error)
+	// Roles returns the custom roles of org, ordered by name.
+	Roles(ctx context.Context, org ID) ([]Role, error)
+	// Keys returns the API keys of a member, ordered by ID.
+	Keys(ctx context.Context, org, member ID) ([]Key, error)
+	// KeyByHash returns the key with the hash, or ErrNotFound.
+	KeyByHash(ctx context.Context, hash [32]byte) (Key, error)
+	// Events returns up to limit audit events of org with Seq > after,
+	// in Seq order. They stay readable after the organisation is deleted.
+	Events(ctx context.Context, org ID, after int64, limit int) ([]Event, error)
+
+	// Invitation returns an invitation of org, or ErrNotFound.
+	Invitation(ctx context.Context, org, id ID) (Invitation, error)
+	// Invitations lists the invitations of org that pass f, ordered by
+	// ID, one page at a time; next is "" after the last page.
+	Invitations(ctx context.Context, org ID, f InvitationFilter, p Page) (invs []Invitation, next string, err error)
+	// InvitationOrg returns the organisation holding the invitation whose
+	// current token hashes to hash, or ErrNotFound.
+	InvitationOrg(ctx context.Context, hash [32]byte) (ID, error)
+	// Request returns an access request of org, or ErrNotFound.
+	Request(ctx context.Context, org, id ID) (Request, error)
+	// Requests lists the access requests of org with status st (0 for
+	// all), ordered by ID, one page at a time.
+	Requests(ctx context.Context, org ID, st RequestStatus, p Page) (rs []Request, next string, err error)
+	// Partnership returns a partnership that org grants or receives, or
+	// ErrNotFound.
+	Partnership(ctx context.Context, org, id ID) (Partnership, error)
+	// Partnerships lists the partnerships that org grants or receives,
+	// ordered by ID.
+	Partnerships(ctx context.Context, org ID) ([]Partnership, error)
 }
 
-// The errors a backend returns on its own account. They are the member and
-// invite packages' sentinels, so errors.Is matches either name.
-var (
-	ErrNotFound       = member.ErrNotFound
-	ErrConflict       = member.ErrConflict
-	ErrAlreadyMember  = member.ErrAlreadyMember
-	ErrAlreadyInvited = invite.ErrAlreadyInvited
-)
+// TokenUpdater is an optional fast path of a Store: the unit of work of an
+// accept or decline, found by the invitation's token in one step.
+type TokenUpdater interface {
+	// UpdateByToken runs fn in a unit of work on the organisation holding
+	// the invitation whose current token hashes to hash, and hands fn
+	// that invitation as read under the unit of work's lock. Without one
+	// it is ErrNotFound and fn does not run. Otherwise it behaves as
+	// Store.Update.
+	UpdateByToken(ctx context.Context, hash [32]byte, fn func(Tx, Invitation) error) error
+}
+
+// PrincipalReader is an optional fast path of a Store: the request-time
+// lookup of what a user may do in an organisation.
+type PrincipalReader interface {
+	// Principal returns what the host's user may do in org: its member's
+	// grant if it is a member of org; otherwise the grant (ResolvePartner)
+	// of a partnership that org grants to the first of the user's
+	// organisations, by ID, that org partners with. Without either it is
+	// ErrNotFound. It is the request-time lookup, and allocates nothing on
+	// the member path.
+	Principal(ctx context.Context, org ID, user string) (access.Grant, error)
+}

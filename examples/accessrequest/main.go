@@ -19,6 +19,7 @@ import (
 	"github.com/rosterhq/roster/invite"
 	"github.com/rosterhq/roster/member"
 	"github.com/rosterhq/roster/memstore"
+	"github.com/rosterhq/roster/store"
 )
 
 func main() {
@@ -29,7 +30,7 @@ func main() {
 }
 
 func run(ctx context.Context, w io.Writer) error {
-	db, err := memstore.New(member.Env{Policy: policy})
+	db, err := memstore.New(store.Env{Policy: policy})
 	if err != nil {
 		return err
 	}
@@ -72,7 +73,7 @@ func run(ctx context.Context, w io.Writer) error {
 	}
 
 	fmt.Fprintln(w, "4. Sam reviews the request, narrows it to themes and products, and accepts.")
-	open, _, err := db.Requests(ctx, org.ID, invite.Asked, member.Page{})
+	open, _, err := db.Requests(ctx, org.ID, store.Asked, store.Page{})
 	if err != nil {
 		return err
 	}
@@ -94,7 +95,7 @@ func run(ctx context.Context, w io.Writer) error {
 	}
 
 	fmt.Fprintln(w, "5. The collaborator took no staff seat: the three are still taken, by staff.")
-	staff, _, err := db.Members(ctx, org.ID, member.Filter{Kind: member.Staff}, member.Page{})
+	staff, _, err := db.Members(ctx, org.ID, store.Filter{Kind: store.Staff}, store.Page{})
 	if err != nil {
 		return err
 	}
@@ -118,7 +119,7 @@ func run(ctx context.Context, w io.Writer) error {
 		return err
 	}
 	_, err = db.MemberByUser(ctx, org.ID, agent.UserID)
-	if err := refused(w, "the agent's next request", err, member.ErrNotFound); err != nil {
+	if err := refused(w, "the agent's next request", err, store.ErrNotFound); err != nil {
 		return err
 	}
 
@@ -132,7 +133,7 @@ func run(ctx context.Context, w io.Writer) error {
 		return err
 	}
 	_, err = db.MemberByUser(ctx, org.ID, "x")
-	if err := refused(w, "the refused requester", err, member.ErrNotFound); err != nil {
+	if err := refused(w, "the refused requester", err, store.ErrNotFound); err != nil {
 		return err
 	}
 	fmt.Fprintln(w, "OK")
@@ -140,7 +141,7 @@ func run(ctx context.Context, w io.Writer) error {
 }
 
 // expect checks that m may (or may not) do p, and prints why.
-func expect(w io.Writer, m member.Member, want bool, p access.Permission) error {
+func expect(w io.Writer, m store.Member, want bool, p access.Permission) error {
 	d := m.Explain(p)
 	fmt.Fprintf(w, "   %s: %s\n", m.Name, d)
 	if m.Can(p) != want {

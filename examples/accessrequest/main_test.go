@@ -10,6 +10,7 @@ import (
 	"github.com/rosterhq/roster/invite"
 	"github.com/rosterhq/roster/member"
 	"github.com/rosterhq/roster/memstore"
+	"github.com/rosterhq/roster/store"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -24,8 +25,8 @@ type shop struct {
 	ctx         context.Context
 	db          *memstore.Store
 	now         time.Time
-	org         member.Org
-	owner, sue  member.Member
+	org         store.Org
+	owner, sue  store.Member
 	agent       member.NewUser
 	asked, some access.Set
 }
@@ -34,8 +35,8 @@ func newShop(t *testing.T) *shop {
 	t.Helper()
 	s := &shop{ctx: context.Background(), now: time.Date(2026, 5, 11, 9, 0, 0, 0, time.UTC)}
 	var err error
-	s.db, err = memstore.New(member.Env{Policy: policy, Now: func() time.Time { return s.now },
-		CodeKDF: member.KDF{Time: 1, MemoryKiB: 64, Threads: 1}}) // cheap hashing, for tests only
+	s.db, err = memstore.New(store.Env{Policy: policy, Now: func() time.Time { return s.now },
+		CodeKDF: store.KDF{Time: 1, MemoryKiB: 64, Threads: 1}}) // cheap hashing, for tests only
 	require.NoError(t, err)
 	s.org, s.owner, err = member.CreateOrg(s.ctx, s.db, member.NewOrg{Name: "Pickle Shop", SeatLimit: 2,
 		Owner: member.NewUser{UserID: "sam", Email: "sam@pickle.example"}})
@@ -49,7 +50,7 @@ func newShop(t *testing.T) *shop {
 	return s
 }
 
-func (s *shop) request(t *testing.T, code string) invite.Request {
+func (s *shop) request(t *testing.T, code string) store.Request {
 	t.Helper()
 	r, err := invite.RequestAccess(s.ctx, s.db, s.org.ID, s.agent, s.asked, "help", code)
 	require.NoError(t, err)
@@ -62,20 +63,20 @@ func TestApproveNarrowed(t *testing.T) {
 	s := newShop(t)
 	r := s.request(t, "")
 	_, err := s.db.MemberByUser(s.ctx, s.org.ID, s.agent.UserID)
-	require.ErrorIs(t, err, member.ErrNotFound, "no access before the owner approves")
+	require.ErrorIs(t, err, store.ErrNotFound, "no access before the owner approves")
 
 	_, err = invite.Approve(s.ctx, s.db, s.org.ID, s.sue.ID, r.ID, s.some)
 	require.ErrorIs(t, err, member.ErrForbidden, "staff do not approve")
 	r2, err := invite.RequestAccess(s.ctx, s.db, s.org.ID, member.NewUser{UserID: "b", Email: "b@x.example"}, s.some, "", "")
 	require.NoError(t, err)
 	_, err = invite.Approve(s.ctx, s.db, s.org.ID, s.owner.ID, r2.ID, s.some.With(ManageStaff))
-	require.ErrorIs(t, err, member.ErrInvalid, "never wider than asked")
+	require.ErrorIs(t, err, store.ErrInvalid, "never wider than asked")
 
 	_, err = invite.Approve(s.ctx, s.db, s.org.ID, s.owner.ID, r.ID, s.some)
 	require.NoError(t, err)
 	m, err := s.db.MemberByUser(s.ctx, s.org.ID, s.agent.UserID)
 	require.NoError(t, err)
-	assert.Equal(t, member.External, m.Kind)
+	assert.Equal(t, store.External, m.Kind)
 	assert.Equal(t, access.FromCollaborator, m.Grant().Source())
 	for p := range policy.All().All() {
 		assert.Equal(t, s.some.Has(p), m.Can(p), policy.Name(p))
@@ -93,7 +94,7 @@ func TestRefuse(t *testing.T) {
 	_, err := invite.Approve(s.ctx, s.db, s.org.ID, s.owner.ID, r.ID, s.some)
 	require.ErrorIs(t, err, invite.ErrDeclined)
 	_, err = invite.Grant(s.ctx, s.db, s.org.ID, s.agent.UserID)
-	require.ErrorIs(t, err, member.ErrNotFound)
+	require.ErrorIs(t, err, store.ErrNotFound)
 }
 
 // The optional four-digit code: required once set, wrong codes counted,
@@ -101,7 +102,7 @@ func TestRefuse(t *testing.T) {
 func TestAccessCode(t *testing.T) {
 	s := newShop(t)
 	require.ErrorIs(t, invite.SetCode(s.ctx, s.db, s.org.ID, s.sue.ID, "4821"), member.ErrForbidden)
-	require.ErrorIs(t, invite.SetCode(s.ctx, s.db, s.org.ID, s.owner.ID, "48"), member.ErrInvalid)
+	require.ErrorIs(t, invite.SetCode(s.ctx, s.db, s.org.ID, s.owner.ID, "48"), store.ErrInvalid)
 	require.NoError(t, invite.SetCode(s.ctx, s.db, s.org.ID, s.owner.ID, "4821"))
 
 	ask := func(code string) error {
@@ -155,7 +156,7 @@ func TestRemove(t *testing.T) {
 	require.ErrorIs(t, member.Remove(s.ctx, s.db, s.org.ID, s.sue.ID, m.ID), member.ErrForbidden)
 	require.NoError(t, member.Remove(s.ctx, s.db, s.org.ID, s.owner.ID, m.ID))
 	_, err = s.db.MemberByUser(s.ctx, s.org.ID, s.agent.UserID)
-	require.ErrorIs(t, err, member.ErrNotFound)
+	require.ErrorIs(t, err, store.ErrNotFound)
 	s.request(t, "")
 }
 
@@ -172,7 +173,7 @@ func TestNoSeat(t *testing.T) {
 	_, err := invite.Approve(s.ctx, s.db, s.org.ID, s.owner.ID, s.request(t, "").ID, s.some)
 	require.NoError(t, err)
 	require.ErrorIs(t, add("stan"), member.ErrSeatLimit)
-	staff, _, err := s.db.Members(s.ctx, s.org.ID, member.Filter{Kind: member.Staff}, member.Page{})
+	staff, _, err := s.db.Members(s.ctx, s.org.ID, store.Filter{Kind: store.Staff}, store.Page{})
 	require.NoError(t, err)
 	assert.Len(t, staff, 2)
 	_, err = member.SetSeatLimit(s.ctx, s.db, s.org.ID, 2)

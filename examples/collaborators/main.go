@@ -17,6 +17,7 @@ import (
 	"github.com/rosterhq/roster/access"
 	"github.com/rosterhq/roster/member"
 	"github.com/rosterhq/roster/memstore"
+	"github.com/rosterhq/roster/store"
 )
 
 func main() {
@@ -27,7 +28,7 @@ func main() {
 }
 
 func run(ctx context.Context, w io.Writer) error {
-	db, err := memstore.New(member.Env{Policy: policy})
+	db, err := memstore.New(store.Env{Policy: policy})
 	if err != nil {
 		return err
 	}
@@ -44,14 +45,14 @@ func run(ctx context.Context, w io.Writer) error {
 	}
 
 	fmt.Fprintln(w, "2. The admin creates collaborators directly, on the EU site; the Sales Rep gets a commission.")
-	commission, err := member.NewProfile(map[string]string{"commission_pct": "12.5"})
+	commission, err := store.NewProfile(map[string]string{"commission_pct": "12.5"})
 	if err != nil {
 		return err
 	}
-	add := func(name, role string, prof member.Profile) (member.Member, error) {
+	add := func(name, role string, prof store.Profile) (store.Member, error) {
 		return member.AddMember(ctx, db, org.ID, perry.ID, member.NewMember{NewUser: user(name), Role: role, Scopes: eu, Profile: prof})
 	}
-	clark, err := add("clark", "support", member.Profile{})
+	clark, err := add("clark", "support", store.Profile{})
 	if err != nil {
 		return err
 	}
@@ -59,14 +60,14 @@ func run(ctx context.Context, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	cat, err := add("cat", "agency", member.Profile{})
+	cat, err := add("cat", "agency", store.Profile{})
 	if err != nil {
 		return err
 	}
 	pct, _ := jimmy.Profile.Get("commission_pct")
 	fmt.Fprintf(w, "   %s (sales_rep) earns %s%% commission\n", jimmy.Name, pct)
 	_, err = member.UpdateProfile(ctx, db, org.ID, perry.ID, clark.ID, clark.Name, commission)
-	if err := refused(w, "a commission for a Support collaborator", err, member.ErrInvalid); err != nil {
+	if err := refused(w, "a commission for a Support collaborator", err, store.ErrInvalid); err != nil {
 		return err
 	}
 	_, err = member.AddMember(ctx, db, org.ID, perry.ID, member.NewMember{NewUser: user("ron"), Role: "support",
@@ -77,7 +78,7 @@ func run(ctx context.Context, w io.Writer) error {
 
 	fmt.Fprintln(w, "3. Each role's permissions apply on its sites only.")
 	for _, c := range []struct {
-		m     member.Member
+		m     store.Member
 		want  bool
 		perm  access.Permission
 		scope []string
@@ -122,7 +123,7 @@ func run(ctx context.Context, w io.Writer) error {
 	}
 
 	fmt.Fprintln(w, "5. The collaborators list: name, e-mail, role, sites and status.")
-	list, _, err := db.Members(ctx, org.ID, member.Filter{}, member.Page{})
+	list, _, err := db.Members(ctx, org.ID, store.Filter{}, store.Page{})
 	if err != nil {
 		return err
 	}
@@ -153,7 +154,7 @@ func run(ctx context.Context, w io.Writer) error {
 		return err
 	}
 	_, _, err = member.Authenticate(ctx, db, secret)
-	if err := refused(w, "the deleted collaborator's API key", err, member.ErrNotFound); err != nil {
+	if err := refused(w, "the deleted collaborator's API key", err, store.ErrNotFound); err != nil {
 		return err
 	}
 	fmt.Fprintln(w, "OK")
@@ -166,7 +167,7 @@ func user(name string) member.NewUser {
 }
 
 // expect checks that m may (or may not) do p in scopes, and prints why.
-func expect(w io.Writer, m member.Member, want bool, p access.Permission, scopes ...string) error {
+func expect(w io.Writer, m store.Member, want bool, p access.Permission, scopes ...string) error {
 	d := m.Explain(p, scopes...)
 	fmt.Fprintf(w, "   %-6s %s\n", m.Name+":", d)
 	if m.CanIn(p, scopes...) != want || d.Allowed != want {

@@ -10,6 +10,7 @@ import (
 	"github.com/rosterhq/roster/access"
 	"github.com/rosterhq/roster/member"
 	"github.com/rosterhq/roster/memstore"
+	"github.com/rosterhq/roster/store"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -23,14 +24,14 @@ func TestRun(t *testing.T) {
 type account struct {
 	ctx                                context.Context
 	db                                 *memstore.Store
-	org                                member.Org
-	owner, admin, support, rep, agency member.Member
+	org                                store.Org
+	owner, admin, support, rep, agency store.Member
 }
 
 func newAccount(t *testing.T) *account {
 	t.Helper()
 	ctx := context.Background()
-	db, err := memstore.New(member.Env{Policy: policy})
+	db, err := memstore.New(store.Env{Policy: policy})
 	require.NoError(t, err)
 	a := &account{ctx: ctx, db: db}
 	a.org, a.owner, err = member.CreateOrg(ctx, db, member.NewOrg{Name: "Daily Planet", Owner: user("lois")})
@@ -42,7 +43,7 @@ func newAccount(t *testing.T) *account {
 	return a
 }
 
-func (a *account) add(t *testing.T, by member.Member, name, role string, scopes access.Scopes) member.Member {
+func (a *account) add(t *testing.T, by store.Member, name, role string, scopes access.Scopes) store.Member {
 	t.Helper()
 	m, err := member.AddMember(a.ctx, a.db, a.org.ID, by.ID, member.NewMember{NewUser: user(name), Role: role, Scopes: scopes})
 	require.NoError(t, err)
@@ -50,7 +51,7 @@ func (a *account) add(t *testing.T, by member.Member, name, role string, scopes 
 }
 
 // load reads m back from the store, as a request handler would.
-func (a *account) load(t *testing.T, m member.Member) member.Member {
+func (a *account) load(t *testing.T, m store.Member) store.Member {
 	t.Helper()
 	got, err := a.db.MemberByUser(a.ctx, a.org.ID, m.UserID)
 	require.NoError(t, err)
@@ -84,8 +85,8 @@ func TestPermissionTable(t *testing.T) {
 		"Use AI Agent chat":                                   UseAIAgent,
 	}
 	a := newAccount(t)
-	byRole := map[string]member.Member{}
-	for _, m := range []member.Member{a.admin, a.support, a.rep, a.agency} {
+	byRole := map[string]store.Member{}
+	for _, m := range []store.Member{a.admin, a.support, a.rep, a.agency} {
 		byRole[m.Role] = a.load(t, m)
 	}
 
@@ -150,7 +151,7 @@ func TestAddMember(t *testing.T) {
 	a := newAccount(t)
 	m, err := member.AddMember(a.ctx, a.db, a.org.ID, a.admin.ID, member.NewMember{NewUser: user("ron"), Role: "agency"})
 	require.NoError(t, err)
-	assert.Equal(t, member.Active, m.Status)
+	assert.Equal(t, store.Active, m.Status)
 	assert.True(t, a.load(t, m).Grant().Can(ImportData))
 	_, err = member.AddMember(a.ctx, a.db, a.org.ID, a.support.ID, member.NewMember{NewUser: user("ron2"), Role: "agency"})
 	require.ErrorIs(t, err, member.ErrForbidden)
@@ -172,11 +173,11 @@ func TestStatus(t *testing.T) {
 	require.NoError(t, err)
 
 	off := a.load(t, a.rep)
-	assert.Equal(t, member.Inactive, off.Status, "the record is preserved")
+	assert.Equal(t, store.Inactive, off.Status, "the record is preserved")
 	for p := range policy.All().All() {
 		assert.False(t, off.Can(p), "an inactive collaborator cannot log in")
 	}
-	_, err = member.UpdateProfile(a.ctx, a.db, a.org.ID, a.rep.ID, a.rep.ID, "Jimmy O.", member.Profile{})
+	_, err = member.UpdateProfile(a.ctx, a.db, a.org.ID, a.rep.ID, a.rep.ID, "Jimmy O.", store.Profile{})
 	require.ErrorIs(t, err, member.ErrInactive, "nor act through its own session")
 	keys, err := a.db.Keys(a.ctx, a.org.ID, a.rep.ID)
 	require.NoError(t, err)
@@ -192,17 +193,17 @@ func TestStatus(t *testing.T) {
 	require.ErrorIs(t, member.Remove(a.ctx, a.db, a.org.ID, a.support.ID, a.rep.ID), member.ErrForbidden)
 	require.NoError(t, member.Remove(a.ctx, a.db, a.org.ID, a.admin.ID, a.rep.ID))
 	_, err = a.db.MemberByUser(a.ctx, a.org.ID, a.rep.UserID)
-	require.ErrorIs(t, err, member.ErrNotFound, "the record is gone")
+	require.ErrorIs(t, err, store.ErrNotFound, "the record is gone")
 	_, _, err = member.Authenticate(a.ctx, a.db, secret)
-	require.ErrorIs(t, err, member.ErrNotFound, "deleting revokes the API keys")
+	require.ErrorIs(t, err, store.ErrNotFound, "deleting revokes the API keys")
 	_, err = member.Reactivate(a.ctx, a.db, a.org.ID, a.admin.ID, a.rep.ID)
-	require.ErrorIs(t, err, member.ErrNotFound, "a deleted collaborator cannot be restored")
+	require.ErrorIs(t, err, store.ErrNotFound, "a deleted collaborator cannot be restored")
 }
 
 // The Sales Rep profile carries a commission percentage; other roles do not.
 func TestCommissionField(t *testing.T) {
 	a := newAccount(t)
-	commission, err := member.NewProfile(map[string]string{"commission_pct": "12.5", "phone": "+1 555 0100"})
+	commission, err := store.NewProfile(map[string]string{"commission_pct": "12.5", "phone": "+1 555 0100"})
 	require.NoError(t, err)
 	m, err := member.UpdateProfile(a.ctx, a.db, a.org.ID, a.admin.ID, a.rep.ID, "Jimmy", commission)
 	require.NoError(t, err)
@@ -211,7 +212,7 @@ func TestCommissionField(t *testing.T) {
 	assert.Equal(t, "12.5", pct)
 
 	_, err = member.UpdateProfile(a.ctx, a.db, a.org.ID, a.admin.ID, a.support.ID, "Clark", commission)
-	require.ErrorIs(t, err, member.ErrInvalid)
+	require.ErrorIs(t, err, store.ErrInvalid)
 	_, err = member.UpdateProfile(a.ctx, a.db, a.org.ID, a.support.ID, a.rep.ID, "Jimmy", commission)
 	require.ErrorIs(t, err, member.ErrForbidden, "Support edits no collaborator")
 

@@ -19,6 +19,7 @@ import (
 	"github.com/rosterhq/roster/invite"
 	"github.com/rosterhq/roster/member"
 	"github.com/rosterhq/roster/memstore"
+	"github.com/rosterhq/roster/store"
 )
 
 // Run the comparison with
@@ -116,10 +117,10 @@ func userID(org, role int) string { return fmt.Sprintf("user-%04d-%s", org, role
 // their IDs, which casbin and OPA use as domains and keys too.
 type world struct {
 	db      *memstore.Store
-	orgs    []member.ID
+	orgs    []store.ID
 	orgStr  []string
-	members [][len(roles)]member.Member // as MemberByUser returns them
-	seq     []request                   // the benchmark cycle
+	members [][len(roles)]store.Member // as MemberByUser returns them
+	seq     []request                  // the benchmark cycle
 }
 
 var getWorld = sync.OnceValues(func() (*world, error) {
@@ -128,7 +129,7 @@ var getWorld = sync.OnceValues(func() (*world, error) {
 	if err != nil {
 		return nil, err
 	}
-	db, err := memstore.New(member.Env{Policy: p})
+	db, err := memstore.New(store.Env{Policy: p})
 	if err != nil {
 		return nil, err
 	}
@@ -150,7 +151,7 @@ var getWorld = sync.OnceValues(func() (*world, error) {
 				return nil, err
 			}
 		}
-		var ms [len(roles)]member.Member
+		var ms [len(roles)]store.Member
 		for r := range roles {
 			if ms[r], err = db.MemberByUser(ctx, org.ID, userID(o, r)); err != nil {
 				return nil, err
@@ -246,7 +247,7 @@ func rosterLookup(w *world) checker {
 	ctx := context.Background()
 	return func(user string, org int, perm access.Permission) (bool, error) {
 		m, err := w.db.MemberByUser(ctx, w.orgs[org], user)
-		if errors.Is(err, member.ErrNotFound) {
+		if errors.Is(err, store.ErrNotFound) {
 			return false, nil // not a member of this organisation: nothing allowed
 		}
 		return m.Can(perm), err
@@ -274,7 +275,7 @@ func rosterMember(w *world) checker {
 func BenchmarkRoster(b *testing.B) {
 	w := setup(b)
 	b.Run("Can", func(b *testing.B) {
-		ms := make([]*member.Member, nSeq)
+		ms := make([]*store.Member, nSeq)
 		perms := make([]access.Permission, nSeq)
 		for i, q := range w.seq {
 			ms[i], perms[i] = &w.members[q.userOrg][q.role], q.perm
@@ -290,7 +291,7 @@ func BenchmarkRoster(b *testing.B) {
 	})
 	b.Run("MemberByUser+Can", func(b *testing.B) {
 		ctx := context.Background()
-		orgs, users, perms := make([]member.ID, nSeq), make([]string, nSeq), make([]access.Permission, nSeq)
+		orgs, users, perms := make([]store.ID, nSeq), make([]string, nSeq), make([]access.Permission, nSeq)
 		for i, q := range w.seq {
 			orgs[i], users[i], perms[i] = w.orgs[q.org], userID(q.userOrg, q.role), q.perm
 		}
@@ -310,7 +311,7 @@ func BenchmarkRoster(b *testing.B) {
 	})
 	b.Run("Grant+Can", func(b *testing.B) {
 		ctx := context.Background()
-		orgs, users, perms := make([]member.ID, nSeq), make([]string, nSeq), make([]access.Permission, nSeq)
+		orgs, users, perms := make([]store.ID, nSeq), make([]string, nSeq), make([]access.Permission, nSeq)
 		for i, q := range w.seq {
 			orgs[i], users[i], perms[i] = w.orgs[q.org], userID(q.userOrg, q.role), q.perm
 		}

@@ -76,7 +76,7 @@ func openStore(ctx context.Context, path string) (store.Store, func() error, err
 	if err != nil {
 		return nil, nil, err
 	}
-	db, err := sqlstore.New(sqlDB, sqlstore.SQLite, member.Env{Policy: policy}, sqlstore.Options{})
+	db, err := sqlstore.New(sqlDB, sqlstore.SQLite, store.Env{Policy: policy}, sqlstore.Options{})
 	if err == nil {
 		err = db.Migrate(ctx)
 	}
@@ -89,10 +89,10 @@ func openStore(ctx context.Context, path string) (store.Store, func() error, err
 
 // seed returns the demo organisation, the first one the user "olga" belongs
 // to, and creates it, owned by olga, on first start.
-func seed(ctx context.Context, db store.Store) (member.Org, error) {
+func seed(ctx context.Context, db store.Store) (store.Org, error) {
 	ms, err := db.UserOrgs(ctx, "olga")
 	if err != nil {
-		return member.Org{}, err
+		return store.Org{}, err
 	}
 	if len(ms) > 0 {
 		return db.Org(ctx, ms[0].Org)
@@ -103,7 +103,7 @@ func seed(ctx context.Context, db store.Store) (member.Org, error) {
 }
 
 // printUsage prints curl commands for the demo organisation.
-func printUsage(w io.Writer, base string, org member.Org) {
+func printUsage(w io.Writer, base string, org store.Org) {
 	o := base + "/orgs/" + org.ID.String()
 	fmt.Fprintf(w, `Serving %q on %s, as the user in the X-User header (olga owns it).
 

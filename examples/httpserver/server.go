@@ -76,7 +76,7 @@ func (s *server) withMember(next http.HandlerFunc) http.Handler {
 		}
 		org, err := uuid.Parse(r.PathValue("org"))
 		if err != nil || !validID(r.PathValue("id")) {
-			fail(w, member.ErrNotFound)
+			fail(w, store.ErrNotFound)
 			return
 		}
 		m, err := s.db.MemberByUser(r.Context(), org, user)
@@ -89,7 +89,7 @@ func (s *server) withMember(next http.HandlerFunc) http.Handler {
 }
 
 // current returns the member withMember loaded.
-func current(r *http.Request) *member.Member { return r.Context().Value(memberKey{}).(*member.Member) }
+func current(r *http.Request) *store.Member { return r.Context().Value(memberKey{}).(*store.Member) }
 
 // GET /orgs/{org}/members?limit=50&after=<cursor>
 func (s *server) listMembers(w http.ResponseWriter, r *http.Request) {
@@ -103,14 +103,14 @@ func (s *server) listMembers(w http.ResponseWriter, r *http.Request) {
 		fail(w, err)
 		return
 	}
-	ms, next, err := s.db.Members(r.Context(), m.Org, member.Filter{}, p)
+	ms, next, err := s.db.Members(r.Context(), m.Org, store.Filter{}, p)
 	if err != nil {
 		fail(w, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, struct {
-		Members []member.Member `json:"members"`
-		Next    string          `json:"next,omitempty"`
+		Members []store.Member `json:"members"`
+		Next    string         `json:"next,omitempty"`
 	}{nonNil(ms), next})
 }
 
@@ -135,7 +135,7 @@ func (s *server) invite(w http.ResponseWriter, r *http.Request) {
 
 // writeInvitation writes an invitation with its magic link. A real host
 // e-mails the link instead; returning it lets you follow along with curl.
-func (s *server) writeInvitation(w http.ResponseWriter, status int, inv invite.Invitation, token string) {
+func (s *server) writeInvitation(w http.ResponseWriter, status int, inv store.Invitation, token string) {
 	link, err := invite.Link(s.join, token)
 	if err != nil {
 		fail(w, err)
@@ -226,7 +226,7 @@ func (s *server) remove(w http.ResponseWriter, r *http.Request) {
 func (s *server) transfer(w http.ResponseWriter, r *http.Request) {
 	m := current(r)
 	var body struct {
-		To member.ID `json:"to"`
+		To store.ID `json:"to"`
 	}
 	if err := decode(w, r, &body); err != nil {
 		fail(w, err)
@@ -294,7 +294,7 @@ func (s *server) audit(w http.ResponseWriter, r *http.Request) {
 	if v := r.URL.Query().Get("after"); v != "" {
 		var err error
 		if after, err = strconv.ParseInt(v, 10, 64); err != nil || after < 0 {
-			fail(w, fmt.Errorf("%w: after=%q is not a sequence number", member.ErrInvalid, v))
+			fail(w, fmt.Errorf("%w: after=%q is not a sequence number", store.ErrInvalid, v))
 			return
 		}
 	}
@@ -313,8 +313,8 @@ func (s *server) audit(w http.ResponseWriter, r *http.Request) {
 		next = events[len(events)-1].Seq
 	}
 	writeJSON(w, http.StatusOK, struct {
-		Events []member.Event `json:"events"`
-		Next   int64          `json:"next,omitempty"`
+		Events []store.Event `json:"events"`
+		Next   int64         `json:"next,omitempty"`
 	}{nonNil(events), next})
 }
 
@@ -339,18 +339,18 @@ func (s *server) products(w http.ResponseWriter, r *http.Request) {
 // invitationJSON is what the API shows of an invitation: never its token
 // hash or sealed token.
 type invitationJSON struct {
-	ID        member.ID    `json:"id"`
-	Email     string       `json:"email"`
-	Role      string       `json:"role"`
-	Status    string       `json:"status"`
-	InvitedBy member.Party `json:"invited_by"`
-	Sent      time.Time    `json:"sent"`
-	Expires   time.Time    `json:"expires"`
-	Resends   int          `json:"resends"`
-	Expired   bool         `json:"expired"`
+	ID        store.ID    `json:"id"`
+	Email     string      `json:"email"`
+	Role      string      `json:"role"`
+	Status    string      `json:"status"`
+	InvitedBy store.Party `json:"invited_by"`
+	Sent      time.Time   `json:"sent"`
+	Expires   time.Time   `json:"expires"`
+	Resends   int         `json:"resends"`
+	Expired   bool        `json:"expired"`
 }
 
-func viewInvitation(inv invite.Invitation, expired bool) invitationJSON {
+func viewInvitation(inv store.Invitation, expired bool) invitationJSON {
 	return invitationJSON{ID: inv.ID, Email: inv.Email, Role: inv.Role, Status: inv.Status.String(),
 		InvitedBy: inv.InvitedBy, Sent: inv.Sent, Expires: inv.Expires, Resends: inv.Resends, Expired: expired}
 }
@@ -362,16 +362,16 @@ func validID(v string) bool {
 }
 
 // pathID returns the path's {id}, which withMember has checked.
-func pathID(r *http.Request) member.ID { return uuid.MustParse(r.PathValue("id")) }
+func pathID(r *http.Request) store.ID { return uuid.MustParse(r.PathValue("id")) }
 
 // pageOf reads ?limit= and ?after= (the cursor of the previous page).
-func pageOf(r *http.Request) (member.Page, error) {
+func pageOf(r *http.Request) (store.Page, error) {
 	q := r.URL.Query()
-	p := member.Page{After: q.Get("after")}
+	p := store.Page{After: q.Get("after")}
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 {
-			return member.Page{}, fmt.Errorf("%w: limit=%q is not a positive number", member.ErrInvalid, v)
+			return store.Page{}, fmt.Errorf("%w: limit=%q is not a positive number", store.ErrInvalid, v)
 		}
 		p.Limit = n
 	}
@@ -384,10 +384,10 @@ func decode(w http.ResponseWriter, r *http.Request, v any) error {
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		return fmt.Errorf("%w: request body: %v", member.ErrInvalid, err)
+		return fmt.Errorf("%w: request body: %v", store.ErrInvalid, err)
 	}
 	if dec.More() {
-		return fmt.Errorf("%w: request body: trailing data", member.ErrInvalid)
+		return fmt.Errorf("%w: request body: trailing data", store.ErrInvalid)
 	}
 	return nil
 }
@@ -419,16 +419,16 @@ func statusOf(err error) int {
 		return false
 	}
 	switch {
-	case is(member.ErrNotFound):
+	case is(store.ErrNotFound):
 		return http.StatusNotFound
 	case is(member.ErrForbidden, member.ErrInactive, member.ErrOwnerProtected, member.ErrSelf,
 		member.ErrEscalation, invite.ErrEmailMismatch):
 		return http.StatusForbidden
-	case is(member.ErrAlreadyMember, invite.ErrAlreadyInvited, member.ErrSeatLimit, invite.ErrAlreadyUsed,
-		invite.ErrExpired, invite.ErrCancelled, invite.ErrDeclined, member.ErrInUse, member.ErrExists,
-		member.ErrConflict):
+	case is(store.ErrAlreadyMember, invite.ErrAlreadyInvited, member.ErrSeatLimit, invite.ErrAlreadyUsed,
+		invite.ErrExpired, invite.ErrCancelled, invite.ErrDeclined, member.ErrInUse, store.ErrExists,
+		store.ErrConflict):
 		return http.StatusConflict
-	case is(member.ErrInvalid):
+	case is(store.ErrInvalid):
 		return http.StatusUnprocessableEntity
 	}
 	return http.StatusInternalServerError

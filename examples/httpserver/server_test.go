@@ -115,7 +115,7 @@ func (s sent) token(t *testing.T) string {
 	return u.Query().Get("token")
 }
 
-func newTestServer(t *testing.T) (store.Store, member.Org, api) {
+func newTestServer(t *testing.T) (store.Store, store.Org, api) {
 	t.Helper()
 	ctx := context.Background()
 	db, closeDB, err := openStore(ctx, filepath.Join(t.TempDir(), "roster.db"))
@@ -134,7 +134,7 @@ func TestSeed(t *testing.T) {
 	again, err := seed(ctx, db)
 	require.NoError(t, err)
 	assert.Equal(t, org.ID, again.ID, "a second start reuses the demo organisation")
-	ms, _, err := db.Members(ctx, org.ID, member.Filter{}, member.Page{})
+	ms, _, err := db.Members(ctx, org.ID, store.Filter{}, store.Page{})
 	require.NoError(t, err)
 	require.Len(t, ms, 1)
 	assert.Equal(t, "olga", ms[0].UserID)
@@ -329,24 +329,24 @@ func TestTeam(t *testing.T) {
 
 	// The audit log: one event per change, none for refusals or no-ops.
 	var log struct {
-		Events []member.Event `json:"events"`
-		Next   int64          `json:"next"`
+		Events []store.Event `json:"events"`
+		Next   int64         `json:"next"`
 	}
 	c.ok(http.StatusOK, &log, "GET", o+"/audit", "olga", nil)
-	var types []member.EventType
+	var types []store.EventType
 	for i, e := range log.Events {
 		assert.Equal(t, int64(i+1), e.Seq)
 		types = append(types, e.Type)
 	}
-	assert.Equal(t, []member.EventType{
-		member.OrgCreated,
-		invite.InvitationSent, invite.InvitationAccepted, // Adam
-		invite.InvitationSent, invite.InvitationAccepted, // Eve
-		member.MemberRoleChanged,
-		invite.InvitationSent, invite.InvitationResent, invite.InvitationCancelled, // Vic
-		member.MemberDeactivated, member.MemberReactivated,
-		member.OwnerTransferred,
-		member.MemberRemoved,
+	assert.Equal(t, []store.EventType{
+		store.OrgCreated,
+		store.InvitationSent, store.InvitationAccepted, // Adam
+		store.InvitationSent, store.InvitationAccepted, // Eve
+		store.MemberRoleChanged,
+		store.InvitationSent, store.InvitationResent, store.InvitationCancelled, // Vic
+		store.MemberDeactivated, store.MemberReactivated,
+		store.OwnerTransferred,
+		store.MemberRemoved,
 	}, types)
 	assert.Zero(t, log.Next)
 	last := log.Events[len(log.Events)-1]
@@ -376,8 +376,8 @@ func TestStatusOf(t *testing.T) {
 		member.ErrSelf:             http.StatusForbidden,
 		member.ErrEscalation:       http.StatusForbidden,
 		invite.ErrEmailMismatch:    http.StatusForbidden,
-		member.ErrNotFound:         http.StatusNotFound,
-		member.ErrAlreadyMember:    http.StatusConflict,
+		store.ErrNotFound:          http.StatusNotFound,
+		store.ErrAlreadyMember:     http.StatusConflict,
 		invite.ErrAlreadyInvited:   http.StatusConflict,
 		member.ErrSeatLimit:        http.StatusConflict,
 		invite.ErrAlreadyUsed:      http.StatusConflict,
@@ -385,9 +385,9 @@ func TestStatusOf(t *testing.T) {
 		invite.ErrCancelled:        http.StatusConflict,
 		invite.ErrDeclined:         http.StatusConflict,
 		member.ErrInUse:            http.StatusConflict,
-		member.ErrExists:           http.StatusConflict,
-		member.ErrConflict:         http.StatusConflict,
-		member.ErrInvalid:          http.StatusUnprocessableEntity,
+		store.ErrExists:            http.StatusConflict,
+		store.ErrConflict:          http.StatusConflict,
+		store.ErrInvalid:           http.StatusUnprocessableEntity,
 		errors.New("disk on fire"): http.StatusInternalServerError,
 	} {
 		wrapped := fmt.Errorf("target %v: %w", uuid.Nil, err)

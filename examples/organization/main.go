@@ -19,6 +19,7 @@ import (
 	"github.com/rosterhq/roster/invite"
 	"github.com/rosterhq/roster/member"
 	"github.com/rosterhq/roster/memstore"
+	"github.com/rosterhq/roster/store"
 )
 
 func main() {
@@ -31,7 +32,7 @@ func main() {
 func run(ctx context.Context, w io.Writer) error {
 	// A clock the story moves forward, to let invitations expire.
 	now := time.Date(2026, 5, 11, 9, 0, 0, 0, time.UTC)
-	db, err := memstore.New(member.Env{Policy: policy, Now: func() time.Time { return now }})
+	db, err := memstore.New(store.Env{Policy: policy, Now: func() time.Time { return now }})
 	if err != nil {
 		return err
 	}
@@ -54,7 +55,7 @@ func run(ctx context.Context, w io.Writer) error {
 	}
 
 	fmt.Fprintln(w, "2. Adam invites an Editor, who joins, and two Viewers, who do not yet.")
-	invites := map[string]invite.Invitation{}
+	invites := map[string]store.Invitation{}
 	tokens := map[string]string{}
 	for _, p := range []struct{ name, role string }{{"eve", "editor"}, {"vic", "viewer"}, {"val", "viewer"}} {
 		inv, tok, err := invite.Send(ctx, db, org.ID, adam.ID, invite.NewInvitation{Email: user(p.name).Email, Role: p.role})
@@ -129,7 +130,7 @@ func run(ctx context.Context, w io.Writer) error {
 		return err
 	}
 	_, err = db.MemberByUser(ctx, org.ID, vic.UserID)
-	if err := refused(w, "Vic's next request", err, member.ErrNotFound); err != nil {
+	if err := refused(w, "Vic's next request", err, store.ErrNotFound); err != nil {
 		return err
 	}
 	if adam.CanDo(access.ReadAudit) || !olga.CanDo(access.ReadAudit) {
@@ -148,8 +149,8 @@ func run(ctx context.Context, w io.Writer) error {
 }
 
 // printPending prints the pending list: e-mail, role, when sent, expiry.
-func printPending(ctx context.Context, w io.Writer, db *memstore.Store, org member.ID) error {
-	pending, _, err := invite.ListPending(ctx, db, org, member.Page{})
+func printPending(ctx context.Context, w io.Writer, db *memstore.Store, org store.ID) error {
+	pending, _, err := invite.ListPending(ctx, db, org, store.Page{})
 	if err != nil {
 		return err
 	}
@@ -172,7 +173,7 @@ func user(name string) member.NewUser {
 }
 
 // expect checks that m may (or may not) do p, and prints why.
-func expect(w io.Writer, m member.Member, want bool, p access.Permission) error {
+func expect(w io.Writer, m store.Member, want bool, p access.Permission) error {
 	d := m.Explain(p)
 	fmt.Fprintf(w, "   %s: %s\n", m.Name, d)
 	if m.Can(p) != want {

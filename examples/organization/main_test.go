@@ -12,6 +12,7 @@ import (
 	"github.com/rosterhq/roster/invite"
 	"github.com/rosterhq/roster/member"
 	"github.com/rosterhq/roster/memstore"
+	"github.com/rosterhq/roster/store"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -26,15 +27,15 @@ type team struct {
 	ctx                          context.Context
 	db                           *memstore.Store
 	now                          time.Time
-	org                          member.Org
-	owner, admin, editor, viewer member.Member
+	org                          store.Org
+	owner, admin, editor, viewer store.Member
 }
 
 func newTeam(t *testing.T) *team {
 	t.Helper()
 	tm := &team{ctx: context.Background(), now: time.Date(2026, 5, 11, 9, 0, 0, 0, time.UTC)}
 	var err error
-	tm.db, err = memstore.New(member.Env{Policy: policy, Now: func() time.Time { return tm.now }})
+	tm.db, err = memstore.New(store.Env{Policy: policy, Now: func() time.Time { return tm.now }})
 	require.NoError(t, err)
 	tm.org, tm.owner, err = member.CreateOrg(tm.ctx, tm.db, member.NewOrg{Name: "Acme Goods", Owner: user("olga")})
 	require.NoError(t, err)
@@ -44,14 +45,14 @@ func newTeam(t *testing.T) *team {
 	return tm
 }
 
-func (tm *team) send(t *testing.T, by member.Member, name, role string) (invite.Invitation, string) {
+func (tm *team) send(t *testing.T, by store.Member, name, role string) (store.Invitation, string) {
 	t.Helper()
 	inv, token, err := invite.Send(tm.ctx, tm.db, tm.org.ID, by.ID, invite.NewInvitation{Email: user(name).Email, Role: role})
 	require.NoError(t, err)
 	return inv, token
 }
 
-func (tm *team) join(t *testing.T, by member.Member, name, role string) member.Member {
+func (tm *team) join(t *testing.T, by store.Member, name, role string) store.Member {
 	t.Helper()
 	_, token := tm.send(t, by, name, role)
 	m, err := invite.Accept(tm.ctx, tm.db, token, user(name))
@@ -59,7 +60,7 @@ func (tm *team) join(t *testing.T, by member.Member, name, role string) member.M
 	return m
 }
 
-func (tm *team) load(t *testing.T, m member.Member) member.Member {
+func (tm *team) load(t *testing.T, m store.Member) store.Member {
 	t.Helper()
 	got, err := tm.db.MemberByUser(tm.ctx, tm.org.ID, m.UserID)
 	require.NoError(t, err)
@@ -68,7 +69,7 @@ func (tm *team) load(t *testing.T, m member.Member) member.Member {
 
 func (tm *team) pending(t *testing.T) []invite.PendingInvitation {
 	t.Helper()
-	p, _, err := invite.ListPending(tm.ctx, tm.db, tm.org.ID, member.Page{})
+	p, _, err := invite.ListPending(tm.ctx, tm.db, tm.org.ID, store.Page{})
 	require.NoError(t, err)
 	return p
 }
@@ -92,8 +93,8 @@ func TestPermissionMatrix(t *testing.T) {
 		"Delete organization":  DeleteOrganization,
 	}
 	tm := newTeam(t)
-	byRole := map[string]member.Member{}
-	for _, m := range []member.Member{tm.owner, tm.admin, tm.editor, tm.viewer} {
+	byRole := map[string]store.Member{}
+	for _, m := range []store.Member{tm.owner, tm.admin, tm.editor, tm.viewer} {
 		byRole[m.Role] = tm.load(t, m)
 	}
 
@@ -151,7 +152,7 @@ func TestResend(t *testing.T) {
 	assert.Equal(t, tm.now.Add(7*24*time.Hour), re.Expires)
 	assert.Equal(t, 1, re.Resends)
 	_, err = invite.Accept(tm.ctx, tm.db, old, user("wes"))
-	require.ErrorIs(t, err, member.ErrNotFound, "the old link no longer works")
+	require.ErrorIs(t, err, store.ErrNotFound, "the old link no longer works")
 	_, err = invite.Accept(tm.ctx, tm.db, token, user("wes"))
 	require.NoError(t, err)
 }
@@ -217,12 +218,12 @@ func TestRemove(t *testing.T) {
 	require.ErrorIs(t, member.Remove(tm.ctx, tm.db, tm.org.ID, tm.admin.ID, tm.owner.ID), member.ErrOwnerProtected)
 	require.NoError(t, member.Remove(tm.ctx, tm.db, tm.org.ID, tm.admin.ID, tm.viewer.ID))
 	_, err := tm.db.MemberByUser(tm.ctx, tm.org.ID, tm.viewer.UserID)
-	require.ErrorIs(t, err, member.ErrNotFound)
+	require.ErrorIs(t, err, store.ErrNotFound)
 
 	events, err := tm.db.Events(tm.ctx, tm.org.ID, 0, 100)
 	require.NoError(t, err)
 	last := events[len(events)-1]
-	assert.Equal(t, member.MemberRemoved, last.Type)
+	assert.Equal(t, store.MemberRemoved, last.Type)
 	assert.Equal(t, "vic", last.Target.Name)
 	assert.Equal(t, "adam", last.Actor.Name)
 
@@ -248,20 +249,20 @@ func TestSeatLimit(t *testing.T) {
 // deleting the organisation are the Owner's too.
 func TestOwnerOnly(t *testing.T) {
 	tm := newTeam(t)
-	for _, m := range []member.Member{tm.admin, tm.editor, tm.viewer} {
+	for _, m := range []store.Member{tm.admin, tm.editor, tm.viewer} {
 		assert.False(t, tm.load(t, m).Grant().CanDo(access.ReadAudit), m.Role)
 	}
 	assert.True(t, tm.load(t, tm.owner).Grant().CanDo(access.ReadAudit))
 	events, err := tm.db.Events(tm.ctx, tm.org.ID, 0, 100)
 	require.NoError(t, err)
-	var types []member.EventType
+	var types []store.EventType
 	for _, e := range events {
 		types = append(types, e.Type)
 	}
-	assert.Equal(t, []member.EventType{member.OrgCreated,
-		invite.InvitationSent, invite.InvitationAccepted,
-		invite.InvitationSent, invite.InvitationAccepted,
-		invite.InvitationSent, invite.InvitationAccepted}, types)
+	assert.Equal(t, []store.EventType{store.OrgCreated,
+		store.InvitationSent, store.InvitationAccepted,
+		store.InvitationSent, store.InvitationAccepted,
+		store.InvitationSent, store.InvitationAccepted}, types)
 
 	require.ErrorIs(t, member.DeleteOrg(tm.ctx, tm.db, tm.org.ID, tm.admin.ID), member.ErrForbidden)
 	require.NoError(t, member.DeleteOrg(tm.ctx, tm.db, tm.org.ID, tm.owner.ID))

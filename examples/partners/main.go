@@ -21,6 +21,7 @@ import (
 	"github.com/rosterhq/roster/invite"
 	"github.com/rosterhq/roster/member"
 	"github.com/rosterhq/roster/memstore"
+	"github.com/rosterhq/roster/store"
 )
 
 func main() {
@@ -37,7 +38,7 @@ func run(ctx context.Context, w io.Writer) error {
 	if _, err := rand.Read(linkKey); err != nil {
 		return err
 	}
-	db, err := memstore.New(member.Env{Policy: policy, LinkKey: linkKey})
+	db, err := memstore.New(store.Env{Policy: policy, LinkKey: linkKey})
 	if err != nil {
 		return err
 	}
@@ -74,7 +75,7 @@ func run(ctx context.Context, w io.Writer) error {
 	}
 
 	fmt.Fprintln(w, "3. Ed lost the e-mail: Ada copies the link from the pending list, and Ed joins with it.")
-	pending, _, err := invite.ListPending(ctx, db, org.ID, member.Page{})
+	pending, _, err := invite.ListPending(ctx, db, org.ID, store.Page{})
 	if err != nil {
 		return err
 	}
@@ -175,13 +176,13 @@ func run(ctx context.Context, w io.Writer) error {
 	if err := partner(true, ViewProducts, "set:winter"); err != nil {
 		return err
 	}
-	if _, err := invite.ChangePartner(ctx, db, org.ID, ada.ID, ps.ID, invite.PartnerChange{Status: invite.PartnerSuspended}); err != nil {
+	if _, err := invite.ChangePartner(ctx, db, org.ID, ada.ID, ps.ID, invite.PartnerChange{Status: store.PartnerSuspended}); err != nil {
 		return err
 	}
 	if err := partner(false, ViewProducts, "set:summer"); err != nil {
 		return err
 	}
-	if _, err := invite.ChangePartner(ctx, db, org.ID, ada.ID, ps.ID, invite.PartnerChange{Status: invite.PartnerActive}); err != nil {
+	if _, err := invite.ChangePartner(ctx, db, org.ID, ada.ID, ps.ID, invite.PartnerChange{Status: store.PartnerActive}); err != nil {
 		return err
 	}
 	if err := partner(true, ViewProducts, "set:winter"); err != nil { // exactly as before
@@ -191,7 +192,7 @@ func run(ctx context.Context, w io.Writer) error {
 		return err
 	}
 	_, err = invite.Grant(ctx, db, org.ID, rex.UserID)
-	if !errors.Is(err, member.ErrNotFound) {
+	if !errors.Is(err, store.ErrNotFound) {
 		return fmt.Errorf("after the revocation: got %v, want ErrNotFound", err)
 	}
 	fmt.Fprintf(w, "   refused: %s after the revocation: %v\n", rex.Name, err)

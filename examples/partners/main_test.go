@@ -10,6 +10,7 @@ import (
 	"github.com/rosterhq/roster/invite"
 	"github.com/rosterhq/roster/member"
 	"github.com/rosterhq/roster/memstore"
+	"github.com/rosterhq/roster/store"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -23,15 +24,15 @@ func TestRun(t *testing.T) {
 type workspace struct {
 	ctx                          context.Context
 	db                           *memstore.Store
-	org, retail                  member.Org
-	owner, admin, editor, viewer member.Member
-	rOwner, rBuyer               member.Member
+	org, retail                  store.Org
+	owner, admin, editor, viewer store.Member
+	rOwner, rBuyer               store.Member
 }
 
 func newWorkspace(t *testing.T, linkKey []byte) *workspace {
 	t.Helper()
 	ctx := context.Background()
-	db, err := memstore.New(member.Env{Policy: policy, LinkKey: linkKey})
+	db, err := memstore.New(store.Env{Policy: policy, LinkKey: linkKey})
 	require.NoError(t, err)
 	ws := &workspace{ctx: ctx, db: db}
 	ws.org, ws.owner, err = member.CreateOrg(ctx, db, member.NewOrg{Name: "Northwind", Owner: user("nora", "northwind")})
@@ -47,7 +48,7 @@ func newWorkspace(t *testing.T, linkKey []byte) *workspace {
 }
 
 // join sends n (completed with the user's e-mail and role) and accepts it.
-func (ws *workspace) join(t *testing.T, by member.Member, name, role string, n invite.NewInvitation) member.Member {
+func (ws *workspace) join(t *testing.T, by store.Member, name, role string, n invite.NewInvitation) store.Member {
 	t.Helper()
 	n.Email, n.Role = user(name, "northwind").Email, role
 	_, token, err := invite.Send(ws.ctx, ws.db, ws.org.ID, by.ID, n)
@@ -57,7 +58,7 @@ func (ws *workspace) join(t *testing.T, by member.Member, name, role string, n i
 	return ws.load(t, m)
 }
 
-func (ws *workspace) load(t *testing.T, m member.Member) member.Member {
+func (ws *workspace) load(t *testing.T, m store.Member) store.Member {
 	t.Helper()
 	got, err := ws.db.MemberByUser(ws.ctx, ws.org.ID, m.UserID)
 	require.NoError(t, err)
@@ -77,7 +78,7 @@ var modules = []access.Permission{ViewProducts, EditProducts, ViewAssets, EditAs
 // viewers view them; only admins manage the team and the partners.
 func TestBaselineRoles(t *testing.T) {
 	ws := newWorkspace(t, nil)
-	for _, m := range []member.Member{ws.admin, ws.editor, ws.viewer} {
+	for _, m := range []store.Member{ws.admin, ws.editor, ws.viewer} {
 		for _, p := range modules {
 			want := m.Role != "viewer" || p == ViewProducts || p == ViewAssets || p == ViewLinks
 			assert.Equal(t, want, m.Can(p), "%s / %s", m.Role, policy.Name(p))
@@ -132,7 +133,7 @@ func TestPendingInvitations(t *testing.T) {
 	ws := newWorkspace(t, []byte("0123456789abcdef0123456789abcdef"))
 	inv, token, err := invite.Send(ws.ctx, ws.db, ws.org.ID, ws.admin.ID, invite.NewInvitation{Email: "eli@northwind.example", Role: "editor"})
 	require.NoError(t, err)
-	pending, _, err := invite.ListPending(ws.ctx, ws.db, ws.org.ID, member.Page{})
+	pending, _, err := invite.ListPending(ws.ctx, ws.db, ws.org.ID, store.Page{})
 	require.NoError(t, err)
 	require.Len(t, pending, 1)
 	require.Equal(t, inv.ID, pending[0].ID)
@@ -191,7 +192,7 @@ func TestPartners(t *testing.T) {
 	_, token, err := invite.InvitePartner(ws.ctx, ws.db, ws.org.ID, ws.admin.ID, invite.NewPartner{Email: ws.rOwner.Email, Level: "viewer", Scopes: scopes})
 	require.NoError(t, err)
 	_, err = invite.Grant(ws.ctx, ws.db, ws.org.ID, ws.rBuyer.UserID)
-	require.ErrorIs(t, err, member.ErrNotFound, "no access before the partner accepts")
+	require.ErrorIs(t, err, store.ErrNotFound, "no access before the partner accepts")
 	_, err = invite.AcceptPartner(ws.ctx, ws.db, token, ws.retail.ID, ws.rBuyer.ID)
 	require.ErrorIs(t, err, member.ErrForbidden, "the partner's viewer cannot accept for it")
 	ps, err := invite.AcceptPartner(ws.ctx, ws.db, token, ws.retail.ID, ws.rOwner.ID)
@@ -204,7 +205,7 @@ func TestPartners(t *testing.T) {
 	assert.False(t, g.CanIn(ViewProducts, "set:winter"))
 	assert.False(t, g.Can(EditProducts))
 	_, err = ws.db.MemberByUser(ws.ctx, ws.org.ID, ws.rBuyer.UserID)
-	require.ErrorIs(t, err, member.ErrNotFound, "a partner's member is not a teammate")
+	require.ErrorIs(t, err, store.ErrNotFound, "a partner's member is not a teammate")
 
 	change := func(c invite.PartnerChange) {
 		t.Helper()
@@ -223,13 +224,13 @@ func TestPartners(t *testing.T) {
 	change(invite.PartnerChange{Scopes: &winter})
 	assert.True(t, ws.grant(t, ws.rBuyer.UserID).CanIn(ViewProducts, "set:winter"))
 	// Suspend: access stops, the connection and its settings are kept.
-	change(invite.PartnerChange{Status: invite.PartnerSuspended})
+	change(invite.PartnerChange{Status: store.PartnerSuspended})
 	assert.False(t, ws.grant(t, ws.rBuyer.UserID).Can(ViewProducts))
 	kept, err := ws.db.Partnership(ws.ctx, ws.org.ID, ps.ID)
 	require.NoError(t, err)
-	assert.Equal(t, invite.PartnerSuspended, kept.Status)
+	assert.Equal(t, store.PartnerSuspended, kept.Status)
 	assert.Equal(t, "admin", kept.Level)
-	change(invite.PartnerChange{Status: invite.PartnerActive})
+	change(invite.PartnerChange{Status: store.PartnerActive})
 	assert.True(t, ws.grant(t, ws.rBuyer.UserID).CanIn(EditAssets, "set:winter"), "resuming restores exactly")
 
 	// Revoke: gone; only the granting organisation revokes.
@@ -237,9 +238,9 @@ func TestPartners(t *testing.T) {
 	require.ErrorIs(t, invite.RevokePartner(ws.ctx, ws.db, ws.org.ID, ws.editor.ID, ps.ID), member.ErrForbidden)
 	require.NoError(t, invite.RevokePartner(ws.ctx, ws.db, ws.org.ID, ws.admin.ID, ps.ID))
 	_, err = invite.Grant(ws.ctx, ws.db, ws.org.ID, ws.rBuyer.UserID)
-	require.ErrorIs(t, err, member.ErrNotFound)
+	require.ErrorIs(t, err, store.ErrNotFound)
 
-	staff, _, err := ws.db.Members(ws.ctx, ws.org.ID, member.Filter{}, member.Page{})
+	staff, _, err := ws.db.Members(ws.ctx, ws.org.ID, store.Filter{}, store.Page{})
 	require.NoError(t, err)
 	assert.Len(t, staff, 4, "partners take no seat")
 }

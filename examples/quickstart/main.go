@@ -22,6 +22,7 @@ import (
 	"github.com/rosterhq/roster/invite"
 	"github.com/rosterhq/roster/member"
 	"github.com/rosterhq/roster/sqlstore"
+	"github.com/rosterhq/roster/store"
 	_ "modernc.org/sqlite" // the SQLite driver, registered as "sqlite"
 )
 
@@ -95,7 +96,7 @@ func run(ctx context.Context, w io.Writer, dbPath string) error {
 		return err
 	}
 	defer sqlDB.Close()
-	db, err := sqlstore.New(sqlDB, sqlstore.SQLite, member.Env{Policy: policy}, sqlstore.Options{})
+	db, err := sqlstore.New(sqlDB, sqlstore.SQLite, store.Env{Policy: policy}, sqlstore.Options{})
 	if err != nil {
 		return err
 	}
@@ -199,7 +200,7 @@ func run(ctx context.Context, w io.Writer, dbPath string) error {
 }
 
 // expect prints what Can answers for p and why, and fails unless it is want.
-func expect(w io.Writer, what string, m *member.Member, p access.Permission, want bool) error {
+func expect(w io.Writer, what string, m *store.Member, p access.Permission, want bool) error {
 	ok := m.Can(p)
 	fmt.Fprintf(w, "%s: Can(%s) = %v\n   %s\n", what, policy.Name(p), ok, m.Explain(p))
 	if ok != want {

@@ -9,8 +9,8 @@ import (
 	"regexp"
 	"testing"
 
-	"github.com/rosterhq/roster/member"
 	"github.com/rosterhq/roster/sqlstore"
+	"github.com/rosterhq/roster/store"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -55,7 +55,7 @@ func TestRunTwice(t *testing.T) {
 	sqlDB, err := sql.Open("sqlite", sqlstore.SQLiteDSN(path))
 	require.NoError(t, err)
 	defer sqlDB.Close()
-	db, err := sqlstore.New(sqlDB, sqlstore.SQLite, member.Env{Policy: policy}, sqlstore.Options{})
+	db, err := sqlstore.New(sqlDB, sqlstore.SQLite, store.Env{Policy: policy}, sqlstore.Options{})
 	require.NoError(t, err)
 	ms, err := db.UserOrgs(ctx, "bob")
 	require.NoError(t, err)

@@ -17,6 +17,7 @@ import (
 	"github.com/rosterhq/roster/invite"
 	"github.com/rosterhq/roster/member"
 	"github.com/rosterhq/roster/memstore"
+	"github.com/rosterhq/roster/store"
 )
 
 func main() {
@@ -27,7 +28,7 @@ func main() {
 }
 
 func run(ctx context.Context, w io.Writer) error {
-	db, err := memstore.New(member.Env{Policy: policy})
+	db, err := memstore.New(store.Env{Policy: policy})
 	if err != nil {
 		return err
 	}
@@ -38,11 +39,11 @@ func run(ctx context.Context, w io.Writer) error {
 		return err
 	}
 	// join sends an invitation from by and accepts it, as the e-mail's link would.
-	join := func(by member.Member, name, role string) (member.Member, error) {
+	join := func(by store.Member, name, role string) (store.Member, error) {
 		u := user(name)
 		_, token, err := invite.Send(ctx, db, org.ID, by.ID, invite.NewInvitation{Email: u.Email, Role: role})
 		if err != nil {
-			return member.Member{}, err
+			return store.Member{}, err
 		}
 		return invite.Accept(ctx, db, token, u)
 	}
@@ -59,7 +60,7 @@ func run(ctx context.Context, w io.Writer) error {
 		return err
 	}
 	for _, c := range []struct {
-		m    member.Member
+		m    store.Member
 		want bool
 		perm access.Permission
 	}{
@@ -117,7 +118,7 @@ func run(ctx context.Context, w io.Writer) error {
 		return err
 	}
 	_, err = db.MemberByUser(ctx, org.ID, mia.UserID) // what every request loads
-	if err := refused(w, "Mia's next request", err, member.ErrNotFound); err != nil {
+	if err := refused(w, "Mia's next request", err, store.ErrNotFound); err != nil {
 		return err
 	}
 
@@ -125,7 +126,7 @@ func run(ctx context.Context, w io.Writer) error {
 	if err := member.TransferOwnership(ctx, db, org.ID, olivia.ID, mark.ID); err != nil {
 		return err
 	}
-	team, _, err := db.Members(ctx, org.ID, member.Filter{}, member.Page{})
+	team, _, err := db.Members(ctx, org.ID, store.Filter{}, store.Page{})
 	if err != nil {
 		return err
 	}
@@ -149,7 +150,7 @@ func user(name string) member.NewUser {
 }
 
 // expect checks that m may (or may not) do p, and prints why.
-func expect(w io.Writer, m member.Member, want bool, p access.Permission) error {
+func expect(w io.Writer, m store.Member, want bool, p access.Permission) error {
 	d := m.Explain(p)
 	fmt.Fprintf(w, "   %-7s %s\n", m.Name+":", d)
 	if m.Can(p) != want {

@@ -9,6 +9,7 @@ import (
 	"github.com/rosterhq/roster/invite"
 	"github.com/rosterhq/roster/member"
 	"github.com/rosterhq/roster/memstore"
+	"github.com/rosterhq/roster/store"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -21,15 +22,15 @@ func TestRun(t *testing.T) {
 type company struct {
 	ctx                      context.Context
 	db                       *memstore.Store
-	org                      member.Org
-	owner, manager, manager2 member.Member
-	member1, member2         member.Member
+	org                      store.Org
+	owner, manager, manager2 store.Member
+	member1, member2         store.Member
 }
 
 func newCompany(t *testing.T) *company {
 	t.Helper()
 	ctx := context.Background()
-	db, err := memstore.New(member.Env{Policy: policy})
+	db, err := memstore.New(store.Env{Policy: policy})
 	require.NoError(t, err)
 	c := &company{ctx: ctx, db: db}
 	c.org, c.owner, err = member.CreateOrg(ctx, db, member.NewOrg{Name: "Brine & Co", Owner: user("olivia")})
@@ -42,7 +43,7 @@ func newCompany(t *testing.T) *company {
 }
 
 // join invites a user and accepts the invitation.
-func (c *company) join(t *testing.T, by member.Member, name, role string) member.Member {
+func (c *company) join(t *testing.T, by store.Member, name, role string) store.Member {
 	t.Helper()
 	u := user(name)
 	_, token, err := invite.Send(c.ctx, c.db, c.org.ID, by.ID, invite.NewInvitation{Email: u.Email, Role: role})
@@ -52,7 +53,7 @@ func (c *company) join(t *testing.T, by member.Member, name, role string) member
 	return m
 }
 
-func (c *company) load(t *testing.T, m member.Member) member.Member {
+func (c *company) load(t *testing.T, m store.Member) store.Member {
 	t.Helper()
 	got, err := c.db.MemberByUser(c.ctx, c.org.ID, m.UserID)
 	require.NoError(t, err)
@@ -79,7 +80,7 @@ func TestKeyPermissions(t *testing.T) {
 		{"Can assign roles to other team members / manage user roles", AssignRoles, Y, Y, N},
 	}
 	c := newCompany(t)
-	roles := []member.Member{c.load(t, c.owner), c.load(t, c.manager), c.load(t, c.member1)}
+	roles := []store.Member{c.load(t, c.owner), c.load(t, c.manager), c.load(t, c.member1)}
 	cells := 0
 	for _, row := range table {
 		for i, want := range []bool{row.owner, row.manager, row.member} {
@@ -104,7 +105,7 @@ func TestOneOwner(t *testing.T) {
 	require.NoError(t, member.TransferOwnership(c.ctx, c.db, c.org.ID, c.owner.ID, c.manager.ID))
 	assert.True(t, c.load(t, c.manager).IsOwner())
 	assert.Equal(t, "manager", c.load(t, c.owner).Role, "the previous Owner becomes a Manager")
-	team, _, err := c.db.Members(c.ctx, c.org.ID, member.Filter{Role: "owner"}, member.Page{})
+	team, _, err := c.db.Members(c.ctx, c.org.ID, store.Filter{Role: "owner"}, store.Page{})
 	require.NoError(t, err)
 	require.Len(t, team, 1)
 }
@@ -160,11 +161,11 @@ func TestRemovalRevokesAtOnce(t *testing.T) {
 
 	require.NoError(t, member.Remove(c.ctx, c.db, c.org.ID, c.manager.ID, c.member1.ID))
 	_, err = c.db.MemberByUser(c.ctx, c.org.ID, c.member1.UserID)
-	require.ErrorIs(t, err, member.ErrNotFound)
+	require.ErrorIs(t, err, store.ErrNotFound)
 	_, err = invite.Grant(c.ctx, c.db, c.org.ID, c.member1.UserID)
-	require.ErrorIs(t, err, member.ErrNotFound)
+	require.ErrorIs(t, err, store.ErrNotFound)
 	_, _, err = member.Authenticate(c.ctx, c.db, secret)
-	require.ErrorIs(t, err, member.ErrNotFound)
-	_, err = member.UpdateProfile(c.ctx, c.db, c.org.ID, c.member1.ID, c.member1.ID, "Mia", member.Profile{})
-	require.ErrorIs(t, err, member.ErrNotFound)
+	require.ErrorIs(t, err, store.ErrNotFound)
+	_, err = member.UpdateProfile(c.ctx, c.db, c.org.ID, c.member1.ID, c.member1.ID, "Mia", store.Profile{})
+	require.ErrorIs(t, err, store.ErrNotFound)
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/rosterhq/roster/invite"
 	"github.com/rosterhq/roster/member"
+	"github.com/rosterhq/roster/store"
 	"github.com/stretchr/testify/require"
 )
 
@@ -22,15 +23,15 @@ const (
 // checkOrg asserts the invariants that must hold on an organisation's final
 // state: exactly one owner, active; the audit log numbered 1…n without gap
 // or duplicate, with want events.
-func (w *world) checkOrg(org member.ID, want int) {
+func (w *world) checkOrg(org store.ID, want int) {
 	w.t.Helper()
-	ms, _, err := w.s.Members(w.ctx, org, member.Filter{}, member.Page{Limit: member.MaxPageSize})
+	ms, _, err := w.s.Members(w.ctx, org, store.Filter{}, store.Page{Limit: store.MaxPageSize})
 	require.NoError(w.t, err)
 	owners := 0
 	for _, m := range ms {
 		if m.IsOwner() {
 			owners++
-			require.Equal(w.t, member.Active, m.Status, "the owner is active")
+			require.Equal(w.t, store.Active, m.Status, "the owner is active")
 		}
 	}
 	require.Equal(w.t, 1, owners, "exactly one owner")
@@ -47,9 +48,9 @@ func testConcurrentLifecycle(t *testing.T, f Factory) {
 		w.add(w.owner, "admin")
 		w.add(w.owner, "editor")
 	}
-	ms, _, err := w.s.Members(w.ctx, w.org.ID, member.Filter{}, member.Page{})
+	ms, _, err := w.s.Members(w.ctx, w.org.ID, store.Filter{}, store.Page{})
 	require.NoError(t, err)
-	ids := make([]member.ID, len(ms))
+	ids := make([]store.ID, len(ms))
 	for i, m := range ms {
 		ids[i] = m.ID
 	}
@@ -58,8 +59,8 @@ func testConcurrentLifecycle(t *testing.T, f Factory) {
 	// may turn out to change nothing (a role the member already had), so
 	// they write at most one event; the others write exactly one.
 	type change struct {
-		typ            member.EventType
-		actor, target  member.ID
+		typ            store.EventType
+		actor, target  store.ID
 		mayBeUnchanged bool
 	}
 	var mu sync.Mutex
@@ -79,7 +80,7 @@ func testConcurrentLifecycle(t *testing.T, f Factory) {
 				a, b := ids[r.IntN(len(ids))], ids[r.IntN(len(ids))]
 				if r.IntN(2) == 0 {
 					// Half the time, whoever owns the organisation now.
-					if o, _, err := w.s.Members(w.ctx, w.org.ID, member.Filter{Role: "owner"}, member.Page{}); err == nil && len(o) == 1 {
+					if o, _, err := w.s.Members(w.ctx, w.org.ID, store.Filter{Role: "owner"}, store.Page{}); err == nil && len(o) == 1 {
 						a = o[0].ID
 					}
 				}
@@ -88,28 +89,28 @@ func testConcurrentLifecycle(t *testing.T, f Factory) {
 				switch r.IntN(7) {
 				case 0:
 					err = member.TransferOwnership(w.ctx, w.s, w.org.ID, a, b)
-					c = change{typ: member.OwnerTransferred, actor: a, target: b}
+					c = change{typ: store.OwnerTransferred, actor: a, target: b}
 				case 1:
 					_, err = member.ChangeRole(w.ctx, w.s, w.org.ID, a, b, []string{"admin", "editor", "viewer"}[r.IntN(3)])
-					c = change{member.MemberRoleChanged, a, b, true}
+					c = change{store.MemberRoleChanged, a, b, true}
 				case 2:
 					err = member.Remove(w.ctx, w.s, w.org.ID, a, b)
-					c = change{typ: member.MemberRemoved, actor: a, target: b}
+					c = change{typ: store.MemberRemoved, actor: a, target: b}
 				case 3:
 					err = member.Leave(w.ctx, w.s, w.org.ID, a)
-					c = change{typ: member.MemberLeft, actor: a, target: a}
+					c = change{typ: store.MemberLeft, actor: a, target: a}
 				case 4:
 					_, err = member.Deactivate(w.ctx, w.s, w.org.ID, a, b)
-					c = change{member.MemberDeactivated, a, b, true}
+					c = change{store.MemberDeactivated, a, b, true}
 				case 5:
 					_, err = member.Reactivate(w.ctx, w.s, w.org.ID, a, b)
-					c = change{member.MemberReactivated, a, b, true}
+					c = change{store.MemberReactivated, a, b, true}
 				case 6:
 					err = member.ProposeTransfer(w.ctx, w.s, w.org.ID, a, b)
 					if err == nil {
-						record(change{member.TransferProposed, a, b, true})
+						record(change{store.TransferProposed, a, b, true})
 						err = member.AcceptTransfer(w.ctx, w.s, w.org.ID, b)
-						c = change{typ: member.OwnerTransferred, actor: b, target: b}
+						c = change{typ: store.OwnerTransferred, actor: b, target: b}
 					}
 				}
 				if err == nil {
@@ -125,7 +126,7 @@ func testConcurrentLifecycle(t *testing.T, f Factory) {
 	w.checkOrg(w.org.ID, len(evs))
 	// Every event belongs to exactly one success, and every success that
 	// must write an event has one: nothing lost, nothing duplicated.
-	key := func(typ member.EventType, actor, target member.ID) string { return fmt.Sprint(typ, actor, target) }
+	key := func(typ store.EventType, actor, target store.ID) string { return fmt.Sprint(typ, actor, target) }
 	written := map[string]int{}
 	for _, e := range evs[base:] {
 		written[key(e.Type, e.Actor.Member, e.Target.Member)]++
@@ -146,9 +147,9 @@ func testConcurrentLifecycle(t *testing.T, f Factory) {
 
 // isRuleError reports whether err is one of the rules' refusals.
 func isRuleError(err error) bool {
-	for _, e := range []error{member.ErrNotFound, member.ErrInvalid, member.ErrForbidden, member.ErrInactive,
-		member.ErrOwnerProtected, member.ErrSelf, member.ErrEscalation, member.ErrSeatLimit, member.ErrAlreadyMember,
-		member.ErrInUse, member.ErrExists, invite.ErrExpired, invite.ErrAlreadyUsed, invite.ErrCancelled,
+	for _, e := range []error{store.ErrNotFound, store.ErrInvalid, member.ErrForbidden, member.ErrInactive,
+		member.ErrOwnerProtected, member.ErrSelf, member.ErrEscalation, member.ErrSeatLimit, store.ErrAlreadyMember,
+		member.ErrInUse, store.ErrExists, invite.ErrExpired, invite.ErrAlreadyUsed, invite.ErrCancelled,
 		invite.ErrDeclined, invite.ErrAlreadyInvited, invite.ErrEmailMismatch} {
 		if errors.Is(err, e) {
 			return true
@@ -185,17 +186,17 @@ func testConcurrentAccept(t *testing.T, f Factory) {
 		}
 		got, err := w.s.Invitation(w.ctx, w.org.ID, inv.ID)
 		require.NoError(t, err)
-		require.Equal(t, invite.Accepted, got.Status)
+		require.Equal(t, store.Accepted, got.Status)
 		m, err := w.s.Member(w.ctx, w.org.ID, got.Joined)
 		require.NoError(t, err)
 		require.Equal(t, "editor", m.Role)
 	}
-	ms, _, err := w.s.Members(w.ctx, w.org.ID, member.Filter{}, member.Page{})
+	ms, _, err := w.s.Members(w.ctx, w.org.ID, store.Filter{}, store.Page{})
 	require.NoError(t, err)
 	require.Len(t, ms, 8)
 	accepted := 0
 	for _, e := range w.events(w.org.ID) {
-		if e.Type == invite.InvitationAccepted {
+		if e.Type == store.InvitationAccepted {
 			accepted++
 		}
 	}
@@ -232,9 +233,9 @@ func testConcurrentSeats(t *testing.T, f Factory) {
 	}
 	wg.Wait()
 	require.Equal(t, int32(limit-5), ok.Load(), "the free seats, and not one more, are taken")
-	staff, _, err := w.s.Members(w.ctx, w.org.ID, member.Filter{Kind: member.Staff}, member.Page{Limit: 100})
+	staff, _, err := w.s.Members(w.ctx, w.org.ID, store.Filter{Kind: store.Staff}, store.Page{Limit: 100})
 	require.NoError(t, err)
-	pending, _, err := invite.ListPending(w.ctx, w.s, w.org.ID, member.Page{Limit: 100})
+	pending, _, err := invite.ListPending(w.ctx, w.s, w.org.ID, store.Page{Limit: 100})
 	require.NoError(t, err)
 	require.Equal(t, limit, len(staff)+len(pending))
 }
@@ -255,9 +256,9 @@ func testConcurrentPartners(t *testing.T, f Factory) {
 		go func() {
 			defer wg.Done()
 			for i := range opsEach / 2 {
-				st := invite.PartnerSuspended
+				st := store.PartnerSuspended
 				if i%2 == 1 {
-					st = invite.PartnerActive
+					st = store.PartnerActive
 				}
 				var err error
 				if g%2 == 0 {
@@ -278,7 +279,7 @@ func testConcurrentPartners(t *testing.T, f Factory) {
 	wg.Wait()
 	require.Equal(t, int32(workers), changes.Load())
 	// Every partnership event is in both logs, in the same relative order.
-	pick := func(org member.ID, base int) []string {
+	pick := func(org store.ID, base int) []string {
 		var out []string
 		for _, e := range w.events(org)[base:] {
 			out = append(out, fmt.Sprint(e.Type, e.Object))

@@ -29,27 +29,27 @@ type driver struct {
 	origin time.Time
 
 	mu        sync.Mutex
-	orgs      []member.ID
+	orgs      []store.ID
 	owners    []int
 	pending   []int
-	members   []member.ID
+	members   []store.ID
 	memOrg    []int
-	keys      []member.ID
+	keys      []store.ID
 	keyOrgs   []int
 	keyMember []int
 	secrets   []string
-	invs      []member.ID
+	invs      []store.ID
 	invOrgs   []int
 	invPart   []bool
 	tokens    [][]string
-	reqs      []member.ID
+	reqs      []store.ID
 	reqOrgs   []int
 	reqUsers  []int
 	reqPerm   []pmask
-	parts     []member.ID
+	parts     []store.ID
 	partOrg   [][2]int
-	names     map[member.ID]string
-	order     map[member.ID]int
+	names     map[store.ID]string
+	order     map[store.ID]int
 	hashes    map[[32]byte]string
 	lastSeq   []int64
 	prev      string
@@ -57,15 +57,15 @@ type driver struct {
 
 func newDriver(name string, s store.Store, clock *Clock) *driver {
 	return &driver{name: name, s: s, ctx: context.Background(), clock: clock, origin: clock.Now(),
-		names: map[member.ID]string{}, order: map[member.ID]int{}, hashes: map[[32]byte]string{}}
+		names: map[store.ID]string{}, order: map[store.ID]int{}, hashes: map[[32]byte]string{}}
 }
 
 // res is a store's answer to an operation.
 type res struct {
 	err    error
-	m      member.Member // the member returned, if any
-	link   string        // CopyLink
-	events int           // AuditLog: events read
+	m      store.Member // the member returned, if any
+	link   string       // CopyLink
+	events int          // AuditLog: events read
 	// On success, the events the operation writes by its kind alone, and
 	// whether it may have changed nothing (and written none): what the
 	// concurrent machine tallies without a model.
@@ -73,12 +73,12 @@ type res struct {
 	noop bool
 }
 
-func (d *driver) nameID(id member.ID, prefix string, i int) {
+func (d *driver) nameID(id store.ID, prefix string, i int) {
 	d.names[id] = fmt.Sprintf("%s%d", prefix, i)
 	d.order[id] = i
 }
 
-func (d *driver) idName(id member.ID) string {
+func (d *driver) idName(id store.ID) string {
 	if id == uuid.Nil {
 		return "-"
 	}
@@ -97,31 +97,31 @@ func at[T any](xs []T, i int, zero T) T {
 	return xs[i]
 }
 
-func (d *driver) orgID(i int) member.ID {
+func (d *driver) orgID(i int) store.ID {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return at(d.orgs, i, uuid.Nil)
 }
 
-func (d *driver) memberID(h int) member.ID {
+func (d *driver) memberID(h int) store.ID {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return at(d.members, h, uuid.Nil)
 }
 
-func (d *driver) invID(i int) member.ID {
+func (d *driver) invID(i int) store.ID {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return at(d.invs, i, uuid.Nil)
 }
 
-func (d *driver) reqID(i int) member.ID {
+func (d *driver) reqID(i int) store.ID {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return at(d.reqs, i, uuid.Nil)
 }
 
-func (d *driver) partID(i int) member.ID {
+func (d *driver) partID(i int) store.ID {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return at(d.parts, i, uuid.Nil)
@@ -154,7 +154,7 @@ func (d *driver) secret(k int) string {
 	return d.secrets[k]
 }
 
-func (d *driver) addOrg(id member.ID, owner member.ID) {
+func (d *driver) addOrg(id store.ID, owner store.ID) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	org := len(d.orgs)
@@ -166,13 +166,13 @@ func (d *driver) addOrg(id member.ID, owner member.ID) {
 	d.addMemberLocked(owner, org)
 }
 
-func (d *driver) addMember(id member.ID, org int) {
+func (d *driver) addMember(id store.ID, org int) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.addMemberLocked(id, org)
 }
 
-func (d *driver) addMemberLocked(id member.ID, org int) {
+func (d *driver) addMemberLocked(id store.ID, org int) {
 	if _, known := d.names[id]; known {
 		return
 	}
@@ -187,20 +187,20 @@ func (d *driver) addToken(inv int, token string) {
 	d.tokens[inv] = append(d.tokens[inv], token)
 }
 
-func (d *driver) addInv(inv invite.Invitation, token string, org int) {
+func (d *driver) addInv(inv store.Invitation, token string, org int) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	i := len(d.invs)
 	d.nameID(inv.ID, "I", i)
 	d.invs = append(d.invs, inv.ID)
 	d.invOrgs = append(d.invOrgs, org)
-	d.invPart = append(d.invPart, inv.Kind == invite.ForPartner)
+	d.invPart = append(d.invPart, inv.Kind == store.ForPartner)
 	d.tokens = append(d.tokens, nil)
 	d.addToken(i, token)
 }
 
-func (d *driver) profile(i int) member.Profile {
-	p, err := member.NewProfile(profiles[i])
+func (d *driver) profile(i int) store.Profile {
+	p, err := store.NewProfile(profiles[i])
 	if err != nil {
 		panic(err)
 	}
@@ -235,8 +235,8 @@ func (d *driver) call(o op) res {
 	case opTick:
 		d.clock.Advance(o.dur)
 	case opCreateOrg:
-		var o2 member.Org
-		var owner member.Member
+		var o2 store.Org
+		var owner store.Member
 		o2, owner, r.err = member.CreateOrg(ctx, s, member.NewOrg{Name: o.name, SeatLimit: o.seats, Owner: newUser()})
 		if r.err == nil {
 			d.addOrg(o2.ID, owner.ID)
@@ -250,7 +250,7 @@ func (d *driver) call(o op) res {
 		r.err = member.DeleteOrg(ctx, s, org, actor)
 	case opAddMember:
 		r.m, r.err = member.AddMember(ctx, s, org, actor, member.NewMember{NewUser: newUser(),
-			Kind: map[bool]member.Kind{false: member.Staff, true: member.External}[o.external], Role: o.role,
+			Kind: map[bool]store.Kind{false: store.Staff, true: store.External}[o.external], Role: o.role,
 			Allow: setOf(o.allow), Deny: setOf(o.deny), Scopes: scopesOf(o.scopes), Profile: d.profile(o.profile)})
 		if r.err == nil {
 			d.addMember(r.m.ID, o.org)
@@ -313,7 +313,7 @@ func (d *driver) call(o op) res {
 	case opDeleteRole:
 		r.err = member.DeleteRole(ctx, s, org, actor, o.role)
 	case opIssueKey:
-		var k member.Key
+		var k store.Key
 		var secret string
 		k, secret, r.err = member.IssueKey(ctx, s, org, actor, target, o.name)
 		if r.err == nil {
@@ -336,7 +336,7 @@ func (d *driver) call(o op) res {
 	case opAuthenticate:
 		r.m, _, r.err = member.Authenticate(ctx, s, d.secret(o.key))
 	case opSend:
-		var inv invite.Invitation
+		var inv store.Invitation
 		var tok string
 		inv, tok, r.err = invite.Send(ctx, s, org, actor, invite.NewInvitation{Email: emailVariant(o.user, o.email),
 			Role: o.role, Allow: setOf(o.allow), Deny: setOf(o.deny), Scopes: scopesOf(o.scopes),
@@ -364,7 +364,7 @@ func (d *driver) call(o op) res {
 	case opDecline:
 		r.err = invite.Decline(ctx, s, d.token(o.inv, o.gen), newUser())
 	case opRequest:
-		var req invite.Request
+		var req store.Request
 		req, r.err = invite.RequestAccess(ctx, s, org, newUser(), setOf(o.perms), "please", o.code)
 		if r.err == nil {
 			d.mu.Lock()
@@ -387,7 +387,7 @@ func (d *driver) call(o op) res {
 	case opSetCode:
 		r.err = invite.SetCode(ctx, s, org, actor, o.code)
 	case opInvitePartner:
-		var inv invite.Invitation
+		var inv store.Invitation
 		var tok string
 		inv, tok, r.err = invite.InvitePartner(ctx, s, org, actor, invite.NewPartner{Email: emailVariant(o.user, o.email),
 			Level: o.role, Scopes: scopesOf(o.scopes), TTL: o.ttl})
@@ -395,7 +395,7 @@ func (d *driver) call(o op) res {
 			d.addInv(inv, tok, o.org)
 		}
 	case opAcceptPartner:
-		var ps invite.Partnership
+		var ps store.Partnership
 		ps, r.err = invite.AcceptPartner(ctx, s, d.token(o.inv, o.gen), org, actor)
 		if r.err == nil {
 			d.mu.Lock()
@@ -415,11 +415,11 @@ func (d *driver) call(o op) res {
 		case changeScopes:
 			c.Scopes = &scopes
 		case changeSuspend:
-			c.Status = invite.PartnerSuspended
+			c.Status = store.PartnerSuspended
 		case changeResume:
-			c.Status = invite.PartnerActive
+			c.Status = store.PartnerActive
 		default:
-			c.Level, c.Status = &level, invite.PartnerSuspended
+			c.Level, c.Status = &level, store.PartnerSuspended
 		}
 		_, r.err = invite.ChangePartner(ctx, s, org, actor, d.partID(o.part), c)
 	case opRevokePartner:
@@ -427,8 +427,8 @@ func (d *driver) call(o op) res {
 	case opLeavePartner:
 		r.err = invite.LeavePartner(ctx, s, org, actor, d.partID(o.part))
 	case opAuditLog:
-		var evs []member.Event
-		evs, r.err = member.AuditLog(ctx, s, org, actor, 0, member.MaxPageSize)
+		var evs []store.Event
+		evs, r.err = member.AuditLog(ctx, s, org, actor, 0, store.MaxPageSize)
 		r.events = len(evs)
 	default:
 		panic(fmt.Sprintf("driver: unknown operation %v", o.kind))
@@ -445,53 +445,53 @@ func (d *driver) invOrg(i int) int {
 // eventsOf returns the events a successful o writes, by its kind alone, and
 // whether it may have changed nothing.
 func (d *driver) eventsOf(o op) ([]orgEvent, bool) {
-	one := func(org int, typ member.EventType) []orgEvent { return []orgEvent{{org, typ, -2, -2}} }
-	two := func(a, b int, typ member.EventType) []orgEvent { return []orgEvent{{a, typ, -2, -2}, {b, typ, -2, -2}} }
+	one := func(org int, typ store.EventType) []orgEvent { return []orgEvent{{org, typ, -2, -2}} }
+	two := func(a, b int, typ store.EventType) []orgEvent { return []orgEvent{{a, typ, -2, -2}, {b, typ, -2, -2}} }
 	switch o.kind {
 	case opTick, opAuthenticate, opCopyLink, opAuditLog:
 		return nil, false
 	case opCreateOrg:
 		d.mu.Lock()
 		defer d.mu.Unlock()
-		return one(len(d.orgs)-1, member.OrgCreated), false
+		return one(len(d.orgs)-1, store.OrgCreated), false
 	case opAccept:
-		return one(d.invOrg(o.inv), invite.InvitationAccepted), false
+		return one(d.invOrg(o.inv), store.InvitationAccepted), false
 	case opDecline:
-		return one(d.invOrg(o.inv), invite.InvitationDeclined), false
+		return one(d.invOrg(o.inv), store.InvitationDeclined), false
 	case opAcceptPartner:
-		return two(d.invOrg(o.inv), o.org, invite.PartnerAccepted), false
+		return two(d.invOrg(o.inv), o.org, store.PartnerAccepted), false
 	case opDeclinePartner:
-		return two(d.invOrg(o.inv), o.org, invite.PartnerDeclined), false
+		return two(d.invOrg(o.inv), o.org, store.PartnerDeclined), false
 	case opChangePartner, opRevokePartner, opLeavePartner:
 		d.mu.Lock()
 		po := d.partOrg[o.part]
 		d.mu.Unlock()
 		switch o.kind {
 		case opRevokePartner:
-			return two(po[0], po[1], invite.PartnerRevoked), false
+			return two(po[0], po[1], store.PartnerRevoked), false
 		case opLeavePartner:
-			return two(po[0], po[1], invite.PartnerLeft), false
+			return two(po[0], po[1], store.PartnerLeft), false
 		}
-		typ := []member.EventType{invite.PartnerLevelChanged, invite.PartnerScopesChanged,
-			invite.PartnerSuspendedEvent, invite.PartnerResumed}[o.change]
+		typ := []store.EventType{store.PartnerLevelChanged, store.PartnerScopesChanged,
+			store.PartnerSuspendedEvent, store.PartnerResumed}[o.change]
 		return two(po[0], po[1], typ), true
 	case opSetCode:
 		if o.code == "" {
-			return one(o.org, invite.CodeCleared), true
+			return one(o.org, store.CodeCleared), true
 		}
-		return one(o.org, invite.CodeSet), false
+		return one(o.org, store.CodeSet), false
 	}
-	typ, noop := map[opKind]member.EventType{
-		opRenameOrg: member.OrgRenamed, opSetSeats: member.OrgSeatsChanged, opDeleteOrg: member.OrgDeleted,
-		opAddMember: member.MemberAdded, opChangeRole: member.MemberRoleChanged, opSetPerms: member.MemberPermsSet,
-		opSetScopes: member.MemberScopesSet, opProfile: member.MemberProfileSet, opDeactivate: member.MemberDeactivated,
-		opReactivate: member.MemberReactivated, opRemove: member.MemberRemoved, opLeave: member.MemberLeft,
-		opTransfer: member.OwnerTransferred, opPropose: member.TransferProposed, opAcceptTransfer: member.OwnerTransferred,
-		opCancelTransfer: member.TransferCancelled, opCreateRole: member.RoleCreated, opUpdateRole: member.RoleUpdated,
-		opDeleteRole: member.RoleDeleted, opIssueKey: member.KeyIssued, opRevokeKey: member.KeyRevoked,
-		opSend: invite.InvitationSent, opResend: invite.InvitationResent, opCancel: invite.InvitationCancelled,
-		opRequest: invite.RequestCreated, opApprove: invite.RequestApproved, opRefuse: invite.RequestRefused,
-		opWithdraw: invite.RequestWithdrawn, opInvitePartner: invite.PartnerInvited,
+	typ, noop := map[opKind]store.EventType{
+		opRenameOrg: store.OrgRenamed, opSetSeats: store.OrgSeatsChanged, opDeleteOrg: store.OrgDeleted,
+		opAddMember: store.MemberAdded, opChangeRole: store.MemberRoleChanged, opSetPerms: store.MemberPermsSet,
+		opSetScopes: store.MemberScopesSet, opProfile: store.MemberProfileSet, opDeactivate: store.MemberDeactivated,
+		opReactivate: store.MemberReactivated, opRemove: store.MemberRemoved, opLeave: store.MemberLeft,
+		opTransfer: store.OwnerTransferred, opPropose: store.TransferProposed, opAcceptTransfer: store.OwnerTransferred,
+		opCancelTransfer: store.TransferCancelled, opCreateRole: store.RoleCreated, opUpdateRole: store.RoleUpdated,
+		opDeleteRole: store.RoleDeleted, opIssueKey: store.KeyIssued, opRevokeKey: store.KeyRevoked,
+		opSend: store.InvitationSent, opResend: store.InvitationResent, opCancel: store.InvitationCancelled,
+		opRequest: store.RequestCreated, opApprove: store.RequestApproved, opRefuse: store.RequestRefused,
+		opWithdraw: store.RequestWithdrawn, opInvitePartner: store.PartnerInvited,
 	}[o.kind], map[opKind]bool{opRenameOrg: true, opSetSeats: true, opChangeRole: true, opSetPerms: true,
 		opSetScopes: true, opProfile: true, opDeactivate: true, opReactivate: true, opPropose: true, opUpdateRole: true}[o.kind]
 	return one(o.org, typ), noop
@@ -500,13 +500,13 @@ func (d *driver) eventsOf(o op) ([]orgEvent, bool) {
 // newEvents reads the events written since the last call, checks that they
 // are numbered on from the last one and belong to their organisation, and
 // returns them per organisation, rendered with handles for IDs.
-func (d *driver) newEvents() (map[int][]member.Event, map[int][]string, error) {
+func (d *driver) newEvents() (map[int][]store.Event, map[int][]string, error) {
 	d.mu.Lock()
 	orgs := slices.Clone(d.orgs)
 	d.mu.Unlock()
-	evs, text := map[int][]member.Event{}, map[int][]string{}
+	evs, text := map[int][]store.Event{}, map[int][]string{}
 	for oi, id := range orgs {
-		got, err := d.s.Events(d.ctx, id, d.lastSeq[oi], member.MaxPageSize)
+		got, err := d.s.Events(d.ctx, id, d.lastSeq[oi], store.MaxPageSize)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -522,11 +522,11 @@ func (d *driver) newEvents() (map[int][]member.Event, map[int][]string, error) {
 	return evs, text, nil
 }
 
-func (d *driver) party(p member.Party) string {
+func (d *driver) party(p store.Party) string {
 	return fmt.Sprintf("{%s %s %q %s %s}", d.idName(p.Member), p.UserID, p.Name, p.Email, d.idName(p.Org))
 }
 
-func (d *driver) eventText(e member.Event) string {
+func (d *driver) eventText(e store.Event) string {
 	before, _ := json.Marshal(e.Before)
 	after, _ := json.Marshal(e.After)
 	return fmt.Sprintf("#%d %s at=%v actor=%s target=%s object=%s before=%s after=%s", e.Seq, e.Type,
@@ -597,7 +597,7 @@ func (d *driver) render(p *access.Policy) (string, error) {
 			b.WriteString(l.text)
 		}
 	}
-	key := func(id member.ID) int {
+	key := func(id store.ID) int {
 		d.mu.Lock()
 		defer d.mu.Unlock()
 		if k, ok := d.order[id]; ok {
@@ -610,14 +610,14 @@ func (d *driver) render(p *access.Policy) (string, error) {
 		o, err := s.Org(ctx, id)
 		live := err == nil
 		switch {
-		case errors.Is(err, member.ErrNotFound):
+		case errors.Is(err, store.ErrNotFound):
 			fmt.Fprintf(&b, "org O%d gone\n", oi)
 		case err != nil:
 			return "", err
 		default:
 			fmt.Fprintf(&b, "org O%d name=%q seats=%d pending=%s\n", oi, o.Name, o.SeatLimit, d.idName(o.PendingOwner))
 		}
-		ms, next, err := s.Members(ctx, id, member.Filter{}, member.Page{Limit: member.MaxPageSize})
+		ms, next, err := s.Members(ctx, id, store.Filter{}, store.Page{Limit: store.MaxPageSize})
 		if err != nil || next != "" {
 			return "", fmt.Errorf("members of O%d: %v (next %q)", oi, err, next)
 		}
@@ -635,16 +635,16 @@ func (d *driver) render(p *access.Policy) (string, error) {
 			}
 			if m.IsOwner() {
 				owners++
-				if m.Status != member.Active || m.Kind != member.Staff {
+				if m.Status != store.Active || m.Kind != store.Staff {
 					bad("O%d: the owner %s is %v %v", oi, d.idName(m.ID), m.Status, m.Kind)
 				}
 			}
-			if m.Kind == member.Staff {
+			if m.Kind == store.Staff {
 				staff++
 			}
 			hk := key(m.ID)
 			text := memberLine(hk, m.UserID, m.Email, m.Name, m.Role, allow, deny, m.Scopes.Strings(),
-				m.Status == member.Active, m.Kind == member.External, m.Profile.Map(), held, eff)
+				m.Status == store.Active, m.Kind == store.External, m.Profile.Map(), held, eff)
 			if d.idName(m.ID)[0] == '?' {
 				text = " unknown " + text
 			}
@@ -686,7 +686,7 @@ func (d *driver) render(p *access.Policy) (string, error) {
 			perms, _ := mask(r.Perms)
 			fmt.Fprintf(&b, " role %s %q %#x\n", r.Name, r.Label, perms)
 		}
-		invs, next, err := s.Invitations(ctx, id, invite.InvitationFilter{}, member.Page{Limit: member.MaxPageSize})
+		invs, next, err := s.Invitations(ctx, id, store.InvitationFilter{}, store.Page{Limit: store.MaxPageSize})
 		if err != nil || next != "" {
 			return "", fmt.Errorf("invitations of O%d: %v (next %q)", oi, err, next)
 		}
@@ -694,13 +694,13 @@ func (d *driver) render(p *access.Policy) (string, error) {
 		pending := map[string]bool{}
 		open := 0
 		for _, inv := range invs {
-			if inv.Status == invite.Pending {
+			if inv.Status == store.Pending {
 				k := inv.Kind.String() + " " + inv.Email
 				if pending[k] {
 					bad("O%d: two pending invitations for %s", oi, k)
 				}
 				pending[k] = true
-				if inv.Kind == invite.ForMember && now.Before(inv.Expires) {
+				if inv.Kind == store.ForMember && now.Before(inv.Expires) {
 					open++
 				}
 			}
@@ -712,7 +712,7 @@ func (d *driver) render(p *access.Policy) (string, error) {
 			if !ok {
 				tok = "?"
 			}
-			lines = append(lines, line{key(inv.ID), invLine(key(inv.ID), inv.Kind == invite.ForPartner, inv.Email, inv.Role,
+			lines = append(lines, line{key(inv.ID), invLine(key(inv.ID), inv.Kind == store.ForPartner, inv.Email, inv.Role,
 				allow, deny, inv.Scopes.Strings(), inv.Profile.Map(), inv.Status, inv.Expires.Sub(d.origin), inv.Resends,
 				tok, d.idName(inv.Joined))})
 		}
@@ -720,7 +720,7 @@ func (d *driver) render(p *access.Policy) (string, error) {
 		if live && o.SeatLimit > 0 && staff+open > o.SeatLimit {
 			bad("O%d: %d staff and %d open invitations exceed the %d seats", oi, staff, open, o.SeatLimit)
 		}
-		reqs, next, err := s.Requests(ctx, id, 0, member.Page{Limit: member.MaxPageSize})
+		reqs, next, err := s.Requests(ctx, id, 0, store.Page{Limit: store.MaxPageSize})
 		if err != nil || next != "" {
 			return "", fmt.Errorf("requests of O%d: %v (next %q)", oi, err, next)
 		}
@@ -739,7 +739,7 @@ func (d *driver) render(p *access.Policy) (string, error) {
 		lines = lines[:0]
 		for _, ps := range parts {
 			lines = append(lines, line{key(ps.ID), fmt.Sprintf(" part %s %s>%s %s %v %v\n", d.idName(ps.ID), d.idName(ps.Org),
-				d.idName(ps.Partner), ps.Level, ps.Scopes.Strings(), ps.Status == invite.PartnerActive)})
+				d.idName(ps.Partner), ps.Level, ps.Scopes.Strings(), ps.Status == store.PartnerActive)})
 		}
 		sorted(lines)
 		fmt.Fprintf(&b, " events %d\n", d.lastSeq[oi])
@@ -903,14 +903,14 @@ func (d *driver) partOrgs(p int) (int, int) {
 // heldOf computes, from a member's stored record and its organisation's
 // custom roles, what it must hold: the check of the concurrent machine,
 // which has no model.
-func heldOf(m *member.Member, roles map[string]pmask) pmask {
-	if m.Kind == member.Staff && m.Role == ownerRole {
+func heldOf(m *store.Member, roles map[string]pmask) pmask {
+	if m.Kind == store.Staff && m.Role == ownerRole {
 		return allPerms
 	}
 	allow, _ := mask(m.Allow)
 	deny, _ := mask(m.Deny)
 	var rp pmask
-	if m.Kind == member.Staff {
+	if m.Kind == store.Staff {
 		if p, ok := modelRoles[m.Role]; ok {
 			rp = p
 		} else {
@@ -942,7 +942,7 @@ func (d *driver) reads() ([]string, error) {
 	d.mu.Unlock()
 	for oi, id := range ids {
 		var pending []string
-		for p := (member.Page{Limit: 2}); ; {
+		for p := (store.Page{Limit: 2}); ; {
 			invs, next, err := invite.ListPending(ctx, s, id, p)
 			if err != nil {
 				return nil, err
@@ -955,9 +955,9 @@ func (d *driver) reads() ([]string, error) {
 			}
 			p.After = next
 		}
-		list := func(f member.Filter) ([]string, error) {
+		list := func(f store.Filter) ([]string, error) {
 			var names []string
-			for p := (member.Page{Limit: 2}); ; {
+			for p := (store.Page{Limit: 2}); ; {
 				ms, next, err := s.Members(ctx, id, f, p)
 				if err != nil {
 					return nil, err
@@ -971,15 +971,15 @@ func (d *driver) reads() ([]string, error) {
 				p.After = next
 			}
 		}
-		inactive, err := list(member.Filter{Status: member.Inactive})
+		inactive, err := list(store.Filter{Status: store.Inactive})
 		if err != nil {
 			return nil, err
 		}
-		external, err := list(member.Filter{Kind: member.External})
+		external, err := list(store.Filter{Kind: store.External})
 		if err != nil {
 			return nil, err
 		}
-		editors, err := list(member.Filter{Role: "editor"})
+		editors, err := list(store.Filter{Role: "editor"})
 		if err != nil {
 			return nil, err
 		}

@@ -10,12 +10,13 @@ import (
 	"github.com/rosterhq/roster/access"
 	"github.com/rosterhq/roster/invite"
 	"github.com/rosterhq/roster/member"
+	"github.com/rosterhq/roster/store"
 	"github.com/stretchr/testify/require"
 )
 
 // send sends an invitation to a new user and returns it, its token and the
 // user who may accept it.
-func (w *world) send(actor member.Member, role string) (invite.Invitation, string, member.NewUser) {
+func (w *world) send(actor store.Member, role string) (store.Invitation, string, member.NewUser) {
 	w.t.Helper()
 	u := w.user()
 	inv, tok, err := invite.Send(w.ctx, w.s, actor.Org, actor.ID, invite.NewInvitation{Email: u.Email, Role: role})
@@ -26,10 +27,10 @@ func (w *world) send(actor member.Member, role string) (invite.Invitation, strin
 func testInvitations(t *testing.T, f Factory) {
 	w := newWorld(t, f)
 	u := w.user()
-	prof, _ := member.NewProfile(map[string]string{"commission_pct": "5"})
-	var inv invite.Invitation
+	prof, _ := store.NewProfile(map[string]string{"commission_pct": "5"})
+	var inv store.Invitation
 	var token string
-	e := w.changes(w.org.ID, invite.InvitationSent, func() error {
+	e := w.changes(w.org.ID, store.InvitationSent, func() error {
 		var err error
 		inv, token, err = invite.Send(w.ctx, w.s, w.org.ID, w.manager.ID, invite.NewInvitation{
 			Email: "  " + strings.ToUpper(u.Email) + " ", Role: "editor", Allow: access.SetOf(ReadAudit),
@@ -40,7 +41,7 @@ func testInvitations(t *testing.T, f Factory) {
 	require.Equal(t, strings.ToLower(u.Email), e.Target.Email)
 	require.Equal(t, "editor", e.After.Role)
 	require.Equal(t, strings.ToLower(u.Email), inv.Email, "e-mails are normalised")
-	require.Equal(t, invite.Pending, inv.Status)
+	require.Equal(t, store.Pending, inv.Status)
 	require.Equal(t, w.clock.Now().Add(7*24*time.Hour), inv.Expires, "invitations last 7 days by default")
 	require.Equal(t, w.manager.ID, inv.InvitedBy.Member)
 	require.True(t, strings.HasPrefix(token, invite.TokenKind+"_"))
@@ -50,7 +51,7 @@ func testInvitations(t *testing.T, f Factory) {
 	require.Equal(t, h, inv.TokenHash)
 
 	// The pending list (seed 003).
-	pending, next, err := invite.ListPending(w.ctx, w.s, w.org.ID, member.Page{})
+	pending, next, err := invite.ListPending(w.ctx, w.s, w.org.ID, store.Page{})
 	require.NoError(t, err)
 	require.Empty(t, next)
 	require.Len(t, pending, 1)
@@ -60,8 +61,8 @@ func testInvitations(t *testing.T, f Factory) {
 	require.Equal(t, w.manager.Name, pending[0].InvitedBy.Name)
 
 	// Accept: the member gets exactly what the invitation carried.
-	var m member.Member
-	e = w.changes(w.org.ID, invite.InvitationAccepted, func() error {
+	var m store.Member
+	e = w.changes(w.org.ID, store.InvitationAccepted, func() error {
 		u.Email = strings.ToUpper(u.Email) // e-mails match ignoring case
 		m, err = invite.Accept(w.ctx, w.s, token, u)
 		return err
@@ -73,13 +74,13 @@ func testInvitations(t *testing.T, f Factory) {
 	require.True(t, m.Scopes.Equal(access.MustScopes("market:de")))
 	require.True(t, m.Profile.Equal(prof))
 	require.True(t, m.Can(ReadAudit))
-	require.Equal(t, member.Staff, m.Kind)
+	require.Equal(t, store.Staff, m.Kind)
 	got, err := w.s.MemberByUser(w.ctx, w.org.ID, u.UserID)
 	require.NoError(t, err)
 	require.Equal(t, m.ID, got.ID)
 	stored, err := w.s.Invitation(w.ctx, w.org.ID, inv.ID)
 	require.NoError(t, err)
-	require.Equal(t, invite.Accepted, stored.Status)
+	require.Equal(t, store.Accepted, stored.Status)
 	require.Equal(t, m.ID, stored.Joined)
 	require.Nil(t, stored.Sealed, "a closed invitation keeps no sealed token")
 
@@ -87,7 +88,7 @@ func testInvitations(t *testing.T, f Factory) {
 	w.refuse(w.org.ID, invite.ErrAlreadyUsed, func() error { _, err := invite.Accept(w.ctx, w.s, token, u); return err })
 	w.refuse(w.org.ID, invite.ErrAlreadyUsed, func() error { _, _, err := invite.Resend(w.ctx, w.s, w.org.ID, w.owner.ID, inv.ID); return err })
 	w.refuse(w.org.ID, invite.ErrAlreadyUsed, func() error { return invite.Cancel(w.ctx, w.s, w.org.ID, w.owner.ID, inv.ID) })
-	pending, _, err = invite.ListPending(w.ctx, w.s, w.org.ID, member.Page{})
+	pending, _, err = invite.ListPending(w.ctx, w.s, w.org.ID, store.Page{})
 	require.NoError(t, err)
 	require.Empty(t, pending)
 
@@ -95,8 +96,8 @@ func testInvitations(t *testing.T, f Factory) {
 	inv2, tok2, u2 := w.send(w.owner, "viewer")
 	w.clock.Advance(3 * 24 * time.Hour)
 	var tok3 string
-	var re invite.Invitation
-	w.changes(w.org.ID, invite.InvitationResent, func() error {
+	var re store.Invitation
+	w.changes(w.org.ID, store.InvitationResent, func() error {
 		var err error
 		re, tok3, err = invite.Resend(w.ctx, w.s, w.org.ID, w.manager.ID, inv2.ID)
 		return err
@@ -104,68 +105,68 @@ func testInvitations(t *testing.T, f Factory) {
 	require.NotEqual(t, tok2, tok3)
 	require.Equal(t, 1, re.Resends)
 	require.Equal(t, w.clock.Now().Add(7*24*time.Hour), re.Expires)
-	w.refuse(w.org.ID, member.ErrNotFound, func() error { _, err := invite.Accept(w.ctx, w.s, tok2, u2); return err })
+	w.refuse(w.org.ID, store.ErrNotFound, func() error { _, err := invite.Accept(w.ctx, w.s, tok2, u2); return err })
 	// Decline frees the e-mail and the seat.
-	w.changes(w.org.ID, invite.InvitationDeclined, func() error { return invite.Decline(w.ctx, w.s, tok3, u2) })
+	w.changes(w.org.ID, store.InvitationDeclined, func() error { return invite.Decline(w.ctx, w.s, tok3, u2) })
 	w.refuse(w.org.ID, invite.ErrDeclined, func() error { _, err := invite.Accept(w.ctx, w.s, tok3, u2); return err })
 	w.refuse(w.org.ID, invite.ErrDeclined, func() error { _, _, err := invite.Resend(w.ctx, w.s, w.org.ID, w.owner.ID, inv2.ID); return err })
 
 	// Cancel.
 	inv4, tok4, u4 := w.send(w.owner, "viewer")
-	w.changes(w.org.ID, invite.InvitationCancelled, func() error { return invite.Cancel(w.ctx, w.s, w.org.ID, w.manager.ID, inv4.ID) })
+	w.changes(w.org.ID, store.InvitationCancelled, func() error { return invite.Cancel(w.ctx, w.s, w.org.ID, w.manager.ID, inv4.ID) })
 	w.refuse(w.org.ID, invite.ErrCancelled, func() error { _, err := invite.Accept(w.ctx, w.s, tok4, u4); return err })
 	w.refuse(w.org.ID, invite.ErrCancelled, func() error { return invite.Cancel(w.ctx, w.s, w.org.ID, w.manager.ID, inv4.ID) })
 	w.refuse(w.org.ID, invite.ErrCancelled, func() error { _, _, err := invite.Resend(w.ctx, w.s, w.org.ID, w.owner.ID, inv4.ID); return err })
 	// The e-mail can be invited again.
 	_, _, err = invite.Send(w.ctx, w.s, w.org.ID, w.owner.ID, invite.NewInvitation{Email: u4.Email, Role: "viewer"})
 	require.NoError(t, err)
-	all, _, err := w.s.Invitations(w.ctx, w.org.ID, invite.InvitationFilter{}, member.Page{})
+	all, _, err := w.s.Invitations(w.ctx, w.org.ID, store.InvitationFilter{}, store.Page{})
 	require.NoError(t, err)
 	require.Len(t, all, 4)
 }
 
 func testInvitationErrors(t *testing.T, f Factory) {
 	w := newWorld(t, f)
-	send := func(actor member.Member, n invite.NewInvitation) func() error {
+	send := func(actor store.Member, n invite.NewInvitation) func() error {
 		return func() error { _, _, err := invite.Send(w.ctx, w.s, w.org.ID, actor.ID, n); return err }
 	}
-	w.refuse(w.org.ID, member.ErrInvalid, send(w.owner, invite.NewInvitation{Email: "nope", Role: "viewer"}))
-	w.refuse(w.org.ID, member.ErrInvalid, send(w.owner, invite.NewInvitation{Email: "a@b.co"}))
-	w.refuse(w.org.ID, member.ErrInvalid, send(w.owner, invite.NewInvitation{Email: "a@b.co", Role: "pilot"}))
-	w.refuse(w.org.ID, member.ErrInvalid, send(w.owner, invite.NewInvitation{Email: "a@b.co", Role: "viewer", TTL: -time.Hour}))
+	w.refuse(w.org.ID, store.ErrInvalid, send(w.owner, invite.NewInvitation{Email: "nope", Role: "viewer"}))
+	w.refuse(w.org.ID, store.ErrInvalid, send(w.owner, invite.NewInvitation{Email: "a@b.co"}))
+	w.refuse(w.org.ID, store.ErrInvalid, send(w.owner, invite.NewInvitation{Email: "a@b.co", Role: "pilot"}))
+	w.refuse(w.org.ID, store.ErrInvalid, send(w.owner, invite.NewInvitation{Email: "a@b.co", Role: "viewer", TTL: -time.Hour}))
 	w.refuse(w.org.ID, member.ErrForbidden, send(w.editor, invite.NewInvitation{Email: "a@b.co", Role: "viewer"}))
 	w.refuse(w.org.ID, member.ErrOwnerProtected, send(w.admin, invite.NewInvitation{Email: "a@b.co", Role: "owner"}))
 	w.refuse(w.org.ID, member.ErrEscalation, send(w.manager, invite.NewInvitation{Email: "a@b.co", Role: "admin"}))
-	w.refuse(w.org.ID, member.ErrAlreadyMember, send(w.owner, invite.NewInvitation{Email: strings.ToUpper(w.viewer.Email), Role: "viewer"}))
+	w.refuse(w.org.ID, store.ErrAlreadyMember, send(w.owner, invite.NewInvitation{Email: strings.ToUpper(w.viewer.Email), Role: "viewer"}))
 	_, _, err := invite.Send(w.ctx, w.s, w.org.ID, w.owner.ID, invite.NewInvitation{Email: "a@b.co", Role: "viewer"})
 	require.NoError(t, err)
 	w.refuse(w.org.ID, invite.ErrAlreadyInvited, send(w.admin, invite.NewInvitation{Email: "A@B.co", Role: "editor"}))
 	_, err = invite.Accept(w.ctx, w.s, "rinv_short", w.user())
-	require.ErrorIs(t, err, member.ErrInvalid)
+	require.ErrorIs(t, err, store.ErrInvalid)
 	_, err = invite.Accept(w.ctx, w.s, "rinv_"+strings.Repeat("A", 43), w.user())
-	require.ErrorIs(t, err, member.ErrNotFound, "an unknown token")
+	require.ErrorIs(t, err, store.ErrNotFound, "an unknown token")
 	// A manager cannot manage an invitation that grants more than it holds.
 	adm, _, _ := w.send(w.owner, "admin")
 	w.refuse(w.org.ID, member.ErrEscalation, func() error { return invite.Cancel(w.ctx, w.s, w.org.ID, w.manager.ID, adm.ID) })
 	w.refuse(w.org.ID, member.ErrForbidden, func() error { return invite.Cancel(w.ctx, w.s, w.org.ID, w.viewer.ID, adm.ID) })
-	w.refuse(w.org.ID, member.ErrNotFound, func() error { return invite.Cancel(w.ctx, w.s, w.org.ID, w.owner.ID, uuid.Must(uuid.NewV7())) })
+	w.refuse(w.org.ID, store.ErrNotFound, func() error { return invite.Cancel(w.ctx, w.s, w.org.ID, w.owner.ID, uuid.Must(uuid.NewV7())) })
 	// An existing member cannot accept again.
 	_, tok, invited := w.send(w.owner, "viewer")
-	w.refuse(w.org.ID, member.ErrAlreadyMember, func() error {
+	w.refuse(w.org.ID, store.ErrAlreadyMember, func() error {
 		_, err := invite.Accept(w.ctx, w.s, tok, member.NewUser{UserID: w.viewer.UserID, Email: invited.Email})
 		return err
 	})
 	// Invitations of another organisation are not found.
 	other, otherOwner := w.newOrg("Globex", 0)
-	w.refuse(other.ID, member.ErrNotFound, func() error { return invite.Cancel(w.ctx, w.s, other.ID, otherOwner.ID, adm.ID) })
+	w.refuse(other.ID, store.ErrNotFound, func() error { return invite.Cancel(w.ctx, w.s, other.ID, otherOwner.ID, adm.ID) })
 	_, err = w.s.Invitation(w.ctx, other.ID, adm.ID)
-	require.ErrorIs(t, err, member.ErrNotFound)
+	require.ErrorIs(t, err, store.ErrNotFound)
 }
 
 func testInvitationExpiry(t *testing.T, f Factory) {
 	w := newWorld(t, f)
 	inv, tok, u := w.send(w.owner, "viewer")
-	short, stok, su := func() (invite.Invitation, string, member.NewUser) {
+	short, stok, su := func() (store.Invitation, string, member.NewUser) {
 		u := w.user()
 		inv, tok, err := invite.Send(w.ctx, w.s, w.org.ID, w.owner.ID, invite.NewInvitation{Email: u.Email, Role: "viewer", TTL: time.Hour})
 		require.NoError(t, err)
@@ -179,7 +180,7 @@ func testInvitationExpiry(t *testing.T, f Factory) {
 
 	inv, tok, u = w.send(w.owner, "viewer")
 	w.clock.Advance(7*24*time.Hour - time.Microsecond)
-	pending, _, err := invite.ListPending(w.ctx, w.s, w.org.ID, member.Page{})
+	pending, _, err := invite.ListPending(w.ctx, w.s, w.org.ID, store.Page{})
 	require.NoError(t, err)
 	require.Len(t, pending, 2)
 	for _, p := range pending {
@@ -194,13 +195,13 @@ func testInvitationExpiry(t *testing.T, f Factory) {
 	_, err = invite.Accept(w.ctx, w.s, tok2, u)
 	require.NoError(t, err)
 	// Inviting an address whose invitation expired closes the old one.
-	w.changes(w.org.ID, invite.InvitationSent, func() error {
+	w.changes(w.org.ID, store.InvitationSent, func() error {
 		_, _, err := invite.Send(w.ctx, w.s, w.org.ID, w.owner.ID, invite.NewInvitation{Email: su.Email, Role: "editor"})
 		return err
 	})
 	old, err := w.s.Invitation(w.ctx, w.org.ID, short.ID)
 	require.NoError(t, err)
-	require.Equal(t, invite.Expired, old.Status)
+	require.Equal(t, store.Expired, old.Status)
 	w.refuse(w.org.ID, invite.ErrExpired, func() error { _, _, err := invite.Resend(w.ctx, w.s, w.org.ID, w.owner.ID, short.ID); return err })
 	// A policy may set a shorter default.
 	spec := Policy().Spec()
@@ -243,7 +244,7 @@ func testInvitationSeats(t *testing.T, f Factory) {
 	_, _, err = invite.Resend(w.ctx, w.s, w.org.ID, w.owner.ID, short.ID)
 	require.NoError(t, err)
 	// Collaborators take no seat.
-	_, err = member.AddMember(w.ctx, w.s, w.org.ID, w.owner.ID, member.NewMember{NewUser: w.user(), Kind: member.External, Allow: access.SetOf(ViewProducts)})
+	_, err = member.AddMember(w.ctx, w.s, w.org.ID, w.owner.ID, member.NewMember{NewUser: w.user(), Kind: store.External, Allow: access.SetOf(ViewProducts)})
 	require.NoError(t, err)
 }
 
@@ -263,7 +264,7 @@ func testInvitationLink(t *testing.T, f Factory) {
 	_, err = invite.CopyLink(w.ctx, w.s, w.org.ID, w.editor.ID, inv.ID, "https://x.io")
 	require.ErrorIs(t, err, member.ErrForbidden)
 	_, err = invite.CopyLink(w.ctx, w.s, w.org.ID, w.manager.ID, inv.ID, "not a url")
-	require.ErrorIs(t, err, member.ErrInvalid)
+	require.ErrorIs(t, err, store.ErrInvalid)
 	_, err = invite.Accept(w.ctx, w.s, tok, u)
 	require.NoError(t, err)
 	_, err = invite.CopyLink(w.ctx, w.s, w.org.ID, w.manager.ID, inv.ID, "https://x.io")
@@ -289,7 +290,7 @@ func testInvitationEmail(t *testing.T, f Factory) {
 		_, err := invite.Accept(w.ctx, w.s, tok, member.NewUser{UserID: u.UserID, Email: "someone.else@example.com"})
 		return err
 	})
-	w.refuse(w.org.ID, member.ErrInvalid, func() error {
+	w.refuse(w.org.ID, store.ErrInvalid, func() error {
 		_, err := invite.Accept(w.ctx, w.s, tok, member.NewUser{UserID: "", Email: u.Email})
 		return err
 	})
@@ -312,27 +313,27 @@ func testRequests(t *testing.T, f Factory) {
 	w := newWorld(t, f)
 	agent := member.NewUser{UserID: "agent-1", Email: "agent@pixelunion.net", Name: "Agent"}
 	asked := access.SetOf(ViewProducts, EditProducts, DeleteProducts)
-	var r invite.Request
-	e := w.changes(w.org.ID, invite.RequestCreated, func() error {
+	var r store.Request
+	e := w.changes(w.org.ID, store.RequestCreated, func() error {
 		var err error
 		r, err = invite.RequestAccess(w.ctx, w.s, w.org.ID, agent, asked, "Ticket #42: theme broken", "")
 		return err
 	})
 	require.Equal(t, "agent-1", e.Actor.UserID)
-	require.Equal(t, invite.Asked, r.Status)
+	require.Equal(t, store.Asked, r.Status)
 	w.refuse(w.org.ID, invite.ErrAlreadyRequested, func() error {
 		_, err := invite.RequestAccess(w.ctx, w.s, w.org.ID, agent, asked, "again", "")
 		return err
 	})
-	w.refuse(w.org.ID, member.ErrAlreadyMember, func() error {
+	w.refuse(w.org.ID, store.ErrAlreadyMember, func() error {
 		_, err := invite.RequestAccess(w.ctx, w.s, w.org.ID, member.NewUser{UserID: w.viewer.UserID, Email: w.viewer.Email}, asked, "", "")
 		return err
 	})
-	w.refuse(w.org.ID, member.ErrInvalid, func() error {
+	w.refuse(w.org.ID, store.ErrInvalid, func() error {
 		_, err := invite.RequestAccess(w.ctx, w.s, w.org.ID, w.user(), access.Set{}, "", "")
 		return err
 	})
-	listed, _, err := w.s.Requests(w.ctx, w.org.ID, invite.Asked, member.Page{})
+	listed, _, err := w.s.Requests(w.ctx, w.org.ID, store.Asked, store.Page{})
 	require.NoError(t, err)
 	require.Len(t, listed, 1)
 
@@ -341,22 +342,22 @@ func testRequests(t *testing.T, f Factory) {
 		_, err := invite.Approve(w.ctx, w.s, w.org.ID, w.manager.ID, r.ID, asked)
 		return err
 	})
-	w.refuse(w.org.ID, member.ErrInvalid, func() error {
+	w.refuse(w.org.ID, store.ErrInvalid, func() error {
 		_, err := invite.Approve(w.ctx, w.s, w.org.ID, w.admin.ID, r.ID, asked.With(ReadAudit))
 		return err
 	})
-	var collab member.Member
-	w.changes(w.org.ID, invite.RequestApproved, func() error {
+	var collab store.Member
+	w.changes(w.org.ID, store.RequestApproved, func() error {
 		collab, err = invite.Approve(w.ctx, w.s, w.org.ID, w.admin.ID, r.ID, access.SetOf(ViewProducts, EditProducts))
 		return err
 	})
-	require.Equal(t, member.External, collab.Kind)
+	require.Equal(t, store.External, collab.Kind)
 	require.True(t, collab.Can(EditProducts))
 	require.False(t, collab.Can(DeleteProducts), "narrowed before accepting")
 	got, err := w.s.MemberByUser(w.ctx, w.org.ID, "agent-1")
 	require.NoError(t, err)
 	require.True(t, got.Can(ViewProducts))
-	seats, _, err := w.s.Members(w.ctx, w.org.ID, member.Filter{Kind: member.Staff}, member.Page{})
+	seats, _, err := w.s.Members(w.ctx, w.org.ID, store.Filter{Kind: store.Staff}, store.Page{})
 	require.NoError(t, err)
 	require.Len(t, seats, 5, "a collaborator takes no staff seat")
 	w.refuse(w.org.ID, invite.ErrAlreadyUsed, func() error {
@@ -380,17 +381,17 @@ func testRequests(t *testing.T, f Factory) {
 	require.False(t, collab.Can(EditProducts))
 	require.NoError(t, member.Remove(w.ctx, w.s, w.org.ID, w.owner.ID, collab.ID))
 	_, err = w.s.MemberByUser(w.ctx, w.org.ID, "agent-1")
-	require.ErrorIs(t, err, member.ErrNotFound)
+	require.ErrorIs(t, err, store.ErrNotFound)
 
 	// Refuse and withdraw.
 	r2, err := invite.RequestAccess(w.ctx, w.s, w.org.ID, agent, asked, "", "")
 	require.NoError(t, err)
-	w.changes(w.org.ID, invite.RequestRefused, func() error { return invite.Refuse(w.ctx, w.s, w.org.ID, w.admin.ID, r2.ID) })
+	w.changes(w.org.ID, store.RequestRefused, func() error { return invite.Refuse(w.ctx, w.s, w.org.ID, w.admin.ID, r2.ID) })
 	w.refuse(w.org.ID, invite.ErrDeclined, func() error { return invite.Refuse(w.ctx, w.s, w.org.ID, w.admin.ID, r2.ID) })
 	r3, err := invite.RequestAccess(w.ctx, w.s, w.org.ID, agent, asked, "", "")
 	require.NoError(t, err)
 	w.refuse(w.org.ID, member.ErrForbidden, func() error { return invite.Withdraw(w.ctx, w.s, w.org.ID, "someone", r3.ID) })
-	w.changes(w.org.ID, invite.RequestWithdrawn, func() error { return invite.Withdraw(w.ctx, w.s, w.org.ID, "agent-1", r3.ID) })
+	w.changes(w.org.ID, store.RequestWithdrawn, func() error { return invite.Withdraw(w.ctx, w.s, w.org.ID, "agent-1", r3.ID) })
 	w.refuse(w.org.ID, invite.ErrCancelled, func() error {
 		_, err := invite.Approve(w.ctx, w.s, w.org.ID, w.admin.ID, r3.ID, asked)
 		return err
@@ -400,9 +401,9 @@ func testRequests(t *testing.T, f Factory) {
 func testAccessCode(t *testing.T, f Factory) {
 	w := newWorld(t, f)
 	w.refuse(w.org.ID, member.ErrForbidden, func() error { return invite.SetCode(w.ctx, w.s, w.org.ID, w.manager.ID, "4821") })
-	w.refuse(w.org.ID, member.ErrInvalid, func() error { return invite.SetCode(w.ctx, w.s, w.org.ID, w.owner.ID, "12a4") })
-	w.refuse(w.org.ID, member.ErrInvalid, func() error { return invite.SetCode(w.ctx, w.s, w.org.ID, w.owner.ID, "123") })
-	e := w.changes(w.org.ID, invite.CodeSet, func() error { return invite.SetCode(w.ctx, w.s, w.org.ID, w.owner.ID, "4821") })
+	w.refuse(w.org.ID, store.ErrInvalid, func() error { return invite.SetCode(w.ctx, w.s, w.org.ID, w.owner.ID, "12a4") })
+	w.refuse(w.org.ID, store.ErrInvalid, func() error { return invite.SetCode(w.ctx, w.s, w.org.ID, w.owner.ID, "123") })
+	e := w.changes(w.org.ID, store.CodeSet, func() error { return invite.SetCode(w.ctx, w.s, w.org.ID, w.owner.ID, "4821") })
 	require.NotContains(t, strings.Join([]string{e.After.Name, e.Before.Name}, ""), "4821")
 	agent := member.NewUser{UserID: "agent", Email: "agent@x.io"}
 	asked := access.SetOf(ViewProducts)
@@ -417,7 +418,7 @@ func testAccessCode(t *testing.T, f Factory) {
 		require.ErrorIs(t, req("0000"), invite.ErrWrongCode)
 	}
 	require.NoError(t, req("4821"), "a right code before the limit resets the count")
-	r, _, err := w.s.Requests(w.ctx, w.org.ID, invite.Asked, member.Page{})
+	r, _, err := w.s.Requests(w.ctx, w.org.ID, store.Asked, store.Page{})
 	require.NoError(t, err)
 	require.NoError(t, invite.Withdraw(w.ctx, w.s, w.org.ID, "agent", r[0].ID))
 	require.Len(t, w.events(w.org.ID), n+2)
@@ -431,7 +432,7 @@ func testAccessCode(t *testing.T, f Factory) {
 	require.NoError(t, req("4821"), "the lock ends")
 	require.Len(t, w.events(w.org.ID), n+3)
 	// Clearing the code.
-	w.changes(w.org.ID, invite.CodeCleared, func() error { return invite.SetCode(w.ctx, w.s, w.org.ID, w.owner.ID, "") })
+	w.changes(w.org.ID, store.CodeCleared, func() error { return invite.SetCode(w.ctx, w.s, w.org.ID, w.owner.ID, "") })
 	_, err = invite.RequestAccess(w.ctx, w.s, w.org.ID, w.user(), asked, "", "")
 	require.NoError(t, err)
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/rosterhq/roster/access"
 	"github.com/rosterhq/roster/invite"
 	"github.com/rosterhq/roster/member"
+	"github.com/rosterhq/roster/store"
 	"pgregory.net/rapid"
 )
 
@@ -428,7 +429,7 @@ func (mc *machine) do(o op) {
 // per organisation it changed and none when it changed nothing, each
 // attributed to the member that acted and the member acted on; a refusal
 // wrote none.
-func (mc *machine) checkEvents(d *driver, want outcome, got map[int][]member.Event) error {
+func (mc *machine) checkEvents(d *driver, want outcome, got map[int][]store.Event) error {
 	exp := map[int][]string{}
 	for _, e := range want.events {
 		exp[e.org] = append(exp[e.org], fmt.Sprintf("%s by %s on %s", e.typ, handleName("M", e.actor), handleName("M", e.target)))
@@ -484,7 +485,7 @@ func (mc *machine) checkResult(d *driver, o op, got res) {
 			fail("the link %q does not carry the current token", got.link)
 		}
 	case opAuditLog:
-		if want := min(m.orgs[o.org].events, member.MaxPageSize); got.events != want {
+		if want := min(m.orgs[o.org].events, store.MaxPageSize); got.events != want {
 			fail("the audit log holds %d events, the model %d", got.events, want)
 		}
 	}
@@ -508,7 +509,7 @@ func (mc *machine) final() {
 	for org := range m.orgs {
 		var pending, inactive, external, editors []string
 		for i, inv := range m.invs {
-			if inv.org == org && m.live(org) && !inv.partner && inv.status == invite.Pending {
+			if inv.org == org && m.live(org) && !inv.partner && inv.status == store.Pending {
 				pending = append(pending, fmt.Sprintf("I%d expired=%v", i, !inv.open(now)))
 			}
 		}
@@ -561,7 +562,7 @@ func (mc *machine) checkPartnerGrants(d *driver) {
 			perms, scopes, ok := m.partnerGrant(org, userID(u))
 			g, err := invite.Grant(d.ctx, d.s, d.orgID(org), userID(u))
 			if !ok {
-				if !errors.Is(err, member.ErrNotFound) {
+				if !errors.Is(err, store.ErrNotFound) {
 					mc.t.Fatalf("step %d: %s: %s has %v in O%d through a partnership, the model expects none", mc.steps, d.name, userID(u), err, org)
 				}
 				continue
@@ -626,8 +627,8 @@ func RandomConcurrent(t *testing.T, f Factory) {
 // operations must have written (exact) and may have written (up to).
 type tally struct {
 	mu      sync.Mutex
-	exact   map[int]map[member.EventType]int
-	upTo    map[int]map[member.EventType]int
+	exact   map[int]map[store.EventType]int
+	upTo    map[int]map[store.EventType]int
 	accepts map[int]int // successful accepts per invitation
 }
 
@@ -635,9 +636,9 @@ func (tl *tally) add(o op, r res) {
 	tl.mu.Lock()
 	defer tl.mu.Unlock()
 	for _, e := range r.evs {
-		for _, m := range []map[int]map[member.EventType]int{tl.exact, tl.upTo} {
+		for _, m := range []map[int]map[store.EventType]int{tl.exact, tl.upTo} {
 			if m[e.org] == nil {
-				m[e.org] = map[member.EventType]int{}
+				m[e.org] = map[store.EventType]int{}
 			}
 		}
 		if !r.noop {
@@ -654,7 +655,7 @@ func randomConcurrent(t *testing.T, f Factory, seed uint64) {
 	checkModelPolicy(t)
 	clock := NewClock()
 	d := newDriver("store", f(t, NewEnv(clock, seed+1)), clock)
-	tl := &tally{exact: map[int]map[member.EventType]int{}, upTo: map[int]map[member.EventType]int{}, accepts: map[int]int{}}
+	tl := &tally{exact: map[int]map[store.EventType]int{}, upTo: map[int]map[store.EventType]int{}, accepts: map[int]int{}}
 	must := func(o op) {
 		r := d.apply(o)
 		if r.err != nil {
@@ -739,9 +740,9 @@ func (d *driver) checkFinal(t *testing.T, tl *tally) {
 		t.Fatalf("%v\n%s", err, state)
 	}
 	for oi, id := range d.orgs {
-		var all []member.Event
+		var all []store.Event
 		for {
-			evs, err := d.s.Events(d.ctx, id, int64(len(all)), member.MaxPageSize)
+			evs, err := d.s.Events(d.ctx, id, int64(len(all)), store.MaxPageSize)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -750,14 +751,14 @@ func (d *driver) checkFinal(t *testing.T, tl *tally) {
 			}
 			all = append(all, evs...)
 		}
-		count := map[member.EventType]int{}
-		accepted := map[member.ID]int{}
+		count := map[store.EventType]int{}
+		accepted := map[store.ID]int{}
 		for i, e := range all {
 			if e.Seq != int64(i+1) || e.Org != id {
 				t.Fatalf("O%d: event %d has seq %d, org %v: the log has a gap, a duplicate or a stranger", oi, i+1, e.Seq, e.Org)
 			}
 			count[e.Type]++
-			if e.Type == invite.InvitationAccepted || e.Type == invite.PartnerAccepted {
+			if e.Type == store.InvitationAccepted || e.Type == store.PartnerAccepted {
 				accepted[e.Object]++
 			}
 		}
@@ -784,14 +785,14 @@ func (d *driver) checkFinal(t *testing.T, tl *tally) {
 		for _, r := range roles {
 			perms[r.Name], _ = mask(r.Perms)
 		}
-		ms, _, err := d.s.Members(d.ctx, id, member.Filter{}, member.Page{Limit: member.MaxPageSize})
+		ms, _, err := d.s.Members(d.ctx, id, store.Filter{}, store.Page{Limit: store.MaxPageSize})
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, m := range ms {
 			held := heldOf(&m, perms)
 			eff := held
-			if m.Status != member.Active {
+			if m.Status != store.Active {
 				eff = 0
 			}
 			gh, _ := mask(m.Grant().Held())
@@ -809,13 +810,13 @@ func (d *driver) checkFinal(t *testing.T, tl *tally) {
 	for k := range d.secrets {
 		m, _, err := member.Authenticate(d.ctx, d.s, d.secrets[k])
 		if err != nil {
-			if !errors.Is(err, member.ErrNotFound) && !errors.Is(err, member.ErrInactive) {
+			if !errors.Is(err, store.ErrNotFound) && !errors.Is(err, member.ErrInactive) {
 				t.Errorf("key K%d: %v", k, err)
 			}
 			continue
 		}
 		cur, err := d.s.Member(d.ctx, m.Org, m.ID)
-		if err != nil || cur.Status != member.Active {
+		if err != nil || cur.Status != store.Active {
 			t.Errorf("key K%d works for %s, which is %v (%v)", k, d.idName(m.ID), cur.Status, err)
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/rosterhq/roster/access"
 	"github.com/rosterhq/roster/member"
+	"github.com/rosterhq/roster/store"
 	"github.com/stretchr/testify/require"
 )
 
@@ -24,22 +25,22 @@ func testCreateOrg(t *testing.T, f Factory) {
 	owner := w.get(w.owner)
 	require.True(t, owner.IsOwner())
 	require.Equal(t, "owner", owner.Role)
-	require.Equal(t, member.Active, owner.Status)
+	require.Equal(t, store.Active, owner.Status)
 	require.Equal(t, "user.1@example.com", owner.Email, "e-mails are stored normalised")
 	for p := range w.p.All().All() {
 		require.True(t, owner.Can(p), "the owner holds %s", w.p.Name(p))
 	}
 	evs := w.events(w.org.ID)
-	require.Equal(t, member.OrgCreated, evs[0].Type)
+	require.Equal(t, store.OrgCreated, evs[0].Type)
 	require.Equal(t, owner.ID, evs[0].Actor.Member)
 
 	// A refused creation leaves nothing behind.
 	_, _, err = member.CreateOrg(w.ctx, w.s, member.NewOrg{Name: "", Owner: w.user()})
-	require.ErrorIs(t, err, member.ErrInvalid)
+	require.ErrorIs(t, err, store.ErrInvalid)
 	_, _, err = member.CreateOrg(w.ctx, w.s, member.NewOrg{Name: "X", Owner: member.NewUser{UserID: "u", Email: "not-an-email"}})
-	require.ErrorIs(t, err, member.ErrInvalid)
+	require.ErrorIs(t, err, store.ErrInvalid)
 	_, _, err = member.CreateOrg(w.ctx, w.s, member.NewOrg{Name: "X", SeatLimit: -1, Owner: w.user()})
-	require.ErrorIs(t, err, member.ErrInvalid)
+	require.ErrorIs(t, err, store.ErrInvalid)
 
 	orgs, err := w.s.UserOrgs(w.ctx, w.owner.UserID)
 	require.NoError(t, err)
@@ -53,11 +54,11 @@ func testOrgSettings(t *testing.T, f Factory) {
 		_, err := member.RenameOrg(w.ctx, w.s, w.org.ID, w.admin.ID, "Nope")
 		return err
 	})
-	w.refuse(w.org.ID, member.ErrInvalid, func() error {
+	w.refuse(w.org.ID, store.ErrInvalid, func() error {
 		_, err := member.RenameOrg(w.ctx, w.s, w.org.ID, w.owner.ID, strings.Repeat("x", 201))
 		return err
 	})
-	e := w.changes(w.org.ID, member.OrgRenamed, func() error {
+	e := w.changes(w.org.ID, store.OrgRenamed, func() error {
 		_, err := member.RenameOrg(w.ctx, w.s, w.org.ID, w.owner.ID, "Acme Ltd")
 		return err
 	})
@@ -69,7 +70,7 @@ func testOrgSettings(t *testing.T, f Factory) {
 		_, err := member.SetSeatLimit(w.ctx, w.s, w.org.ID, 4)
 		return err
 	})
-	w.changes(w.org.ID, member.OrgSeatsChanged, func() error {
+	w.changes(w.org.ID, store.OrgSeatsChanged, func() error {
 		_, err := member.SetSeatLimit(w.ctx, w.s, w.org.ID, 5)
 		return err
 	})
@@ -81,8 +82,8 @@ func testOrgSettings(t *testing.T, f Factory) {
 		return err
 	})
 	// External collaborators take no seat.
-	w.changes(w.org.ID, member.MemberAdded, func() error {
-		_, err := member.AddMember(w.ctx, w.s, w.org.ID, w.owner.ID, member.NewMember{NewUser: w.user(), Kind: member.External, Allow: access.SetOf(ViewProducts)})
+	w.changes(w.org.ID, store.MemberAdded, func() error {
+		_, err := member.AddMember(w.ctx, w.s, w.org.ID, w.owner.ID, member.NewMember{NewUser: w.user(), Kind: store.External, Allow: access.SetOf(ViewProducts)})
 		return err
 	})
 }
@@ -90,10 +91,10 @@ func testOrgSettings(t *testing.T, f Factory) {
 func testAddMember(t *testing.T, f Factory) {
 	w := newWorld(t, f)
 	u := w.user()
-	prof, err := member.NewProfile(map[string]string{"commission_pct": "12.5", "phone": "+44 1"})
+	prof, err := store.NewProfile(map[string]string{"commission_pct": "12.5", "phone": "+44 1"})
 	require.NoError(t, err)
-	var m member.Member
-	e := w.changes(w.org.ID, member.MemberAdded, func() error {
+	var m store.Member
+	e := w.changes(w.org.ID, store.MemberAdded, func() error {
 		var err error
 		m, err = member.AddMember(w.ctx, w.s, w.org.ID, w.admin.ID, member.NewMember{NewUser: u, Role: "editor",
 			Allow: access.SetOf(ReadAudit), Deny: access.SetOf(DeleteProducts), Scopes: access.MustScopes("site:eu"), Profile: prof})
@@ -107,7 +108,7 @@ func testAddMember(t *testing.T, f Factory) {
 	got := w.get(m)
 	require.Equal(t, m.ID, got.ID)
 	require.Equal(t, strings.ToLower(u.Email), got.Email)
-	require.Equal(t, member.Staff, got.Kind)
+	require.Equal(t, store.Staff, got.Kind)
 	require.True(t, got.Can(EditProducts))
 	require.True(t, got.Can(ReadAudit))
 	require.False(t, got.Can(DeleteProducts))
@@ -121,11 +122,11 @@ func testAddMember(t *testing.T, f Factory) {
 	require.Equal(t, m.ID, byUser.ID)
 
 	// The same user, or the same e-mail, cannot join twice.
-	w.refuse(w.org.ID, member.ErrAlreadyMember, func() error {
+	w.refuse(w.org.ID, store.ErrAlreadyMember, func() error {
 		_, err := member.AddMember(w.ctx, w.s, w.org.ID, w.owner.ID, member.NewMember{NewUser: u, Role: "viewer"})
 		return err
 	})
-	w.refuse(w.org.ID, member.ErrAlreadyMember, func() error {
+	w.refuse(w.org.ID, store.ErrAlreadyMember, func() error {
 		_, err := member.AddMember(w.ctx, w.s, w.org.ID, w.owner.ID, member.NewMember{
 			NewUser: member.NewUser{UserID: "other", Email: strings.ToUpper(u.Email)}, Role: "viewer"})
 		return err
@@ -139,11 +140,11 @@ func testAddMember(t *testing.T, f Factory) {
 		_, err := member.AddMember(w.ctx, w.s, w.org.ID, w.owner.ID, member.NewMember{NewUser: w.user(), Role: "owner"})
 		return err
 	})
-	w.refuse(w.org.ID, member.ErrInvalid, func() error {
+	w.refuse(w.org.ID, store.ErrInvalid, func() error {
 		_, err := member.AddMember(w.ctx, w.s, w.org.ID, w.owner.ID, member.NewMember{NewUser: w.user(), Role: "pilot"})
 		return err
 	})
-	w.refuse(w.org.ID, member.ErrInvalid, func() error {
+	w.refuse(w.org.ID, store.ErrInvalid, func() error {
 		_, err := member.AddMember(w.ctx, w.s, w.org.ID, w.owner.ID, member.NewMember{NewUser: w.user(), Role: "viewer", Profile: prof})
 		return err
 	})
@@ -161,14 +162,14 @@ func testAddMember(t *testing.T, f Factory) {
 		return err
 	})
 	// An external collaborator has no role and no seat.
-	ext, err := member.AddMember(w.ctx, w.s, w.org.ID, w.owner.ID, member.NewMember{NewUser: w.user(), Kind: member.External, Allow: access.SetOf(ViewProducts, EditProducts)})
+	ext, err := member.AddMember(w.ctx, w.s, w.org.ID, w.owner.ID, member.NewMember{NewUser: w.user(), Kind: store.External, Allow: access.SetOf(ViewProducts, EditProducts)})
 	require.NoError(t, err)
 	require.Equal(t, "", ext.Role)
 	require.True(t, ext.Can(EditProducts))
 	require.False(t, ext.Can(DeleteProducts))
 	require.Equal(t, access.FromCollaborator, ext.Grant().Source())
-	w.refuse(w.org.ID, member.ErrInvalid, func() error {
-		_, err := member.AddMember(w.ctx, w.s, w.org.ID, w.owner.ID, member.NewMember{NewUser: w.user(), Kind: member.External, Role: "viewer"})
+	w.refuse(w.org.ID, store.ErrInvalid, func() error {
+		_, err := member.AddMember(w.ctx, w.s, w.org.ID, w.owner.ID, member.NewMember{NewUser: w.user(), Kind: store.External, Role: "viewer"})
 		return err
 	})
 }
@@ -196,37 +197,37 @@ func testBadInput(t *testing.T, f Factory) {
 			n.Role = ""
 		}
 		t.Run(name, func(t *testing.T) {
-			w.refuse(w.org.ID, member.ErrInvalid, func() error {
+			w.refuse(w.org.ID, store.ErrInvalid, func() error {
 				_, err := member.AddMember(w.ctx, w.s, w.org.ID, w.owner.ID, n)
 				return err
 			})
 		})
 	}
-	w.refuse(w.org.ID, member.ErrInvalid, func() error {
+	w.refuse(w.org.ID, store.ErrInvalid, func() error {
 		_, err := member.ChangeRole(w.ctx, w.s, w.org.ID, uuid.Nil, w.viewer.ID, "editor")
 		return err
 	})
-	w.refuse(w.org.ID, member.ErrInvalid, func() error {
+	w.refuse(w.org.ID, store.ErrInvalid, func() error {
 		_, err := member.ChangeRole(w.ctx, w.s, w.org.ID, w.owner.ID, uuid.Nil, "editor")
 		return err
 	})
-	w.refuse(w.org.ID, member.ErrInvalid, func() error {
+	w.refuse(w.org.ID, store.ErrInvalid, func() error {
 		_, err := member.ChangeRole(w.ctx, w.s, uuid.Nil, w.owner.ID, w.viewer.ID, "editor")
 		return err
 	})
-	_, _, err := w.s.Members(w.ctx, w.org.ID, member.Filter{}, member.Page{After: "%%%"})
-	require.ErrorIs(t, err, member.ErrInvalid)
+	_, _, err := w.s.Members(w.ctx, w.org.ID, store.Filter{}, store.Page{After: "%%%"})
+	require.ErrorIs(t, err, store.ErrInvalid)
 	_, err = member.ChangeRole(w.ctx, w.s, uuid.Must(uuid.NewV7()), w.owner.ID, w.viewer.ID, "editor")
-	require.ErrorIs(t, err, member.ErrNotFound)
+	require.ErrorIs(t, err, store.ErrNotFound)
 }
 
 func testChangeRole(t *testing.T, f Factory) {
 	w := newWorld(t, f)
-	prof, _ := member.NewProfile(map[string]string{"commission_pct": "10", "phone": "1"})
+	prof, _ := store.NewProfile(map[string]string{"commission_pct": "10", "phone": "1"})
 	_, err := member.UpdateProfile(w.ctx, w.s, w.org.ID, w.owner.ID, w.editor.ID, "Ed", prof)
 	require.NoError(t, err)
-	var m member.Member
-	e := w.changes(w.org.ID, member.MemberRoleChanged, func() error {
+	var m store.Member
+	e := w.changes(w.org.ID, store.MemberRoleChanged, func() error {
 		m, err = member.ChangeRole(w.ctx, w.s, w.org.ID, w.manager.ID, w.editor.ID, "viewer")
 		return err
 	})
@@ -255,11 +256,11 @@ func testChangeRole(t *testing.T, f Factory) {
 	})
 	// Equal is fine: a manager may change another manager.
 	other := w.add(w.owner, "manager")
-	w.changes(w.org.ID, member.MemberRoleChanged, func() error {
+	w.changes(w.org.ID, store.MemberRoleChanged, func() error {
 		_, err := member.ChangeRole(w.ctx, w.s, w.org.ID, w.manager.ID, other.ID, "editor")
 		return err
 	})
-	w.refuse(w.org.ID, member.ErrNotFound, func() error {
+	w.refuse(w.org.ID, store.ErrNotFound, func() error {
 		_, err := member.ChangeRole(w.ctx, w.s, w.org.ID, w.manager.ID, uuid.Must(uuid.NewV7()), "editor")
 		return err
 	})
@@ -279,7 +280,7 @@ func testOwnerProtected(t *testing.T, f Factory) {
 			return err
 		},
 		"profile": func() error {
-			_, err := member.UpdateProfile(w.ctx, w.s, w.org.ID, w.admin.ID, o, "x", member.Profile{})
+			_, err := member.UpdateProfile(w.ctx, w.s, w.org.ID, w.admin.ID, o, "x", store.Profile{})
 			return err
 		},
 		"deactivate": func() error { _, err := member.Deactivate(w.ctx, w.s, w.org.ID, w.admin.ID, o); return err },
@@ -349,7 +350,7 @@ func testEscalation(t *testing.T, f Factory) {
 		_, err := member.AddMember(w.ctx, w.s, w.org.ID, scoped.ID, member.NewMember{NewUser: w.user(), Role: "viewer"})
 		return err
 	})
-	w.changes(w.org.ID, member.MemberAdded, func() error {
+	w.changes(w.org.ID, store.MemberAdded, func() error {
 		_, err := member.AddMember(w.ctx, w.s, w.org.ID, scoped.ID, member.NewMember{NewUser: w.user(), Role: "viewer", Scopes: access.MustScopes("site:eu", "market:de")})
 		return err
 	})
@@ -357,7 +358,7 @@ func testEscalation(t *testing.T, f Factory) {
 
 func testSetPermissions(t *testing.T, f Factory) {
 	w := newWorld(t, f)
-	e := w.changes(w.org.ID, member.MemberPermsSet, func() error {
+	e := w.changes(w.org.ID, store.MemberPermsSet, func() error {
 		_, err := member.SetPermissions(w.ctx, w.s, w.org.ID, w.admin.ID, w.editor.ID, access.SetOf(ReadAudit), access.SetOf(DeleteProducts))
 		return err
 	})
@@ -368,7 +369,7 @@ func testSetPermissions(t *testing.T, f Factory) {
 	require.False(t, got.Can(DeleteProducts))
 	require.Equal(t, access.Withdrawn, got.Explain(DeleteProducts).Reason)
 	require.Equal(t, access.ByMember, got.Explain(ReadAudit).Reason)
-	w.refuse(w.org.ID, member.ErrInvalid, func() error {
+	w.refuse(w.org.ID, store.ErrInvalid, func() error {
 		_, err := member.SetPermissions(w.ctx, w.s, w.org.ID, w.admin.ID, w.editor.ID, access.SetOf(250), access.Set{})
 		return err
 	})
@@ -376,7 +377,7 @@ func testSetPermissions(t *testing.T, f Factory) {
 
 func testScopes(t *testing.T, f Factory) {
 	w := newWorld(t, f)
-	e := w.changes(w.org.ID, member.MemberScopesSet, func() error {
+	e := w.changes(w.org.ID, store.MemberScopesSet, func() error {
 		_, err := member.SetScopes(w.ctx, w.s, w.org.ID, w.admin.ID, w.editor.ID, access.MustScopes("market:de", "market:fr", "set:a"))
 		return err
 	})
@@ -387,7 +388,7 @@ func testScopes(t *testing.T, f Factory) {
 	require.False(t, got.CanIn(EditProducts, "market:de", "set:b"))
 	require.True(t, got.CanIn(EditProducts, "site:any"))
 	require.True(t, got.Can(EditProducts), "an unscoped check ignores scopes")
-	w.changes(w.org.ID, member.MemberScopesSet, func() error {
+	w.changes(w.org.ID, store.MemberScopesSet, func() error {
 		_, err := member.SetScopes(w.ctx, w.s, w.org.ID, w.admin.ID, w.editor.ID, access.Scopes{})
 		return err
 	})
@@ -397,10 +398,10 @@ func testScopes(t *testing.T, f Factory) {
 
 func testProfile(t *testing.T, f Factory) {
 	w := newWorld(t, f)
-	prof, _ := member.NewProfile(map[string]string{"commission_pct": "7.5"})
+	prof, _ := store.NewProfile(map[string]string{"commission_pct": "7.5"})
 	// Anyone may rename themselves; fields need the gate.
-	w.changes(w.org.ID, member.MemberProfileSet, func() error {
-		_, err := member.UpdateProfile(w.ctx, w.s, w.org.ID, w.editor.ID, w.editor.ID, "Eddie", member.Profile{})
+	w.changes(w.org.ID, store.MemberProfileSet, func() error {
+		_, err := member.UpdateProfile(w.ctx, w.s, w.org.ID, w.editor.ID, w.editor.ID, "Eddie", store.Profile{})
 		return err
 	})
 	require.Equal(t, "Eddie", w.get(w.editor).Name)
@@ -408,13 +409,13 @@ func testProfile(t *testing.T, f Factory) {
 		_, err := member.UpdateProfile(w.ctx, w.s, w.org.ID, w.editor.ID, w.editor.ID, "Eddie", prof)
 		return err
 	})
-	e := w.changes(w.org.ID, member.MemberProfileSet, func() error {
+	e := w.changes(w.org.ID, store.MemberProfileSet, func() error {
 		_, err := member.UpdateProfile(w.ctx, w.s, w.org.ID, w.manager.ID, w.editor.ID, "Eddie", prof)
 		return err
 	})
 	require.Equal(t, map[string]string{"commission_pct": "7.5"}, e.After.Profile)
 	// commission_pct is for editors only.
-	w.refuse(w.org.ID, member.ErrInvalid, func() error {
+	w.refuse(w.org.ID, store.ErrInvalid, func() error {
 		_, err := member.UpdateProfile(w.ctx, w.s, w.org.ID, w.manager.ID, w.viewer.ID, "V", prof)
 		return err
 	})
@@ -422,10 +423,10 @@ func testProfile(t *testing.T, f Factory) {
 		_, err := member.UpdateProfile(w.ctx, w.s, w.org.ID, w.viewer.ID, w.editor.ID, "x", prof)
 		return err
 	})
-	_, err := member.NewProfile(map[string]string{"bad key": "x"})
-	require.ErrorIs(t, err, member.ErrInvalid)
-	_, err = member.NewProfile(map[string]string{"k": strings.Repeat("v", 1025)})
-	require.ErrorIs(t, err, member.ErrInvalid)
+	_, err := store.NewProfile(map[string]string{"bad key": "x"})
+	require.ErrorIs(t, err, store.ErrInvalid)
+	_, err = store.NewProfile(map[string]string{"k": strings.Repeat("v", 1025)})
+	require.ErrorIs(t, err, store.ErrInvalid)
 }
 
 func testStatus(t *testing.T, f Factory) {
@@ -436,12 +437,12 @@ func testStatus(t *testing.T, f Factory) {
 	require.NoError(t, err)
 	before := w.get(w.editor)
 
-	w.changes(w.org.ID, member.MemberDeactivated, func() error {
+	w.changes(w.org.ID, store.MemberDeactivated, func() error {
 		_, err := member.Deactivate(w.ctx, w.s, w.org.ID, w.manager.ID, w.editor.ID)
 		return err
 	})
 	off := w.get(w.editor)
-	require.Equal(t, member.Inactive, off.Status)
+	require.Equal(t, store.Inactive, off.Status)
 	for p := range w.p.All().All() {
 		require.False(t, off.Can(p), "an inactive member can do nothing")
 	}
@@ -456,7 +457,7 @@ func testStatus(t *testing.T, f Factory) {
 	// An inactive member can do nothing through its own session.
 	w.refuse(w.org.ID, member.ErrInactive, func() error { return member.Leave(w.ctx, w.s, w.org.ID, w.editor.ID) })
 	w.refuse(w.org.ID, member.ErrInactive, func() error {
-		_, err := member.UpdateProfile(w.ctx, w.s, w.org.ID, w.editor.ID, w.editor.ID, "x", member.Profile{})
+		_, err := member.UpdateProfile(w.ctx, w.s, w.org.ID, w.editor.ID, w.editor.ID, "x", store.Profile{})
 		return err
 	})
 	// Deactivating again changes nothing.
@@ -465,7 +466,7 @@ func testStatus(t *testing.T, f Factory) {
 	require.NoError(t, err)
 	require.Equal(t, st, w.state(w.org.ID))
 
-	w.changes(w.org.ID, member.MemberReactivated, func() error {
+	w.changes(w.org.ID, store.MemberReactivated, func() error {
 		_, err := member.Reactivate(w.ctx, w.s, w.org.ID, w.manager.ID, w.editor.ID)
 		return err
 	})
@@ -491,22 +492,22 @@ func testRemove(t *testing.T, f Factory) {
 	w := newWorld(t, f)
 	_, secret, err := member.IssueKey(w.ctx, w.s, w.org.ID, w.admin.ID, w.editor.ID, "ci")
 	require.NoError(t, err)
-	e := w.changes(w.org.ID, member.MemberRemoved, func() error { return member.Remove(w.ctx, w.s, w.org.ID, w.manager.ID, w.editor.ID) })
+	e := w.changes(w.org.ID, store.MemberRemoved, func() error { return member.Remove(w.ctx, w.s, w.org.ID, w.manager.ID, w.editor.ID) })
 	require.Equal(t, w.editor.Name, e.Target.Name, "the log keeps the removed member's name")
 	require.Equal(t, w.editor.Email, e.Target.Email)
 	require.Equal(t, "editor", e.Before.Role)
 	_, err = w.s.Member(w.ctx, w.org.ID, w.editor.ID)
-	require.ErrorIs(t, err, member.ErrNotFound)
+	require.ErrorIs(t, err, store.ErrNotFound)
 	_, err = w.s.MemberByUser(w.ctx, w.org.ID, w.editor.UserID)
-	require.ErrorIs(t, err, member.ErrNotFound)
+	require.ErrorIs(t, err, store.ErrNotFound)
 	_, _, err = member.Authenticate(w.ctx, w.s, secret)
-	require.ErrorIs(t, err, member.ErrNotFound, "a removed member's keys stop at once")
+	require.ErrorIs(t, err, store.ErrNotFound, "a removed member's keys stop at once")
 	orgs, err := w.s.UserOrgs(w.ctx, w.editor.UserID)
 	require.NoError(t, err)
 	require.Empty(t, orgs)
 
-	w.refuse(w.org.ID, member.ErrNotFound, func() error { return member.Remove(w.ctx, w.s, w.org.ID, w.manager.ID, w.editor.ID) })
-	w.refuse(w.org.ID, member.ErrNotFound, func() error { return member.Remove(w.ctx, w.s, w.org.ID, w.editor.ID, w.viewer.ID) })
+	w.refuse(w.org.ID, store.ErrNotFound, func() error { return member.Remove(w.ctx, w.s, w.org.ID, w.manager.ID, w.editor.ID) })
+	w.refuse(w.org.ID, store.ErrNotFound, func() error { return member.Remove(w.ctx, w.s, w.org.ID, w.editor.ID, w.viewer.ID) })
 	w.refuse(w.org.ID, member.ErrForbidden, func() error { return member.Remove(w.ctx, w.s, w.org.ID, w.viewer.ID, w.manager.ID) })
 	w.refuse(w.org.ID, member.ErrSelf, func() error { return member.Remove(w.ctx, w.s, w.org.ID, w.manager.ID, w.manager.ID) })
 	// The removed user can be added again, as a new member.
@@ -518,12 +519,12 @@ func testRemove(t *testing.T, f Factory) {
 
 func testLeave(t *testing.T, f Factory) {
 	w := newWorld(t, f)
-	e := w.changes(w.org.ID, member.MemberLeft, func() error { return member.Leave(w.ctx, w.s, w.org.ID, w.viewer.ID) })
+	e := w.changes(w.org.ID, store.MemberLeft, func() error { return member.Leave(w.ctx, w.s, w.org.ID, w.viewer.ID) })
 	require.Equal(t, w.viewer.ID, e.Actor.Member)
 	require.Equal(t, w.viewer.ID, e.Target.Member)
 	_, err := w.s.Member(w.ctx, w.org.ID, w.viewer.ID)
-	require.ErrorIs(t, err, member.ErrNotFound)
-	w.refuse(w.org.ID, member.ErrNotFound, func() error { return member.Leave(w.ctx, w.s, w.org.ID, w.viewer.ID) })
+	require.ErrorIs(t, err, store.ErrNotFound)
+	w.refuse(w.org.ID, store.ErrNotFound, func() error { return member.Leave(w.ctx, w.s, w.org.ID, w.viewer.ID) })
 	w.refuse(w.org.ID, member.ErrOwnerProtected, func() error { return member.Leave(w.ctx, w.s, w.org.ID, w.owner.ID) })
 }
 
@@ -535,16 +536,16 @@ func testTransfer(t *testing.T, f Factory) {
 	w.refuse(w.org.ID, member.ErrSelf, func() error {
 		return member.TransferOwnership(w.ctx, w.s, w.org.ID, w.owner.ID, w.owner.ID)
 	})
-	ext, err := member.AddMember(w.ctx, w.s, w.org.ID, w.owner.ID, member.NewMember{NewUser: w.user(), Kind: member.External, Allow: access.SetOf(ViewProducts)})
+	ext, err := member.AddMember(w.ctx, w.s, w.org.ID, w.owner.ID, member.NewMember{NewUser: w.user(), Kind: store.External, Allow: access.SetOf(ViewProducts)})
 	require.NoError(t, err)
-	w.refuse(w.org.ID, member.ErrInvalid, func() error { return member.TransferOwnership(w.ctx, w.s, w.org.ID, w.owner.ID, ext.ID) })
+	w.refuse(w.org.ID, store.ErrInvalid, func() error { return member.TransferOwnership(w.ctx, w.s, w.org.ID, w.owner.ID, ext.ID) })
 	_, err = member.Deactivate(w.ctx, w.s, w.org.ID, w.owner.ID, w.viewer.ID)
 	require.NoError(t, err)
 	w.refuse(w.org.ID, member.ErrInactive, func() error { return member.TransferOwnership(w.ctx, w.s, w.org.ID, w.owner.ID, w.viewer.ID) })
 
 	_, err = member.SetScopes(w.ctx, w.s, w.org.ID, w.owner.ID, w.editor.ID, access.MustScopes("site:a"))
 	require.NoError(t, err)
-	e := w.changes(w.org.ID, member.OwnerTransferred, func() error {
+	e := w.changes(w.org.ID, store.OwnerTransferred, func() error {
 		return member.TransferOwnership(w.ctx, w.s, w.org.ID, w.owner.ID, w.editor.ID)
 	})
 	require.Equal(t, w.owner.ID, e.Actor.Member)
@@ -555,11 +556,11 @@ func testTransfer(t *testing.T, f Factory) {
 	require.Equal(t, w.p.DemoteOwnerTo().Name, oldOwner.Role)
 	require.Equal(t, "admin", oldOwner.Role)
 	require.False(t, oldOwner.Can(ManageBilling))
-	owners, _, err := w.s.Members(w.ctx, w.org.ID, member.Filter{Role: "owner"}, member.Page{})
+	owners, _, err := w.s.Members(w.ctx, w.org.ID, store.Filter{Role: "owner"}, store.Page{})
 	require.NoError(t, err)
 	require.Len(t, owners, 1)
 	// The previous owner is an ordinary admin now: the new owner may act on it.
-	w.changes(w.org.ID, member.MemberRoleChanged, func() error {
+	w.changes(w.org.ID, store.MemberRoleChanged, func() error {
 		_, err := member.ChangeRole(w.ctx, w.s, w.org.ID, w.editor.ID, w.owner.ID, "viewer")
 		return err
 	})
@@ -567,10 +568,10 @@ func testTransfer(t *testing.T, f Factory) {
 
 func testTransferTwoStep(t *testing.T, f Factory) {
 	w := newWorld(t, f)
-	w.refuse(w.org.ID, member.ErrNotFound, func() error { return member.AcceptTransfer(w.ctx, w.s, w.org.ID, w.admin.ID) })
-	w.refuse(w.org.ID, member.ErrNotFound, func() error { return member.CancelTransfer(w.ctx, w.s, w.org.ID, w.owner.ID) })
+	w.refuse(w.org.ID, store.ErrNotFound, func() error { return member.AcceptTransfer(w.ctx, w.s, w.org.ID, w.admin.ID) })
+	w.refuse(w.org.ID, store.ErrNotFound, func() error { return member.CancelTransfer(w.ctx, w.s, w.org.ID, w.owner.ID) })
 	w.refuse(w.org.ID, member.ErrForbidden, func() error { return member.ProposeTransfer(w.ctx, w.s, w.org.ID, w.admin.ID, w.editor.ID) })
-	e := w.changes(w.org.ID, member.TransferProposed, func() error {
+	e := w.changes(w.org.ID, store.TransferProposed, func() error {
 		return member.ProposeTransfer(w.ctx, w.s, w.org.ID, w.owner.ID, w.admin.ID)
 	})
 	require.Equal(t, w.admin.ID, e.Target.Member)
@@ -579,13 +580,13 @@ func testTransferTwoStep(t *testing.T, f Factory) {
 	require.Equal(t, w.admin.ID, o.PendingOwner)
 	require.True(t, w.get(w.owner).IsOwner(), "a proposal changes no owner")
 
-	w.refuse(w.org.ID, member.ErrNotFound, func() error { return member.AcceptTransfer(w.ctx, w.s, w.org.ID, w.editor.ID) })
+	w.refuse(w.org.ID, store.ErrNotFound, func() error { return member.AcceptTransfer(w.ctx, w.s, w.org.ID, w.editor.ID) })
 	w.refuse(w.org.ID, member.ErrForbidden, func() error { return member.CancelTransfer(w.ctx, w.s, w.org.ID, w.editor.ID) })
 	// Declined by the proposed owner.
-	w.changes(w.org.ID, member.TransferCancelled, func() error { return member.CancelTransfer(w.ctx, w.s, w.org.ID, w.admin.ID) })
+	w.changes(w.org.ID, store.TransferCancelled, func() error { return member.CancelTransfer(w.ctx, w.s, w.org.ID, w.admin.ID) })
 	// Proposed again, then the proposed member is deactivated, removed or
 	// leaves: the proposal lapses, and that change's one event says so.
-	lapses := func(what member.EventType, to member.Member, op func() error) {
+	lapses := func(what store.EventType, to store.Member, op func() error) {
 		t.Helper()
 		require.NoError(t, member.ProposeTransfer(w.ctx, w.s, w.org.ID, w.owner.ID, to.ID))
 		e := w.changes(w.org.ID, what, op)
@@ -596,35 +597,35 @@ func testTransferTwoStep(t *testing.T, f Factory) {
 		require.NoError(t, err)
 		require.Equal(t, uuid.Nil, o.PendingOwner)
 	}
-	lapses(member.MemberDeactivated, w.admin, func() error {
+	lapses(store.MemberDeactivated, w.admin, func() error {
 		_, err := member.Deactivate(w.ctx, w.s, w.org.ID, w.owner.ID, w.admin.ID)
 		return err
 	})
-	e = w.changes(w.org.ID, member.MemberReactivated, func() error {
+	e = w.changes(w.org.ID, store.MemberReactivated, func() error {
 		_, err := member.Reactivate(w.ctx, w.s, w.org.ID, w.owner.ID, w.admin.ID)
 		return err
 	})
 	require.False(t, e.Before.ProposedOwner, "a reactivation does not bring the proposal back")
 	spare := w.add(w.owner, "admin")
-	lapses(member.MemberRemoved, spare, func() error { return member.Remove(w.ctx, w.s, w.org.ID, w.owner.ID, spare.ID) })
+	lapses(store.MemberRemoved, spare, func() error { return member.Remove(w.ctx, w.s, w.org.ID, w.owner.ID, spare.ID) })
 	spare = w.add(w.owner, "admin")
-	lapses(member.MemberLeft, spare, func() error { return member.Leave(w.ctx, w.s, w.org.ID, spare.ID) })
+	lapses(store.MemberLeft, spare, func() error { return member.Leave(w.ctx, w.s, w.org.ID, spare.ID) })
 	// A member to whom nothing was proposed leaves no such mark.
 	spare = w.add(w.owner, "admin")
-	e = w.changes(w.org.ID, member.MemberDeactivated, func() error {
+	e = w.changes(w.org.ID, store.MemberDeactivated, func() error {
 		_, err := member.Deactivate(w.ctx, w.s, w.org.ID, w.owner.ID, spare.ID)
 		return err
 	})
 	require.False(t, e.Before.ProposedOwner)
 
 	require.NoError(t, member.ProposeTransfer(w.ctx, w.s, w.org.ID, w.owner.ID, w.manager.ID))
-	e = w.changes(w.org.ID, member.OwnerTransferred, func() error { return member.AcceptTransfer(w.ctx, w.s, w.org.ID, w.manager.ID) })
+	e = w.changes(w.org.ID, store.OwnerTransferred, func() error { return member.AcceptTransfer(w.ctx, w.s, w.org.ID, w.manager.ID) })
 	require.Equal(t, w.manager.ID, e.Actor.Member)
 	require.True(t, w.get(w.manager).IsOwner())
 	require.Equal(t, "admin", w.get(w.owner).Role)
 	o, _ = w.s.Org(w.ctx, w.org.ID)
 	require.Equal(t, uuid.Nil, o.PendingOwner)
-	w.refuse(w.org.ID, member.ErrNotFound, func() error { return member.AcceptTransfer(w.ctx, w.s, w.org.ID, w.manager.ID) })
+	w.refuse(w.org.ID, store.ErrNotFound, func() error { return member.AcceptTransfer(w.ctx, w.s, w.org.ID, w.manager.ID) })
 }
 
 func testDeleteOrg(t *testing.T, f Factory) {
@@ -635,17 +636,17 @@ func testDeleteOrg(t *testing.T, f Factory) {
 	n := len(w.events(w.org.ID))
 	require.NoError(t, member.DeleteOrg(w.ctx, w.s, w.org.ID, w.owner.ID))
 	_, err = w.s.Org(w.ctx, w.org.ID)
-	require.ErrorIs(t, err, member.ErrNotFound)
+	require.ErrorIs(t, err, store.ErrNotFound)
 	_, err = w.s.MemberByUser(w.ctx, w.org.ID, w.admin.UserID)
-	require.ErrorIs(t, err, member.ErrNotFound)
+	require.ErrorIs(t, err, store.ErrNotFound)
 	orgs, err := w.s.UserOrgs(w.ctx, w.admin.UserID)
 	require.NoError(t, err)
 	require.Empty(t, orgs)
 	evs := w.events(w.org.ID)
 	require.Len(t, evs, n+1, "the audit log outlives the organisation")
-	require.Equal(t, member.OrgDeleted, evs[n].Type)
+	require.Equal(t, store.OrgDeleted, evs[n].Type)
 	_, err = member.ChangeRole(w.ctx, w.s, w.org.ID, w.owner.ID, w.admin.ID, "viewer")
-	require.ErrorIs(t, err, member.ErrNotFound)
+	require.ErrorIs(t, err, store.ErrNotFound)
 }
 
 func testCustomRoles(t *testing.T, f Factory) {
@@ -655,11 +656,11 @@ func testCustomRoles(t *testing.T, f Factory) {
 		_, err := member.CreateRole(w.ctx, w.s, w.org.ID, w.manager.ID, "auditor", "", perms)
 		return err
 	})
-	w.refuse(w.org.ID, member.ErrExists, func() error {
+	w.refuse(w.org.ID, store.ErrExists, func() error {
 		_, err := member.CreateRole(w.ctx, w.s, w.org.ID, w.admin.ID, "owner", "", perms)
 		return err
 	})
-	w.refuse(w.org.ID, member.ErrExists, func() error {
+	w.refuse(w.org.ID, store.ErrExists, func() error {
 		_, err := member.CreateRole(w.ctx, w.s, w.org.ID, w.admin.ID, "viewer", "", perms)
 		return err
 	})
@@ -667,16 +668,16 @@ func testCustomRoles(t *testing.T, f Factory) {
 		_, err := member.CreateRole(w.ctx, w.s, w.org.ID, w.admin.ID, "biller", "", access.SetOf(ManageBilling))
 		return err
 	})
-	w.refuse(w.org.ID, member.ErrInvalid, func() error {
+	w.refuse(w.org.ID, store.ErrInvalid, func() error {
 		_, err := member.CreateRole(w.ctx, w.s, w.org.ID, w.admin.ID, "bad name", "", perms)
 		return err
 	})
-	e := w.changes(w.org.ID, member.RoleCreated, func() error {
+	e := w.changes(w.org.ID, store.RoleCreated, func() error {
 		_, err := member.CreateRole(w.ctx, w.s, w.org.ID, w.admin.ID, "auditor", "Auditor", perms)
 		return err
 	})
 	require.Equal(t, []string{"products.view", "products.edit", "audit.read"}, e.After.Allow)
-	w.refuse(w.org.ID, member.ErrExists, func() error {
+	w.refuse(w.org.ID, store.ErrExists, func() error {
 		_, err := member.CreateRole(w.ctx, w.s, w.org.ID, w.admin.ID, "auditor", "", perms)
 		return err
 	})
@@ -695,7 +696,7 @@ func testCustomRoles(t *testing.T, f Factory) {
 	require.True(t, added.Can(EditProducts))
 
 	// Editing it changes its members on their next load.
-	w.changes(w.org.ID, member.RoleUpdated, func() error {
+	w.changes(w.org.ID, store.RoleUpdated, func() error {
 		_, err := member.UpdateRole(w.ctx, w.s, w.org.ID, w.admin.ID, "auditor", "Auditor", access.SetOf(ViewProducts, ReadAudit))
 		return err
 	})
@@ -708,7 +709,7 @@ func testCustomRoles(t *testing.T, f Factory) {
 		_, err := member.UpdateRole(w.ctx, w.s, w.org.ID, w.admin.ID, "auditor", "", access.SetOf(ManageBilling))
 		return err
 	})
-	w.refuse(w.org.ID, member.ErrNotFound, func() error {
+	w.refuse(w.org.ID, store.ErrNotFound, func() error {
 		_, err := member.UpdateRole(w.ctx, w.s, w.org.ID, w.admin.ID, "ghost", "", perms)
 		return err
 	})
@@ -717,11 +718,11 @@ func testCustomRoles(t *testing.T, f Factory) {
 	_, err = member.ChangeRole(w.ctx, w.s, w.org.ID, w.admin.ID, w.viewer.ID, "viewer")
 	require.NoError(t, err)
 	require.NoError(t, member.Remove(w.ctx, w.s, w.org.ID, w.admin.ID, added.ID))
-	w.changes(w.org.ID, member.RoleDeleted, func() error { return member.DeleteRole(w.ctx, w.s, w.org.ID, w.admin.ID, "auditor") })
+	w.changes(w.org.ID, store.RoleDeleted, func() error { return member.DeleteRole(w.ctx, w.s, w.org.ID, w.admin.ID, "auditor") })
 	roles, err = w.s.Roles(w.ctx, w.org.ID)
 	require.NoError(t, err)
 	require.Empty(t, roles)
-	w.refuse(w.org.ID, member.ErrInvalid, func() error {
+	w.refuse(w.org.ID, store.ErrInvalid, func() error {
 		_, err := member.ChangeRole(w.ctx, w.s, w.org.ID, w.admin.ID, w.viewer.ID, "auditor")
 		return err
 	})
@@ -738,11 +739,11 @@ func testCustomRoles(t *testing.T, f Factory) {
 		_, err := member.UpdateRole(w.ctx, w.s, w.org.ID, scoped.ID, "helper", "", access.SetOf(ViewProducts, EditProducts))
 		return err
 	})
-	w.changes(w.org.ID, member.RoleUpdated, func() error { // narrowing is fine
+	w.changes(w.org.ID, store.RoleUpdated, func() error { // narrowing is fine
 		_, err := member.UpdateRole(w.ctx, w.s, w.org.ID, scoped.ID, "helper", "", access.Set{})
 		return err
 	})
-	w.changes(w.org.ID, member.RoleUpdated, func() error { // and the unscoped may widen
+	w.changes(w.org.ID, store.RoleUpdated, func() error { // and the unscoped may widen
 		_, err := member.UpdateRole(w.ctx, w.s, w.org.ID, w.admin.ID, "helper", "", access.SetOf(ViewProducts, EditProducts))
 		return err
 	})
@@ -755,9 +756,9 @@ func testCustomRoles(t *testing.T, f Factory) {
 
 func testKeys(t *testing.T, f Factory) {
 	w := newWorld(t, f)
-	var k member.Key
+	var k store.Key
 	var secret string
-	e := w.changes(w.org.ID, member.KeyIssued, func() error {
+	e := w.changes(w.org.ID, store.KeyIssued, func() error {
 		var err error
 		k, secret, err = member.IssueKey(w.ctx, w.s, w.org.ID, w.admin.ID, w.editor.ID, "deploy")
 		return err
@@ -777,15 +778,15 @@ func testKeys(t *testing.T, f Factory) {
 	require.Equal(t, access.FromKey, m.Grant().Source())
 
 	_, _, err = member.Authenticate(w.ctx, w.s, "rkey_nope")
-	require.ErrorIs(t, err, member.ErrInvalid)
+	require.ErrorIs(t, err, store.ErrInvalid)
 	_, _, err = member.Authenticate(w.ctx, w.s, secret[:len(secret)-2]+"AA")
-	require.ErrorIs(t, err, member.ErrNotFound)
+	require.ErrorIs(t, err, store.ErrNotFound)
 
 	w.refuse(w.org.ID, member.ErrForbidden, func() error {
 		_, _, err := member.IssueKey(w.ctx, w.s, w.org.ID, w.editor.ID, w.editor.ID, "mine")
 		return err
 	})
-	w.refuse(w.org.ID, member.ErrInvalid, func() error {
+	w.refuse(w.org.ID, store.ErrInvalid, func() error {
 		_, _, err := member.IssueKey(w.ctx, w.s, w.org.ID, w.admin.ID, w.editor.ID, "")
 		return err
 	})
@@ -802,17 +803,17 @@ func testKeys(t *testing.T, f Factory) {
 
 	// A member revokes its own key without the gate; others need it.
 	w.refuse(w.org.ID, member.ErrForbidden, func() error { return member.RevokeKey(w.ctx, w.s, w.org.ID, w.manager.ID, k.ID) })
-	w.changes(w.org.ID, member.KeyRevoked, func() error { return member.RevokeKey(w.ctx, w.s, w.org.ID, w.editor.ID, k.ID) })
+	w.changes(w.org.ID, store.KeyRevoked, func() error { return member.RevokeKey(w.ctx, w.s, w.org.ID, w.editor.ID, k.ID) })
 	_, _, err = member.Authenticate(w.ctx, w.s, secret)
-	require.ErrorIs(t, err, member.ErrNotFound)
-	w.refuse(w.org.ID, member.ErrNotFound, func() error { return member.RevokeKey(w.ctx, w.s, w.org.ID, w.editor.ID, k.ID) })
+	require.ErrorIs(t, err, store.ErrNotFound)
+	w.refuse(w.org.ID, store.ErrNotFound, func() error { return member.RevokeKey(w.ctx, w.s, w.org.ID, w.editor.ID, k.ID) })
 
 	k2, _, err := member.IssueKey(w.ctx, w.s, w.org.ID, w.admin.ID, w.admin.ID, "admin's")
 	require.NoError(t, err)
 	_, err = member.SetPermissions(w.ctx, w.s, w.org.ID, w.owner.ID, w.editor.ID, access.SetOf(ManageKeys), access.Set{})
 	require.NoError(t, err)
 	w.refuse(w.org.ID, member.ErrEscalation, func() error { return member.RevokeKey(w.ctx, w.s, w.org.ID, w.editor.ID, k2.ID) })
-	w.changes(w.org.ID, member.KeyRevoked, func() error { return member.RevokeKey(w.ctx, w.s, w.org.ID, w.owner.ID, k2.ID) })
+	w.changes(w.org.ID, store.KeyRevoked, func() error { return member.RevokeKey(w.ctx, w.s, w.org.ID, w.owner.ID, k2.ID) })
 }
 
 func testInactiveKeysValid(t *testing.T, f Factory) {
@@ -839,7 +840,7 @@ func testInactiveKeysValid(t *testing.T, f Factory) {
 	require.True(t, viaKey.Can(EditProducts))
 	require.NoError(t, member.Remove(ctx, s, o.ID, owner.ID, m.ID))
 	_, _, err = member.Authenticate(ctx, s, secret)
-	require.ErrorIs(t, err, member.ErrNotFound, "deleting revokes the keys")
+	require.ErrorIs(t, err, store.ErrNotFound, "deleting revokes the keys")
 }
 
 func testIsolation(t *testing.T, f Factory) {
@@ -847,23 +848,23 @@ func testIsolation(t *testing.T, f Factory) {
 	other, otherOwner := w.newOrg("Globex", 0)
 	stranger := w.add(otherOwner, "admin")
 	// IDs from another organisation are not found, whoever uses them.
-	w.refuse(w.org.ID, member.ErrNotFound, func() error {
+	w.refuse(w.org.ID, store.ErrNotFound, func() error {
 		_, err := member.ChangeRole(w.ctx, w.s, w.org.ID, w.owner.ID, stranger.ID, "viewer")
 		return err
 	})
-	w.refuse(w.org.ID, member.ErrNotFound, func() error {
+	w.refuse(w.org.ID, store.ErrNotFound, func() error {
 		_, err := member.ChangeRole(w.ctx, w.s, w.org.ID, otherOwner.ID, w.viewer.ID, "editor")
 		return err
 	})
-	w.refuse(other.ID, member.ErrNotFound, func() error { return member.Remove(w.ctx, w.s, other.ID, otherOwner.ID, w.viewer.ID) })
-	w.refuse(other.ID, member.ErrNotFound, func() error { return member.TransferOwnership(w.ctx, w.s, other.ID, otherOwner.ID, w.admin.ID) })
+	w.refuse(other.ID, store.ErrNotFound, func() error { return member.Remove(w.ctx, w.s, other.ID, otherOwner.ID, w.viewer.ID) })
+	w.refuse(other.ID, store.ErrNotFound, func() error { return member.TransferOwnership(w.ctx, w.s, other.ID, otherOwner.ID, w.admin.ID) })
 	_, err := w.s.Member(w.ctx, other.ID, w.admin.ID)
-	require.ErrorIs(t, err, member.ErrNotFound)
+	require.ErrorIs(t, err, store.ErrNotFound)
 	_, err = w.s.MemberByUser(w.ctx, other.ID, w.admin.UserID)
-	require.ErrorIs(t, err, member.ErrNotFound)
+	require.ErrorIs(t, err, store.ErrNotFound)
 	k, _, err := member.IssueKey(w.ctx, w.s, w.org.ID, w.admin.ID, w.admin.ID, "k")
 	require.NoError(t, err)
-	w.refuse(other.ID, member.ErrNotFound, func() error { return member.RevokeKey(w.ctx, w.s, other.ID, otherOwner.ID, k.ID) })
+	w.refuse(other.ID, store.ErrNotFound, func() error { return member.RevokeKey(w.ctx, w.s, other.ID, otherOwner.ID, k.ID) })
 	keys, err := w.s.Keys(w.ctx, other.ID, w.admin.ID)
 	require.NoError(t, err)
 	require.Empty(t, keys)
@@ -875,8 +876,8 @@ func testIsolation(t *testing.T, f Factory) {
 	orgs, err := w.s.UserOrgs(w.ctx, w.editor.UserID)
 	require.NoError(t, err)
 	require.Len(t, orgs, 2)
-	got := map[member.ID]string{orgs[0].Org: orgs[0].Role, orgs[1].Org: orgs[1].Role}
-	require.Equal(t, map[member.ID]string{w.org.ID: "editor", other.ID: "viewer"}, got)
+	got := map[store.ID]string{orgs[0].Org: orgs[0].Role, orgs[1].Org: orgs[1].Role}
+	require.Equal(t, map[store.ID]string{w.org.ID: "editor", other.ID: "viewer"}, got)
 	require.NotEqual(t, both.ID, w.editor.ID)
 }
 
@@ -884,23 +885,23 @@ func testReads(t *testing.T, f Factory) {
 	w := newWorld(t, f)
 	_, err := member.Deactivate(w.ctx, w.s, w.org.ID, w.owner.ID, w.viewer.ID)
 	require.NoError(t, err)
-	ext, err := member.AddMember(w.ctx, w.s, w.org.ID, w.owner.ID, member.NewMember{NewUser: w.user(), Kind: member.External, Allow: access.SetOf(ViewProducts)})
+	ext, err := member.AddMember(w.ctx, w.s, w.org.ID, w.owner.ID, member.NewMember{NewUser: w.user(), Kind: store.External, Allow: access.SetOf(ViewProducts)})
 	require.NoError(t, err)
-	list := func(f member.Filter) []member.ID {
-		ms, next, err := w.s.Members(w.ctx, w.org.ID, f, member.Page{})
+	list := func(f store.Filter) []store.ID {
+		ms, next, err := w.s.Members(w.ctx, w.org.ID, f, store.Page{})
 		require.NoError(t, err)
 		require.Empty(t, next)
-		var ids []member.ID
+		var ids []store.ID
 		for _, m := range ms {
 			ids = append(ids, m.ID)
 		}
 		return ids
 	}
-	require.Equal(t, []member.ID{w.viewer.ID}, list(member.Filter{Status: member.Inactive}))
-	require.Equal(t, []member.ID{ext.ID}, list(member.Filter{Kind: member.External}))
-	require.Equal(t, []member.ID{w.manager.ID}, list(member.Filter{Role: "manager"}))
-	require.Len(t, list(member.Filter{Kind: member.Staff, Status: member.Active}), 4)
-	all := list(member.Filter{})
+	require.Equal(t, []store.ID{w.viewer.ID}, list(store.Filter{Status: store.Inactive}))
+	require.Equal(t, []store.ID{ext.ID}, list(store.Filter{Kind: store.External}))
+	require.Equal(t, []store.ID{w.manager.ID}, list(store.Filter{Role: "manager"}))
+	require.Len(t, list(store.Filter{Kind: store.Staff, Status: store.Active}), 4)
+	all := list(store.Filter{})
 	require.Len(t, all, 6)
 	require.IsIncreasing(t, idStrings(all), "members are listed in ID order")
 
@@ -908,15 +909,15 @@ func testReads(t *testing.T, f Factory) {
 	require.NoError(t, err)
 	require.True(t, owner.IsOwner())
 	_, err = w.s.MemberByUser(w.ctx, w.org.ID, "nobody")
-	require.ErrorIs(t, err, member.ErrNotFound)
+	require.ErrorIs(t, err, store.ErrNotFound)
 	_, err = w.s.Org(w.ctx, uuid.Must(uuid.NewV7()))
-	require.ErrorIs(t, err, member.ErrNotFound)
-	ms, _, err := w.s.Members(w.ctx, uuid.Must(uuid.NewV7()), member.Filter{}, member.Page{})
+	require.ErrorIs(t, err, store.ErrNotFound)
+	ms, _, err := w.s.Members(w.ctx, uuid.Must(uuid.NewV7()), store.Filter{}, store.Page{})
 	require.NoError(t, err)
 	require.Empty(t, ms)
 }
 
-func idStrings(ids []member.ID) []string {
+func idStrings(ids []store.ID) []string {
 	out := make([]string, len(ids))
 	for i, id := range ids {
 		out[i] = id.String()
@@ -929,11 +930,11 @@ func testPagination(t *testing.T, f Factory) {
 	for range 12 {
 		w.add(w.owner, "viewer")
 	}
-	var seen []member.ID
-	p := member.Page{Limit: 5}
+	var seen []store.ID
+	p := store.Page{Limit: 5}
 	pages := 0
 	for {
-		ms, next, err := w.s.Members(w.ctx, w.org.ID, member.Filter{}, p)
+		ms, next, err := w.s.Members(w.ctx, w.org.ID, store.Filter{}, p)
 		require.NoError(t, err)
 		require.LessOrEqual(t, len(ms), 5)
 		for _, m := range ms {
@@ -950,9 +951,9 @@ func testPagination(t *testing.T, f Factory) {
 	require.IsIncreasing(t, idStrings(seen))
 	// Filtered pages.
 	var viewers int
-	p = member.Page{Limit: 4}
+	p = store.Page{Limit: 4}
 	for {
-		ms, next, err := w.s.Members(w.ctx, w.org.ID, member.Filter{Role: "viewer"}, p)
+		ms, next, err := w.s.Members(w.ctx, w.org.ID, store.Filter{Role: "viewer"}, p)
 		require.NoError(t, err)
 		viewers += len(ms)
 		if next == "" {
@@ -982,9 +983,9 @@ func testAuditAttribution(t *testing.T, f Factory) {
 	evs := w.events(w.org.ID)
 	var found bool
 	for _, e := range evs {
-		if e.Type == member.MemberRoleChanged {
+		if e.Type == store.MemberRoleChanged {
 			found = true
-			require.Equal(t, member.Party{Member: w.manager.ID, UserID: w.manager.UserID, Name: w.manager.Name, Email: w.manager.Email}, e.Actor,
+			require.Equal(t, store.Party{Member: w.manager.ID, UserID: w.manager.UserID, Name: w.manager.Name, Email: w.manager.Email}, e.Actor,
 				"the actor's snapshot survives its removal")
 			require.Equal(t, w.editor.Name, e.Target.Name)
 			require.False(t, e.Time.IsZero())
@@ -997,7 +998,7 @@ func testAuditAttribution(t *testing.T, f Factory) {
 	_, err = member.AuditLog(w.ctx, w.s, w.org.ID, w.viewer.ID, 0, 10)
 	require.ErrorIs(t, err, member.ErrForbidden)
 	_, err = member.AuditLog(w.ctx, w.s, w.org.ID, w.manager.ID, 0, 10)
-	require.ErrorIs(t, err, member.ErrNotFound, "the removed manager reads nothing")
+	require.ErrorIs(t, err, store.ErrNotFound, "the removed manager reads nothing")
 	got, err := member.AuditLog(w.ctx, w.s, w.org.ID, w.admin.ID, 2, 3)
 	require.NoError(t, err)
 	require.Equal(t, evs[2:5], got)
@@ -1046,7 +1047,7 @@ func testAtomicity(t *testing.T, f Factory) {
 		_, err := member.AddMemberTx(w.ctx, tx, w.owner.ID, member.NewMember{NewUser: w.user(), Role: "pilot"})
 		return err
 	})
-	require.ErrorIs(t, err, member.ErrInvalid)
+	require.ErrorIs(t, err, store.ErrInvalid)
 	require.Len(t, w.events(w.org.ID), n)
 
 	// Composed changes commit together, one event each.
@@ -1059,13 +1060,13 @@ func testAtomicity(t *testing.T, f Factory) {
 	})
 	require.NoError(t, err)
 	require.Len(t, w.events(w.org.ID), n+2)
-	require.Equal(t, member.Inactive, w.get(w.editor).Status)
+	require.Equal(t, store.Inactive, w.get(w.editor).Status)
 	require.Equal(t, "editor", w.get(w.viewer).Role)
 }
 
 func testNoAliasing(t *testing.T, f Factory) {
 	w := newWorld(t, f)
-	prof, _ := member.NewProfile(map[string]string{"phone": "1"})
+	prof, _ := store.NewProfile(map[string]string{"phone": "1"})
 	_, err := member.UpdateProfile(w.ctx, w.s, w.org.ID, w.owner.ID, w.viewer.ID, "V", prof)
 	require.NoError(t, err)
 	_, err = member.SetScopes(w.ctx, w.s, w.org.ID, w.owner.ID, w.viewer.ID, access.MustScopes("a", "b"))

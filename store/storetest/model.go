@@ -11,6 +11,7 @@ import (
 	"github.com/rosterhq/roster/access"
 	"github.com/rosterhq/roster/invite"
 	"github.com/rosterhq/roster/member"
+	"github.com/rosterhq/roster/store"
 )
 
 // This file is the reference model of the state machine (machine.go): a
@@ -190,7 +191,7 @@ type mInv struct {
 	allow, deny pmask
 	scopes      uint8
 	profile     map[string]string
-	status      invite.Status
+	status      store.InvitationStatus
 	ttl         time.Duration
 	expires     time.Time
 	resends     int
@@ -204,7 +205,7 @@ type mReq struct {
 	name           string
 	perms, granted pmask
 	member         int
-	status         invite.RequestStatus
+	status         store.RequestStatus
 }
 
 type mPart struct {
@@ -236,7 +237,7 @@ type model struct {
 // concurrent machine, which has no model, leaves them unchecked, -2).
 type orgEvent struct {
 	org           int
-	typ           member.EventType
+	typ           store.EventType
 	actor, target int
 }
 
@@ -249,7 +250,7 @@ type outcome struct {
 
 func refused(err error) outcome { return outcome{err: err} }
 
-func (m *model) ev(org int, typ member.EventType, actor, target int) orgEvent {
+func (m *model) ev(org int, typ store.EventType, actor, target int) orgEvent {
 	return orgEvent{org, typ, actor, target}
 }
 
@@ -262,7 +263,7 @@ func (m *model) done(evs ...orgEvent) outcome {
 
 // evPair is the event of a change to partnership p, in both organisations,
 // or in the granting one alone once the partner is deleted.
-func (m *model) evPair(p *mPart, typ member.EventType, actor int) []orgEvent {
+func (m *model) evPair(p *mPart, typ store.EventType, actor int) []orgEvent {
 	evs := []orgEvent{m.ev(p.org, typ, actor, -1)}
 	if m.live(p.partner) {
 		evs = append(evs, m.ev(p.partner, typ, actor, -1))
@@ -369,18 +370,18 @@ func (m *model) seatFree(org int, now time.Time) bool {
 	return o.seats == 0 || m.taken(org, now)+1 <= o.seats
 }
 
-func (i *mInv) open(now time.Time) bool { return i.status == invite.Pending && now.Before(i.expires) }
+func (i *mInv) open(now time.Time) bool { return i.status == store.Pending && now.Before(i.expires) }
 
 // closedErr: what acting on a closed invitation says.
 func (i *mInv) closedErr() error {
 	switch i.status {
-	case invite.Accepted:
+	case store.Accepted:
 		return invite.ErrAlreadyUsed
-	case invite.Declined:
+	case store.Declined:
 		return invite.ErrDeclined
-	case invite.Cancelled:
+	case store.Cancelled:
 		return invite.ErrCancelled
-	case invite.Expired:
+	case store.Expired:
 		return invite.ErrExpired
 	}
 	return nil
@@ -388,11 +389,11 @@ func (i *mInv) closedErr() error {
 
 func (r *mReq) closedErr() error {
 	switch r.status {
-	case invite.Approved:
+	case store.Approved:
 		return invite.ErrAlreadyUsed
-	case invite.Refused:
+	case store.Refused:
 		return invite.ErrDeclined
-	case invite.Withdrawn:
+	case store.Withdrawn:
 		return invite.ErrCancelled
 	}
 	return nil
@@ -402,11 +403,11 @@ func (r *mReq) closedErr() error {
 
 func (m *model) loadActor(org, h int) (*mMember, error) {
 	if h < 0 {
-		return nil, member.ErrInvalid
+		return nil, store.ErrInvalid
 	}
 	a := m.memberIn(org, h)
 	if a == nil {
-		return nil, member.ErrNotFound
+		return nil, store.ErrNotFound
 	}
 	if !a.active {
 		return nil, member.ErrInactive
@@ -427,12 +428,12 @@ func (m *model) canGrant(a *mMember, perms pmask, scopes uint8) bool {
 
 func (m *model) loadTarget(org int, a *mMember, h int) (*mMember, error) {
 	if h < 0 {
-		return nil, member.ErrInvalid
+		return nil, store.ErrInvalid
 	}
 	t := m.memberIn(org, h)
 	switch {
 	case t == nil:
-		return nil, member.ErrNotFound
+		return nil, store.ErrNotFound
 	case t == a:
 		return nil, member.ErrSelf
 	case isOwner(t):
@@ -505,7 +506,7 @@ func (m *model) apply(o op, now time.Time) outcome {
 	case opAuditLog:
 		// AuditLog checks the actor's ID before it reads the organisation.
 		if o.actor < 0 {
-			return refused(member.ErrInvalid)
+			return refused(store.ErrInvalid)
 		}
 	}
 	if o.kind.byToken() || o.kind == opAuthenticate {
@@ -515,7 +516,7 @@ func (m *model) apply(o op, now time.Time) outcome {
 		return m.applyPartner(o, now)
 	}
 	if !m.live(o.org) {
-		return refused(member.ErrNotFound)
+		return refused(store.ErrNotFound)
 	}
 	switch o.kind {
 	case opRenameOrg, opSetSeats, opDeleteOrg:
@@ -544,17 +545,17 @@ func (m *model) createOrg(o op) outcome {
 	email, ok := normEmail(emailVariant(o.user, o.email))
 	switch {
 	case o.name == "":
-		return refused(member.ErrInvalid)
+		return refused(store.ErrInvalid)
 	case o.seats < 0:
-		return refused(member.ErrInvalid)
+		return refused(store.ErrInvalid)
 	case !ok:
-		return refused(member.ErrInvalid)
+		return refused(store.ErrInvalid)
 	}
 	org := len(m.orgs)
 	m.orgs = append(m.orgs, &mOrg{live: true, name: o.name, seats: o.seats, pending: -1, roles: map[string]mRole{}})
 	x := m.newMember(org, o.user, userID(o.user), email, userName(o.user))
 	x.role = ownerRole
-	return m.done(m.ev(org, member.OrgCreated, x.h, x.h))
+	return m.done(m.ev(org, store.OrgCreated, x.h, x.h))
 }
 
 func (m *model) applyOrg(o op, now time.Time) outcome {
@@ -562,7 +563,7 @@ func (m *model) applyOrg(o op, now time.Time) outcome {
 	switch o.kind {
 	case opSetSeats:
 		if o.seats < 0 {
-			return refused(member.ErrInvalid)
+			return refused(store.ErrInvalid)
 		}
 		if o.seats > 0 && m.taken(o.org, now) > o.seats {
 			return refused(member.ErrSeatLimit)
@@ -571,10 +572,10 @@ func (m *model) applyOrg(o op, now time.Time) outcome {
 			return m.done() // changes nothing, writes nothing
 		}
 		org.seats = o.seats
-		return m.done(m.ev(o.org, member.OrgSeatsChanged, -1, -1))
+		return m.done(m.ev(o.org, store.OrgSeatsChanged, -1, -1))
 	case opRenameOrg:
 		if o.name == "" || strings.ContainsRune(o.name, 1) {
-			return refused(member.ErrInvalid)
+			return refused(store.ErrInvalid)
 		}
 	}
 	a, err := m.loadActor(o.org, o.actor)
@@ -589,10 +590,10 @@ func (m *model) applyOrg(o op, now time.Time) outcome {
 			return m.done() // changes nothing, writes nothing
 		}
 		org.name = o.name
-		return m.done(m.ev(o.org, member.OrgRenamed, a.h, -1))
+		return m.done(m.ev(o.org, store.OrgRenamed, a.h, -1))
 	}
 	// DeleteOrg: everything in it goes but its audit log.
-	out := m.done(m.ev(o.org, member.OrgDeleted, a.h, -1))
+	out := m.done(m.ev(o.org, store.OrgDeleted, a.h, -1))
 	org.live, org.roles, org.code, org.pending = false, map[string]mRole{}, nil, -1
 	for _, x := range m.members {
 		if x.live && x.org == o.org {
@@ -615,10 +616,10 @@ func (m *model) applyMember(o op, now time.Time) outcome {
 	case opAddMember:
 		email, ok := normEmail(emailVariant(o.user, o.email))
 		if !ok {
-			return refused(member.ErrInvalid)
+			return refused(store.ErrInvalid)
 		}
 		if o.external != (o.role == "") {
-			return refused(member.ErrInvalid)
+			return refused(store.ErrInvalid)
 		}
 		a, err := m.loadActor(org, o.actor)
 		if err != nil {
@@ -635,18 +636,18 @@ func (m *model) applyMember(o op, now time.Time) outcome {
 		case !o.external && o.role == ownerRole:
 			return refused(member.ErrOwnerProtected)
 		case o.external && o.role != "":
-			return refused(member.ErrInvalid)
+			return refused(store.ErrInvalid)
 		case !o.external && !m.roleExists(org, role):
-			return refused(member.ErrInvalid)
+			return refused(store.ErrInvalid)
 		case !profileOK(role, profiles[o.profile]):
-			return refused(member.ErrInvalid)
+			return refused(store.ErrInvalid)
 		}
 		n := &mMember{org: org, role: role, allow: o.allow, deny: o.deny, scopes: o.scopes, external: o.external, active: true}
 		if !m.canGrant(a, m.held(n), o.scopes) {
 			return refused(member.ErrEscalation)
 		}
 		if m.byUser(org, userID(o.user)) != nil || m.byEmail(org, email) != nil {
-			return refused(member.ErrAlreadyMember)
+			return refused(store.ErrAlreadyMember)
 		}
 		if !o.external && !m.seatFree(org, now) {
 			return refused(member.ErrSeatLimit)
@@ -654,14 +655,14 @@ func (m *model) applyMember(o op, now time.Time) outcome {
 		x := m.newMember(org, o.user, userID(o.user), email, userName(o.user))
 		x.role, x.allow, x.deny, x.scopes, x.external = role, o.allow, o.deny, o.scopes, o.external
 		x.profile = maps.Clone(profiles[o.profile])
-		return m.done(m.ev(org, member.MemberAdded, a.h, x.h))
+		return m.done(m.ev(org, store.MemberAdded, a.h, x.h))
 	case opChangeRole:
 		if o.role == "" {
-			return refused(member.ErrInvalid)
+			return refused(store.ErrInvalid)
 		}
 	case opProfile:
 		if strings.ContainsRune(o.name, 1) {
-			return refused(member.ErrInvalid)
+			return refused(store.ErrInvalid)
 		}
 	case opLeave:
 		a, err := m.loadActor(org, o.actor)
@@ -672,7 +673,7 @@ func (m *model) applyMember(o op, now time.Time) outcome {
 			return refused(member.ErrOwnerProtected)
 		}
 		m.dropMember(a)
-		return m.done(m.ev(org, member.MemberLeft, a.h, a.h))
+		return m.done(m.ev(org, store.MemberLeft, a.h, a.h))
 	}
 	if o.kind == opProfile && o.actor == o.target {
 		// A member edits its own name freely, its profile fields only
@@ -687,11 +688,11 @@ func (m *model) applyMember(o op, now time.Time) outcome {
 			}
 		}
 		if !profileOK(a.role, profiles[o.profile]) {
-			return refused(member.ErrInvalid)
+			return refused(store.ErrInvalid)
 		}
 		next := a.clone()
 		next.name, next.profile = o.name, maps.Clone(profiles[o.profile])
-		return m.commit(a, next, member.MemberProfileSet)
+		return m.commit(a, next, store.MemberProfileSet)
 	}
 	gates := map[opKind]access.Permission{opChangeRole: ChangeRoles, opSetPerms: ChangeRoles, opSetScopes: ChangeRoles,
 		opProfile: EditProfiles, opDeactivate: ChangeStatus, opReactivate: ChangeStatus, opRemove: RemoveMembers}
@@ -710,48 +711,48 @@ func (m *model) applyMember(o op, now time.Time) outcome {
 	switch o.kind {
 	case opRemove:
 		m.dropMember(t)
-		return m.done(m.ev(org, member.MemberRemoved, a.h, t.h))
+		return m.done(m.ev(org, store.MemberRemoved, a.h, t.h))
 	case opChangeRole:
 		if t.external {
-			return refused(member.ErrInvalid)
+			return refused(store.ErrInvalid)
 		}
 		if o.role == ownerRole {
 			return refused(member.ErrOwnerProtected)
 		}
 		if !m.roleExists(org, o.role) {
-			return refused(member.ErrInvalid)
+			return refused(store.ErrInvalid)
 		}
 		next.role, next.profile = o.role, keepProfile(o.role, t.profile)
-		return m.commit(a, next, member.MemberRoleChanged)
+		return m.commit(a, next, store.MemberRoleChanged)
 	case opSetPerms:
 		next.allow, next.deny = o.allow, o.deny
-		return m.commit(a, next, member.MemberPermsSet)
+		return m.commit(a, next, store.MemberPermsSet)
 	case opSetScopes:
 		next.scopes = o.scopes
-		return m.commit(a, next, member.MemberScopesSet)
+		return m.commit(a, next, store.MemberScopesSet)
 	case opProfile:
 		if !profileOK(t.role, profiles[o.profile]) {
-			return refused(member.ErrInvalid)
+			return refused(store.ErrInvalid)
 		}
 		next.name, next.profile = o.name, maps.Clone(profiles[o.profile])
-		return m.commit(a, next, member.MemberProfileSet)
+		return m.commit(a, next, store.MemberProfileSet)
 	case opDeactivate:
 		next.active = false
-		out := m.commit(a, next, member.MemberDeactivated)
+		out := m.commit(a, next, store.MemberDeactivated)
 		if out.err == nil && m.orgs[org].pending == t.h {
 			m.orgs[org].pending = -1
 		}
 		return out
 	case opReactivate:
 		next.active = true
-		return m.commit(a, next, member.MemberReactivated)
+		return m.commit(a, next, store.MemberReactivated)
 	}
 	panic("unreachable")
 }
 
 // commit writes next over its record, with one event, unless it changes
 // nothing; the actor must hold what next holds.
-func (m *model) commit(a, next *mMember, typ member.EventType) outcome {
+func (m *model) commit(a, next *mMember, typ store.EventType) outcome {
 	if !m.canGrant(a, m.held(next), next.scopes) {
 		return refused(member.ErrEscalation)
 	}
@@ -772,22 +773,22 @@ func (m *model) applyTransfer(o op) outcome {
 		}
 		if o.kind == opAcceptTransfer {
 			if org.pending != a.h {
-				return refused(member.ErrNotFound)
+				return refused(store.ErrNotFound)
 			}
 			return m.transfer(o.org, a, a)
 		}
 		if org.pending < 0 {
-			return refused(member.ErrNotFound)
+			return refused(store.ErrNotFound)
 		}
 		if !isOwner(a) && a.h != org.pending {
 			return refused(member.ErrForbidden)
 		}
 		to := org.pending
 		org.pending = -1
-		return m.done(m.ev(o.org, member.TransferCancelled, a.h, to))
+		return m.done(m.ev(o.org, store.TransferCancelled, a.h, to))
 	}
 	if o.target < 0 {
-		return refused(member.ErrInvalid)
+		return refused(store.ErrInvalid)
 	}
 	a, err := m.loadActor(o.org, o.actor)
 	if err != nil {
@@ -799,11 +800,11 @@ func (m *model) applyTransfer(o op) outcome {
 	t := m.memberIn(o.org, o.target)
 	switch {
 	case t == nil:
-		return refused(member.ErrNotFound)
+		return refused(store.ErrNotFound)
 	case t == a:
 		return refused(member.ErrSelf)
 	case t.external:
-		return refused(member.ErrInvalid)
+		return refused(store.ErrInvalid)
 	case !t.active:
 		return refused(member.ErrInactive)
 	}
@@ -814,7 +815,7 @@ func (m *model) applyTransfer(o op) outcome {
 		return m.done()
 	}
 	org.pending = t.h
-	return m.done(m.ev(o.org, member.TransferProposed, a.h, t.h))
+	return m.done(m.ev(o.org, store.TransferProposed, a.h, t.h))
 }
 
 // transfer makes next the owner; the previous owner takes the demoted role.
@@ -824,7 +825,7 @@ func (m *model) transfer(org int, actor, next *mMember) outcome {
 	next.role, next.allow, next.deny, next.scopes = ownerRole, 0, 0, 0
 	next.profile = keepProfile(ownerRole, next.profile)
 	m.orgs[org].pending = -1
-	return m.done(m.ev(org, member.OwnerTransferred, actor.h, next.h))
+	return m.done(m.ev(org, store.OwnerTransferred, actor.h, next.h))
 }
 
 func validRoleName(name string) bool {
@@ -839,7 +840,7 @@ func validRoleName(name string) bool {
 func (m *model) applyRole(o op) outcome {
 	org := m.orgs[o.org]
 	if !validRoleName(o.role) {
-		return refused(member.ErrInvalid)
+		return refused(store.ErrInvalid)
 	}
 	a, err := m.loadActor(o.org, o.actor)
 	if err != nil {
@@ -851,16 +852,16 @@ func (m *model) applyRole(o op) outcome {
 	old, exists := org.roles[o.role]
 	if o.kind == opCreateRole {
 		if _, policy := modelRoles[o.role]; policy || exists {
-			return refused(member.ErrExists)
+			return refused(store.ErrExists)
 		}
 		if !m.canGrant(a, o.perms, a.scopes) {
 			return refused(member.ErrEscalation)
 		}
 		org.roles[o.role] = mRole{label: o.name, perms: o.perms}
-		return m.done(m.ev(o.org, member.RoleCreated, a.h, -1))
+		return m.done(m.ev(o.org, store.RoleCreated, a.h, -1))
 	}
 	if !exists {
-		return refused(member.ErrNotFound)
+		return refused(store.ErrNotFound)
 	}
 	if !m.canGrant(a, old.perms, a.scopes) {
 		return refused(member.ErrEscalation)
@@ -878,13 +879,13 @@ func (m *model) applyRole(o op) outcome {
 			return m.done()
 		}
 		org.roles[o.role] = mRole{label: o.name, perms: o.perms}
-		return m.done(m.ev(o.org, member.RoleUpdated, a.h, -1))
+		return m.done(m.ev(o.org, store.RoleUpdated, a.h, -1))
 	}
 	if m.roleInUse(o.org, o.role) {
 		return refused(member.ErrInUse)
 	}
 	delete(org.roles, o.role)
-	return m.done(m.ev(o.org, member.RoleDeleted, a.h, -1))
+	return m.done(m.ev(o.org, store.RoleDeleted, a.h, -1))
 }
 
 // roleInUse: a member, a pending invitation or a partnership refers to it.
@@ -895,7 +896,7 @@ func (m *model) roleInUse(org int, role string) bool {
 		}
 	}
 	for _, inv := range m.invs {
-		if inv.org == org && inv.status == invite.Pending && inv.role == role {
+		if inv.org == org && inv.status == store.Pending && inv.role == role {
 			return true
 		}
 	}
@@ -911,7 +912,7 @@ func (m *model) applyKey(o op) outcome {
 	org := o.org
 	if o.kind == opIssueKey {
 		if o.name == "" {
-			return refused(member.ErrInvalid)
+			return refused(store.ErrInvalid)
 		}
 		a, err := m.loadActor(org, o.actor)
 		if err != nil {
@@ -930,10 +931,10 @@ func (m *model) applyKey(o op) outcome {
 			}
 		}
 		m.keys = append(m.keys, &mKey{org: org, member: t.h, live: true, name: o.name})
-		return m.done(m.ev(org, member.KeyIssued, a.h, t.h))
+		return m.done(m.ev(org, store.KeyIssued, a.h, t.h))
 	}
 	if o.key < 0 {
-		return refused(member.ErrInvalid)
+		return refused(store.ErrInvalid)
 	}
 	a, err := m.loadActor(org, o.actor)
 	if err != nil {
@@ -941,7 +942,7 @@ func (m *model) applyKey(o op) outcome {
 	}
 	k := m.keys[o.key]
 	if !k.live || k.org != org {
-		return refused(member.ErrNotFound)
+		return refused(store.ErrNotFound)
 	}
 	if k.member != a.h {
 		if err := m.gate(a, ManageKeys); err != nil {
@@ -952,7 +953,7 @@ func (m *model) applyKey(o op) outcome {
 		}
 	}
 	k.live = false
-	return m.done(m.ev(org, member.KeyRevoked, a.h, k.member))
+	return m.done(m.ev(org, store.KeyRevoked, a.h, k.member))
 }
 
 // invGrant is what an invitation grants, as the escalation rule compares
@@ -978,11 +979,11 @@ func (m *model) applyInvite(o op, now time.Time) outcome {
 		email, ok := normEmail(emailVariant(o.user, o.email))
 		switch {
 		case !ok:
-			return refused(member.ErrInvalid)
+			return refused(store.ErrInvalid)
 		case o.ttl < 0:
-			return refused(member.ErrInvalid)
+			return refused(store.ErrInvalid)
 		case o.role == "":
-			return refused(member.ErrInvalid)
+			return refused(store.ErrInvalid)
 		}
 		a, err := m.loadActor(org, o.actor)
 		if err != nil {
@@ -995,12 +996,12 @@ func (m *model) applyInvite(o op, now time.Time) outcome {
 		case o.role == ownerRole:
 			return refused(member.ErrOwnerProtected)
 		case !m.roleExists(org, o.role):
-			return refused(member.ErrInvalid)
+			return refused(store.ErrInvalid)
 		case !profileOK(o.role, profiles[o.profile]):
-			return refused(member.ErrInvalid)
+			return refused(store.ErrInvalid)
 		}
 		inv := &mInv{org: org, email: email, role: o.role, allow: o.allow, deny: o.deny, scopes: o.scopes,
-			profile: maps.Clone(profiles[o.profile]), status: invite.Pending, ttl: o.ttl, gens: 1, joined: -1}
+			profile: maps.Clone(profiles[o.profile]), status: store.Pending, ttl: o.ttl, gens: 1, joined: -1}
 		if inv.ttl == 0 {
 			inv.ttl = inviteExpiry
 		}
@@ -1008,7 +1009,7 @@ func (m *model) applyInvite(o op, now time.Time) outcome {
 			return refused(member.ErrEscalation)
 		}
 		if m.byEmail(org, email) != nil {
-			return refused(member.ErrAlreadyMember)
+			return refused(store.ErrAlreadyMember)
 		}
 		old := m.pendingInv(org, false, email)
 		if old != nil && old.open(now) {
@@ -1018,14 +1019,14 @@ func (m *model) applyInvite(o op, now time.Time) outcome {
 			return refused(member.ErrSeatLimit)
 		}
 		if old != nil {
-			old.status = invite.Expired
+			old.status = store.Expired
 		}
 		inv.expires = now.Add(inv.ttl)
 		m.invs = append(m.invs, inv)
-		return m.done(m.ev(org, invite.InvitationSent, a.h, -1))
+		return m.done(m.ev(org, store.InvitationSent, a.h, -1))
 	}
 	if o.inv < 0 {
-		return refused(member.ErrInvalid)
+		return refused(store.ErrInvalid)
 	}
 	a, err := m.loadActor(org, o.actor)
 	if err != nil {
@@ -1041,7 +1042,7 @@ func (m *model) applyInvite(o op, now time.Time) outcome {
 		return refused(err)
 	}
 	if !found {
-		return refused(member.ErrNotFound)
+		return refused(store.ErrNotFound)
 	}
 	if !m.canGrant(a, m.manageGrant(inv), inv.scopes) {
 		return refused(member.ErrEscalation)
@@ -1057,10 +1058,10 @@ func (m *model) applyInvite(o op, now time.Time) outcome {
 		inv.gens++
 		inv.resends++
 		inv.expires = now.Add(inv.ttl)
-		return m.done(m.ev(org, invite.InvitationResent, a.h, -1))
+		return m.done(m.ev(org, store.InvitationResent, a.h, -1))
 	case opCancel:
-		inv.status = invite.Cancelled
-		return m.done(m.ev(org, invite.InvitationCancelled, a.h, -1))
+		inv.status = store.Cancelled
+		return m.done(m.ev(org, store.InvitationCancelled, a.h, -1))
 	case opCopyLink:
 		if !inv.open(now) {
 			return refused(invite.ErrExpired)
@@ -1072,7 +1073,7 @@ func (m *model) applyInvite(o op, now time.Time) outcome {
 
 func (m *model) pendingInv(org int, partner bool, email string) *mInv {
 	for _, inv := range m.invs {
-		if inv.org == org && inv.partner == partner && inv.email == email && inv.status == invite.Pending {
+		if inv.org == org && inv.partner == partner && inv.email == email && inv.status == store.Pending {
 			return inv
 		}
 	}
@@ -1083,14 +1084,14 @@ func (m *model) pendingInv(org int, partner bool, email string) *mInv {
 // an earlier generation was rotated away by a resend.
 func (m *model) tokenInv(o op) (*mInv, error) {
 	if o.gen == -2 {
-		return nil, member.ErrInvalid
+		return nil, store.ErrInvalid
 	}
 	if o.gen < 0 {
-		return nil, member.ErrNotFound
+		return nil, store.ErrNotFound
 	}
 	inv := m.invs[o.inv]
 	if o.gen != inv.gens-1 || !m.live(inv.org) {
-		return nil, member.ErrNotFound
+		return nil, store.ErrNotFound
 	}
 	return inv, nil
 }
@@ -1100,10 +1101,10 @@ func (m *model) tokenInv(o op) (*mInv, error) {
 func (m *model) applyToken(o op, now time.Time) outcome {
 	if o.kind == opAuthenticate {
 		if o.key == -2 {
-			return refused(member.ErrInvalid)
+			return refused(store.ErrInvalid)
 		}
 		if o.key < 0 || !m.keys[o.key].live {
-			return refused(member.ErrNotFound)
+			return refused(store.ErrNotFound)
 		}
 		if !m.members[m.keys[o.key].member].active && !m.keysValid {
 			return refused(member.ErrInactive)
@@ -1116,14 +1117,14 @@ func (m *model) applyToken(o op, now time.Time) outcome {
 	// Accept and Decline: the user's input first.
 	email, ok := normEmail(emailVariant(o.user, o.email))
 	if !ok {
-		return refused(member.ErrInvalid)
+		return refused(store.ErrInvalid)
 	}
 	inv, err := m.tokenInv(o)
 	if err != nil {
 		return refused(err)
 	}
 	if inv.partner {
-		return refused(member.ErrNotFound)
+		return refused(store.ErrNotFound)
 	}
 	if err := inv.closedErr(); err != nil {
 		return refused(err)
@@ -1135,16 +1136,16 @@ func (m *model) applyToken(o op, now time.Time) outcome {
 		return refused(invite.ErrEmailMismatch)
 	}
 	if o.kind == opDecline {
-		inv.status = invite.Declined
-		return m.done(m.ev(inv.org, invite.InvitationDeclined, -1, -1))
+		inv.status = store.Declined
+		return m.done(m.ev(inv.org, store.InvitationDeclined, -1, -1))
 	}
 	if m.byUser(inv.org, userID(o.user)) != nil || m.byEmail(inv.org, email) != nil {
-		return refused(member.ErrAlreadyMember)
+		return refused(store.ErrAlreadyMember)
 	}
 	x := m.newMember(inv.org, o.user, userID(o.user), email, userName(o.user))
 	x.role, x.allow, x.deny, x.scopes, x.profile = inv.role, inv.allow, inv.deny, inv.scopes, maps.Clone(inv.profile)
-	inv.status, inv.joined = invite.Accepted, x.h
-	return m.done(m.ev(inv.org, invite.InvitationAccepted, x.h, x.h))
+	inv.status, inv.joined = store.Accepted, x.h
+	return m.done(m.ev(inv.org, store.InvitationAccepted, x.h, x.h))
 }
 
 func (m *model) applyRequest(o op, now time.Time) outcome {
@@ -1153,7 +1154,7 @@ func (m *model) applyRequest(o op, now time.Time) outcome {
 	case opRequest:
 		email, ok := normEmail(emailVariant(o.user, o.email))
 		if !ok || o.perms == 0 {
-			return refused(member.ErrInvalid)
+			return refused(store.ErrInvalid)
 		}
 		// The access code, if any; a wrong one is counted even though
 		// the request fails.
@@ -1181,15 +1182,15 @@ func (m *model) applyRequest(o op, now time.Time) outcome {
 			code.failures = 0
 		}
 		r := &mReq{org: o.org, user: o.user, userID: userID(o.user), email: email, name: userName(o.user),
-			perms: o.perms, member: -1, status: invite.Asked}
+			perms: o.perms, member: -1, status: store.Asked}
 		if x := m.byUser(o.org, userID(o.user)); x != nil {
 			if !x.external || o.perms&^x.allow == 0 {
-				return refused(member.ErrAlreadyMember)
+				return refused(store.ErrAlreadyMember)
 			}
 			r.member = x.h
 		}
 		for _, q := range m.reqs {
-			if q.org == o.org && q.userID == r.userID && q.status == invite.Asked {
+			if q.org == o.org && q.userID == r.userID && q.status == store.Asked {
 				return refused(invite.ErrAlreadyRequested)
 			}
 		}
@@ -1197,14 +1198,14 @@ func (m *model) applyRequest(o op, now time.Time) outcome {
 			org.code = code
 		}
 		m.reqs = append(m.reqs, r)
-		return m.done(m.ev(o.org, invite.RequestCreated, r.member, r.member))
+		return m.done(m.ev(o.org, store.RequestCreated, r.member, r.member))
 	case opWithdraw:
 		if o.req < 0 {
-			return refused(member.ErrInvalid)
+			return refused(store.ErrInvalid)
 		}
 		r := m.reqs[o.req]
 		if r.org != o.org {
-			return refused(member.ErrNotFound)
+			return refused(store.ErrNotFound)
 		}
 		if r.userID != userID(o.user) {
 			return refused(member.ErrForbidden)
@@ -1212,11 +1213,11 @@ func (m *model) applyRequest(o op, now time.Time) outcome {
 		if err := r.closedErr(); err != nil {
 			return refused(err)
 		}
-		r.status = invite.Withdrawn
-		return m.done(m.ev(o.org, invite.RequestWithdrawn, r.member, r.member))
+		r.status = store.Withdrawn
+		return m.done(m.ev(o.org, store.RequestWithdrawn, r.member, r.member))
 	case opSetCode:
 		if o.code != "" && !validCode(o.code) {
-			return refused(member.ErrInvalid)
+			return refused(store.ErrInvalid)
 		}
 		a, err := m.loadActor(o.org, o.actor)
 		if err != nil {
@@ -1227,20 +1228,20 @@ func (m *model) applyRequest(o op, now time.Time) outcome {
 		}
 		if o.code != "" {
 			org.code = &mCode{value: o.code}
-			return m.done(m.ev(o.org, invite.CodeSet, a.h, -1))
+			return m.done(m.ev(o.org, store.CodeSet, a.h, -1))
 		}
 		if org.code == nil {
 			return m.done()
 		}
 		org.code = nil
-		return m.done(m.ev(o.org, invite.CodeCleared, a.h, -1))
+		return m.done(m.ev(o.org, store.CodeCleared, a.h, -1))
 	}
 	// Approve and Refuse.
 	if o.req < 0 {
-		return refused(member.ErrInvalid)
+		return refused(store.ErrInvalid)
 	}
 	if o.kind == opApprove && o.perms == 0 {
-		return refused(member.ErrInvalid)
+		return refused(store.ErrInvalid)
 	}
 	a, err := m.loadActor(o.org, o.actor)
 	if err != nil {
@@ -1251,17 +1252,17 @@ func (m *model) applyRequest(o op, now time.Time) outcome {
 	}
 	r := m.reqs[o.req]
 	if r.org != o.org {
-		return refused(member.ErrNotFound)
+		return refused(store.ErrNotFound)
 	}
 	if err := r.closedErr(); err != nil {
 		return refused(err)
 	}
 	if o.kind == opRefuse {
-		r.status = invite.Refused
-		return m.done(m.ev(o.org, invite.RequestRefused, a.h, r.member))
+		r.status = store.Refused
+		return m.done(m.ev(o.org, store.RequestRefused, a.h, r.member))
 	}
 	if o.perms == 0 || o.perms&^r.perms != 0 {
-		return refused(member.ErrInvalid)
+		return refused(store.ErrInvalid)
 	}
 	var x *mMember
 	if r.member >= 0 {
@@ -1282,13 +1283,13 @@ func (m *model) applyRequest(o op, now time.Time) outcome {
 			return refused(member.ErrEscalation)
 		}
 		if m.byUser(o.org, r.userID) != nil || m.byEmail(o.org, r.email) != nil {
-			return refused(member.ErrAlreadyMember)
+			return refused(store.ErrAlreadyMember)
 		}
 		x = m.newMember(o.org, r.user, r.userID, r.email, r.name)
 		x.external, x.allow = true, o.perms
 	}
-	r.status, r.granted, r.member = invite.Approved, o.perms, x.h
-	return m.done(m.ev(o.org, invite.RequestApproved, a.h, x.h))
+	r.status, r.granted, r.member = store.Approved, o.perms, x.h
+	return m.done(m.ev(o.org, store.RequestApproved, a.h, x.h))
 }
 
 func validCode(c string) bool {
@@ -1311,11 +1312,11 @@ func (m *model) auditLog(o op) outcome {
 func (m *model) levelGrant(org int, a *mMember, level string, scopes uint8) (pmask, error) {
 	switch {
 	case level == "":
-		return 0, member.ErrInvalid
+		return 0, store.ErrInvalid
 	case level == ownerRole:
 		return 0, member.ErrOwnerProtected
 	case !m.roleExists(org, level):
-		return 0, member.ErrInvalid
+		return 0, store.ErrInvalid
 	}
 	perms := m.rolePerms(org, level) &^ mLifecycle
 	if !m.canGrant(a, perms, scopes) {
@@ -1327,10 +1328,10 @@ func (m *model) levelGrant(org int, a *mMember, level string, scopes uint8) (pma
 func (m *model) invitePartner(o op, now time.Time) outcome {
 	email, ok := normEmail(emailVariant(o.user, o.email))
 	if !ok || o.ttl < 0 {
-		return refused(member.ErrInvalid)
+		return refused(store.ErrInvalid)
 	}
 	if o.role == "" {
-		return refused(member.ErrInvalid)
+		return refused(store.ErrInvalid)
 	}
 	a, err := m.loadActor(o.org, o.actor)
 	if err != nil {
@@ -1347,16 +1348,16 @@ func (m *model) invitePartner(o op, now time.Time) outcome {
 		return refused(invite.ErrAlreadyInvited)
 	}
 	if old != nil {
-		old.status = invite.Expired
+		old.status = store.Expired
 	}
 	inv := &mInv{org: o.org, partner: true, email: email, role: o.role, scopes: o.scopes, profile: map[string]string{},
-		status: invite.Pending, ttl: o.ttl, gens: 1, joined: -1}
+		status: store.Pending, ttl: o.ttl, gens: 1, joined: -1}
 	if inv.ttl == 0 {
 		inv.ttl = inviteExpiry
 	}
 	inv.expires = now.Add(inv.ttl)
 	m.invs = append(m.invs, inv)
-	return m.done(m.ev(o.org, invite.PartnerInvited, a.h, -1))
+	return m.done(m.ev(o.org, store.PartnerInvited, a.h, -1))
 }
 
 // answerPartner models AcceptPartner and DeclinePartner: o.org is the
@@ -1370,10 +1371,10 @@ func (m *model) answerPartner(o op, now time.Time) outcome {
 		return refused(member.ErrSelf)
 	}
 	if !m.live(o.org) {
-		return refused(member.ErrNotFound)
+		return refused(store.ErrNotFound)
 	}
 	if !inv.partner {
-		return refused(member.ErrNotFound)
+		return refused(store.ErrNotFound)
 	}
 	if err := inv.closedErr(); err != nil {
 		return refused(err)
@@ -1392,36 +1393,36 @@ func (m *model) answerPartner(o op, now time.Time) outcome {
 		return refused(invite.ErrEmailMismatch)
 	}
 	if o.kind == opDeclinePartner {
-		inv.status = invite.Declined
-		return m.done(m.ev(inv.org, invite.PartnerDeclined, a.h, -1), m.ev(o.org, invite.PartnerDeclined, a.h, -1))
+		inv.status = store.Declined
+		return m.done(m.ev(inv.org, store.PartnerDeclined, a.h, -1), m.ev(o.org, store.PartnerDeclined, a.h, -1))
 	}
 	for _, p := range m.parts {
 		if p.live && p.org == inv.org && p.partner == o.org {
-			return refused(member.ErrExists)
+			return refused(store.ErrExists)
 		}
 	}
 	m.parts = append(m.parts, &mPart{org: inv.org, partner: o.org, live: true, level: inv.role, scopes: inv.scopes, active: true})
-	inv.status, inv.joined = invite.Accepted, len(m.parts)-1
-	return m.done(m.ev(inv.org, invite.PartnerAccepted, a.h, -1), m.ev(o.org, invite.PartnerAccepted, a.h, -1))
+	inv.status, inv.joined = store.Accepted, len(m.parts)-1
+	return m.done(m.ev(inv.org, store.PartnerAccepted, a.h, -1), m.ev(o.org, store.PartnerAccepted, a.h, -1))
 }
 
 // applyPartner models ChangePartner, RevokePartner and LeavePartner, which
 // o.org names from either side.
 func (m *model) applyPartner(o op, now time.Time) outcome {
 	if o.kind == opChangePartner && o.change >= partnerChanges {
-		return refused(member.ErrInvalid)
+		return refused(store.ErrInvalid)
 	}
 	if o.part < 0 {
-		return refused(member.ErrInvalid)
+		return refused(store.ErrInvalid)
 	}
 	p := m.parts[o.part]
 	if !p.live || p.org != o.org && p.partner != o.org {
-		return refused(member.ErrNotFound)
+		return refused(store.ErrNotFound)
 	}
 	// A deleted organisation, on either side of the call, is not found: the
 	// store cannot open a unit of work on it.
 	if !m.live(p.org) || !m.live(o.org) {
-		return refused(member.ErrNotFound)
+		return refused(store.ErrNotFound)
 	}
 	if o.kind == opLeavePartner {
 		if p.partner != o.org {
@@ -1435,7 +1436,7 @@ func (m *model) applyPartner(o op, now time.Time) outcome {
 			return refused(err)
 		}
 		p.live = false
-		return m.done(m.ev(p.org, invite.PartnerLeft, a.h, -1), m.ev(p.partner, invite.PartnerLeft, a.h, -1))
+		return m.done(m.ev(p.org, store.PartnerLeft, a.h, -1), m.ev(p.partner, store.PartnerLeft, a.h, -1))
 	}
 	if p.org != o.org {
 		return refused(member.ErrForbidden)
@@ -1452,19 +1453,19 @@ func (m *model) applyPartner(o op, now time.Time) outcome {
 	}
 	if o.kind == opRevokePartner {
 		p.live = false
-		return m.done(m.evPair(p, invite.PartnerRevoked, a.h)...)
+		return m.done(m.evPair(p, store.PartnerRevoked, a.h)...)
 	}
 	next := *p
-	var typ member.EventType
+	var typ store.EventType
 	switch o.change {
 	case changeLevel:
-		next.level, typ = o.role, invite.PartnerLevelChanged
+		next.level, typ = o.role, store.PartnerLevelChanged
 	case changeScopes:
-		next.scopes, typ = o.scopes, invite.PartnerScopesChanged
+		next.scopes, typ = o.scopes, store.PartnerScopesChanged
 	case changeSuspend:
-		next.active, typ = false, invite.PartnerSuspendedEvent
+		next.active, typ = false, store.PartnerSuspendedEvent
 	case changeResume:
-		next.active, typ = true, invite.PartnerResumed
+		next.active, typ = true, store.PartnerResumed
 	}
 	if _, err := m.levelGrant(p.org, a, next.level, next.scopes); err != nil {
 		return refused(err)
@@ -1572,7 +1573,7 @@ func memberLine(h int, uid, email, name, role string, allow, deny pmask, scopes 
 }
 
 func invLine(i int, partner bool, email, role string, allow, deny pmask, scopes []string, prof map[string]string,
-	st invite.Status, expires time.Duration, resends int, token, joined string) string {
+	st store.InvitationStatus, expires time.Duration, resends int, token, joined string) string {
 	var ps []string
 	for _, k := range slices.Sorted(maps.Keys(prof)) {
 		ps = append(ps, k+"="+prof[k])
@@ -1595,8 +1596,8 @@ func errName(err error) string {
 }
 
 // sentinels are every refusal a rule may give.
-var sentinels = []error{member.ErrNotFound, member.ErrInvalid, member.ErrForbidden, member.ErrInactive,
-	member.ErrOwnerProtected, member.ErrSelf, member.ErrEscalation, member.ErrSeatLimit, member.ErrAlreadyMember,
-	member.ErrExists, member.ErrInUse, invite.ErrExpired, invite.ErrAlreadyUsed, invite.ErrCancelled,
+var sentinels = []error{store.ErrNotFound, store.ErrInvalid, member.ErrForbidden, member.ErrInactive,
+	member.ErrOwnerProtected, member.ErrSelf, member.ErrEscalation, member.ErrSeatLimit, store.ErrAlreadyMember,
+	store.ErrExists, member.ErrInUse, invite.ErrExpired, invite.ErrAlreadyUsed, invite.ErrCancelled,
 	invite.ErrDeclined, invite.ErrAlreadyInvited, invite.ErrAlreadyRequested, invite.ErrEmailMismatch,
 	invite.ErrNoLink, invite.ErrCodeRequired, invite.ErrWrongCode, invite.ErrLocked}

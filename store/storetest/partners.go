@@ -8,6 +8,7 @@ import (
 	"github.com/rosterhq/roster/access"
 	"github.com/rosterhq/roster/invite"
 	"github.com/rosterhq/roster/member"
+	"github.com/rosterhq/roster/store"
 	"github.com/stretchr/testify/require"
 )
 
@@ -15,9 +16,9 @@ import (
 // retailer with two members.
 type partnerWorld struct {
 	*world
-	retail                 member.Org
-	rOwner, rBuyer, rClerk member.Member
-	ps                     invite.Partnership
+	retail                 store.Org
+	rOwner, rBuyer, rClerk store.Member
+	ps                     store.Partnership
 }
 
 func newPartnerWorld(t *testing.T, f Factory) *partnerWorld {
@@ -37,13 +38,13 @@ func testPartners(t *testing.T, f Factory) {
 	w := newPartnerWorld(t, f)
 	require.Equal(t, w.org.ID, w.ps.Org)
 	require.Equal(t, w.retail.ID, w.ps.Partner)
-	require.Equal(t, invite.PartnerActive, w.ps.Status)
+	require.Equal(t, store.PartnerActive, w.ps.Status)
 
 	// Both organisations logged the acceptance.
-	for _, org := range []member.ID{w.org.ID, w.retail.ID} {
+	for _, org := range []store.ID{w.org.ID, w.retail.ID} {
 		evs := w.events(org)
 		last := evs[len(evs)-1]
-		require.Equal(t, invite.PartnerAccepted, last.Type)
+		require.Equal(t, store.PartnerAccepted, last.Type)
 		require.Equal(t, w.rBuyer.ID, last.Actor.Member)
 		require.Equal(t, w.ps.ID, last.Object)
 	}
@@ -62,10 +63,10 @@ func testPartners(t *testing.T, f Factory) {
 	require.NoError(t, err)
 	require.Equal(t, access.FromMember, own.Source())
 	_, err = invite.Grant(w.ctx, w.s, w.org.ID, "stranger")
-	require.ErrorIs(t, err, member.ErrNotFound)
+	require.ErrorIs(t, err, store.ErrNotFound)
 	// The partner organisation gains nothing in reverse.
 	_, err = invite.Grant(w.ctx, w.s, w.retail.ID, w.editor.UserID)
-	require.ErrorIs(t, err, member.ErrNotFound)
+	require.ErrorIs(t, err, store.ErrNotFound)
 
 	// Only while the member is active in its own organisation.
 	_, err = member.Deactivate(w.ctx, w.s, w.retail.ID, w.rOwner.ID, w.rClerk.ID)
@@ -83,7 +84,7 @@ func testPartners(t *testing.T, f Factory) {
 	require.NoError(t, err)
 	require.Len(t, list, 1)
 	// Partners take no seat.
-	staff, _, err := w.s.Members(w.ctx, w.org.ID, member.Filter{Kind: member.Staff}, member.Page{})
+	staff, _, err := w.s.Members(w.ctx, w.org.ID, store.Filter{Kind: store.Staff}, store.Page{})
 	require.NoError(t, err)
 	require.Len(t, staff, 5)
 }
@@ -95,7 +96,7 @@ func testPartnerLifecycle(t *testing.T, f Factory) {
 		require.NoError(t, err)
 		return g.CanIn(EditProducts, "market:de")
 	}
-	both := func(typ member.EventType, op func() error) {
+	both := func(typ store.EventType, op func() error) {
 		t.Helper()
 		n, m := len(w.events(w.org.ID)), len(w.events(w.retail.ID))
 		require.NoError(t, op())
@@ -106,7 +107,7 @@ func testPartnerLifecycle(t *testing.T, f Factory) {
 		require.Equal(t, typ, b[m].Type)
 	}
 	level := "viewer"
-	both(invite.PartnerLevelChanged, func() error {
+	both(store.PartnerLevelChanged, func() error {
 		_, err := invite.ChangePartner(w.ctx, w.s, w.org.ID, w.admin.ID, w.ps.ID, invite.PartnerChange{Level: &level})
 		return err
 	})
@@ -117,7 +118,7 @@ func testPartnerLifecycle(t *testing.T, f Factory) {
 	require.True(t, canEdit())
 
 	scopes := access.MustScopes("market:fr")
-	both(invite.PartnerScopesChanged, func() error {
+	both(store.PartnerScopesChanged, func() error {
 		_, err := invite.ChangePartner(w.ctx, w.s, w.org.ID, w.admin.ID, w.ps.ID, invite.PartnerChange{Scopes: &scopes})
 		return err
 	})
@@ -127,17 +128,17 @@ func testPartnerLifecycle(t *testing.T, f Factory) {
 	require.NoError(t, err)
 
 	// Suspend: access stops at once; the settings are kept and come back.
-	both(invite.PartnerSuspendedEvent, func() error {
-		_, err := invite.ChangePartner(w.ctx, w.s, w.org.ID, w.admin.ID, w.ps.ID, invite.PartnerChange{Status: invite.PartnerSuspended})
+	both(store.PartnerSuspendedEvent, func() error {
+		_, err := invite.ChangePartner(w.ctx, w.s, w.org.ID, w.admin.ID, w.ps.ID, invite.PartnerChange{Status: store.PartnerSuspended})
 		return err
 	})
 	require.False(t, canEdit())
 	got, err := w.s.Partnership(w.ctx, w.retail.ID, w.ps.ID)
 	require.NoError(t, err)
-	require.Equal(t, invite.PartnerSuspended, got.Status)
+	require.Equal(t, store.PartnerSuspended, got.Status)
 	require.Equal(t, "editor", got.Level)
-	both(invite.PartnerResumed, func() error {
-		_, err := invite.ChangePartner(w.ctx, w.s, w.org.ID, w.admin.ID, w.ps.ID, invite.PartnerChange{Status: invite.PartnerActive})
+	both(store.PartnerResumed, func() error {
+		_, err := invite.ChangePartner(w.ctx, w.s, w.org.ID, w.admin.ID, w.ps.ID, invite.PartnerChange{Status: store.PartnerActive})
 		return err
 	})
 	require.True(t, canEdit())
@@ -152,45 +153,45 @@ func testPartnerLifecycle(t *testing.T, f Factory) {
 		return err
 	})
 	w.refuse(w.org.ID, member.ErrForbidden, func() error {
-		_, err := invite.ChangePartner(w.ctx, w.s, w.org.ID, w.manager.ID, w.ps.ID, invite.PartnerChange{Status: invite.PartnerSuspended})
+		_, err := invite.ChangePartner(w.ctx, w.s, w.org.ID, w.manager.ID, w.ps.ID, invite.PartnerChange{Status: store.PartnerSuspended})
 		return err
 	})
-	w.refuse(w.org.ID, member.ErrInvalid, func() error {
+	w.refuse(w.org.ID, store.ErrInvalid, func() error {
 		_, err := invite.ChangePartner(w.ctx, w.s, w.org.ID, w.admin.ID, w.ps.ID, invite.PartnerChange{})
 		return err
 	})
 	w.refuse(w.retail.ID, member.ErrForbidden, func() error { return invite.RevokePartner(w.ctx, w.s, w.retail.ID, w.rOwner.ID, w.ps.ID) })
 	w.refuse(w.retail.ID, member.ErrForbidden, func() error { return invite.LeavePartner(w.ctx, w.s, w.retail.ID, w.rClerk.ID, w.ps.ID) })
-	w.refuse(w.org.ID, member.ErrNotFound, func() error {
+	w.refuse(w.org.ID, store.ErrNotFound, func() error {
 		return invite.RevokePartner(w.ctx, w.s, w.org.ID, w.admin.ID, uuid.Must(uuid.NewV7()))
 	})
 
 	// Revoke: gone.
-	both(invite.PartnerRevoked, func() error { return invite.RevokePartner(w.ctx, w.s, w.org.ID, w.admin.ID, w.ps.ID) })
+	both(store.PartnerRevoked, func() error { return invite.RevokePartner(w.ctx, w.s, w.org.ID, w.admin.ID, w.ps.ID) })
 	_, err = invite.Grant(w.ctx, w.s, w.org.ID, w.rClerk.UserID)
-	require.ErrorIs(t, err, member.ErrNotFound)
+	require.ErrorIs(t, err, store.ErrNotFound)
 	_, err = w.s.Partnership(w.ctx, w.org.ID, w.ps.ID)
-	require.ErrorIs(t, err, member.ErrNotFound)
+	require.ErrorIs(t, err, store.ErrNotFound)
 
 	// Offered again, then left by the partner.
 	_, tok, err := invite.InvitePartner(w.ctx, w.s, w.org.ID, w.owner.ID, invite.NewPartner{Email: w.rOwner.Email, Level: "viewer"})
 	require.NoError(t, err)
 	ps, err := invite.AcceptPartner(w.ctx, w.s, tok, w.retail.ID, w.rOwner.ID)
 	require.NoError(t, err)
-	both(invite.PartnerLeft, func() error { return invite.LeavePartner(w.ctx, w.s, w.retail.ID, w.rBuyer.ID, ps.ID) })
+	both(store.PartnerLeft, func() error { return invite.LeavePartner(w.ctx, w.s, w.retail.ID, w.rBuyer.ID, ps.ID) })
 	_, err = invite.Grant(w.ctx, w.s, w.org.ID, w.rBuyer.UserID)
-	require.ErrorIs(t, err, member.ErrNotFound)
+	require.ErrorIs(t, err, store.ErrNotFound)
 }
 
 func testPartnerRules(t *testing.T, f Factory) {
 	w := newPartnerWorld(t, f)
-	send := func(actor member.Member, n invite.NewPartner) func() error {
+	send := func(actor store.Member, n invite.NewPartner) func() error {
 		return func() error { _, _, err := invite.InvitePartner(w.ctx, w.s, w.org.ID, actor.ID, n); return err }
 	}
 	w.refuse(w.org.ID, member.ErrForbidden, send(w.manager, invite.NewPartner{Email: "p@x.io", Level: "viewer"}))
 	w.refuse(w.org.ID, member.ErrOwnerProtected, send(w.admin, invite.NewPartner{Email: "p@x.io", Level: "owner"}))
-	w.refuse(w.org.ID, member.ErrInvalid, send(w.admin, invite.NewPartner{Email: "p@x.io", Level: "pilot"}))
-	w.refuse(w.org.ID, member.ErrInvalid, send(w.admin, invite.NewPartner{Email: "p@x.io"}))
+	w.refuse(w.org.ID, store.ErrInvalid, send(w.admin, invite.NewPartner{Email: "p@x.io", Level: "pilot"}))
+	w.refuse(w.org.ID, store.ErrInvalid, send(w.admin, invite.NewPartner{Email: "p@x.io"}))
 	// Capped by what the actor holds: a partner manager scoped to one market
 	// cannot offer another.
 	scoped := w.add(w.owner, "admin")
@@ -223,13 +224,13 @@ func testPartnerRules(t *testing.T, f Factory) {
 	_, err = invite.AcceptPartner(w.ctx, w.s, tok, w.org.ID, w.owner.ID)
 	require.ErrorIs(t, err, member.ErrSelf)
 	_, err = invite.AcceptPartner(w.ctx, w.s, tok, w.retail.ID, w.rBuyer.ID)
-	require.ErrorIs(t, err, member.ErrExists)
+	require.ErrorIs(t, err, store.ErrExists)
 	_, err = invite.AcceptPartner(w.ctx, w.s, tok, w.retail.ID, w.owner.ID)
-	require.ErrorIs(t, err, member.ErrNotFound, "the actor must be a member of the partner organisation")
+	require.ErrorIs(t, err, store.ErrNotFound, "the actor must be a member of the partner organisation")
 	_, err = invite.AcceptPartner(w.ctx, w.s, tok, third.ID, thirdOwner.ID)
 	require.ErrorIs(t, err, invite.ErrEmailMismatch, "a token alone does not make a partner: the invited person accepts")
 	_, err = invite.Accept(w.ctx, w.s, tok, w.user())
-	require.ErrorIs(t, err, member.ErrNotFound, "a partner token is no member invitation")
+	require.ErrorIs(t, err, store.ErrNotFound, "a partner token is no member invitation")
 	inv, tok, err := invite.InvitePartner(w.ctx, w.s, w.org.ID, w.owner.ID, invite.NewPartner{Email: thirdOwner.Email, Level: "viewer", TTL: time.Hour})
 	require.NoError(t, err)
 	w.clock.Advance(time.Hour)
@@ -262,6 +263,6 @@ func testPartnerRules(t *testing.T, f Factory) {
 
 	// IDs of other organisations are not found.
 	_, err = w.s.Partnership(w.ctx, third.ID, w.ps.ID)
-	require.ErrorIs(t, err, member.ErrNotFound)
-	w.refuse(third.ID, member.ErrNotFound, func() error { return invite.RevokePartner(w.ctx, w.s, third.ID, thirdOwner.ID, w.ps.ID) })
+	require.ErrorIs(t, err, store.ErrNotFound)
+	w.refuse(third.ID, store.ErrNotFound, func() error { return invite.RevokePartner(w.ctx, w.s, third.ID, thirdOwner.ID, w.ps.ID) })
 }

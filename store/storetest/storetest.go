@@ -20,12 +20,11 @@ package storetest
 import (
 	"testing"
 
-	"github.com/rosterhq/roster/member"
 	"github.com/rosterhq/roster/store"
 )
 
 // Factory returns a new, empty store that runs the rules with env.
-type Factory func(t *testing.T, env member.Env) store.Store
+type Factory func(t *testing.T, env store.Env) store.Store
 
 // Run runs the whole suite against the stores f makes.
 func Run(t *testing.T, f Factory) {

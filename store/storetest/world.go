@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/rosterhq/roster/access"
-	"github.com/rosterhq/roster/invite"
 	"github.com/rosterhq/roster/member"
 	"github.com/rosterhq/roster/store"
 	"github.com/stretchr/testify/require"
@@ -107,15 +106,15 @@ func (l *lockedRand) Read(p []byte) (int, error) {
 
 // NewEnv returns the environment the suite runs with: Policy, a fake clock,
 // a seeded reader, a link key, and a cheap access-code hash.
-func NewEnv(clock *Clock, seed uint64) member.Env {
+func NewEnv(clock *Clock, seed uint64) store.Env {
 	var s [32]byte
 	s[0], s[1] = byte(seed), byte(seed>>8)
-	return member.Env{
+	return store.Env{
 		Policy:  Policy(),
 		Now:     clock.Now,
 		Rand:    &lockedRand{r: rand.NewChaCha8(s)},
 		LinkKey: []byte("0123456789abcdef0123456789abcdef"),
-		CodeKDF: member.KDF{Time: 1, MemoryKiB: 64, Threads: 1},
+		CodeKDF: store.KDF{Time: 1, MemoryKiB: 64, Threads: 1},
 	}
 }
 
@@ -127,8 +126,8 @@ type world struct {
 	s                                     store.Store
 	clock                                 *Clock
 	p                                     *access.Policy
-	org                                   member.Org
-	owner, admin, manager, editor, viewer member.Member
+	org                                   store.Org
+	owner, admin, manager, editor, viewer store.Member
 	users                                 int
 }
 
@@ -151,7 +150,7 @@ func (w *world) user() member.NewUser {
 	return member.NewUser{UserID: fmt.Sprintf("user-%d", w.users), Email: fmt.Sprintf("User.%d@Example.com", w.users), Name: fmt.Sprintf("User %d", w.users)}
 }
 
-func (w *world) newOrg(name string, seats int) (member.Org, member.Member) {
+func (w *world) newOrg(name string, seats int) (store.Org, store.Member) {
 	w.t.Helper()
 	o, owner, err := member.CreateOrg(w.ctx, w.s, member.NewOrg{Name: name, SeatLimit: seats, Owner: w.user()})
 	require.NoError(w.t, err)
@@ -159,7 +158,7 @@ func (w *world) newOrg(name string, seats int) (member.Org, member.Member) {
 }
 
 // add adds a staff member of role to the organisation actor belongs to.
-func (w *world) add(actor member.Member, role string) member.Member {
+func (w *world) add(actor store.Member, role string) store.Member {
 	w.t.Helper()
 	m, err := member.AddMember(w.ctx, w.s, actor.Org, actor.ID, member.NewMember{NewUser: w.user(), Role: role})
 	require.NoError(w.t, err)
@@ -167,7 +166,7 @@ func (w *world) add(actor member.Member, role string) member.Member {
 }
 
 // get reloads a member.
-func (w *world) get(m member.Member) member.Member {
+func (w *world) get(m store.Member) store.Member {
 	w.t.Helper()
 	got, err := w.s.Member(w.ctx, m.Org, m.ID)
 	require.NoError(w.t, err)
@@ -175,9 +174,9 @@ func (w *world) get(m member.Member) member.Member {
 }
 
 // events returns every audit event of org.
-func (w *world) events(org member.ID) []member.Event {
+func (w *world) events(org store.ID) []store.Event {
 	w.t.Helper()
-	var all []member.Event
+	var all []store.Event
 	for {
 		evs, err := w.s.Events(w.ctx, org, int64(len(all)), 0)
 		require.NoError(w.t, err)
@@ -190,13 +189,13 @@ func (w *world) events(org member.ID) []member.Event {
 
 // state describes everything the store holds for org, to show that a
 // refused change changed nothing.
-func (w *world) state(org member.ID) string {
+func (w *world) state(org store.ID) string {
 	w.t.Helper()
 	var b strings.Builder
 	if o, err := w.s.Org(w.ctx, org); err == nil {
 		fmt.Fprintf(&b, "org %+v\n", o)
 	}
-	ms, _, err := w.s.Members(w.ctx, org, member.Filter{}, member.Page{Limit: member.MaxPageSize})
+	ms, _, err := w.s.Members(w.ctx, org, store.Filter{}, store.Page{Limit: store.MaxPageSize})
 	require.NoError(w.t, err)
 	for _, m := range ms {
 		g := m.Grant()
@@ -213,12 +212,12 @@ func (w *world) state(org member.ID) string {
 	for _, r := range roles {
 		fmt.Fprintf(&b, "role %s %v\n", r.Name, r.Perms)
 	}
-	invs, _, err := w.s.Invitations(w.ctx, org, invite.InvitationFilter{}, member.Page{Limit: member.MaxPageSize})
+	invs, _, err := w.s.Invitations(w.ctx, org, store.InvitationFilter{}, store.Page{Limit: store.MaxPageSize})
 	require.NoError(w.t, err)
 	for _, i := range invs {
 		fmt.Fprintf(&b, "invitation %v %s %s %v %x %v %d\n", i.ID, i.Email, i.Role, i.Status, i.TokenHash, i.Expires, i.Resends)
 	}
-	reqs, _, err := w.s.Requests(w.ctx, org, 0, member.Page{Limit: member.MaxPageSize})
+	reqs, _, err := w.s.Requests(w.ctx, org, 0, store.Page{Limit: store.MaxPageSize})
 	require.NoError(w.t, err)
 	for _, r := range reqs {
 		fmt.Fprintf(&b, "request %v %s %v %v\n", r.ID, r.UserID, r.Status, r.Granted)
@@ -228,7 +227,7 @@ func (w *world) state(org member.ID) string {
 }
 
 // refuse runs op, which must fail with want and change nothing in org.
-func (w *world) refuse(org member.ID, want error, op func() error) {
+func (w *world) refuse(org store.ID, want error, op func() error) {
 	w.t.Helper()
 	before := w.state(org)
 	err := op()
@@ -238,7 +237,7 @@ func (w *world) refuse(org member.ID, want error, op func() error) {
 
 // changes runs op, which must succeed and write exactly one event of type
 // typ to org; it returns that event.
-func (w *world) changes(org member.ID, typ member.EventType, op func() error) member.Event {
+func (w *world) changes(org store.ID, typ store.EventType, op func() error) store.Event {
 	w.t.Helper()
 	n := len(w.events(org))
 	require.NoError(w.t, op())
@@ -252,9 +251,9 @@ func (w *world) changes(org member.ID, typ member.EventType, op func() error) me
 }
 
 // roleNames lists the role of each member of org, sorted, for comparisons.
-func (w *world) roleNames(org member.ID) []string {
+func (w *world) roleNames(org store.ID) []string {
 	w.t.Helper()
-	ms, _, err := w.s.Members(w.ctx, org, member.Filter{}, member.Page{Limit: member.MaxPageSize})
+	ms, _, err := w.s.Members(w.ctx, org, store.Filter{}, store.Page{Limit: store.MaxPageSize})
 	require.NoError(w.t, err)
 	var out []string
 	for _, m := range ms {

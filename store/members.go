@@ -1,17 +1,12 @@
-package member
+package store
 
 import (
 	"encoding/json"
 	"fmt"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/rosterhq/roster/access"
 )
-
-// An ID identifies an organisation, member, role, key, invitation or event:
-// a UUIDv7, so that IDs sort roughly by creation time.
-type ID = uuid.UUID
 
 // Status is a member's status.
 type Status uint8
@@ -78,18 +73,6 @@ func ParseKind(s string) (Kind, error) {
 	return 0, fmt.Errorf("%w: kind %q", ErrInvalid, s)
 }
 
-// An Org is an organisation: the tenant whose members roster manages.
-type Org struct {
-	ID        ID
-	Name      string
-	SeatLimit int // members plus pending invitations; 0 means unlimited
-	// PendingOwner is the member a two-step ownership transfer was
-	// proposed to, or the nil ID.
-	PendingOwner ID
-	Created      time.Time
-	Updated      time.Time
-}
-
 // A Member is one user's membership of one organisation.
 //
 // Members returned by a store are resolved: Can, CanIn, CanDo and Explain
@@ -142,6 +125,14 @@ func (m *Member) ExplainDo(a access.Action) access.Decision { return m.grant.Exp
 // Grant returns the member's resolved grant.
 func (m Member) Grant() access.Grant { return m.grant }
 
+// ThroughKey returns m as it acts through its API key k: the same
+// permissions, attributed to the key, and in force even while m is inactive
+// (for a policy that keeps an inactive member's keys valid).
+func (m Member) ThroughKey(k Key) Member {
+	m.grant = m.grant.Through(access.FromKey, "key "+k.Prefix, true)
+	return m
+}
+
 // IsOwner reports whether the member is the organisation's owner.
 func (m Member) IsOwner() bool { return m.grant.IsOwner() }
 
@@ -153,7 +144,7 @@ func (m Member) Party() Party {
 // Resolve computes m's grant. rolePerms is the permissions of m's role when
 // it is a custom role of the organisation; for a role of the policy (and for
 // external collaborators, who have none) it is ignored. Stores call Resolve
-// on every member they return.
+// on every member they return; a host never needs it.
 func Resolve(p *access.Policy, m *Member, rolePerms access.Set) {
 	spec := access.GrantSpec{
 		Policy: p,
@@ -205,99 +196,16 @@ func (m Member) MarshalJSON() ([]byte, error) {
 		m.Status.String(), m.Kind.String(), m.Profile, m.grant.IsOwner(), names(m.grant.Perms()), m.Created, m.Updated})
 }
 
-// A Role is a custom role of one organisation, beside the policy's roles.
-type Role struct {
-	Org     ID
-	Name    string
-	Label   string
-	Perms   access.Set
-	Created time.Time
-	Updated time.Time
+// Filter selects members: zero fields select everything.
+type Filter struct {
+	Status Status
+	Kind   Kind
+	Role   string
 }
 
-// A Key is an API key bound to a member. Only its SHA-256 hash is kept; the
-// secret is shown once, when the key is issued.
-type Key struct {
-	ID      ID
-	Org     ID
-	Member  ID
-	Name    string
-	Prefix  string // the secret's first characters, to recognise it in a list
-	Hash    [32]byte
-	Created time.Time
-}
-
-// A Party is who acted or was acted on, as an audit event remembers them:
-// names and e-mail are a snapshot, so attribution survives removal.
-type Party struct {
-	Member ID     `json:"member,omitzero"`
-	UserID string `json:"user_id,omitempty"`
-	Name   string `json:"name,omitempty"`
-	Email  string `json:"email,omitempty"`
-	Org    ID     `json:"org,omitzero"` // set when the party belongs to another organisation
-}
-
-// State is what an audit event records before and after a change; each event
-// fills the fields its change concerns. Permissions are kept by name, so the
-// log stays readable when the host renumbers its permissions.
-type State struct {
-	Role      string            `json:"role,omitempty"`
-	Status    string            `json:"status,omitempty"`
-	Allow     []string          `json:"allow,omitempty"`
-	Deny      []string          `json:"deny,omitempty"`
-	Scopes    []string          `json:"scopes,omitempty"`
-	Profile   map[string]string `json:"profile,omitempty"`
-	Name      string            `json:"name,omitempty"`
-	Email     string            `json:"email,omitempty"`
-	SeatLimit int               `json:"seat_limit,omitempty"`
-	Expires   time.Time         `json:"expires,omitzero"`
-	// ProposedOwner, in the Before of a deactivation, removal or leave,
-	// says that ownership had been proposed to the member, and that the
-	// change ended the proposal.
-	ProposedOwner bool `json:"proposed_owner,omitempty"`
-}
-
-// EventType names what an audit event records.
-type EventType string
-
-// The event types written by the member package. The invite package adds its
-// own.
-const (
-	OrgCreated        EventType = "org.created"
-	OrgRenamed        EventType = "org.renamed"
-	OrgSeatsChanged   EventType = "org.seats_changed"
-	OrgDeleted        EventType = "org.deleted"
-	MemberAdded       EventType = "member.added"
-	MemberRoleChanged EventType = "member.role_changed"
-	MemberPermsSet    EventType = "member.permissions_changed"
-	MemberScopesSet   EventType = "member.scopes_changed"
-	MemberProfileSet  EventType = "member.profile_changed"
-	MemberDeactivated EventType = "member.deactivated"
-	MemberReactivated EventType = "member.reactivated"
-	MemberRemoved     EventType = "member.removed"
-	MemberLeft        EventType = "member.left"
-	OwnerTransferred  EventType = "owner.transferred"
-	TransferProposed  EventType = "owner.transfer_proposed"
-	TransferCancelled EventType = "owner.transfer_cancelled"
-	RoleCreated       EventType = "role.created"
-	RoleUpdated       EventType = "role.updated"
-	RoleDeleted       EventType = "role.deleted"
-	KeyIssued         EventType = "key.issued"
-	KeyRevoked        EventType = "key.revoked"
-)
-
-// An Event is one entry of an organisation's audit log, which is also its
-// change feed: every successful change writes exactly one, in the same
-// transaction, and a refused change writes none.
-type Event struct {
-	ID     ID        `json:"id"`
-	Org    ID        `json:"org"`
-	Seq    int64     `json:"seq"` // 1, 2, 3… within the organisation, in commit order
-	Time   time.Time `json:"time"`
-	Type   EventType `json:"type"`
-	Actor  Party     `json:"actor"`  // zero for the host acting as the system
-	Target Party     `json:"target"` // the member acted on, if any
-	Object ID        `json:"object,omitzero"`
-	Before State     `json:"before"`
-	After  State     `json:"after"`
+// Match reports whether m passes the filter.
+func (f Filter) Match(m *Member) bool {
+	return (f.Status == 0 || m.Status == f.Status) &&
+		(f.Kind == 0 || m.Kind == f.Kind) &&
+		(f.Role == "" || m.Role == f.Role)
 }

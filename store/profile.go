@@ -1,4 +1,4 @@
-package member
+package store
 
 import (
 	"encoding/json"
@@ -90,6 +90,17 @@ func (p Profile) Map() map[string]string {
 		m[f.k] = f.v
 	}
 	return m
+}
+
+// Keep returns the fields of p for which keep answers true.
+func (p Profile) Keep(keep func(key string) bool) Profile {
+	var out Profile
+	for _, f := range p.kv {
+		if keep(f.k) {
+			out.kv = append(out.kv, f)
+		}
+	}
+	return out
 }
 
 // Equal reports whether p and o hold the same fields.

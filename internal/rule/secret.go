@@ -1,4 +1,4 @@
-package member
+package rule
 
 import (
 	"crypto/sha256"
@@ -6,6 +6,8 @@ import (
 	"encoding/base64"
 	"fmt"
 	"strings"
+
+	"github.com/rosterhq/roster/store"
 )
 
 // Secrets (API keys, invitation tokens) are 32 random bytes, written as a
@@ -21,7 +23,7 @@ var b64 = base64.RawURLEncoding
 
 // NewSecret returns a new secret of kind (a short prefix such as "rkey") and
 // its hash.
-func NewSecret(env *Env, kind string) (string, [32]byte, error) {
+func NewSecret(env *store.Env, kind string) (string, [32]byte, error) {
 	var raw [secretBytes]byte
 	if err := env.Read(raw[:]); err != nil {
 		return "", [32]byte{}, err
@@ -34,11 +36,11 @@ func NewSecret(env *Env, kind string) (string, [32]byte, error) {
 func HashSecret(secret, kind string) ([32]byte, error) {
 	body, ok := strings.CutPrefix(secret, kind+"_")
 	if !ok || len(body) != b64.EncodedLen(secretBytes) {
-		return [32]byte{}, fmt.Errorf("%w: not a %s secret", ErrInvalid, kind)
+		return [32]byte{}, fmt.Errorf("%w: not a %s secret", store.ErrInvalid, kind)
 	}
 	raw, err := b64.Strict().DecodeString(body)
 	if err != nil || len(raw) != secretBytes {
-		return [32]byte{}, fmt.Errorf("%w: not a %s secret", ErrInvalid, kind)
+		return [32]byte{}, fmt.Errorf("%w: not a %s secret", store.ErrInvalid, kind)
 	}
 	return sha256.Sum256(raw), nil
 }

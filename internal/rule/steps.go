@@ -1,4 +1,4 @@
-package member
+package rule
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/rosterhq/roster/access"
+	"github.com/rosterhq/roster/store"
 )
 
 // The building blocks below are how every rule starts. The invite package
@@ -28,33 +29,33 @@ import (
 
 // LoadActor loads the member acting in the unit of work: ErrNotFound if it is
 // not a member of the organisation, ErrInactive if it is inactive.
-func LoadActor(ctx context.Context, tx MemberTx, id ID) (Member, error) {
+func LoadActor(ctx context.Context, tx store.Tx, id store.ID) (store.Member, error) {
 	if err := CheckID("actor", id); err != nil {
-		return Member{}, err
+		return store.Member{}, err
 	}
 	a, err := tx.Member(ctx, id)
 	if err != nil {
-		return Member{}, fmt.Errorf("actor %v: %w", id, err)
+		return store.Member{}, fmt.Errorf("actor %v: %w", id, err)
 	}
-	if a.Status != Active {
-		return Member{}, fmt.Errorf("%w: actor %v cannot act", ErrInactive, id)
+	if a.Status != store.Active {
+		return store.Member{}, fmt.Errorf("%w: actor %v cannot act", ErrInactive, id)
 	}
 	return a, nil
 }
 
 // GatedActor loads the actor, as LoadActor, and checks that it may take
 // action a, as Gate: steps 2 and 3 of every rule.
-func GatedActor(ctx context.Context, tx MemberTx, id ID, a access.Action) (Member, error) {
+func GatedActor(ctx context.Context, tx store.Tx, id store.ID, a access.Action) (store.Member, error) {
 	m, err := LoadActor(ctx, tx, id)
 	if err != nil {
-		return Member{}, err
+		return store.Member{}, err
 	}
 	return m, Gate(&m, a)
 }
 
 // Gate refuses with ErrForbidden unless the actor may take action a: it is
 // the owner, or holds the permission the policy gates a with.
-func Gate(actor *Member, a access.Action) error {
+func Gate(actor *store.Member, a access.Action) error {
 	if d := actor.ExplainDo(a); !d.Allowed {
 		return fmt.Errorf("%w: %s", ErrForbidden, strings.TrimPrefix(d.String(), "denied: "))
 	}
@@ -64,41 +65,41 @@ func Gate(actor *Member, a access.Action) error {
 // LoadTarget loads the member acted on and applies rule 4: ErrNotFound,
 // ErrSelf when it is the actor, ErrOwnerProtected when it is the owner, and
 // ErrEscalation when it holds more than the actor.
-func LoadTarget(ctx context.Context, tx MemberTx, actor *Member, id ID) (Member, error) {
+func LoadTarget(ctx context.Context, tx store.Tx, actor *store.Member, id store.ID) (store.Member, error) {
 	if err := CheckID("target", id); err != nil {
-		return Member{}, err
+		return store.Member{}, err
 	}
 	t, err := tx.Member(ctx, id)
 	if err != nil {
-		return Member{}, fmt.Errorf("target %v: %w", id, err)
+		return store.Member{}, fmt.Errorf("target %v: %w", id, err)
 	}
 	if t.ID == actor.ID {
-		return Member{}, fmt.Errorf("%w: act on another member, or leave", ErrSelf)
+		return store.Member{}, fmt.Errorf("%w: act on another member, or leave", ErrSelf)
 	}
 	if t.IsOwner() {
-		return Member{}, fmt.Errorf("%w: only an ownership transfer changes the owner", ErrOwnerProtected)
+		return store.Member{}, fmt.Errorf("%w: only an ownership transfer changes the owner", ErrOwnerProtected)
 	}
 	if err := Covers(actor, &t); err != nil {
-		return Member{}, err
+		return store.Member{}, err
 	}
 	return t, nil
 }
 
 // Covers refuses with ErrEscalation unless the actor holds every permission
 // and scope that target holds (equal is fine); the owner covers everyone.
-func Covers(actor, target *Member) error {
-	return CanGrant(actor, target.grant.Held(), target.Scopes)
+func Covers(actor, target *store.Member) error {
+	return CanGrant(actor, target.Grant().Held(), target.Scopes)
 }
 
 // CanGrant refuses with ErrEscalation unless the actor holds every
 // permission in perms and every scope in scopes.
-func CanGrant(actor *Member, perms access.Set, scopes access.Scopes) error {
+func CanGrant(actor *store.Member, perms access.Set, scopes access.Scopes) error {
 	if actor.IsOwner() {
 		return nil
 	}
-	held := actor.grant.Held()
+	held := actor.Grant().Held()
 	if extra := perms.Difference(held); !extra.IsEmpty() {
-		names, _ := actor.grant.Policy().Names(extra.Intersect(actor.grant.Policy().All()))
+		names, _ := actor.Grant().Policy().Names(extra.Intersect(actor.Grant().Policy().All()))
 		return fmt.Errorf("%w: the actor does not hold %v", ErrEscalation, names)
 	}
 	if !scopes.SubsetOf(actor.Scopes) {
@@ -110,35 +111,35 @@ func CanGrant(actor *Member, perms access.Set, scopes access.Scopes) error {
 // ResolveIn resolves m in tx: its role must be the policy's or one of the
 // organisation's custom roles (ErrInvalid otherwise), and external
 // collaborators must have none.
-func ResolveIn(ctx context.Context, tx Tx, m *Member) error {
+func ResolveIn(ctx context.Context, tx store.Tx, m *store.Member) error {
 	p := tx.Env().Policy
-	if m.Kind == External {
+	if m.Kind == store.External {
 		if m.Role != "" {
-			return fmt.Errorf("%w: an external collaborator has no role", ErrInvalid)
+			return fmt.Errorf("%w: an external collaborator has no role", store.ErrInvalid)
 		}
-		Resolve(p, m, access.Set{})
+		store.Resolve(p, m, access.Set{})
 		return nil
 	}
 	if _, ok := p.RolePerms(m.Role); ok {
-		Resolve(p, m, access.Set{})
+		store.Resolve(p, m, access.Set{})
 		return nil
 	}
 	if m.Role == "" {
-		return fmt.Errorf("%w: a member needs a role", ErrInvalid)
+		return fmt.Errorf("%w: a member needs a role", store.ErrInvalid)
 	}
 	r, err := tx.Role(ctx, m.Role)
-	if errors.Is(err, ErrNotFound) {
-		return fmt.Errorf("%w: %w: %q", ErrInvalid, access.ErrUnknownRole, m.Role)
+	if errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("%w: %w: %q", store.ErrInvalid, access.ErrUnknownRole, m.Role)
 	}
 	if err != nil {
 		return err
 	}
-	Resolve(p, m, r.Perms)
+	store.Resolve(p, m, r.Perms)
 	return nil
 }
 
 // Snapshot is what an audit event records of a member.
-func Snapshot(p *access.Policy, m *Member) State {
+func Snapshot(p *access.Policy, m *store.Member) store.State {
 	names := func(s access.Set) []string {
 		n, _ := p.Names(s.Intersect(p.All()))
 		if len(n) == 0 {
@@ -146,7 +147,7 @@ func Snapshot(p *access.Policy, m *Member) State {
 		}
 		return n
 	}
-	return State{
+	return store.State{
 		Role:    m.Role,
 		Status:  m.Status.String(),
 		Allow:   names(m.Allow),
@@ -159,7 +160,7 @@ func Snapshot(p *access.Policy, m *Member) State {
 
 // Emit completes e (ID, organisation, time) and appends it to the audit log
 // of the unit of work.
-func Emit(ctx context.Context, tx Tx, e Event) error {
+func Emit(ctx context.Context, tx store.Tx, e store.Event) error {
 	o, err := tx.Org(ctx)
 	if err != nil {
 		return err
@@ -178,33 +179,29 @@ func Emit(ctx context.Context, tx Tx, e Event) error {
 // does not allow for role: the rule behind AddMember and SetProfile, for
 // the other packages that give a member a profile (invite, for the profile
 // an invitation carries).
-func CheckProfile(p *access.Policy, role string, prof Profile) error {
+func CheckProfile(p *access.Policy, role string, prof store.Profile) error {
 	for k := range prof.All() {
 		if !p.FieldAllowed(role, k) {
-			return fmt.Errorf("%w: profile field %q is not allowed for role %q", ErrInvalid, k, role)
+			return fmt.Errorf("%w: profile field %q is not allowed for role %q", store.ErrInvalid, k, role)
 		}
 	}
 	return nil
 }
 
-// keepFields drops the profile fields that role does not allow.
-func keepFields(p *access.Policy, role string, prof Profile) Profile {
-	var out Profile
-	for _, f := range prof.kv {
-		if p.FieldAllowed(role, f.k) {
-			out.kv = append(out.kv, f)
-		}
-	}
-	return out
+// KeepFields drops the profile fields that role does not allow.
+func KeepFields(p *access.Policy, role string, prof store.Profile) store.Profile {
+	return prof.Keep(func(k string) bool { return p.FieldAllowed(role, k) })
 }
 
-// update runs fn in a unit of work on org and returns its result.
-func update[T any](ctx context.Context, s Store, org ID, fn func(Tx) (T, error)) (T, error) {
+// Update runs fn in a unit of work on org and returns its result: the one
+// helper behind every rule's plain form, which opens its own unit of work
+// and calls the rule's Tx form in it.
+func Update[T any](ctx context.Context, s store.Store, org store.ID, fn func(store.Tx) (T, error)) (T, error) {
 	var out T
 	if err := CheckID("organisation", org); err != nil {
 		return out, err
 	}
-	err := s.UpdateMembers(ctx, org, func(tx Tx) error {
+	err := s.Update(ctx, org, func(tx store.Tx) error {
 		var err error
 		out, err = fn(tx)
 		return err

@@ -1,0 +1,77 @@
+package store
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/rosterhq/roster/access"
+)
+
+// PartnerStatus is a partnership's status.
+type PartnerStatus uint8
+
+// The statuses of a partnership. A suspended partnership grants nothing but
+// keeps its level and scopes, which resuming restores exactly.
+const (
+	PartnerActive PartnerStatus = iota + 1
+	PartnerSuspended
+)
+
+func (s PartnerStatus) String() string {
+	switch s {
+	case PartnerActive:
+		return "active"
+	case PartnerSuspended:
+		return "suspended"
+	}
+	return fmt.Sprintf("partner_status(%d)", uint8(s))
+}
+
+// A Partnership grants the members of a partner organisation access to the
+// granting organisation (seed 004's retailers, distributors and agencies):
+// the permissions of Level, a role of the granting organisation, minus every
+// lifecycle permission, within Scopes, while the partnership is active and
+// the member is active in its own organisation.
+type Partnership struct {
+	ID         ID
+	Org        ID // the granting organisation
+	Partner    ID // the partner organisation
+	Level      string
+	Scopes     access.Scopes
+	Status     PartnerStatus
+	Invitation ID
+	Created    time.Time
+	Updated    time.Time
+}
+
+// Event types of partnerships. Every change but the invitation writes one
+// event in each of the two organisations.
+const (
+	PartnerInvited        EventType = "partner.invited"
+	PartnerAccepted       EventType = "partner.accepted"
+	PartnerDeclined       EventType = "partner.declined"
+	PartnerLevelChanged   EventType = "partner.level_changed"
+	PartnerScopesChanged  EventType = "partner.scopes_changed"
+	PartnerSuspendedEvent EventType = "partner.suspended"
+	PartnerResumed        EventType = "partner.resumed"
+	PartnerRevoked        EventType = "partner.revoked"
+	PartnerLeft           EventType = "partner.left"
+)
+
+// ResolvePartner returns the grant a partnership gives a member m of the
+// partner organisation: the level's permissions (levelPerms, for a custom
+// role; ignored for a role of the policy) minus every permission that gates
+// a lifecycle action, within the partnership's scopes, in force only while
+// the partnership is active and m is active. Backends call it for the
+// request-time lookup of a partner member; a host never needs it.
+func ResolvePartner(p *access.Policy, ps *Partnership, m *Member, levelPerms access.Set) access.Grant {
+	if perms, ok := p.RolePerms(ps.Level); ok {
+		levelPerms = perms
+	}
+	return access.NewGrant(access.GrantSpec{
+		Policy: p, Source: access.FromPartner, Role: ps.Level, RolePerms: levelPerms,
+		Deny: p.Lifecycle(), Scopes: ps.Scopes,
+		Active: m.Status == Active, Suspended: ps.Status != PartnerActive,
+		Via: "partner organisation " + ps.Partner.String(),
+	})
+}
