@@ -19,8 +19,16 @@
 // access at a level capped by the inviter and stripped of every lifecycle
 // permission.
 //
-// Errors are the member package's sentinels plus this package's own
-// (ErrExpired, ErrAlreadyUsed, ErrCancelled, ErrDeclined, ErrAlreadyInvited,
-// ErrEmailMismatch, …). Every successful change writes one audit event, in
-// each organisation it concerns.
+// The records (store.Invitation, store.Request, store.Partnership) live in
+// package store. Every rule on one organisation has a plain form, which
+// opens its own unit of work, and a Tx form for a unit of work the caller
+// opened (see package store, "Two doors to every rule"); the rules that
+// answer a token or touch two organisations open their own.
+//
+// Errors are this package's own (ErrExpired, ErrAlreadyUsed, ErrCancelled,
+// ErrDeclined, ErrEmailMismatch, …), the member package's for the same
+// meanings (member.ErrForbidden, member.ErrSeatLimit, …) and the store
+// package's (store.ErrNotFound, store.ErrInvalid, store.ErrAlreadyInvited,
+// …). Every successful change writes one audit event, in each organisation
+// it concerns.
 package invite

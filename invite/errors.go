@@ -3,7 +3,8 @@ package invite
 import "errors"
 
 // Errors of invitations and access requests, beside the member package's
-// (member.ErrNotFound, member.ErrForbidden, member.ErrSeatLimit, …), which
+// (member.ErrForbidden, member.ErrSeatLimit, …) and the store package's
+// (store.ErrNotFound, store.ErrInvalid, store.ErrAlreadyInvited, …), which
 // mean the same here.
 var (
 	// ErrExpired: the invitation expired before it was accepted.
@@ -15,8 +16,6 @@ var (
 	ErrCancelled = errors.New("roster: cancelled")
 	// ErrDeclined: the invitation or request was declined.
 	ErrDeclined = errors.New("roster: declined")
-	// ErrAlreadyInvited: a pending invitation for that e-mail exists.
-	ErrAlreadyInvited = errors.New("roster: already invited")
 	// ErrAlreadyRequested: the user has a pending access request already.
 	ErrAlreadyRequested = errors.New("roster: already requested")
 	// ErrEmailMismatch: the accepting user's e-mail is not the invited one.

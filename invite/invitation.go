@@ -157,7 +157,7 @@ func checkGrant(ctx context.Context, tx store.Tx, a, m *store.Member) error {
 
 // closeExpired closes the expired pending invitation of kind to email, if
 // any, so that a new one can be sent; a pending one that has not expired is
-// ErrAlreadyInvited.
+// store.ErrAlreadyInvited.
 func closeExpired(ctx context.Context, tx store.Tx, kind store.InvitationKind, email string, now time.Time) error {
 	old, err := tx.PendingInvitation(ctx, kind, email)
 	if errors.Is(err, store.ErrNotFound) {
@@ -167,7 +167,7 @@ func closeExpired(ctx context.Context, tx store.Tx, kind store.InvitationKind, e
 		return err
 	}
 	if old.Open(now) {
-		return fmt.Errorf("%w: %s has a pending invitation until %s", ErrAlreadyInvited, email, old.Expires.Format(time.RFC3339))
+		return fmt.Errorf("%w: %s has a pending invitation until %s", store.ErrAlreadyInvited, email, old.Expires.Format(time.RFC3339))
 	}
 	old.Status, old.Updated, old.Sealed = store.Expired, now, nil
 	return tx.PutInvitation(ctx, old)
@@ -431,11 +431,11 @@ func checkEmail(p *access.Policy, inv *store.Invitation, email string) error {
 // Accept accepts the invitation the token belongs to, as user, and returns
 // the member it creates with exactly what the invitation carried. Single
 // use: of concurrent accepts, one wins and the rest get ErrAlreadyUsed. An
-// unknown token is member.ErrNotFound, a malformed one member.ErrInvalid;
+// unknown token is store.ErrNotFound, a malformed one store.ErrInvalid;
 // expired, cancelled and declined invitations are ErrExpired, ErrCancelled
 // and ErrDeclined. The user's e-mail must match the invitation's, ignoring
 // case (ErrEmailMismatch), unless the policy accepts any. A user who is a
-// member already is member.ErrAlreadyMember. It writes InvitationAccepted.
+// member already is store.ErrAlreadyMember. It writes InvitationAccepted.
 func Accept(ctx context.Context, s store.Store, token string, user Invitee) (store.Member, error) {
 	if err := checkInvitee(&user); err != nil {
 		return store.Member{}, err

@@ -184,7 +184,7 @@ func openPair(ctx context.Context, s store.Store, token string, partnerOrg store
 // partnerships (access.ManagePartners, or the owner) whose e-mail is the
 // invited one (ErrEmailMismatch), unless the policy accepts any. Single
 // use, as Accept.
-// Two organisations have at most one partnership (member.ErrExists). It
+// Two organisations have at most one partnership (store.ErrExists). It
 // writes PartnerAccepted in both.
 func AcceptPartner(ctx context.Context, s store.Store, token string, partnerOrg, actor store.ID) (store.Partnership, error) {
 	var ps store.Partnership

@@ -31,7 +31,7 @@ type Requester = member.NewUser
 // hold perms beyond what it holds. If the organisation set an access code,
 // code must match it: a missing code is ErrCodeRequired, a wrong one
 // ErrWrongCode (and counts: after MaxCodeFailures the code is locked for
-// CodeLockout, ErrLocked). A staff member is member.ErrAlreadyMember; a user
+// CodeLockout, ErrLocked). A staff member is store.ErrAlreadyMember; a user
 // with an open request ErrAlreadyRequested. It writes RequestCreated.
 func RequestAccess(ctx context.Context, s store.Store, org store.ID, user Requester, perms access.Set, message, code string) (store.Request, error) {
 	// A wrong code must be counted though the request fails: the count
@@ -280,7 +280,7 @@ func requestClosedErr(r *store.Request) error {
 }
 
 // Approve approves an open request with perms, which may narrow what was
-// asked (and not widen it: member.ErrInvalid). A new requester becomes an
+// asked (and not widen it: store.ErrInvalid). A new requester becomes an
 // external collaborator that holds perms and takes no seat; a collaborator
 // asking for more adds perms to what it holds. Gated by
 // access.ApproveRequests; the actor grants only what it holds. It writes

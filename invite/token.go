@@ -13,7 +13,7 @@ import (
 const TokenKind = "rinv"
 
 // HashToken returns the hash of an invitation token; a string that is not a
-// token is member.ErrInvalid.
+// token is store.ErrInvalid.
 func HashToken(token string) ([32]byte, error) { return rule.HashSecret(token, TokenKind) }
 
 // Link builds the magic link for token from the host's base URL, adding the
@@ -21,7 +21,7 @@ func HashToken(token string) ([32]byte, error) { return rule.HashSecret(token, T
 //
 //	Link("https://app.example.com/join", tok) = "https://app.example.com/join?token=rinv_…"
 //
-// A base URL that does not parse, or is not absolute, is member.ErrInvalid.
+// A base URL that does not parse, or is not absolute, is store.ErrInvalid.
 func Link(base, token string) (string, error) {
 	u, err := url.Parse(base)
 	if err != nil || !u.IsAbs() || u.Host == "" {

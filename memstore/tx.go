@@ -579,7 +579,7 @@ func (t *tx) PutInvitation(ctx context.Context, inv store.Invitation) error {
 	}
 	if inv.Status == store.Pending {
 		if id, ok := o.pending[pendingKey{inv.Kind, inv.Email}]; ok && id != inv.ID {
-			return fmt.Errorf("%w: %s", invite.ErrAlreadyInvited, inv.Email)
+			return fmt.Errorf("%w: %s", store.ErrAlreadyInvited, inv.Email)
 		}
 	}
 	if id, ok := o.byHash[inv.TokenHash]; ok && id != inv.ID || !ok && t.s.tokenTaken(inv.TokenHash) {

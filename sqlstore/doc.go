@@ -6,7 +6,7 @@
 // choice, then:
 //
 //	db, err := sql.Open("sqlite", sqlstore.SQLiteDSN("roster.db")) // modernc.org/sqlite
-//	s, err := sqlstore.New(db, sqlstore.SQLite, member.Env{Policy: policy}, sqlstore.Options{})
+//	s, err := sqlstore.New(db, sqlstore.SQLite, store.Env{Policy: policy}, sqlstore.Options{})
 //	err = s.Migrate(ctx)
 //
 // The schema is embedded, numbered SQL files per dialect, applied by Migrate

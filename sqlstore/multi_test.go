@@ -164,7 +164,7 @@ func multiInstance(t *testing.T, d sqlstore.Dialect) {
 func refusal(err error) bool {
 	for _, e := range []error{store.ErrNotFound, member.ErrForbidden, member.ErrInactive, member.ErrOwnerProtected,
 		member.ErrSelf, member.ErrEscalation, member.ErrSeatLimit, store.ErrAlreadyMember, invite.ErrAlreadyUsed,
-		invite.ErrAlreadyInvited} {
+		store.ErrAlreadyInvited} {
 		if errors.Is(err, e) {
 			return true
 		}

@@ -5,11 +5,12 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"github.com/google/uuid"
 	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
+
+	"github.com/google/uuid"
 
 	"github.com/rosterhq/roster/store"
 )
@@ -461,7 +462,7 @@ func (r *orgRow) dest(o *store.Org) []any {
 }
 
 // finish completes o from the row scanned with err: a missing or deleted
-// organisation is member.ErrNotFound.
+// organisation is store.ErrNotFound.
 func (r *orgRow) finish(o *store.Org, err error) error {
 	if errors.Is(err, sql.ErrNoRows) || err == nil && r.deleted != 0 {
 		return store.ErrNotFound

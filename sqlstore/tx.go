@@ -733,7 +733,7 @@ func (t *tx) PutInvitation(ctx context.Context, i store.Invitation) error {
 		return fmt.Errorf("%w: invitation does not belong to organisation %v", store.ErrInvalid, t.org.ID)
 	}
 	return putKnown(ctx, t, &t.invs, i.ID, i, "invitations", invitationColumns, t.invitationValues, func(err error) error {
-		return t.s.d.unique(err, "invitation "+i.ID.String(), map[string]error{"one_pending": invite.ErrAlreadyInvited, "invitations.email": invite.ErrAlreadyInvited}, store.ErrConflict)
+		return t.s.d.unique(err, "invitation "+i.ID.String(), map[string]error{"one_pending": store.ErrAlreadyInvited, "invitations.email": store.ErrAlreadyInvited}, store.ErrConflict)
 	})
 }
 

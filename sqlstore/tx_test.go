@@ -248,7 +248,7 @@ func TestConstraints(t *testing.T) {
 			twin := inv
 			twin.ID = f.clockID(t)
 			twin.TokenHash[0] ^= 0xff
-			require.ErrorIs(t, put(func(tx store.Tx) error { return tx.PutInvitation(ctx, twin) }), invite.ErrAlreadyInvited, "one pending invitation per e-mail")
+			require.ErrorIs(t, put(func(tx store.Tx) error { return tx.PutInvitation(ctx, twin) }), store.ErrAlreadyInvited, "one pending invitation per e-mail")
 			twin.Email = "q@x.io"
 			twin.TokenHash = inv.TokenHash
 			require.ErrorIs(t, put(func(tx store.Tx) error { return tx.PutInvitation(ctx, twin) }), store.ErrConflict, "token hashes are unique")

@@ -379,7 +379,7 @@ func pageOf(r *http.Request) (store.Page, error) {
 }
 
 // decode reads a JSON request body into v. Malformed JSON, unknown fields
-// and trailing data are member.ErrInvalid, so that fail answers 422.
+// and trailing data are store.ErrInvalid, so that fail answers 422.
 func decode(w http.ResponseWriter, r *http.Request, v any) error {
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20))
 	dec.DisallowUnknownFields()
@@ -424,7 +424,7 @@ func statusOf(err error) int {
 	case is(member.ErrForbidden, member.ErrInactive, member.ErrOwnerProtected, member.ErrSelf,
 		member.ErrEscalation, invite.ErrEmailMismatch):
 		return http.StatusForbidden
-	case is(store.ErrAlreadyMember, invite.ErrAlreadyInvited, member.ErrSeatLimit, invite.ErrAlreadyUsed,
+	case is(store.ErrAlreadyMember, store.ErrAlreadyInvited, member.ErrSeatLimit, invite.ErrAlreadyUsed,
 		invite.ErrExpired, invite.ErrCancelled, invite.ErrDeclined, member.ErrInUse, store.ErrExists,
 		store.ErrConflict):
 		return http.StatusConflict

@@ -378,7 +378,7 @@ func TestStatusOf(t *testing.T) {
 		invite.ErrEmailMismatch:    http.StatusForbidden,
 		store.ErrNotFound:          http.StatusNotFound,
 		store.ErrAlreadyMember:     http.StatusConflict,
-		invite.ErrAlreadyInvited:   http.StatusConflict,
+		store.ErrAlreadyInvited:    http.StatusConflict,
 		member.ErrSeatLimit:        http.StatusConflict,
 		invite.ErrAlreadyUsed:      http.StatusConflict,
 		invite.ErrExpired:          http.StatusConflict,

@@ -10,10 +10,9 @@ import (
 	"github.com/rosterhq/roster/store"
 )
 
-// The building blocks below are how every rule starts. The invite package
-// uses them too, so that its refusals are the same as this package's.
-//
-// A rule checks, in this order, and returns the first refusal:
+// The steps below are how every rule starts, in member and in invite alike,
+// so that their refusals are the same. A rule checks, in this order (package
+// member documents it for hosts), and returns the first refusal:
 //
 //  1. its input (ErrInvalid);
 //  2. the actor: a member of the organisation (ErrNotFound) and active

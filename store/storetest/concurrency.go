@@ -150,7 +150,7 @@ func isRuleError(err error) bool {
 	for _, e := range []error{store.ErrNotFound, store.ErrInvalid, member.ErrForbidden, member.ErrInactive,
 		member.ErrOwnerProtected, member.ErrSelf, member.ErrEscalation, member.ErrSeatLimit, store.ErrAlreadyMember,
 		member.ErrInUse, store.ErrExists, invite.ErrExpired, invite.ErrAlreadyUsed, invite.ErrCancelled,
-		invite.ErrDeclined, invite.ErrAlreadyInvited, invite.ErrEmailMismatch} {
+		invite.ErrDeclined, store.ErrAlreadyInvited, invite.ErrEmailMismatch} {
 		if errors.Is(err, e) {
 			return true
 		}

@@ -140,7 +140,7 @@ func testInvitationErrors(t *testing.T, f Factory) {
 	w.refuse(w.org.ID, store.ErrAlreadyMember, send(w.owner, invite.NewInvitation{Email: strings.ToUpper(w.viewer.Email), Role: "viewer"}))
 	_, _, err := invite.Send(w.ctx, w.s, w.org.ID, w.owner.ID, invite.NewInvitation{Email: "a@b.co", Role: "viewer"})
 	require.NoError(t, err)
-	w.refuse(w.org.ID, invite.ErrAlreadyInvited, send(w.admin, invite.NewInvitation{Email: "A@B.co", Role: "editor"}))
+	w.refuse(w.org.ID, store.ErrAlreadyInvited, send(w.admin, invite.NewInvitation{Email: "A@B.co", Role: "editor"}))
 	_, err = invite.Accept(w.ctx, w.s, "rinv_short", w.user())
 	require.ErrorIs(t, err, store.ErrInvalid)
 	_, err = invite.Accept(w.ctx, w.s, "rinv_"+strings.Repeat("A", 43), w.user())

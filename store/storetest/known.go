@@ -134,7 +134,7 @@ var known = []struct {
 	},
 }
 
-// The documented order of a rule's checks (member/rules.go) puts its
+// The documented order of a rule's checks (package member) puts its
 // input first: "1. its input (ErrInvalid); 2. the actor … 3. the gate".
 // These rules checked pure input only after the actor and the gate, and
 // answered ErrForbidden to a call that was also malformed.

@@ -34,7 +34,7 @@ import (
 //
 // The sequential machines (Machine, Differential) compare every answer with
 // a reference model (model.go), written from DESIGN.md, the check order of
-// member/rules.go and the doc comments, not from the rules' code: success,
+// package member and the doc comments, not from the rules' code: success,
 // or the exact sentinel (errors.Is). After every step they read the store's
 // whole state through its public read API and require
 //   - the state the model holds: every organisation, member (role,

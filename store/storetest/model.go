@@ -16,7 +16,7 @@ import (
 
 // This file is the reference model of the state machine (machine.go): a
 // plain, map-and-slice description of what roster must do, written from
-// DESIGN.md ("The rules"), the check order documented in member/rules.go and
+// DESIGN.md ("The rules"), the check order documented in package member and
 // the doc comments of each operation. It calls no rule and no helper of the
 // member, invite or access packages: it keeps its own permission bitmask,
 // its own copy of the suite's roles, and its own reading of scopes. Only the
@@ -399,7 +399,7 @@ func (r *mReq) closedErr() error {
 	return nil
 }
 
-// The building blocks of rules/rules.go's order, modelled.
+// The building blocks of package member's order, modelled.
 
 func (m *model) loadActor(org, h int) (*mMember, error) {
 	if h < 0 {
@@ -1013,7 +1013,7 @@ func (m *model) applyInvite(o op, now time.Time) outcome {
 		}
 		old := m.pendingInv(org, false, email)
 		if old != nil && old.open(now) {
-			return refused(invite.ErrAlreadyInvited)
+			return refused(store.ErrAlreadyInvited)
 		}
 		if !m.seatFree(org, now) {
 			return refused(member.ErrSeatLimit)
@@ -1345,7 +1345,7 @@ func (m *model) invitePartner(o op, now time.Time) outcome {
 	}
 	old := m.pendingInv(o.org, true, email)
 	if old != nil && old.open(now) {
-		return refused(invite.ErrAlreadyInvited)
+		return refused(store.ErrAlreadyInvited)
 	}
 	if old != nil {
 		old.status = store.Expired
@@ -1599,5 +1599,5 @@ func errName(err error) string {
 var sentinels = []error{store.ErrNotFound, store.ErrInvalid, member.ErrForbidden, member.ErrInactive,
 	member.ErrOwnerProtected, member.ErrSelf, member.ErrEscalation, member.ErrSeatLimit, store.ErrAlreadyMember,
 	store.ErrExists, member.ErrInUse, invite.ErrExpired, invite.ErrAlreadyUsed, invite.ErrCancelled,
-	invite.ErrDeclined, invite.ErrAlreadyInvited, invite.ErrAlreadyRequested, invite.ErrEmailMismatch,
+	invite.ErrDeclined, store.ErrAlreadyInvited, invite.ErrAlreadyRequested, invite.ErrEmailMismatch,
 	invite.ErrNoLink, invite.ErrCodeRequired, invite.ErrWrongCode, invite.ErrLocked}
