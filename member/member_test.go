@@ -67,6 +67,17 @@ func TestEnvInit(t *testing.T) {
 	if _, err := (store.Env{Policy: p, LinkKey: []byte("short")}).Init(); !errors.Is(err, store.ErrInvalid) {
 		t.Fatalf("Init with a short link key = %v", err)
 	}
+	for _, k := range []store.KDF{
+		{Time: 0, MemoryKiB: 64, Threads: 1},
+		{Time: 1, MemoryKiB: 4, Threads: 1},
+		{Time: store.MaxKDFTime + 1, MemoryKiB: 64, Threads: 1},
+		{Time: 1, MemoryKiB: store.MaxKDFMemoryKiB + 1, Threads: 1},
+		{Time: 1, MemoryKiB: 64, Threads: store.MaxKDFThreads + 1},
+	} {
+		if _, err := (store.Env{Policy: p, CodeKDF: k}).Init(); !errors.Is(err, store.ErrInvalid) {
+			t.Errorf("Init with CodeKDF %+v = %v, want ErrInvalid", k, err)
+		}
+	}
 	env, err := store.Env{Policy: p}.Init()
 	if err != nil || env.Now == nil || env.Rand == nil || env.CodeKDF.Time == 0 {
 		t.Fatalf("Init did not fill defaults: %+v, %v", env, err)

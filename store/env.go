@@ -44,6 +44,30 @@ type KDF struct {
 	Threads   uint8
 }
 
+// The bounds of a KDF, which hold for the cost an Env sets and for the
+// parameters read back with a stored hash: a tampered row cannot make the
+// process allocate more than MaxKDFMemoryKiB or spend more than MaxKDFTime
+// passes on one guess. The upper bounds are those of RFC 9106's second
+// recommendation (64 MiB, three passes) with room above it.
+const (
+	MaxKDFTime      = 10
+	MaxKDFMemoryKiB = 64 * 1024
+	MaxKDFThreads   = 8
+)
+
+// Check refuses, with ErrInvalid, a cost outside the bounds: no pass, less
+// than 8 KiB, no thread, or more than MaxKDFTime, MaxKDFMemoryKiB or
+// MaxKDFThreads.
+func (k KDF) Check() error {
+	if k.Time == 0 || k.MemoryKiB < 8 || k.Threads == 0 {
+		return fmt.Errorf("%w: argon2id cost %+v is too weak to run", ErrInvalid, k)
+	}
+	if k.Time > MaxKDFTime || k.MemoryKiB > MaxKDFMemoryKiB || k.Threads > MaxKDFThreads {
+		return fmt.Errorf("%w: argon2id cost %+v is beyond t=%d, m=%d KiB, p=%d", ErrInvalid, k, MaxKDFTime, MaxKDFMemoryKiB, MaxKDFThreads)
+	}
+	return nil
+}
+
 // Init validates e and fills in its defaults. Stores call it once when they
 // are built.
 func (e Env) Init() (*Env, error) {
@@ -62,8 +86,8 @@ func (e Env) Init() (*Env, error) {
 	if e.CodeKDF == (KDF{}) {
 		e.CodeKDF = KDF{Time: 2, MemoryKiB: 19 * 1024, Threads: 1}
 	}
-	if e.CodeKDF.Time == 0 || e.CodeKDF.MemoryKiB < 8 || e.CodeKDF.Threads == 0 {
-		return nil, fmt.Errorf("%w: Env.CodeKDF %+v is too weak to run", ErrInvalid, e.CodeKDF)
+	if err := e.CodeKDF.Check(); err != nil {
+		return nil, fmt.Errorf("Env.CodeKDF: %w", err)
 	}
 	e.LinkKey = append([]byte(nil), e.LinkKey...)
 	e.ids = new(idClock)
