@@ -1,6 +1,6 @@
 package invite
 
-import "errors"
+import "github.com/rosterhq/roster/internal/errs"
 
 // Errors of invitations and access requests, beside the member package's
 // (member.ErrForbidden, member.ErrSeatLimit, …) and the store package's
@@ -8,27 +8,27 @@ import "errors"
 // mean the same here.
 var (
 	// ErrExpired: the invitation expired before it was accepted.
-	ErrExpired = errors.New("roster: invitation expired")
+	ErrExpired = errs.Expired
 	// ErrAlreadyUsed: the invitation was accepted already, or the request
 	// decided already.
-	ErrAlreadyUsed = errors.New("roster: already used")
+	ErrAlreadyUsed = errs.AlreadyUsed
 	// ErrCancelled: the invitation was cancelled, or the request withdrawn.
-	ErrCancelled = errors.New("roster: cancelled")
+	ErrCancelled = errs.Cancelled
 	// ErrDeclined: the invitation or request was declined.
-	ErrDeclined = errors.New("roster: declined")
+	ErrDeclined = errs.Declined
 	// ErrAlreadyRequested: the user has a pending access request already.
-	ErrAlreadyRequested = errors.New("roster: already requested")
+	ErrAlreadyRequested = errs.AlreadyRequested
 	// ErrEmailMismatch: the accepting user's e-mail is not the invited one.
-	ErrEmailMismatch = errors.New("roster: e-mail does not match the invitation")
+	ErrEmailMismatch = errs.EmailMismatch
 	// ErrNoLink: the store keeps no sealed token (no Env.LinkKey), so the
 	// link cannot be read back; resend the invitation instead.
-	ErrNoLink = errors.New("roster: invitation link not kept")
+	ErrNoLink = errs.NoLink
 	// ErrCodeRequired: the organisation requires an access code and none
 	// was given.
-	ErrCodeRequired = errors.New("roster: access code required")
+	ErrCodeRequired = errs.CodeRequired
 	// ErrWrongCode: the access code is wrong; the attempt was counted.
-	ErrWrongCode = errors.New("roster: wrong access code")
+	ErrWrongCode = errs.WrongCode
 	// ErrLocked: too many wrong access codes; requests are refused until
 	// the lock ends.
-	ErrLocked = errors.New("roster: access code locked")
+	ErrLocked = errs.Locked
 )

@@ -52,3 +52,22 @@ func ExampleStore_Update() {
 	// <nil> inactive cancelled
 	// true inactive
 }
+
+// Every refusal has a stable code and an HTTP status, for an API's answer.
+func ExampleErrorCode() {
+	ctx := context.Background()
+	policy := access.MustPolicy(access.Spec{
+		Permissions: []access.PermissionSpec{{Name: "members.manage"}},
+		Roles:       []access.RoleSpec{{Name: "owner"}, {Name: "admin", Permissions: access.SetOf(0)}},
+		Owner:       "owner",
+		Gates:       map[access.Action]access.Permission{access.ChangeRole: 0},
+	})
+	db, _ := memstore.New(store.Env{Policy: policy})
+	org, ada, _ := member.CreateOrg(ctx, db, member.NewOrg{Name: "Acme", Owner: member.NewUser{UserID: "ada", Email: "ada@acme.io"}})
+
+	_, err := member.ChangeRole(ctx, db, org.ID, ada.ID, ada.ID, "admin")
+	code, status := store.ErrorCode(err)
+	fmt.Println(code, status)
+	// Output:
+	// self 403
+}

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log"
 	"net/http"
@@ -394,6 +393,7 @@ func decode(w http.ResponseWriter, r *http.Request, v any) error {
 
 type errorBody struct {
 	Error  string `json:"error"`
+	Code   string `json:"code,omitempty"` // store.ErrorCode's stable code
 	Reason string `json:"reason,omitempty"`
 }
 
@@ -407,43 +407,18 @@ func forbidden(w http.ResponseWriter, d access.Decision) {
 	writeJSON(w, http.StatusForbidden, errorBody{Error: "Forbidden", Reason: d.String()})
 }
 
-// statusOf maps an error of the rules to an HTTP status. It is the one place
-// that does.
-func statusOf(err error) int {
-	is := func(targets ...error) bool {
-		for _, t := range targets {
-			if errors.Is(err, t) {
-				return true
-			}
-		}
-		return false
-	}
-	switch {
-	case is(store.ErrNotFound):
-		return http.StatusNotFound
-	case is(member.ErrForbidden, member.ErrInactive, member.ErrOwnerProtected, member.ErrSelf,
-		member.ErrEscalation, invite.ErrEmailMismatch):
-		return http.StatusForbidden
-	case is(store.ErrAlreadyMember, store.ErrAlreadyInvited, member.ErrSeatLimit, invite.ErrAlreadyUsed,
-		invite.ErrExpired, invite.ErrCancelled, invite.ErrDeclined, member.ErrInUse, store.ErrExists,
-		store.ErrConflict):
-		return http.StatusConflict
-	case is(store.ErrInvalid):
-		return http.StatusUnprocessableEntity
-	}
-	return http.StatusInternalServerError
-}
-
-// fail answers with err's status. Refusals carry the rule's message, which
-// says which rule refused and why; a missing resource says nothing more (it
-// may be another organisation's); anything else is logged, not shown.
+// fail answers with err's status and stable code (store.ErrorCode, the one
+// mapping from roster's errors to HTTP). Refusals carry the rule's message,
+// which says which rule refused and why; a missing resource says nothing
+// more (it may be another organisation's); anything else is logged, not
+// shown.
 func fail(w http.ResponseWriter, err error) {
-	st := statusOf(err)
-	body := errorBody{Error: http.StatusText(st), Reason: err.Error()}
-	switch st {
-	case http.StatusNotFound:
+	code, st := store.ErrorCode(err)
+	body := errorBody{Error: http.StatusText(st), Code: code, Reason: err.Error()}
+	switch {
+	case st == http.StatusNotFound:
 		body.Reason = ""
-	case http.StatusInternalServerError:
+	case st >= http.StatusInternalServerError:
 		log.Printf("internal error: %v", err)
 		body.Reason = ""
 	}

@@ -366,9 +366,10 @@ func TestTeam(t *testing.T) {
 	c.refused(http.StatusUnprocessableEntity, "GET", o+"/audit?after=-1", "adam", nil, "sequence number")
 }
 
-// TestStatusOf checks the one mapping from the rules' errors to statuses,
-// on errors wrapped as the rules wrap them.
-func TestStatusOf(t *testing.T) {
+// TestFail checks the answer to every sentinel of the rules, wrapped as the
+// rules wrap them: its status and stable code come from store.ErrorCode,
+// and a refusal says why while a missing or internal error says nothing.
+func TestFail(t *testing.T) {
 	for err, want := range map[error]int{
 		member.ErrForbidden:        http.StatusForbidden,
 		member.ErrInactive:         http.StatusForbidden,
@@ -376,33 +377,39 @@ func TestStatusOf(t *testing.T) {
 		member.ErrSelf:             http.StatusForbidden,
 		member.ErrEscalation:       http.StatusForbidden,
 		invite.ErrEmailMismatch:    http.StatusForbidden,
+		invite.ErrCodeRequired:     http.StatusForbidden,
+		invite.ErrWrongCode:        http.StatusForbidden,
 		store.ErrNotFound:          http.StatusNotFound,
 		store.ErrAlreadyMember:     http.StatusConflict,
 		store.ErrAlreadyInvited:    http.StatusConflict,
 		member.ErrSeatLimit:        http.StatusConflict,
 		invite.ErrAlreadyUsed:      http.StatusConflict,
+		invite.ErrAlreadyRequested: http.StatusConflict,
 		invite.ErrExpired:          http.StatusConflict,
 		invite.ErrCancelled:        http.StatusConflict,
 		invite.ErrDeclined:         http.StatusConflict,
+		invite.ErrNoLink:           http.StatusConflict,
 		member.ErrInUse:            http.StatusConflict,
 		store.ErrExists:            http.StatusConflict,
 		store.ErrConflict:          http.StatusConflict,
+		invite.ErrLocked:           http.StatusTooManyRequests,
 		store.ErrInvalid:           http.StatusUnprocessableEntity,
 		errors.New("disk on fire"): http.StatusInternalServerError,
 	} {
 		wrapped := fmt.Errorf("target %v: %w", uuid.Nil, err)
-		assert.Equal(t, want, statusOf(wrapped), "%v", err)
 		rec := httptest.NewRecorder()
 		fail(rec, wrapped)
 		assert.Equal(t, want, rec.Code, "%v", err)
 		var body errorBody
 		require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &body))
 		assert.Equal(t, http.StatusText(want), body.Error)
+		code, _ := store.ErrorCode(err)
+		assert.Equal(t, code, body.Code, "%v", err)
 		switch want {
-		case http.StatusForbidden, http.StatusConflict, http.StatusUnprocessableEntity:
-			assert.Equal(t, wrapped.Error(), body.Reason, "a refusal says why")
-		default:
+		case http.StatusNotFound, http.StatusInternalServerError:
 			assert.Empty(t, body.Reason, "%v: nothing leaks", err)
+		default:
+			assert.Equal(t, wrapped.Error(), body.Reason, "a refusal says why")
 		}
 	}
 }

@@ -1,15 +1,15 @@
 package rule
 
-import "errors"
+import "github.com/rosterhq/roster/internal/errs"
 
 // The refusals that the member and invite rules share. The member package
 // exports them under the same names, with their documentation.
 var (
-	ErrForbidden      = errors.New("roster: forbidden")
-	ErrInactive       = errors.New("roster: member is inactive")
-	ErrOwnerProtected = errors.New("roster: owner is protected")
-	ErrSelf           = errors.New("roster: cannot act on yourself")
-	ErrEscalation     = errors.New("roster: escalation")
-	ErrSeatLimit      = errors.New("roster: seat limit reached")
-	ErrInUse          = errors.New("roster: in use")
+	ErrForbidden      = errs.Forbidden
+	ErrInactive       = errs.Inactive
+	ErrOwnerProtected = errs.OwnerProtected
+	ErrSelf           = errs.Self
+	ErrEscalation     = errs.Escalation
+	ErrSeatLimit      = errs.SeatLimit
+	ErrInUse          = errs.InUse
 )
