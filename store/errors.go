@@ -40,7 +40,7 @@ var (
 //	already_invited 409    self 403               declined 409
 //	exists 409             escalation 403         already_requested 409
 //	conflict 409           seat_limit 409         email_mismatch 403
-//	                       in_use 409             no_link 409
+//	pruned 410             in_use 409             no_link 409
 //	                                              code_required 403
 //	                                              wrong_code 403
 //	                                              locked 429

@@ -40,6 +40,8 @@ var (
 	CodeRequired     = errors.New("roster: access code required")
 	WrongCode        = errors.New("roster: wrong access code")
 	Locked           = errors.New("roster: access code locked")
+
+	Pruned = errors.New("roster: feed position pruned")
 )
 
 // A Coded is one row of the table: a sentinel, its code and its status.
@@ -79,6 +81,7 @@ var Table = []Coded{
 	{CodeRequired, "code_required", http.StatusForbidden},
 	{WrongCode, "wrong_code", http.StatusForbidden},
 	{Locked, "locked", http.StatusTooManyRequests},
+	{Pruned, "pruned", http.StatusGone},
 
 	{access.ErrInvalidPolicy, "invalid_policy", http.StatusInternalServerError},
 	{access.ErrEmptyName, "empty_name", http.StatusUnprocessableEntity},
