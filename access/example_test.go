@@ -58,17 +58,35 @@ func ExampleGrant_Can() {
 	editor, _ := policy.RolePerms("editor")
 	g := access.NewGrant(access.GrantSpec{
 		Policy: policy, Role: "editor", RolePerms: editor, Active: true,
-		Scopes: access.MustScopes("market:de"),
 	})
 
 	fmt.Println(g.Can(EditProducts), g.Can(ManageBilling))
-	fmt.Println(g.CanIn(EditProducts, "market:de"), g.CanIn(EditProducts, "market:us"))
+	fmt.Println(g.Explain(EditProducts))
 	fmt.Println(g.Explain(ManageBilling))
-	fmt.Println(g.Explain(EditProducts, "market:us"))
 	// Output:
 	// true false
-	// true false
+	// allowed: "products.edit" is granted by role "editor"
 	// denied: "billing.manage" is granted neither by role "editor" nor individually
+}
+
+// A grant limited by scopes fails closed: Can answers false, for only CanIn
+// knows where the request acts. Lifecycle actions are not scoped.
+func ExampleGrant_CanIn() {
+	policy := access.MustPolicy(seed003Spec())
+	admin, _ := policy.RolePerms("admin")
+	g := access.NewGrant(access.GrantSpec{
+		Policy: policy, Role: "admin", RolePerms: admin, Active: true,
+		Scopes: access.MustScopes("market:de"),
+	})
+
+	fmt.Println(g.Can(EditProducts), g.CanIn(EditProducts, "market:de"), g.CanIn(EditProducts, "market:us"))
+	fmt.Println(g.CanDo(access.Invite))
+	fmt.Println(g.Explain(EditProducts))
+	fmt.Println(g.Explain(EditProducts, "market:us"))
+	// Output:
+	// false true false
+	// true
+	// denied: "products.edit" depends on the scope, for the grant is limited to [market:de]; ask CanIn with the request's scope
 	// denied: scope "market:us" is outside [market:de]
 }
 
