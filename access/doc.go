@@ -30,5 +30,10 @@
 // escalation rule compares what a grant holds (Held, Scopes.SubsetOf): both
 // read a scope-limited grant as before.
 //
+// Names are ASCII; labels and scopes are UTF-8 text without the control and
+// format characters (bidirectional overrides, zero-width characters) that
+// would hide or reorder what an audit log shows. CheckText applies the same
+// rule to other free text.
+//
 // The package imports only the standard library and holds no state.
 package access

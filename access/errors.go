@@ -26,4 +26,8 @@ var (
 	ErrUnknownAction = errors.New("access: unknown action")
 	// ErrInvalidScope: a scope is empty, too long or malformed.
 	ErrInvalidScope = errors.New("access: invalid scope")
+	// ErrInvalidText: text is not UTF-8, or holds a control or format
+	// character (see CheckText). A refused name, label or scope matches it
+	// besides ErrInvalidName, ErrInvalidPolicy or ErrInvalidScope.
+	ErrInvalidText = errors.New("access: invalid text")
 )

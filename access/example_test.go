@@ -115,3 +115,16 @@ func ExampleParsePolicy() {
 	// perm(1) members.invite 72h0m0s
 	// access: invalid policy: access: unknown permission: role m names "b"
 }
+
+// CheckText refuses the characters that hide or reorder what an audit log
+// shows; names, labels and scopes are checked with it.
+func ExampleCheckText() {
+	fmt.Println(access.CheckText("Verkäufer"))
+	fmt.Println(access.CheckText("\u202enimda")) // displays as "admin"
+	_, err := access.NewScopes("market:de\u200b")
+	fmt.Println(err)
+	// Output:
+	// <nil>
+	// access: invalid text: U+202E at byte 0 is a format character
+	// access: invalid scope: "market:de\u200b": access: invalid text: U+200B at byte 9 is a format character
+}

@@ -150,6 +150,9 @@ func newPolicy(spec Spec) (*Policy, error) {
 		if err := checkName("permission", ps.Name); err != nil {
 			return nil, fmt.Errorf("permission %d: %w", i, err)
 		}
+		if err := checkLabel("permission", ps.Name, ps.Label); err != nil {
+			return nil, err
+		}
 		if _, dup := p.byName[ps.Name]; dup {
 			return nil, fmt.Errorf("%w: permission %q declared twice", ErrDuplicateName, ps.Name)
 		}
@@ -165,6 +168,9 @@ func newPolicy(spec Spec) (*Policy, error) {
 	p.owner = -1
 	for _, rs := range spec.Roles {
 		if err := checkName("role", rs.Name); err != nil {
+			return nil, err
+		}
+		if err := checkLabel("role", rs.Name, rs.Label); err != nil {
 			return nil, err
 		}
 		if _, dup := p.roleByName[rs.Name]; dup {
@@ -238,7 +244,9 @@ func checkName(what, name string) error {
 
 // ValidName reports whether name may name a permission, role or field: 1 to
 // MaxNameLen bytes of ASCII letters, digits and "._:-". The error wraps
-// ErrEmptyName or ErrInvalidName.
+// ErrEmptyName or ErrInvalidName, and names the first refused character and
+// its byte offset; for a character that CheckText refuses (a control or
+// format character, or a byte that is not UTF-8) it wraps ErrInvalidText too.
 func ValidName(name string) error {
 	if name == "" {
 		return ErrEmptyName
@@ -249,8 +257,20 @@ func ValidName(name string) error {
 	for i := 0; i < len(name); i++ {
 		c := name[i]
 		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '.' || c == '_' || c == ':' || c == '-') {
-			return fmt.Errorf("%w: %q holds %q; use letters, digits and ._:-", ErrInvalidName, name, c)
+			r, _, err := textRune(name, i)
+			if err != nil {
+				return fmt.Errorf("%w: %q: %w; use letters, digits and ._:-", ErrInvalidName, name, err)
+			}
+			return fmt.Errorf("%w: %q holds %q (%U) at byte %d; use letters, digits and ._:-", ErrInvalidName, name, r, r, i)
 		}
+	}
+	return nil
+}
+
+// checkLabel checks the label of a permission or role, whose name is valid.
+func checkLabel(what, name, label string) error {
+	if err := CheckText(label); err != nil {
+		return fmt.Errorf("%s %q: label: %w", what, name, err)
 	}
 	return nil
 }
