@@ -30,6 +30,10 @@
 // escalation rule compares what a grant holds (Held, Scopes.SubsetOf): both
 // read a scope-limited grant as before.
 //
+// A policy is bounded (MaxPermissions, MaxRoles, MaxFields, MaxLabelLen, and
+// MaxPolicyBytes for its JSON form), so that one read from configuration
+// cannot exhaust memory.
+//
 // Names are ASCII; labels and scopes are UTF-8 text without the control and
 // format characters (bidirectional overrides, zero-width characters) that
 // would hide or reorder what an audit log shows. CheckText applies the same

@@ -16,8 +16,12 @@ var (
 	ErrDuplicateName = errors.New("access: duplicate name")
 	// ErrUnknownPermission: a name or value that the policy does not declare.
 	ErrUnknownPermission = errors.New("access: unknown permission")
-	// ErrTooManyPermissions: more than MaxPermissions permissions.
+	// ErrTooManyPermissions: more than MaxPermissions permissions. It
+	// matches ErrPolicyTooLarge too.
 	ErrTooManyPermissions = errors.New("access: too many permissions")
+	// ErrPolicyTooLarge: a policy exceeds MaxPermissions, MaxRoles,
+	// MaxFields, MaxLabelLen or MaxPolicyBytes.
+	ErrPolicyTooLarge = errors.New("access: policy too large")
 	// ErrNoOwner: the policy names no owner role.
 	ErrNoOwner = errors.New("access: no owner role")
 	// ErrUnknownRole: a role name the policy does not declare.

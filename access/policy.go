@@ -12,6 +12,25 @@ import (
 // MaxNameLen bounds permission, role and field names.
 const MaxNameLen = 64
 
+// Bounds on a policy, so that one read from configuration cannot exhaust
+// memory or time: NewPolicy and ParsePolicy refuse a policy beyond them with
+// an error wrapping ErrPolicyTooLarge (and ErrInvalidPolicy). MaxPermissions
+// bounds the permissions.
+const (
+	// MaxRoles bounds the roles a policy declares, the owner's included.
+	MaxRoles = 256
+	// MaxFields bounds the profile fields of Spec.Fields, and those of
+	// each RoleSpec.Fields.
+	MaxFields = 64
+	// MaxLabelLen bounds the label of a permission or role, in bytes.
+	MaxLabelLen = 256
+	// MaxPolicyBytes bounds the JSON form of a policy: ParsePolicy refuses
+	// longer input before decoding it, and NewPolicy refuses a policy whose
+	// JSON form (MarshalJSON) would be longer, so that every Policy parses
+	// back. Policies of a few dozen roles take a few kilobytes.
+	MaxPolicyBytes = 1 << 20
+)
+
 // DefaultInviteExpiry is how long an invitation stays valid unless the policy
 // or the invitation says otherwise.
 const DefaultInviteExpiry = 7 * 24 * time.Hour
@@ -134,8 +153,16 @@ func MustPolicy(spec Spec) *Policy {
 
 func newPolicy(spec Spec) (*Policy, error) {
 	n := len(spec.Permissions)
-	if n > MaxPermissions {
-		return nil, fmt.Errorf("%w: %d declared, at most %d", ErrTooManyPermissions, n, MaxPermissions)
+	if err := checkCounts(n, len(spec.Roles)); err != nil {
+		return nil, err
+	}
+	if len(spec.Fields) > MaxFields {
+		return nil, fmt.Errorf("%w: policy: %d fields, at most %d", ErrPolicyTooLarge, len(spec.Fields), MaxFields)
+	}
+	for _, rs := range spec.Roles {
+		if len(rs.Fields) > MaxFields {
+			return nil, fmt.Errorf("%w: role %q: %d fields, at most %d", ErrPolicyTooLarge, rs.Name, len(rs.Fields), MaxFields)
+		}
 	}
 	p := &Policy{
 		perms:      slices.Clone(spec.Permissions),
@@ -229,7 +256,52 @@ func newPolicy(spec Spec) (*Policy, error) {
 	if p.expiry == 0 {
 		p.expiry = DefaultInviteExpiry
 	}
+	if p.jsonBound() > MaxPolicyBytes {
+		// Only a policy near the bounds gets here; measure it exactly.
+		data, err := p.MarshalJSON()
+		if err != nil {
+			return nil, err
+		}
+		if len(data) > MaxPolicyBytes {
+			return nil, fmt.Errorf("%w: its JSON form is %d bytes, at most %d (MaxPolicyBytes)", ErrPolicyTooLarge, len(data), MaxPolicyBytes)
+		}
+	}
 	return p, nil
+}
+
+// checkCounts checks the number of permissions and roles of a policy, before
+// anything is built from them.
+func checkCounts(perms, roles int) error {
+	if perms > MaxPermissions {
+		return fmt.Errorf("%w: %w: %d declared, at most %d", ErrTooManyPermissions, ErrPolicyTooLarge, perms, MaxPermissions)
+	}
+	if roles > MaxRoles {
+		return fmt.Errorf("%w: %d roles, at most %d", ErrPolicyTooLarge, roles, MaxRoles)
+	}
+	return nil
+}
+
+// jsonBound returns at least the length of p's JSON form, cheaply: names are
+// ASCII that JSON does not escape, and JSON escapes a byte of a label into
+// at most six.
+func (p *Policy) jsonBound() int {
+	size := 512 + int(numActions)*(32+MaxNameLen) + 2*MaxNameLen
+	for _, ps := range p.perms {
+		size += len(ps.Name) + 6*len(ps.Label) + 32
+	}
+	for _, r := range p.roles {
+		size += len(r.Name) + 6*len(r.Label) + 64
+		for perm := range r.Perms.All() {
+			size += len(p.perms[perm].Name) + 3
+		}
+		for _, f := range r.Fields {
+			size += len(f) + 3
+		}
+	}
+	for _, f := range p.fields {
+		size += len(f) + 3
+	}
+	return size
 }
 
 func checkName(what, name string) error {
@@ -269,6 +341,9 @@ func ValidName(name string) error {
 
 // checkLabel checks the label of a permission or role, whose name is valid.
 func checkLabel(what, name, label string) error {
+	if len(label) > MaxLabelLen {
+		return fmt.Errorf("%w: %s %q: label of %d bytes, at most %d", ErrPolicyTooLarge, what, name, len(label), MaxLabelLen)
+	}
 	if err := CheckText(label); err != nil {
 		return fmt.Errorf("%s %q: label: %w", what, name, err)
 	}
@@ -591,8 +666,12 @@ func (p *Policy) UnmarshalJSON(data []byte) error {
 //	}
 //
 // Unknown fields, unknown names and malformed values are errors wrapping
-// ErrInvalidPolicy.
+// ErrInvalidPolicy; more than MaxPolicyBytes of data is refused before it is
+// decoded, with an error wrapping ErrPolicyTooLarge too.
 func ParsePolicy(data []byte) (*Policy, error) {
+	if len(data) > MaxPolicyBytes {
+		return nil, fmt.Errorf("%w: %w: %d bytes, at most %d (MaxPolicyBytes)", ErrInvalidPolicy, ErrPolicyTooLarge, len(data), MaxPolicyBytes)
+	}
 	var v policyJSON
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
@@ -617,8 +696,8 @@ func (v *policyJSON) spec() (Spec, error) {
 		InactiveKeysValid: v.InactiveKeysValid,
 		Fields:            v.Fields,
 	}
-	if len(v.Permissions) > MaxPermissions {
-		return Spec{}, fmt.Errorf("%w: %d declared, at most %d", ErrTooManyPermissions, len(v.Permissions), MaxPermissions)
+	if err := checkCounts(len(v.Permissions), len(v.Roles)); err != nil {
+		return Spec{}, err
 	}
 	byName := make(map[string]Permission, len(v.Permissions))
 	for i, pj := range v.Permissions {
