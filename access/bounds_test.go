@@ -154,3 +154,34 @@ func TestPolicyAtTheBoundsRoundTrips(t *testing.T) {
 	}
 	t.Logf("%d roles of every permission fit in %d bytes (bound %d); %d do not", lo, len(data), access.JSONBound(p), hi)
 }
+
+// The policy's default invitation expiry is bounded like an invitation's own
+// (invite.MaxTTL refers to MaxInviteExpiry).
+func TestInviteExpiryIsBounded(t *testing.T) {
+	const year = 365 * 24 * time.Hour
+	if access.MaxInviteExpiry != year {
+		t.Fatalf("MaxInviteExpiry = %v", access.MaxInviteExpiry)
+	}
+	for _, tc := range []struct {
+		expiry time.Duration
+		ok     bool
+	}{{time.Hour, true}, {year, true}, {year + time.Second, false}, {10 * year, false}, {1<<63 - 1, false}} {
+		spec := seed003Spec()
+		spec.InviteExpiry = tc.expiry
+		p, err := access.NewPolicy(spec)
+		if tc.ok && (err != nil || p.InviteExpiry() != tc.expiry) {
+			t.Errorf("NewPolicy with InviteExpiry %v = %v", tc.expiry, err)
+		}
+		if !tc.ok && (!errors.Is(err, access.ErrInvalidPolicy) || !strings.Contains(err.Error(), "MaxInviteExpiry")) {
+			t.Errorf("NewPolicy with InviteExpiry %v = %v; want ErrInvalidPolicy naming MaxInviteExpiry", tc.expiry, err)
+		}
+		data := fmt.Sprintf(`{"permissions":["a"],"roles":[{"name":"o"},{"name":"m"}],"owner":"o","invite_expiry":%q}`, tc.expiry)
+		p, err = access.ParsePolicy([]byte(data))
+		if tc.ok && (err != nil || p.InviteExpiry() != tc.expiry) {
+			t.Errorf("ParsePolicy(%s) = %v", data, err)
+		}
+		if !tc.ok && (!errors.Is(err, access.ErrInvalidPolicy) || !strings.Contains(err.Error(), "MaxInviteExpiry")) {
+			t.Errorf("ParsePolicy(%s) = %v; want ErrInvalidPolicy naming MaxInviteExpiry", data, err)
+		}
+	}
+}

@@ -35,6 +35,10 @@ const (
 // or the invitation says otherwise.
 const DefaultInviteExpiry = 7 * 24 * time.Hour
 
+// MaxInviteExpiry bounds how long an invitation may stay valid: the policy's
+// default (Spec.InviteExpiry), and an invitation's own expiry.
+const MaxInviteExpiry = 365 * 24 * time.Hour
+
 // A PermissionSpec declares one permission: a stable Name ("products.edit")
 // used in configuration, JSON and databases, and an optional human Label.
 type PermissionSpec struct {
@@ -85,7 +89,7 @@ type Spec struct {
 	DemoteOwnerTo string
 
 	// InviteExpiry is how long invitations stay valid; zero means
-	// DefaultInviteExpiry.
+	// DefaultInviteExpiry. It may not exceed MaxInviteExpiry.
 	InviteExpiry time.Duration
 
 	// AcceptAnyEmail lets a user accept an invitation sent to another
@@ -252,6 +256,9 @@ func newPolicy(spec Spec) (*Policy, error) {
 	}
 	if p.expiry < 0 {
 		return nil, fmt.Errorf("%w: InviteExpiry %v is negative", ErrInvalidPolicy, p.expiry)
+	}
+	if p.expiry > MaxInviteExpiry {
+		return nil, fmt.Errorf("%w: InviteExpiry %v exceeds MaxInviteExpiry (%v)", ErrInvalidPolicy, p.expiry, MaxInviteExpiry)
 	}
 	if p.expiry == 0 {
 		p.expiry = DefaultInviteExpiry
