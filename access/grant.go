@@ -39,7 +39,7 @@ type GrantSpec struct {
 	Role      string // role name; the policy's owner role holds every permission
 	RolePerms Set    // the role's permissions (a custom role's, or the policy's)
 	Allow     Set    // added individually
-	Deny      Set    // withdrawn individually
+	Deny      Set    // withdrawn individually; withdrawal wins over Allow (see Set.Overlaps)
 	Scopes    Scopes // where the permissions apply; zero means everywhere
 	Active    bool   // false: the grant allows nothing
 	Suspended bool   // the partnership it comes through is suspended: it allows nothing
