@@ -18,6 +18,26 @@
 //
 // Scopes limit where a grant applies ("market:de", "site:eu"): CanIn checks a
 // permission within one or more scopes, per dimension, without allocating.
+// A scope-limited grant fails closed: its Can answers false for every
+// permission its scopes limit, and Explain says the answer depends on the
+// scope, so that a handler which forgets CanIn hands out nothing:
+//
+//	if !m.CanIn(perm.EditProducts, "market:"+market) {
+//		…
+//	}
+//
+// Lifecycle actions (CanDo) concern the organisation, not a scope, and the
+// escalation rule compares what a grant holds (Held, Scopes.SubsetOf): both
+// read a scope-limited grant as before.
+//
+// A policy is bounded (MaxPermissions, MaxRoles, MaxFields, MaxLabelLen, and
+// MaxPolicyBytes for its JSON form), so that one read from configuration
+// cannot exhaust memory.
+//
+// Names are ASCII; labels and scopes are UTF-8 text without the control and
+// format characters (bidirectional overrides, zero-width characters) that
+// would hide or reorder what an audit log shows. CheckText applies the same
+// rule to other free text.
 //
 // The package imports only the standard library and holds no state.
 package access

@@ -16,8 +16,12 @@ var (
 	ErrDuplicateName = errors.New("access: duplicate name")
 	// ErrUnknownPermission: a name or value that the policy does not declare.
 	ErrUnknownPermission = errors.New("access: unknown permission")
-	// ErrTooManyPermissions: more than MaxPermissions permissions.
+	// ErrTooManyPermissions: more than MaxPermissions permissions. It
+	// matches ErrPolicyTooLarge too.
 	ErrTooManyPermissions = errors.New("access: too many permissions")
+	// ErrPolicyTooLarge: a policy exceeds MaxPermissions, MaxRoles,
+	// MaxFields, MaxLabelLen or MaxPolicyBytes.
+	ErrPolicyTooLarge = errors.New("access: policy too large")
 	// ErrNoOwner: the policy names no owner role.
 	ErrNoOwner = errors.New("access: no owner role")
 	// ErrUnknownRole: a role name the policy does not declare.
@@ -26,4 +30,8 @@ var (
 	ErrUnknownAction = errors.New("access: unknown action")
 	// ErrInvalidScope: a scope is empty, too long or malformed.
 	ErrInvalidScope = errors.New("access: invalid scope")
+	// ErrInvalidText: text is not UTF-8, or holds a control or format
+	// character (see CheckText). A refused name, label or scope matches it
+	// besides ErrInvalidName, ErrInvalidPolicy or ErrInvalidScope.
+	ErrInvalidText = errors.New("access: invalid text")
 )

@@ -58,17 +58,35 @@ func ExampleGrant_Can() {
 	editor, _ := policy.RolePerms("editor")
 	g := access.NewGrant(access.GrantSpec{
 		Policy: policy, Role: "editor", RolePerms: editor, Active: true,
-		Scopes: access.MustScopes("market:de"),
 	})
 
 	fmt.Println(g.Can(EditProducts), g.Can(ManageBilling))
-	fmt.Println(g.CanIn(EditProducts, "market:de"), g.CanIn(EditProducts, "market:us"))
+	fmt.Println(g.Explain(EditProducts))
 	fmt.Println(g.Explain(ManageBilling))
-	fmt.Println(g.Explain(EditProducts, "market:us"))
 	// Output:
 	// true false
-	// true false
+	// allowed: "products.edit" is granted by role "editor"
 	// denied: "billing.manage" is granted neither by role "editor" nor individually
+}
+
+// A grant limited by scopes fails closed: Can answers false, for only CanIn
+// knows where the request acts. Lifecycle actions are not scoped.
+func ExampleGrant_CanIn() {
+	policy := access.MustPolicy(seed003Spec())
+	admin, _ := policy.RolePerms("admin")
+	g := access.NewGrant(access.GrantSpec{
+		Policy: policy, Role: "admin", RolePerms: admin, Active: true,
+		Scopes: access.MustScopes("market:de"),
+	})
+
+	fmt.Println(g.Can(EditProducts), g.CanIn(EditProducts, "market:de"), g.CanIn(EditProducts, "market:us"))
+	fmt.Println(g.CanDo(access.Invite))
+	fmt.Println(g.Explain(EditProducts))
+	fmt.Println(g.Explain(EditProducts, "market:us"))
+	// Output:
+	// false true false
+	// true
+	// denied: "products.edit" depends on the scope, for the grant is limited to [market:de]; ask CanIn with the request's scope
 	// denied: scope "market:us" is outside [market:de]
 }
 
@@ -96,4 +114,17 @@ func ExampleParsePolicy() {
 	// Output:
 	// perm(1) members.invite 72h0m0s
 	// access: invalid policy: access: unknown permission: role m names "b"
+}
+
+// CheckText refuses the characters that hide or reorder what an audit log
+// shows; names, labels and scopes are checked with it.
+func ExampleCheckText() {
+	fmt.Println(access.CheckText("Verkäufer"))
+	fmt.Println(access.CheckText("\u202enimda")) // displays as "admin"
+	_, err := access.NewScopes("market:de\u200b")
+	fmt.Println(err)
+	// Output:
+	// <nil>
+	// access: invalid text: U+202E at byte 0 is a format character
+	// access: invalid scope: "market:de\u200b": access: invalid text: U+200B at byte 9 is a format character
 }

@@ -39,7 +39,7 @@ type GrantSpec struct {
 	Role      string // role name; the policy's owner role holds every permission
 	RolePerms Set    // the role's permissions (a custom role's, or the policy's)
 	Allow     Set    // added individually
-	Deny      Set    // withdrawn individually
+	Deny      Set    // withdrawn individually; withdrawal wins over Allow (see Set.Overlaps)
 	Scopes    Scopes // where the permissions apply; zero means everywhere
 	Active    bool   // false: the grant allows nothing
 	Suspended bool   // the partnership it comes through is suspended: it allows nothing
@@ -50,19 +50,25 @@ type GrantSpec struct {
 // principal is loaded: the role's permissions, plus those added individually,
 // minus those withdrawn, and nothing at all while inactive. It is an
 // immutable value, small enough to copy: the set Can tests, the scopes, and
-// a pointer to what Explain needs. A change to the member takes effect when
-// it is loaded again.
+// a pointer to what CanIn, CanDo and Explain need. A change to the member
+// takes effect when it is loaded again.
+//
+// A grant limited by Scopes fails closed: Can answers false for every
+// permission its scopes limit, for only CanIn knows where the request acts.
 //
 // The zero Grant allows nothing.
 type Grant struct {
-	eff    Set // what Can tests: held when active, else empty
+	eff    Set // what Can tests: in force and not limited by the scopes
 	scopes Scopes
 	why    *grantInfo // nil for the zero Grant
 }
 
-// grantInfo is what a Grant keeps for Explain and the escalation rule.
+// grantInfo is what a Grant keeps for CanIn, CanDo, Explain and the
+// escalation rule.
 type grantInfo struct {
 	held      Set // what the principal holds when active
+	act       Set // what is in force: held when active, else empty
+	limited   Set // what the scopes limit: CanIn alone may allow it
 	role      Set
 	allow     Set
 	deny      Set
@@ -100,10 +106,29 @@ func NewGrant(spec GrantSpec) Grant {
 	} else {
 		info.held = spec.RolePerms.Union(spec.Allow).Difference(spec.Deny).Intersect(spec.Policy.All())
 	}
-	if info.active {
-		g.eff = info.held
-	}
+	info.limited = scopeLimited(spec.Policy, g.scopes)
+	g.settle()
 	return g
+}
+
+// scopeLimited returns the permissions that scopes limit under policy. The
+// policy does not say which permissions apply everywhere, so scopes limit
+// every permission, and an unlimited grant (zero scopes) none.
+func scopeLimited(policy *Policy, scopes Scopes) Set {
+	if scopes.IsZero() {
+		return Set{}
+	}
+	return policy.All()
+}
+
+// settle derives what is in force, and the set Can tests, from g.why.
+func (g *Grant) settle() {
+	i := g.why
+	i.act = Set{}
+	if i.active {
+		i.act = i.held
+	}
+	g.eff = i.act.Difference(i.limited)
 }
 
 // Through returns a copy of g that comes from src (via names it in
@@ -116,21 +141,28 @@ func (g Grant) Through(src Source, via string, active bool) Grant {
 	}
 	info := *g.why
 	info.source, info.via, info.active = src, via, active && !info.suspended
-	g.why, g.eff = &info, Set{}
-	if info.active {
-		g.eff = info.held
-	}
+	g.why = &info
+	g.settle()
 	return g
 }
 
-// Can reports whether the grant allows p: a single bit test on a precomputed
-// set, without locks or allocation.
+// Can reports whether the grant allows p wherever the request acts: a single
+// bit test on a set precomputed by NewGrant, without locks or allocation.
+//
+// A grant limited by scopes fails closed: Can answers false for a permission
+// the scopes limit (every permission, today), and Explain says the answer
+// depends on the scope. Ask CanIn with the request's scopes instead.
 func (g Grant) Can(p Permission) bool { return g.eff.Has(p) }
 
 // CanIn reports whether the grant allows p in every one of scopes (see
-// Scopes.Allows). With no scopes it is Can.
+// Scopes.Allows): it holds p, is in force, and its scopes allow each of
+// them. With no scopes it is Can, and so fails closed for a scope-limited
+// grant.
 func (g Grant) CanIn(p Permission, scopes ...string) bool {
-	if !g.eff.Has(p) {
+	if len(scopes) == 0 {
+		return g.eff.Has(p)
+	}
+	if g.why == nil || !g.why.act.Has(p) {
 		return false
 	}
 	for _, s := range scopes {
@@ -142,7 +174,9 @@ func (g Grant) CanIn(p Permission, scopes ...string) bool {
 }
 
 // CanDo reports whether the grant allows lifecycle action a: the owner may
-// take every action, anyone else needs the permission that gates it.
+// take every action, anyone else needs the permission that gates it. A
+// lifecycle action concerns the organisation, not a scope: CanDo reads what
+// the grant holds, whatever its scopes.
 func (g Grant) CanDo(a Action) bool {
 	if g.why == nil || !g.why.active {
 		return false
@@ -151,10 +185,12 @@ func (g Grant) CanDo(a Action) bool {
 		return true
 	}
 	perm, ok := g.why.policy.Gate(a)
-	return ok && g.eff.Has(perm)
+	return ok && g.why.act.Has(perm)
 }
 
-// Perms returns the effective permissions: empty unless active.
+// Perms returns the set Can tests: empty unless active, and without the
+// permissions that the grant's scopes limit (so empty for a scope-limited
+// grant). What the principal holds in its scopes is Held, when Active.
 func (g Grant) Perms() Set { return g.eff }
 
 // Held returns what the principal holds when active, whatever its status:
@@ -196,16 +232,17 @@ type Reason uint8
 
 // The reasons a Decision gives.
 const (
-	Denied     Reason = iota // no grant at all
-	Owner                    // allowed: the owner holds every permission
-	ByRole                   // allowed: the role grants it
-	ByMember                 // allowed: granted to this principal individually
-	Inactive                 // denied: the principal is inactive
-	NotGranted               // denied: neither the role nor the principal holds it
-	Withdrawn                // denied: withdrawn from this principal individually
-	Lifecycle                // denied: a partnership never carries lifecycle permissions
-	OutOfScope               // denied: the scope is outside the grant's scopes
-	Undeclared               // denied: the policy does not declare the permission
+	Denied       Reason = iota // no grant at all
+	Owner                      // allowed: the owner holds every permission
+	ByRole                     // allowed: the role grants it
+	ByMember                   // allowed: granted to this principal individually
+	Inactive                   // denied: the principal is inactive
+	NotGranted                 // denied: neither the role nor the principal holds it
+	Withdrawn                  // denied: withdrawn from this principal individually
+	Lifecycle                  // denied: a partnership never carries lifecycle permissions
+	OutOfScope                 // denied: the scope is outside the grant's scopes
+	Undeclared                 // denied: the policy does not declare the permission
+	ScopeLimited               // denied: the grant is scope-limited, and no scope was given; use CanIn
 )
 
 // A Decision explains one Can or CanIn answer.
@@ -226,7 +263,8 @@ type Decision struct {
 func (d Decision) String() string { return d.text }
 
 // Explain says why Can (or CanIn with scopes) answers as it does for p. The
-// answer agrees with CanIn(p, scopes...).
+// answer agrees with CanIn(p, scopes...): without scopes, a permission that
+// the grant's scopes limit is denied with reason ScopeLimited.
 func (g Grant) Explain(p Permission, scopes ...string) Decision {
 	i := g.why
 	d := Decision{Permission: p}
@@ -273,6 +311,11 @@ func (g Grant) Explain(p Permission, scopes ...string) Decision {
 		}
 		return d
 	}
+	if len(scopes) == 0 && i.limited.Has(p) {
+		d.Reason = ScopeLimited
+		d.text = "denied: " + perm + " depends on the scope, for the grant is limited to " + g.scopes.String() + "; ask CanIn with the request's scope"
+		return d
+	}
 	for _, s := range scopes {
 		if !g.scopes.Allows(s) {
 			d.Reason, d.Scope = OutOfScope, s
@@ -302,7 +345,7 @@ func (g Grant) ExplainDo(a Action) Decision {
 		d.Reason, d.text = NotGranted, "denied: "+a.String()+" is the owner's alone"
 	default:
 		d.Permission, d.Name = perm, i.policy.Name(perm)
-		if g.eff.Has(perm) {
+		if i.act.Has(perm) {
 			d.Allowed, d.Reason = true, ByRole
 			if !i.role.Has(perm) {
 				d.Reason = ByMember

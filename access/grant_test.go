@@ -56,6 +56,8 @@ func TestExplainIsDeterministicAndSpecific(t *testing.T) {
 	scopes := access.MustScopes("market:de", "market:fr")
 	g := access.NewGrant(access.GrantSpec{Policy: p, Role: "editor", RolePerms: editor,
 		Allow: access.SetOf(ManageAttributes), Deny: access.SetOf(DeleteProducts), Scopes: scopes, Active: true})
+	plain := access.NewGrant(access.GrantSpec{Policy: p, Role: "editor", RolePerms: editor,
+		Allow: access.SetOf(ManageAttributes), Deny: access.SetOf(DeleteProducts), Active: true})
 	off := access.NewGrant(access.GrantSpec{Policy: p, Role: "editor", RolePerms: editor})
 	partner := access.NewGrant(access.GrantSpec{Policy: p, Source: access.FromPartner, Role: "admin", RolePerms: editor.With(InviteMembers),
 		Deny: p.Lifecycle(), Active: true, Via: "partner Acme"})
@@ -68,8 +70,10 @@ func TestExplainIsDeterministicAndSpecific(t *testing.T) {
 		reason access.Reason
 		text   string
 	}{
-		{g, EditProducts, nil, access.ByRole, `allowed: "products.edit" is granted by role "editor"`},
-		{g, ManageAttributes, nil, access.ByMember, `allowed: "attributes.manage" is granted to the member individually`},
+		{plain, EditProducts, nil, access.ByRole, `allowed: "products.edit" is granted by role "editor"`},
+		{plain, ManageAttributes, nil, access.ByMember, `allowed: "attributes.manage" is granted to the member individually`},
+		{g, EditProducts, nil, access.ScopeLimited, `denied: "products.edit" depends on the scope, for the grant is limited to [market:de market:fr]; ask CanIn with the request's scope`},
+		{g, ManageAttributes, []string{"market:fr"}, access.ByMember, `allowed: "attributes.manage" is granted to the member individually`},
 		{g, DeleteProducts, nil, access.Withdrawn, `denied: "products.delete" is withdrawn from the member individually`},
 		{g, ManageBilling, nil, access.NotGranted, `denied: "billing.manage" is granted neither by role "editor" nor individually`},
 		{g, EditProducts, []string{"market:us"}, access.OutOfScope, `denied: scope "market:us" is outside [market:de market:fr]`},
@@ -241,5 +245,87 @@ func TestExplainDo(t *testing.T) {
 		if d.String() != tc.text || d.Allowed != tc.g.CanDo(tc.a) {
 			t.Errorf("ExplainDo(%s) = %v %q, want %q (CanDo %v)", tc.a, d.Allowed, d, tc.text, tc.g.CanDo(tc.a))
 		}
+	}
+}
+
+// A scope-limited grant fails closed: Can answers false for the permissions
+// its scopes limit, so that a handler that forgets CanIn hands out nothing;
+// CanIn within an allowed scope answers as before, lifecycle actions and the
+// escalation sets are unchanged.
+func TestScopeLimitedGrantFailsClosed(t *testing.T) {
+	p := seed003(t)
+	admin, _ := p.RolePerms("admin")
+	scopes := access.MustScopes("market:de", "market:fr")
+	g := access.NewGrant(access.GrantSpec{Policy: p, Role: "admin", RolePerms: admin,
+		Allow: access.SetOf(ManageBilling), Scopes: scopes, Active: true})
+	for perm := range admin.With(ManageBilling).All() {
+		name := p.Name(perm)
+		if g.Can(perm) {
+			t.Errorf("Can(%s) = true on a grant limited to %v", name, scopes)
+		}
+		if g.CanIn(perm) {
+			t.Errorf("CanIn(%s) without scopes = true on a grant limited to %v", name, scopes)
+		}
+		if !g.CanIn(perm, "market:de") || !g.CanIn(perm, "market:fr", "set:x") {
+			t.Errorf("CanIn(%s, an allowed scope) = false", name)
+		}
+		if g.CanIn(perm, "market:us") || g.CanIn(perm, "market:de", "market:us") {
+			t.Errorf("CanIn(%s, market:us) = true", name)
+		}
+		d := g.Explain(perm)
+		if d.Allowed || d.Reason != access.ScopeLimited || !strings.Contains(d.String(), "depends on the scope") || !strings.Contains(d.String(), "CanIn") {
+			t.Errorf("Explain(%s) = %v %q; want a denial that says it depends on the scope and to use CanIn", name, d.Allowed, d)
+		}
+		if d := g.Explain(perm, "market:de"); !d.Allowed {
+			t.Errorf("Explain(%s, market:de) = %q", name, d)
+		}
+	}
+	if g.Can(DeleteOrganization) || g.CanIn(DeleteOrganization, "market:de") {
+		t.Error("a permission the grant lacks is allowed")
+	}
+	if !g.Perms().IsEmpty() {
+		t.Errorf("Perms() = %v; it must agree with Can", g.Perms())
+	}
+	// Lifecycle gates and escalation read what the grant holds, as before.
+	if !g.CanDo(access.Invite) || !g.CanDo(access.ChangeRole) || g.CanDo(access.ChangeStatus) {
+		t.Error("lifecycle gates changed for a scope-limited grant")
+	}
+	if d := g.ExplainDo(access.Invite); !d.Allowed {
+		t.Errorf("ExplainDo(invite) = %q", d)
+	}
+	if g.Held() != admin.With(ManageBilling) || !g.Scopes().Equal(scopes) {
+		t.Errorf("Held() = %v, Scopes() = %v", g.Held(), g.Scopes())
+	}
+	// Through a key, inactive, the owner, and without scopes.
+	k := g.Through(access.FromKey, "key ci", true)
+	if k.Can(EditProducts) || !k.CanIn(EditProducts, "market:de") || !k.CanDo(access.Invite) {
+		t.Error("a key of a scope-limited member does not fail closed, or lost its scoped permissions")
+	}
+	if off := g.Through(access.FromKey, "key ci", false); off.CanIn(EditProducts, "market:de") || off.CanDo(access.Invite) {
+		t.Error("an inactive key allows something")
+	}
+	if off := access.NewGrant(access.GrantSpec{Policy: p, Role: "admin", RolePerms: admin, Scopes: scopes}); off.CanIn(EditProducts, "market:de") || off.Explain(EditProducts).Reason != access.Inactive {
+		t.Error("an inactive scope-limited grant allows something")
+	}
+	owner := access.NewGrant(access.GrantSpec{Policy: p, Role: "owner", Scopes: scopes, Active: true})
+	if !owner.Can(EditProducts) || !owner.CanIn(EditProducts, "market:us") {
+		t.Error("the owner is never scope-limited")
+	}
+	plain := access.NewGrant(access.GrantSpec{Policy: p, Role: "admin", RolePerms: admin, Active: true})
+	if !plain.Can(EditProducts) || !plain.CanIn(EditProducts) || plain.Perms() != admin {
+		t.Error("a grant without scopes changed")
+	}
+	partner := access.NewGrant(access.GrantSpec{Policy: p, Source: access.FromPartner, Role: "editor", RolePerms: admin,
+		Deny: p.Lifecycle(), Scopes: access.MustScopes("set:summer"), Active: true})
+	if partner.Can(EditProducts) || !partner.CanIn(EditProducts, "set:summer") || partner.CanIn(InviteMembers, "set:summer") {
+		t.Error("a scope-limited partnership does not fail closed")
+	}
+	allocs := testing.AllocsPerRun(100, func() {
+		if g.Can(EditProducts) || !g.CanIn(EditProducts, "market:de") || !g.CanDo(access.Invite) {
+			panic("unreachable")
+		}
+	})
+	if allocs != 0 {
+		t.Fatalf("Can, CanIn and CanDo allocate %v times", allocs)
 	}
 }

@@ -12,9 +12,32 @@ import (
 // MaxNameLen bounds permission, role and field names.
 const MaxNameLen = 64
 
+// Bounds on a policy, so that one read from configuration cannot exhaust
+// memory or time: NewPolicy and ParsePolicy refuse a policy beyond them with
+// an error wrapping ErrPolicyTooLarge (and ErrInvalidPolicy). MaxPermissions
+// bounds the permissions.
+const (
+	// MaxRoles bounds the roles a policy declares, the owner's included.
+	MaxRoles = 256
+	// MaxFields bounds the profile fields of Spec.Fields, and those of
+	// each RoleSpec.Fields.
+	MaxFields = 64
+	// MaxLabelLen bounds the label of a permission or role, in bytes.
+	MaxLabelLen = 256
+	// MaxPolicyBytes bounds the JSON form of a policy: ParsePolicy refuses
+	// longer input before decoding it, and NewPolicy refuses a policy whose
+	// JSON form (MarshalJSON) would be longer, so that every Policy parses
+	// back. Policies of a few dozen roles take a few kilobytes.
+	MaxPolicyBytes = 1 << 20
+)
+
 // DefaultInviteExpiry is how long an invitation stays valid unless the policy
 // or the invitation says otherwise.
 const DefaultInviteExpiry = 7 * 24 * time.Hour
+
+// MaxInviteExpiry bounds how long an invitation may stay valid: the policy's
+// default (Spec.InviteExpiry), and an invitation's own expiry.
+const MaxInviteExpiry = 365 * 24 * time.Hour
 
 // A PermissionSpec declares one permission: a stable Name ("products.edit")
 // used in configuration, JSON and databases, and an optional human Label.
@@ -66,7 +89,7 @@ type Spec struct {
 	DemoteOwnerTo string
 
 	// InviteExpiry is how long invitations stay valid; zero means
-	// DefaultInviteExpiry.
+	// DefaultInviteExpiry. It may not exceed MaxInviteExpiry.
 	InviteExpiry time.Duration
 
 	// AcceptAnyEmail lets a user accept an invitation sent to another
@@ -134,8 +157,16 @@ func MustPolicy(spec Spec) *Policy {
 
 func newPolicy(spec Spec) (*Policy, error) {
 	n := len(spec.Permissions)
-	if n > MaxPermissions {
-		return nil, fmt.Errorf("%w: %d declared, at most %d", ErrTooManyPermissions, n, MaxPermissions)
+	if err := checkCounts(n, len(spec.Roles)); err != nil {
+		return nil, err
+	}
+	if len(spec.Fields) > MaxFields {
+		return nil, fmt.Errorf("%w: policy: %d fields, at most %d", ErrPolicyTooLarge, len(spec.Fields), MaxFields)
+	}
+	for _, rs := range spec.Roles {
+		if len(rs.Fields) > MaxFields {
+			return nil, fmt.Errorf("%w: role %q: %d fields, at most %d", ErrPolicyTooLarge, rs.Name, len(rs.Fields), MaxFields)
+		}
 	}
 	p := &Policy{
 		perms:      slices.Clone(spec.Permissions),
@@ -149,6 +180,9 @@ func newPolicy(spec Spec) (*Policy, error) {
 	for i, ps := range spec.Permissions {
 		if err := checkName("permission", ps.Name); err != nil {
 			return nil, fmt.Errorf("permission %d: %w", i, err)
+		}
+		if err := checkLabel("permission", ps.Name, ps.Label); err != nil {
+			return nil, err
 		}
 		if _, dup := p.byName[ps.Name]; dup {
 			return nil, fmt.Errorf("%w: permission %q declared twice", ErrDuplicateName, ps.Name)
@@ -165,6 +199,9 @@ func newPolicy(spec Spec) (*Policy, error) {
 	p.owner = -1
 	for _, rs := range spec.Roles {
 		if err := checkName("role", rs.Name); err != nil {
+			return nil, err
+		}
+		if err := checkLabel("role", rs.Name, rs.Label); err != nil {
 			return nil, err
 		}
 		if _, dup := p.roleByName[rs.Name]; dup {
@@ -220,10 +257,58 @@ func newPolicy(spec Spec) (*Policy, error) {
 	if p.expiry < 0 {
 		return nil, fmt.Errorf("%w: InviteExpiry %v is negative", ErrInvalidPolicy, p.expiry)
 	}
+	if p.expiry > MaxInviteExpiry {
+		return nil, fmt.Errorf("%w: InviteExpiry %v exceeds MaxInviteExpiry (%v)", ErrInvalidPolicy, p.expiry, MaxInviteExpiry)
+	}
 	if p.expiry == 0 {
 		p.expiry = DefaultInviteExpiry
 	}
+	if p.jsonBound() > MaxPolicyBytes {
+		// Only a policy near the bounds gets here; measure it exactly.
+		data, err := p.MarshalJSON()
+		if err != nil {
+			return nil, err
+		}
+		if len(data) > MaxPolicyBytes {
+			return nil, fmt.Errorf("%w: its JSON form is %d bytes, at most %d (MaxPolicyBytes)", ErrPolicyTooLarge, len(data), MaxPolicyBytes)
+		}
+	}
 	return p, nil
+}
+
+// checkCounts checks the number of permissions and roles of a policy, before
+// anything is built from them.
+func checkCounts(perms, roles int) error {
+	if perms > MaxPermissions {
+		return fmt.Errorf("%w: %w: %d declared, at most %d", ErrTooManyPermissions, ErrPolicyTooLarge, perms, MaxPermissions)
+	}
+	if roles > MaxRoles {
+		return fmt.Errorf("%w: %d roles, at most %d", ErrPolicyTooLarge, roles, MaxRoles)
+	}
+	return nil
+}
+
+// jsonBound returns at least the length of p's JSON form, cheaply: names are
+// ASCII that JSON does not escape, and JSON escapes a byte of a label into
+// at most six.
+func (p *Policy) jsonBound() int {
+	size := 512 + int(numActions)*(32+MaxNameLen) + 2*MaxNameLen
+	for _, ps := range p.perms {
+		size += len(ps.Name) + 6*len(ps.Label) + 32
+	}
+	for _, r := range p.roles {
+		size += len(r.Name) + 6*len(r.Label) + 64
+		for perm := range r.Perms.All() {
+			size += len(p.perms[perm].Name) + 3
+		}
+		for _, f := range r.Fields {
+			size += len(f) + 3
+		}
+	}
+	for _, f := range p.fields {
+		size += len(f) + 3
+	}
+	return size
 }
 
 func checkName(what, name string) error {
@@ -238,7 +323,9 @@ func checkName(what, name string) error {
 
 // ValidName reports whether name may name a permission, role or field: 1 to
 // MaxNameLen bytes of ASCII letters, digits and "._:-". The error wraps
-// ErrEmptyName or ErrInvalidName.
+// ErrEmptyName or ErrInvalidName, and names the first refused character and
+// its byte offset; for a character that CheckText refuses (a control or
+// format character, or a byte that is not UTF-8) it wraps ErrInvalidText too.
 func ValidName(name string) error {
 	if name == "" {
 		return ErrEmptyName
@@ -249,8 +336,23 @@ func ValidName(name string) error {
 	for i := 0; i < len(name); i++ {
 		c := name[i]
 		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '.' || c == '_' || c == ':' || c == '-') {
-			return fmt.Errorf("%w: %q holds %q; use letters, digits and ._:-", ErrInvalidName, name, c)
+			r, _, err := textRune(name, i)
+			if err != nil {
+				return fmt.Errorf("%w: %q: %w; use letters, digits and ._:-", ErrInvalidName, name, err)
+			}
+			return fmt.Errorf("%w: %q holds %q (%U) at byte %d; use letters, digits and ._:-", ErrInvalidName, name, r, r, i)
 		}
+	}
+	return nil
+}
+
+// checkLabel checks the label of a permission or role, whose name is valid.
+func checkLabel(what, name, label string) error {
+	if len(label) > MaxLabelLen {
+		return fmt.Errorf("%w: %s %q: label of %d bytes, at most %d", ErrPolicyTooLarge, what, name, len(label), MaxLabelLen)
+	}
+	if err := CheckText(label); err != nil {
+		return fmt.Errorf("%s %q: label: %w", what, name, err)
 	}
 	return nil
 }
@@ -571,8 +673,12 @@ func (p *Policy) UnmarshalJSON(data []byte) error {
 //	}
 //
 // Unknown fields, unknown names and malformed values are errors wrapping
-// ErrInvalidPolicy.
+// ErrInvalidPolicy; more than MaxPolicyBytes of data is refused before it is
+// decoded, with an error wrapping ErrPolicyTooLarge too.
 func ParsePolicy(data []byte) (*Policy, error) {
+	if len(data) > MaxPolicyBytes {
+		return nil, fmt.Errorf("%w: %w: %d bytes, at most %d (MaxPolicyBytes)", ErrInvalidPolicy, ErrPolicyTooLarge, len(data), MaxPolicyBytes)
+	}
 	var v policyJSON
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
@@ -597,8 +703,8 @@ func (v *policyJSON) spec() (Spec, error) {
 		InactiveKeysValid: v.InactiveKeysValid,
 		Fields:            v.Fields,
 	}
-	if len(v.Permissions) > MaxPermissions {
-		return Spec{}, fmt.Errorf("%w: %d declared, at most %d", ErrTooManyPermissions, len(v.Permissions), MaxPermissions)
+	if err := checkCounts(len(v.Permissions), len(v.Roles)); err != nil {
+		return Spec{}, err
 	}
 	byName := make(map[string]Permission, len(v.Permissions))
 	for i, pj := range v.Permissions {

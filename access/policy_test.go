@@ -266,6 +266,9 @@ func FuzzParsePolicy(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		if len(out) > access.JSONBound(p) {
+			t.Fatalf("JSON form of %d bytes, beyond the bound %d NewPolicy uses", len(out), access.JSONBound(p))
+		}
 		q, err := access.ParsePolicy(out)
 		if err != nil {
 			t.Fatalf("re-parse of %s: %v", out, err)

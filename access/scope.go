@@ -45,8 +45,10 @@ func (s Scopes) list() []string {
 }
 
 // NewScopes validates and normalises scopes: each must be 1 to MaxScopeLen
-// bytes of printable, non-space characters; duplicates collapse. An invalid
-// scope is an error wrapping ErrInvalidScope.
+// bytes of UTF-8 text without spaces, commas, U+FFFD, or the control and
+// format characters that CheckText refuses; duplicates collapse. An invalid
+// scope is an error wrapping ErrInvalidScope (and ErrInvalidText for a
+// character CheckText refuses) that names the character and its byte offset.
 func NewScopes(scopes ...string) (Scopes, error) {
 	if len(scopes) == 0 {
 		return Scopes{}, nil
@@ -85,9 +87,12 @@ func checkScope(sc string) error {
 	if sc == "" || len(sc) > MaxScopeLen {
 		return fmt.Errorf("%w: %q must be 1 to %d bytes", ErrInvalidScope, sc, MaxScopeLen)
 	}
-	for _, r := range sc {
-		if r <= ' ' || r == 0x7f || r == ',' || r == 0xfffd {
-			return fmt.Errorf("%w: %q holds a space, comma or control character", ErrInvalidScope, sc)
+	if err := CheckText(sc); err != nil {
+		return fmt.Errorf("%w: %q: %w", ErrInvalidScope, sc, err)
+	}
+	for i, r := range sc {
+		if r == ' ' || r == ',' || r == 0xfffd {
+			return fmt.Errorf("%w: %q holds %q (%U) at byte %d; a scope holds no space, comma or U+FFFD", ErrInvalidScope, sc, r, r, i)
 		}
 	}
 	return nil

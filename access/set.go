@@ -93,6 +93,13 @@ func (s Set) SubsetOf(o Set) bool {
 	return s[0]&^o[0]|s[1]&^o[1]|s[2]&^o[2]|s[3]&^o[3] == 0
 }
 
+// Overlaps reports whether some permission is in both s and o: a Set given
+// as both allowed and withdrawn contradicts itself, and a caller that
+// refuses the contradiction asks this. It is !s.Intersect(o).IsEmpty().
+func (s Set) Overlaps(o Set) bool {
+	return s[0]&o[0]|s[1]&o[1]|s[2]&o[2]|s[3]&o[3] != 0
+}
+
 // IsEmpty reports whether s holds no permission.
 func (s Set) IsEmpty() bool { return s[0]|s[1]|s[2]|s[3] == 0 }
 
