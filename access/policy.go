@@ -140,9 +140,18 @@ type Policy struct {
 func NewPolicy(spec Spec) (*Policy, error) {
 	p, err := newPolicy(spec)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrInvalidPolicy, err)
+		return nil, invalidPolicy(err)
 	}
 	return p, nil
+}
+
+// invalidPolicy wraps err in ErrInvalidPolicy unless it wraps it already, so
+// that a message says "invalid policy" once.
+func invalidPolicy(err error) error {
+	if errors.Is(err, ErrInvalidPolicy) {
+		return err
+	}
+	return fmt.Errorf("%w: %w", ErrInvalidPolicy, err)
 }
 
 // MustPolicy is NewPolicy for policies declared in code; it panics on error,
@@ -690,7 +699,7 @@ func ParsePolicy(data []byte) (*Policy, error) {
 	}
 	spec, err := v.spec()
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrInvalidPolicy, err)
+		return nil, invalidPolicy(err)
 	}
 	return NewPolicy(spec)
 }

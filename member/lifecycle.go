@@ -33,7 +33,9 @@ func (n NewMember) build(env *store.Env, org store.ID) (store.Member, error) {
 }
 
 // AddMember adds a member directly, for hosts that create accounts
-// themselves (seed 000). Gated by access.AddMember. It writes MemberAdded.
+// themselves (seed 000). An external collaborator needs at least one
+// permission, and no permission may be both allowed and denied
+// (ErrInvalid). Gated by access.AddMember. It writes MemberAdded.
 func AddMember(ctx context.Context, s store.Store, org, actor store.ID, n NewMember) (store.Member, error) {
 	return rule.Update(ctx, s, org, func(tx store.Tx) (store.Member, error) { return AddMemberTx(ctx, tx, actor, n) })
 }
@@ -144,18 +146,23 @@ func ChangeRoleTx(ctx context.Context, tx store.Tx, actor, target store.ID, role
 
 // SetPermissions customises target's permissions: allow adds to its role's,
 // deny withdraws from them (seed 000's enterprise permissions, seed 004's
-// per-module access; for an external collaborator, allow is all it holds).
-// Gated by access.ChangeRole. It writes MemberPermsSet.
+// per-module access; for an external collaborator, allow is all it holds,
+// and cannot be empty). A permission both allowed and denied is
+// contradictory: ErrInvalid. Gated by access.ChangeRole. It writes
+// MemberPermsSet.
 func SetPermissions(ctx context.Context, s store.Store, org, actor, target store.ID, allow, deny access.Set) (store.Member, error) {
 	return rule.Update(ctx, s, org, func(tx store.Tx) (store.Member, error) { return SetPermissionsTx(ctx, tx, actor, target, allow, deny) })
 }
 
 // SetPermissionsTx is SetPermissions inside a unit of work.
 func SetPermissionsTx(ctx context.Context, tx store.Tx, actor, target store.ID, allow, deny access.Set) (store.Member, error) {
-	if err := rule.CheckPerms(tx.Env().Policy, allow, deny); err != nil {
+	if err := rule.CheckAllowDeny(tx.Env().Policy, allow, deny); err != nil {
 		return store.Member{}, err
 	}
 	return change(ctx, tx, actor, target, access.ChangeRole, store.MemberPermsSet, func(a, t *store.Member) (store.Member, error) {
+		if t.Kind == store.External && allow.IsEmpty() {
+			return store.Member{}, fmt.Errorf("%w: an external collaborator needs at least one permission", store.ErrInvalid)
+		}
 		next := *t
 		next.Allow, next.Deny = allow, deny
 		return next, nil

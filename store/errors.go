@@ -48,7 +48,7 @@ var (
 // and for the access package's errors, which a rule wraps in ErrInvalid:
 // invalid_policy 500, empty_name, invalid_name, duplicate_name,
 // unknown_permission, too_many_permissions, no_owner, unknown_role,
-// unknown_action and invalid_scope, all 422.
+// unknown_action, invalid_scope, invalid_text and policy_too_large, all 422.
 //
 // A handler answers a refusal with one call:
 //

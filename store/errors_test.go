@@ -58,6 +58,8 @@ var sentinels = map[string]struct {
 	"access.ErrUnknownRole":        {access.ErrUnknownRole, "unknown_role", 422},
 	"access.ErrUnknownAction":      {access.ErrUnknownAction, "unknown_action", 422},
 	"access.ErrInvalidScope":       {access.ErrInvalidScope, "invalid_scope", 422},
+	"access.ErrInvalidText":        {access.ErrInvalidText, "invalid_text", 422},
+	"access.ErrPolicyTooLarge":     {access.ErrPolicyTooLarge, "policy_too_large", 422},
 }
 
 func TestErrorCode(t *testing.T) {

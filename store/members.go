@@ -175,6 +175,12 @@ func (m Member) MarshalJSON() ([]byte, error) {
 		n, _ := p.Names(s.Intersect(p.All()))
 		return n
 	}
+	// What the member may do now, within its scopes: a scope-limited
+	// member's Can answers no without a scope (access.ScopeLimited).
+	var perms access.Set
+	if m.grant.Active() {
+		perms = m.grant.Held()
+	}
 	return json.Marshal(struct {
 		ID          ID            `json:"id"`
 		Org         ID            `json:"org"`
@@ -193,7 +199,7 @@ func (m Member) MarshalJSON() ([]byte, error) {
 		Created     time.Time     `json:"created"`
 		Updated     time.Time     `json:"updated"`
 	}{m.ID, m.Org, m.UserID, m.Email, m.Name, m.Role, names(m.Allow), names(m.Deny), m.Scopes,
-		m.Status.String(), m.Kind.String(), m.Profile, m.grant.IsOwner(), names(m.grant.Perms()), m.Created, m.Updated})
+		m.Status.String(), m.Kind.String(), m.Profile, m.grant.IsOwner(), names(perms), m.Created, m.Updated})
 }
 
 // Filter selects members: zero fields select everything.

@@ -6,7 +6,6 @@ import (
 	"iter"
 	"maps"
 	"slices"
-	"unicode/utf8"
 
 	"github.com/rosterhq/roster/access"
 )
@@ -39,8 +38,11 @@ func NewProfile(fields map[string]string) (Profile, error) {
 		if err := access.ValidName(k); err != nil {
 			return Profile{}, fmt.Errorf("%w: profile field: %w", ErrInvalid, err)
 		}
-		if err := checkText("profile value", v, 0, MaxFieldValueLen); err != nil {
-			return Profile{}, err
+		if len(v) > MaxFieldValueLen {
+			return Profile{}, fmt.Errorf("%w: profile value of %q is %d bytes, at most %d", ErrInvalid, k, len(v), MaxFieldValueLen)
+		}
+		if err := access.CheckText(v); err != nil {
+			return Profile{}, fmt.Errorf("%w: profile value of %q: %w", ErrInvalid, k, err)
 		}
 		p.kv = append(p.kv, field{k, v})
 	}
@@ -125,25 +127,5 @@ func (p *Profile) UnmarshalJSON(b []byte) error {
 		return err
 	}
 	*p = v
-	return nil
-}
-
-// checkText validates a free-text value: valid UTF-8, no control characters,
-// between lo and hi bytes.
-func checkText(what, s string, lo, hi int) error {
-	if len(s) < lo || len(s) > hi {
-		if lo > 0 && s == "" {
-			return fmt.Errorf("%w: %s is empty", ErrInvalid, what)
-		}
-		return fmt.Errorf("%w: %s must be %d to %d bytes, not %d", ErrInvalid, what, lo, hi, len(s))
-	}
-	if !utf8.ValidString(s) {
-		return fmt.Errorf("%w: %s is not valid UTF-8", ErrInvalid, what)
-	}
-	for _, r := range s {
-		if r < ' ' || r == 0x7f {
-			return fmt.Errorf("%w: %s holds a control character", ErrInvalid, what)
-		}
-	}
 	return nil
 }

@@ -93,6 +93,8 @@ var Table = []Coded{
 	{access.ErrUnknownRole, "unknown_role", http.StatusUnprocessableEntity},
 	{access.ErrUnknownAction, "unknown_action", http.StatusUnprocessableEntity},
 	{access.ErrInvalidScope, "invalid_scope", http.StatusUnprocessableEntity},
+	{access.ErrInvalidText, "invalid_text", http.StatusUnprocessableEntity},
+	{access.ErrPolicyTooLarge, "policy_too_large", http.StatusUnprocessableEntity},
 
 	{context.DeadlineExceeded, "deadline_exceeded", http.StatusGatewayTimeout},
 	{context.Canceled, "canceled", 499}, // the client closed the request

@@ -19,6 +19,20 @@ func CheckPerms(p *access.Policy, sets ...access.Set) error {
 	return nil
 }
 
+// CheckAllowDeny refuses, with ErrInvalid, a permission the policy does not
+// have, and a permission both allowed and denied: contradictory input, which
+// would otherwise be settled silently by the deny.
+func CheckAllowDeny(p *access.Policy, allow, deny access.Set) error {
+	if err := CheckPerms(p, allow, deny); err != nil {
+		return err
+	}
+	if allow.Overlaps(deny) {
+		names, _ := p.Names(allow.Intersect(deny))
+		return fmt.Errorf("%w: %v both allowed and denied", store.ErrInvalid, names)
+	}
+	return nil
+}
+
 // Admit checks that a member built by NewMember may join the unit of
 // work's organisation, granted by actor (nil for the host acting as the
 // system): its role exists and is not the owner's, its profile fields are
@@ -102,8 +116,11 @@ func NewMember(env *store.Env, m store.Member) (store.Member, error) {
 	case m.Kind == store.External && m.Role != "":
 		return store.Member{}, fmt.Errorf("%w: an external collaborator has no role", store.ErrInvalid)
 	}
-	if err := CheckPerms(env.Policy, m.Allow, m.Deny); err != nil {
+	if err := CheckAllowDeny(env.Policy, m.Allow, m.Deny); err != nil {
 		return store.Member{}, err
+	}
+	if m.Kind == store.External && m.Allow.IsEmpty() {
+		return store.Member{}, fmt.Errorf("%w: an external collaborator needs at least one permission", store.ErrInvalid)
 	}
 	id, err := env.NewID()
 	if err != nil {

@@ -4,9 +4,9 @@ import (
 	"encoding/base64"
 	"fmt"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/google/uuid"
+	"github.com/rosterhq/roster/access"
 	"github.com/rosterhq/roster/store"
 )
 
@@ -112,8 +112,8 @@ func ParseCursor(c string) (store.ID, error) {
 	return store.ID(b), nil
 }
 
-// checkText validates a free-text value: valid UTF-8, no control characters,
-// between lo and hi bytes.
+// checkText validates a free-text value: between lo and hi bytes of valid
+// UTF-8 without control or format characters (access.CheckText).
 func checkText(what, s string, lo, hi int) error {
 	if len(s) < lo || len(s) > hi {
 		if lo > 0 && s == "" {
@@ -121,13 +121,8 @@ func checkText(what, s string, lo, hi int) error {
 		}
 		return fmt.Errorf("%w: %s must be %d to %d bytes, not %d", store.ErrInvalid, what, lo, hi, len(s))
 	}
-	if !utf8.ValidString(s) {
-		return fmt.Errorf("%w: %s is not valid UTF-8", store.ErrInvalid, what)
-	}
-	for _, r := range s {
-		if r < ' ' || r == 0x7f {
-			return fmt.Errorf("%w: %s holds a control character", store.ErrInvalid, what)
-		}
+	if err := access.CheckText(s); err != nil {
+		return fmt.Errorf("%w: %s: %w", store.ErrInvalid, what, err)
 	}
 	return nil
 }
