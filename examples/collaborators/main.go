@@ -4,6 +4,12 @@
 // not a deletion, a profile field for one role, and enterprise custom
 // permissions.
 //
+// Every collaborator here works on the EU site, so every check names the
+// request's site: m.CanIn(p, "site:eu") and m.Explain(p, "site:eu"). A
+// site-limited member fails closed: m.Can(p), which does not know where the
+// request acts, answers false for every permission, and m.Explain(p)
+// denies with reason access.ScopeLimited.
+//
 //	go run ./examples/collaborators
 package main
 
@@ -13,6 +19,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/rosterhq/roster/access"
 	"github.com/rosterhq/roster/member"
@@ -76,7 +83,7 @@ func run(ctx context.Context, w io.Writer) error {
 		return err
 	}
 
-	fmt.Fprintln(w, "3. Each role's permissions apply on its sites only.")
+	fmt.Fprintln(w, "3. Each role's permissions apply on its sites only: a check names the request's site.")
 	for _, c := range []struct {
 		m     store.Member
 		want  bool
@@ -85,14 +92,19 @@ func run(ctx context.Context, w io.Writer) error {
 	}{
 		{clark, true, ManageSubscriptions, []string{"site:eu"}},
 		{clark, false, ManageSubscriptions, []string{"site:us"}},
-		{clark, false, PerformRefunds, nil},
-		{jimmy, true, ExportData, nil},
-		{cat, true, ImportData, nil},
-		{cat, false, ListProducts, nil},
+		{clark, false, PerformRefunds, []string{"site:eu"}},
+		{jimmy, true, ExportData, []string{"site:eu"}},
+		{cat, true, ImportData, []string{"site:eu"}},
+		{cat, false, ListProducts, []string{"site:eu"}},
 	} {
 		if err := expect(w, c.m, c.want, c.perm, c.scope...); err != nil {
 			return err
 		}
+	}
+	// Without the request's site, a check on a site-limited collaborator
+	// fails closed, even for a permission its role holds.
+	if err := failsClosed(w, clark, ManageSubscriptions); err != nil {
+		return err
 	}
 	err = member.Remove(ctx, db, org.ID, clark.ID, cat.ID)
 	if err := refused(w, "Support deletes a collaborator", err, member.ErrForbidden); err != nil {
@@ -111,7 +123,7 @@ func run(ctx context.Context, w io.Writer) error {
 	if jimmy, err = member.Deactivate(ctx, db, org.ID, perry.ID, jimmy.ID); err != nil {
 		return err
 	}
-	if err := expect(w, jimmy, false, ListProducts); err != nil { // he can no longer log in…
+	if err := expect(w, jimmy, false, ListProducts, "site:eu"); err != nil { // he can no longer log in…
 		return err
 	}
 	viaKey, _, err := member.Authenticate(ctx, db, secret) // …but his integration keeps working
@@ -133,7 +145,7 @@ func run(ctx context.Context, w io.Writer) error {
 	if jimmy, err = member.Reactivate(ctx, db, org.ID, perry.ID, jimmy.ID); err != nil {
 		return err
 	}
-	if err := expect(w, jimmy, true, ListProducts); err != nil {
+	if err := expect(w, jimmy, true, ListProducts, "site:eu"); err != nil {
 		return err
 	}
 
@@ -142,10 +154,10 @@ func run(ctx context.Context, w io.Writer) error {
 		access.SetOf(ExportData), access.SetOf(UseAIAgent)); err != nil {
 		return err
 	}
-	if err := expect(w, clark, true, ExportData); err != nil {
+	if err := expect(w, clark, true, ExportData, "site:eu"); err != nil {
 		return err
 	}
-	if err := expect(w, clark, false, UseAIAgent); err != nil {
+	if err := expect(w, clark, false, UseAIAgent, "site:eu"); err != nil {
 		return err
 	}
 
@@ -166,12 +178,34 @@ func user(name string) member.NewUser {
 	return member.NewUser{UserID: name, Email: name + "@dailyplanet.example", Name: name}
 }
 
-// expect checks that m may (or may not) do p in scopes, and prints why.
+// expect checks that m may (or may not) do p in scopes, and prints why. A
+// check on a site-limited member names the request's site in scopes.
 func expect(w io.Writer, m store.Member, want bool, p access.Permission, scopes ...string) error {
 	d := m.Explain(p, scopes...)
-	fmt.Fprintf(w, "   %-6s %s\n", m.Name+":", d)
+	who := m.Name
+	if len(scopes) > 0 {
+		who += " in " + strings.Join(scopes, ", ")
+	}
+	fmt.Fprintf(w, "   %-16s %s\n", who+":", d)
 	if m.CanIn(p, scopes...) != want || d.Allowed != want {
 		return fmt.Errorf("%s (%s) on %q in %v: %s; want allowed=%v", m.Name, m.Role, policy.Name(p), scopes, d, want)
+	}
+	return nil
+}
+
+// failsClosed checks that m, limited to its sites, is denied p when the
+// check names no site (Can, and Explain with reason ScopeLimited), though it
+// holds p on each of its sites; and prints why.
+func failsClosed(w io.Writer, m store.Member, p access.Permission) error {
+	d := m.Explain(p)
+	fmt.Fprintf(w, "   %-16s %s\n", m.Name+", no site:", d)
+	if m.Can(p) || d.Allowed || d.Reason != access.ScopeLimited {
+		return fmt.Errorf("%s (%s) on %q with no site: %s; want denied as scope-limited", m.Name, m.Role, policy.Name(p), d)
+	}
+	for site := range m.Scopes.All() {
+		if !m.CanIn(p, site) {
+			return fmt.Errorf("%s (%s) on %q in %s: %s; want allowed", m.Name, m.Role, policy.Name(p), site, m.Explain(p, site))
+		}
 	}
 	return nil
 }

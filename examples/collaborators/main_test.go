@@ -21,6 +21,10 @@ func TestRun(t *testing.T) {
 
 // account is an account with an owner, an unscoped admin and one
 // collaborator of each other role, on the EU site.
+//
+// A collaborator limited to the EU site is checked in the request's site,
+// CanIn(p, "site:eu"): without a site, Can fails closed for every
+// permission, and Explain says so with reason access.ScopeLimited.
 type account struct {
 	ctx                                context.Context
 	db                                 *memstore.Store
@@ -59,7 +63,10 @@ func (a *account) load(t *testing.T, m store.Member) store.Member {
 }
 
 // TestPermissionTable checks seed 000's table cell by cell: 21 permissions
-// × 4 roles, on members loaded from the store.
+// × 4 roles, on members loaded from the store. The unscoped admin is
+// checked with Can; the collaborators of the EU site with CanIn in their
+// site, and each of their cells also fails closed without a site (Can false,
+// and ScopeLimited for what the role holds) and outside it.
 func TestPermissionTable(t *testing.T) {
 	rows := map[string]access.Permission{
 		"Delete collaborators":                                DeleteCollaborators,
@@ -108,7 +115,19 @@ func TestPermissionTable(t *testing.T) {
 		for col := 2; col < len(header); col++ {
 			m := byRole[header[col]]
 			require.Contains(t, []string{"yes", "no"}, row[col])
-			assert.Equal(t, row[col] == "yes", m.Can(perm), "%s / %s: %s", row[1], header[col], m.Explain(perm))
+			want := row[col] == "yes"
+			if m.Scopes.IsZero() { // the admin reaches every site
+				assert.Equal(t, want, m.Can(perm), "%s / %s: %s", row[1], header[col], m.Explain(perm))
+				cells++
+				continue
+			}
+			assert.Equal(t, want, m.CanIn(perm, "site:eu"), "%s / %s in site:eu: %s", row[1], header[col], m.Explain(perm, "site:eu"))
+			assert.Equal(t, want, m.Explain(perm, "site:eu").Allowed, "%s / %s in site:eu", row[1], header[col])
+			assert.False(t, m.CanIn(perm, "site:us"), "%s / %s in site:us", row[1], header[col])
+			assert.False(t, m.Can(perm), "%s / %s with no site fails closed", row[1], header[col])
+			if want {
+				assert.Equal(t, access.ScopeLimited, m.Explain(perm).Reason, "%s / %s with no site", row[1], header[col])
+			}
 			cells++
 		}
 		assert.True(t, a.load(t, a.owner).Grant().Can(perm), "the account owner holds %q", row[1])
@@ -116,9 +135,15 @@ func TestPermissionTable(t *testing.T) {
 	require.Equal(t, 21*4, cells)
 	require.Len(t, seen, 21, "each row is its own permission")
 
+	require.True(t, byRole["admin"].Scopes.IsZero(), "the table's admin is unscoped")
+	for _, role := range []string{"support", "sales_rep", "agency"} {
+		require.Equal(t, "[site:eu]", byRole[role].Scopes.String(), "the table's %s works on the EU site", role)
+	}
+
 	// Beyond the table: managing collaborators is the admin's (and owner's).
 	for role, m := range byRole {
-		assert.Equal(t, role == "admin", m.Can(ManageCollaborators), role)
+		assert.Equal(t, role == "admin", m.CanIn(ManageCollaborators, "site:eu"), role)
+		assert.Equal(t, role == "admin", m.CanDo(access.AddMember), role)
 	}
 }
 
@@ -130,6 +155,8 @@ func TestSites(t *testing.T) {
 	assert.True(t, s.CanIn(ManageSubscriptions, "site:eu"))
 	assert.False(t, s.CanIn(ManageSubscriptions, "site:us"))
 	assert.Equal(t, access.OutOfScope, s.Explain(ManageSubscriptions, "site:us").Reason)
+	assert.False(t, s.Can(ManageSubscriptions), "a check that names no site fails closed")
+	assert.Equal(t, access.ScopeLimited, s.Explain(ManageSubscriptions).Reason)
 
 	euAdmin := a.add(t, a.owner, "perry-eu", "admin", access.MustScopes("site:eu"))
 	_, err := member.AddMember(a.ctx, a.db, a.org.ID, euAdmin.ID, member.NewMember{NewUser: user("ron"), Role: "support",
@@ -175,8 +202,9 @@ func TestStatus(t *testing.T) {
 	off := a.load(t, a.rep)
 	assert.Equal(t, store.Inactive, off.Status, "the record is preserved")
 	for p := range policy.All().All() {
-		assert.False(t, off.Can(p), "an inactive collaborator cannot log in")
+		assert.False(t, off.CanIn(p, "site:eu"), "an inactive collaborator cannot log in")
 	}
+	assert.Equal(t, access.Inactive, off.Explain(ExportData, "site:eu").Reason)
 	_, err = member.UpdateProfile(a.ctx, a.db, a.org.ID, a.rep.ID, a.rep.ID, "Jimmy O.", store.Profile{})
 	require.ErrorIs(t, err, member.ErrInactive, "nor act through its own session")
 	keys, err := a.db.Keys(a.ctx, a.org.ID, a.rep.ID)
@@ -188,7 +216,10 @@ func TestStatus(t *testing.T) {
 
 	_, err = member.Reactivate(a.ctx, a.db, a.org.ID, a.owner.ID, a.rep.ID)
 	require.NoError(t, err)
-	assert.True(t, a.load(t, a.rep).Grant().Can(ExportData), "login is restored")
+	on := a.load(t, a.rep)
+	assert.True(t, on.CanIn(ExportData, "site:eu"), "login is restored")
+	assert.False(t, on.Can(ExportData), "on its site only: with no site, the check fails closed")
+	assert.Equal(t, access.ScopeLimited, on.Explain(ExportData).Reason)
 
 	require.ErrorIs(t, member.Remove(a.ctx, a.db, a.org.ID, a.support.ID, a.rep.ID), member.ErrForbidden)
 	require.NoError(t, member.Remove(a.ctx, a.db, a.org.ID, a.admin.ID, a.rep.ID))
@@ -232,10 +263,12 @@ func TestCustomPermissions(t *testing.T) {
 	_, err := member.SetPermissions(a.ctx, a.db, a.org.ID, a.owner.ID, a.support.ID, access.SetOf(ExportData), access.SetOf(UseAIAgent))
 	require.NoError(t, err)
 	s := a.load(t, a.support)
-	assert.True(t, s.Can(ExportData))
-	assert.Equal(t, access.ByMember, s.Explain(ExportData).Reason)
-	assert.False(t, s.Can(UseAIAgent))
-	assert.Equal(t, access.Withdrawn, s.Explain(UseAIAgent).Reason)
+	assert.True(t, s.CanIn(ExportData, "site:eu"))
+	assert.Equal(t, access.ByMember, s.Explain(ExportData, "site:eu").Reason)
+	assert.False(t, s.Can(ExportData), "on the EU site only: with no site, the check fails closed")
+	assert.Equal(t, access.ScopeLimited, s.Explain(ExportData).Reason)
+	assert.False(t, s.CanIn(UseAIAgent, "site:eu"))
+	assert.Equal(t, access.Withdrawn, s.Explain(UseAIAgent, "site:eu").Reason)
 	_, err = member.SetPermissions(a.ctx, a.db, a.org.ID, a.support.ID, a.agency.ID, access.SetOf(ListProducts), access.Set{})
 	require.ErrorIs(t, err, member.ErrForbidden)
 

@@ -4,6 +4,13 @@
 // whose link can be copied again, and partner organisations whose access is
 // changed, suspended, resumed and revoked.
 //
+// Ed and the partner are limited to markets and sets, so every check on
+// them names the request's scope: g.CanIn(p, "market:de", "set:summer") and
+// g.Explain(p, "market:de", "set:summer"). A scope-limited grant fails
+// closed: g.Can(p), which does not know where the request acts, answers
+// false for every permission, and g.Explain(p) denies with reason
+// access.ScopeLimited.
+//
 //	go run ./examples/partners
 package main
 
@@ -103,12 +110,17 @@ func run(ctx context.Context, w io.Writer) error {
 		{true, EditProducts, []string{"market:de", "set:summer"}},
 		{false, EditProducts, []string{"market:fr"}},
 		{false, EditProducts, []string{"set:winter"}},
-		{true, ViewAssets, nil},
-		{false, EditAssets, nil},
+		{true, ViewAssets, []string{"market:de", "set:summer"}},
+		{false, EditAssets, []string{"market:de", "set:summer"}},
 	} {
 		if err := expect(w, ed.Name, ed.Grant(), c.want, c.perm, c.scopes...); err != nil {
 			return err
 		}
+	}
+	// Without the request's scope, a check on Ed fails closed, even for a
+	// permission he holds in his market and set.
+	if err := failsClosed(w, ed.Name, ed.Grant(), ViewAssets, "market:de", "set:summer"); err != nil {
+		return err
 	}
 
 	fmt.Fprintln(w, "4. Ada lets Ed edit assets and work in France too: no new invitation needed.")
@@ -157,7 +169,14 @@ func run(ctx context.Context, w io.Writer) error {
 	if err := partner(false, ViewProducts, "set:winter"); err != nil {
 		return err
 	}
-	if err := partner(false, EditProducts); err != nil {
+	if err := partner(false, EditProducts, "market:de", "set:summer"); err != nil {
+		return err
+	}
+	rexGrant, err := invite.Grant(ctx, db, org.ID, rex.UserID) // a partner's grant fails closed too
+	if err != nil {
+		return err
+	}
+	if err := failsClosed(w, rex.Name, rexGrant, ViewProducts, "market:de", "set:summer"); err != nil {
 		return err
 	}
 
@@ -205,15 +224,31 @@ func user(name, domain string) member.NewUser {
 	return member.NewUser{UserID: name, Email: name + "@" + domain + ".example", Name: name}
 }
 
-// expect checks that g allows (or not) p in scopes, and prints why.
+// expect checks that g allows (or not) p in scopes, and prints why. A
+// check on a scope-limited grant names the request's scopes.
 func expect(w io.Writer, who string, g access.Grant, want bool, p access.Permission, scopes ...string) error {
 	d := g.Explain(p, scopes...)
 	if len(scopes) > 0 {
 		who += " in " + strings.Join(scopes, ", ")
 	}
 	fmt.Fprintf(w, "   %s: %s\n", who, d)
-	if g.CanIn(p, scopes...) != want {
+	if g.CanIn(p, scopes...) != want || d.Allowed != want {
 		return fmt.Errorf("%s on %q in %v: %s; want allowed=%v", who, policy.Name(p), scopes, d, want)
+	}
+	return nil
+}
+
+// failsClosed checks that g, limited by its scopes, is denied p when the
+// check names no scope (Can, and Explain with reason ScopeLimited), though
+// it allows p in scopes; and prints why.
+func failsClosed(w io.Writer, who string, g access.Grant, p access.Permission, scopes ...string) error {
+	d := g.Explain(p)
+	fmt.Fprintf(w, "   %s, no scope: %s\n", who, d)
+	if g.Can(p) || d.Allowed || d.Reason != access.ScopeLimited {
+		return fmt.Errorf("%s on %q with no scope: %s; want denied as scope-limited", who, policy.Name(p), d)
+	}
+	if !g.CanIn(p, scopes...) {
+		return fmt.Errorf("%s on %q in %v: %s; want allowed", who, policy.Name(p), scopes, g.Explain(p, scopes...))
 	}
 	return nil
 }

@@ -108,11 +108,17 @@ func TestModuleAccess(t *testing.T) {
 	require.ErrorIs(t, err, member.ErrOwnerProtected)
 }
 
-// Access is scoped by market and, optionally, by set.
+// Access is scoped by market and, optionally, by set. A check on a scoped
+// member names the request's scopes: without them, it fails closed.
 func TestScopes(t *testing.T) {
 	ws := newWorkspace(t, nil)
 	m := ws.join(t, ws.admin, "eli", "editor", invite.NewInvitation{Scopes: access.MustScopes("market:de", "market:at", "set:summer")})
 	assert.True(t, m.CanIn(EditProducts, "market:de", "set:summer"))
+	assert.False(t, m.Can(EditProducts), "a check that names no scope fails closed")
+	assert.Equal(t, access.ScopeLimited, m.Explain(EditProducts).Reason)
+	assert.True(t, m.Explain(EditProducts, "market:de", "set:summer").Allowed)
+	assert.True(t, m.Grant().Perms().IsEmpty(), "Perms is the set Can tests: empty for a scoped member")
+	assert.Equal(t, editor, m.Grant().Held(), "Held is what it holds in its scopes")
 	assert.True(t, m.CanIn(EditProducts, "market:at"))
 	assert.False(t, m.CanIn(EditProducts, "market:fr"))
 	assert.False(t, m.CanIn(EditProducts, "market:de", "set:winter"))
@@ -176,7 +182,11 @@ func TestAdjustMember(t *testing.T) {
 	m := ws.load(t, ws.viewer)
 	assert.True(t, m.CanIn(EditProducts, "market:de"))
 	assert.False(t, m.CanIn(EditProducts, "market:fr"))
-	assert.False(t, m.Can(EditLinks))
+	assert.False(t, m.CanIn(EditLinks, "market:de"))
+	assert.Equal(t, access.Withdrawn, m.Explain(EditLinks, "market:de").Reason)
+	assert.True(t, m.CanIn(ViewLinks, "market:de"))
+	assert.False(t, m.Can(ViewLinks), "now scoped: a check that names no market fails closed")
+	assert.Equal(t, access.ScopeLimited, m.Explain(ViewLinks).Reason)
 }
 
 // Partner organisations: invited with a level and sets, accepted by the
@@ -203,7 +213,10 @@ func TestPartners(t *testing.T) {
 	assert.True(t, g.CanIn(ViewProducts, "market:de", "set:summer"))
 	assert.False(t, g.CanIn(ViewProducts, "market:fr"))
 	assert.False(t, g.CanIn(ViewProducts, "set:winter"))
-	assert.False(t, g.Can(EditProducts))
+	assert.False(t, g.Can(ViewProducts), "a check that names no scope fails closed")
+	assert.Equal(t, access.ScopeLimited, g.Explain(ViewProducts).Reason)
+	assert.False(t, g.CanIn(EditProducts, "market:de", "set:summer"))
+	assert.Equal(t, access.NotGranted, g.Explain(EditProducts, "market:de", "set:summer").Reason)
 	_, err = ws.db.MemberByUser(ws.ctx, ws.org.ID, ws.rBuyer.UserID)
 	require.ErrorIs(t, err, store.ErrNotFound, "a partner's member is not a teammate")
 
@@ -217,7 +230,8 @@ func TestPartners(t *testing.T) {
 	change(invite.PartnerChange{Level: &level})
 	g = ws.grant(t, ws.rBuyer.UserID)
 	assert.True(t, g.CanIn(EditAssets, "market:de"))
-	assert.False(t, g.Can(InviteMembers))
+	assert.False(t, g.CanIn(InviteMembers, "market:de"))
+	assert.Equal(t, access.Lifecycle, g.Explain(InviteMembers, "market:de").Reason)
 	assert.False(t, g.CanDo(access.ManagePartners))
 	// Sets.
 	winter := access.MustScopes("market:de", "set:summer", "set:winter")
@@ -225,7 +239,9 @@ func TestPartners(t *testing.T) {
 	assert.True(t, ws.grant(t, ws.rBuyer.UserID).CanIn(ViewProducts, "set:winter"))
 	// Suspend: access stops, the connection and its settings are kept.
 	change(invite.PartnerChange{Status: store.PartnerSuspended})
-	assert.False(t, ws.grant(t, ws.rBuyer.UserID).Can(ViewProducts))
+	off := ws.grant(t, ws.rBuyer.UserID)
+	assert.False(t, off.CanIn(ViewProducts, "market:de", "set:summer"))
+	assert.Equal(t, access.Inactive, off.Explain(ViewProducts, "market:de", "set:summer").Reason)
 	kept, err := ws.db.Partnership(ws.ctx, ws.org.ID, ps.ID)
 	require.NoError(t, err)
 	assert.Equal(t, store.PartnerSuspended, kept.Status)
