@@ -132,7 +132,7 @@ func (t *tx) send(ctx context.Context, ws []write) error {
 		dest[i] = &ns[i]
 	}
 	if err := t.raw.QueryRowContext(ctx, t.s.sql(q.String()), args...).Scan(dest...); err != nil {
-		if msg, dup := t.s.d.isUnique(err); dup {
+		if msg, dup := t.s.f.isUnique(err); dup {
 			if len(ws) == 1 {
 				return ws[0].fail(err)
 			}

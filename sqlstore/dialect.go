@@ -1,6 +1,8 @@
 package sqlstore
 
 import (
+	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"strconv"
@@ -26,18 +28,11 @@ const (
 )
 
 func (d Dialect) String() string {
-	switch d {
-	case Postgres:
-		return "postgres"
-	case SQLite:
-		return "sqlite"
-	case MySQL:
-		return "mysql"
+	if f := d.flavor(); f != nil {
+		return f.name
 	}
 	return "dialect(" + strconv.Itoa(int(d)) + ")"
 }
-
-func (d Dialect) valid() bool { return d >= Postgres && d <= MySQL }
 
 // SQLiteDSN returns the DSN that roster expects of an SQLite database at
 // path, for modernc.org/sqlite: write-ahead logging, a busy timeout so that
@@ -53,9 +48,210 @@ func SQLiteDSN(path string) string {
 // Rebind turns the ? placeholders of q into $1, $2, … for PostgreSQL, and
 // returns q unchanged for the other dialects.
 func (d Dialect) Rebind(q string) string {
-	if d != Postgres {
-		return q
+	if f := d.flavor(); f != nil {
+		return f.rebind(q)
 	}
+	return q
+}
+
+// A flavor is all that the store's statements and its engine need to know
+// of a dialect, as values and functions: New picks the dialect's flavor
+// once and the Store keeps it, so that the rest of the package asks the
+// flavor instead of branching on the dialect.
+type flavor struct {
+	dialect Dialect
+	// name is the dialect's name, and the folder of its migrations.
+	name string
+
+	// rebind turns the ? placeholders of a query into the dialect's.
+	rebind func(q string) string
+	// id encodes an ID as the dialect stores it.
+	id func(id store.ID) any
+	// uniqueViolation reports whether a non-nil err is a unique-constraint
+	// violation; isUnique wraps it.
+	uniqueViolation func(err error) bool
+	// retryable reports whether a non-nil err is a deadlock or serialisation
+	// failure after which the whole unit of work may be run again;
+	// isRetryable wraps it.
+	retryable func(err error) bool
+
+	// The unit of work.
+
+	// isolation is the level a unit of work's transaction begins at
+	// (sql.LevelDefault: the database's).
+	isolation sql.IsolationLevel
+	// oneWriter is set where the database allows one writer at a time:
+	// the units of work of one Store then take turns on its mutex, which
+	// costs less than the database's busy handler, which sleeps and
+	// retries.
+	oneWriter bool
+	// forUpdate is the clause that locks the rows a SELECT reads.
+	forUpdate string
+	// tokenJoin is set where lockByToken reads the invitation in the
+	// statement that locks its organisation, a join that ends in
+	// tokenLock; else it locks the organisation first and the invitation
+	// is read on its own after.
+	tokenJoin bool
+	tokenLock string
+	// holdsWrites is set where a unit of work holds its writes of
+	// members, invitations and audit events and sends them in a row as one
+	// statement (batch.go).
+	holdsWrites bool
+
+	// Writes.
+
+	// upsert inserts a row of a table or replaces the one with the same
+	// key, if it is the same organisation's (write.go).
+	upsert func(t *tx, ctx context.Context, table string, key, cols []string, vals []any) error
+	// rowsFound is set where an UPDATE's RowsAffected counts the rows its
+	// WHERE found, not just those it changed.
+	rowsFound bool
+	// seqInInsert is set where an audit event's insert can number the
+	// event itself, after the log's last, and return the number; else a
+	// unit of work reads the last number in a statement of its own first.
+	seqInInsert bool
+	// open is the condition that a row is open (a pending invitation, an
+	// open request: status 1) with key col = ?, in the form a prepared
+	// statement's generic plan can serve from the table's one-open index:
+	// where that index is partial (WHERE status = 1) the status must be a
+	// literal, not a parameter; else the index is on gen, a generated
+	// column that holds col while the row is open.
+	open func(col, gen string) string
+	// anyOpen is the condition that a row is open, whatever its key, in
+	// the same form as open.
+	anyOpen func(gen string) string
+
+	// Migrations.
+
+	// begin is the statement that begins a migration's transaction.
+	begin string
+	// migrationLock takes the lock named name on conn that makes concurrent
+	// migrations take turns, and returns how to release it.
+	migrationLock func(ctx context.Context, conn *sql.Conn, name string) (func(), error)
+	// tableExists counts the tables named by its one argument (0 or 1).
+	tableExists string
+}
+
+// flavorPostgres is PostgreSQL's flavor.
+var flavorPostgres = flavor{
+	dialect:         Postgres,
+	name:            "postgres",
+	rebind:          dollars,
+	id:              func(id store.ID) any { return id.String() }, // the UUID type takes the text form
+	uniqueViolation: func(err error) bool { return sqlState(err, "23505") },
+	retryable:       func(err error) bool { return sqlState(err, "40001", "40P01") },
+	forUpdate:       " FOR UPDATE",
+	// The invitation's row is locked too, after the organisation's.
+	tokenJoin:     true,
+	tokenLock:     " FOR UPDATE OF o, i",
+	holdsWrites:   true,
+	upsert:        (*tx).upsertOnConflict,
+	rowsFound:     true,
+	seqInInsert:   true,
+	open:          openByStatus,
+	anyOpen:       anyOpenByStatus,
+	begin:         "BEGIN",
+	migrationLock: advisoryLock,
+	tableExists:   `SELECT COUNT(*) FROM (SELECT to_regclass($1) AS t) r WHERE t IS NOT NULL`,
+}
+
+// flavorSQLite is SQLite's flavor.
+var flavorSQLite = flavor{
+	dialect:         SQLite,
+	name:            "sqlite",
+	rebind:          unchanged,
+	id:              idBytes,
+	uniqueViolation: sqliteUnique,
+	retryable:       sqliteBusy,
+	oneWriter:       true,
+	// No row locks: an immediate transaction locks the whole database
+	// when it begins.
+	forUpdate: "",
+	tokenJoin: true,
+	tokenLock: "",
+	upsert:    (*tx).upsertOnConflict,
+	rowsFound: true,
+	// Each statement sees every append committed before the lock was
+	// taken.
+	seqInInsert: true,
+	open:        openByStatus,
+	anyOpen:     anyOpenByStatus,
+	// The immediate transaction is the migration lock.
+	begin:         "BEGIN IMMEDIATE",
+	migrationLock: func(context.Context, *sql.Conn, string) (func(), error) { return func() {}, nil },
+	tableExists:   `SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?`,
+}
+
+// flavorMySQL is the flavor of MySQL and MariaDB.
+var flavorMySQL = flavor{
+	dialect:         MySQL,
+	name:            "mysql",
+	rebind:          unchanged,
+	id:              idBytes,
+	uniqueViolation: func(err error) bool { return containsAny(err.Error(), "Error 1062", "Duplicate entry") },
+	retryable:       func(err error) bool { return containsAny(err.Error(), "Error 1213", "Error 1205") },
+	// Each statement sees what committed before it, as on PostgreSQL; the
+	// organisation's row lock serialises the rest.
+	isolation: sql.LevelReadCommitted,
+	forUpdate: " FOR UPDATE",
+	// A join would lock the invitation's row first, in the opposite order
+	// to every other unit of work.
+	tokenJoin: false,
+	// ON DUPLICATE KEY UPDATE would also fire on the table's other unique
+	// keys.
+	upsert: (*tx).insertThenUpdate,
+	// MySQL counts the rows changed, not the rows found.
+	rowsFound:     false,
+	seqInInsert:   false,
+	open:          func(_, gen string) string { return gen + " = ?" },
+	anyOpen:       func(gen string) string { return gen + " IS NOT NULL" },
+	begin:         "BEGIN",
+	migrationLock: getLock,
+	tableExists:   `SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = ?`,
+}
+
+// flavors are the dialects' flavors, by Dialect.
+var flavors = [...]*flavor{Postgres: &flavorPostgres, SQLite: &flavorSQLite, MySQL: &flavorMySQL}
+
+// flavor returns d's flavor, or nil for an unknown dialect.
+func (d Dialect) flavor() *flavor {
+	if int(d) < len(flavors) {
+		return flavors[d]
+	}
+	return nil
+}
+
+// isUnique reports whether err is a unique-constraint violation, and the
+// text that names the constraint or its columns.
+func (f *flavor) isUnique(err error) (string, bool) {
+	if err == nil || !f.uniqueViolation(err) {
+		return "", false
+	}
+	return err.Error(), true
+}
+
+// isRetryable reports whether err is a deadlock or serialisation failure
+// after which the whole unit of work may be run again.
+func (f *flavor) isRetryable(err error) bool { return err != nil && f.retryable(err) }
+
+// unique maps a unique violation of a write to the store's sentinel, by the
+// constraint it names. The message names the record, not the database's
+// tables, since hosts may show it.
+func (f *flavor) unique(err error, what string, byName map[string]error, otherwise error) error {
+	msg, ok := f.isUnique(err)
+	if !ok {
+		return err
+	}
+	for name, sentinel := range byName {
+		if strings.Contains(msg, name) {
+			return fmt.Errorf("%w: %s (refused by a unique constraint of the database)", sentinel, what)
+		}
+	}
+	return fmt.Errorf("%w: %s (refused by a unique constraint of the database)", otherwise, what)
+}
+
+// dollars turns the ? placeholders of q into $1, $2, ….
+func dollars(q string) string {
 	var b strings.Builder
 	n := 0
 	for i := 0; i < len(q); i++ {
@@ -70,107 +266,82 @@ func (d Dialect) Rebind(q string) string {
 	return b.String()
 }
 
-// id encodes an ID as the dialect stores it: PostgreSQL's UUID type takes
-// the text form, the others 16 bytes.
-func (d Dialect) id(id store.ID) any {
-	if d == Postgres {
-		return id.String()
-	}
-	return id[:]
-}
+func unchanged(q string) string { return q }
 
-// forUpdate is the clause that locks the rows a SELECT reads; SQLite locks
-// the whole database when an immediate transaction begins.
-func (d Dialect) forUpdate() string {
-	if d == SQLite {
-		return ""
-	}
-	return " FOR UPDATE"
-}
+// idBytes is an ID as 16 bytes.
+func idBytes(id store.ID) any { return id[:] }
 
-// open is the condition that a row is open (a pending invitation, an open
-// request: status 1) with key col = ?, in the form a prepared statement's
-// generic plan can serve from the table's one-open index: that index is
-// partial (WHERE status = 1) on PostgreSQL and SQLite, so the status must be
-// a literal, not a parameter; on MySQL it is on gen, a generated column that
-// holds col while the row is open.
-func (d Dialect) open(col, gen string) string {
-	if d == MySQL {
-		return gen + " = ?"
-	}
-	return col + " = ? AND status = 1"
-}
+// openByStatus is flavor.open where the one-open index is partial.
+func openByStatus(col, _ string) string { return col + " = ? AND status = 1" }
 
-// anyOpen is the condition that a row is open, whatever its key, in the
-// same form as open.
-func (d Dialect) anyOpen(gen string) string {
-	if d == MySQL {
-		return gen + " IS NOT NULL"
-	}
-	return "status = 1"
-}
+// anyOpenByStatus is flavor.anyOpen where the one-open index is partial.
+func anyOpenByStatus(string) string { return "status = 1" }
 
-// isUnique reports whether err is a unique-constraint violation, and the
-// text that names the constraint or its columns.
-func (d Dialect) isUnique(err error) (string, bool) {
-	if err == nil {
-		return "", false
-	}
-	msg := err.Error()
-	switch d {
-	case Postgres:
-		var st interface{ SQLState() string }
-		if errors.As(err, &st) && st.SQLState() == "23505" {
-			return msg, true
-		}
-	case SQLite:
-		var c interface{ Code() int }
-		if errors.As(err, &c) && (c.Code() == 2067 || c.Code() == 1555) { // SQLITE_CONSTRAINT_UNIQUE, _PRIMARYKEY
-			return msg, true
-		}
-		if strings.Contains(msg, "UNIQUE constraint failed") {
-			return msg, true
-		}
-	case MySQL:
-		if strings.Contains(msg, "Error 1062") || strings.Contains(msg, "Duplicate entry") {
-			return msg, true
-		}
-	}
-	return "", false
-}
-
-// isRetryable reports whether err is a deadlock or serialisation failure
-// after which the whole unit of work may be run again.
-func (d Dialect) isRetryable(err error) bool {
-	if err == nil {
+// sqlState reports whether err carries one of the SQLSTATE codes.
+func sqlState(err error, codes ...string) bool {
+	var st interface{ SQLState() string }
+	if !errors.As(err, &st) {
 		return false
 	}
-	switch d {
-	case Postgres:
-		var st interface{ SQLState() string }
-		return errors.As(err, &st) && (st.SQLState() == "40001" || st.SQLState() == "40P01")
-	case MySQL:
-		msg := err.Error()
-		return strings.Contains(msg, "Error 1213") || strings.Contains(msg, "Error 1205")
-	case SQLite:
-		var c interface{ Code() int }
-		return errors.As(err, &c) && c.Code()&0xff == 5 // SQLITE_BUSY
+	for _, c := range codes {
+		if st.SQLState() == c {
+			return true
+		}
 	}
 	return false
 }
 
-// unique maps a unique violation of a write to the store's sentinel, by the
-// constraint it names. The message names the record, not the database's
-// tables, since hosts may show it.
-func (d Dialect) unique(err error, what string, byName map[string]error, otherwise error) error {
-	msg, ok := d.isUnique(err)
-	if !ok {
-		return err
+// sqliteCode is the SQLite result code err carries, if any.
+func sqliteCode(err error) (int, bool) {
+	var c interface{ Code() int }
+	if errors.As(err, &c) {
+		return c.Code(), true
 	}
-	for name, sentinel := range byName {
-		if strings.Contains(msg, name) {
-			return fmt.Errorf("%w: %s (refused by a unique constraint of the database)", sentinel, what)
+	return 0, false
+}
+
+// sqliteUnique recognises SQLITE_CONSTRAINT_UNIQUE and _PRIMARYKEY, or their
+// message.
+func sqliteUnique(err error) bool {
+	if c, ok := sqliteCode(err); ok && (c == 2067 || c == 1555) {
+		return true
+	}
+	return strings.Contains(err.Error(), "UNIQUE constraint failed")
+}
+
+// sqliteBusy recognises SQLITE_BUSY and its extended codes.
+func sqliteBusy(err error) bool {
+	c, ok := sqliteCode(err)
+	return ok && c&0xff == 5
+}
+
+func containsAny(s string, subs ...string) bool {
+	for _, sub := range subs {
+		if strings.Contains(s, sub) {
+			return true
 		}
 	}
-	return fmt.Errorf("%w: %s (refused by a unique constraint of the database)", otherwise, what)
+	return false
+}
+
+// advisoryLock takes PostgreSQL's advisory lock name on conn.
+func advisoryLock(ctx context.Context, conn *sql.Conn, name string) (func(), error) {
+	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock(hashtext($1))`, name); err != nil {
+		return nil, err
+	}
+	return func() {
+		_, _ = conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(hashtext($1))`, name)
+	}, nil
+}
+
+// getLock takes MySQL's named lock name on conn, waiting up to a minute.
+func getLock(ctx context.Context, conn *sql.Conn, name string) (func(), error) {
+	var got sql.NullInt64
+	if err := conn.QueryRowContext(ctx, `SELECT GET_LOCK(?, 60)`, name).Scan(&got); err != nil {
+		return nil, err
+	}
+	if got.Int64 != 1 {
+		return nil, fmt.Errorf("sqlstore: another process holds the migration lock %q", name)
+	}
+	return func() { _, _ = conn.ExecContext(context.WithoutCancel(ctx), `SELECT RELEASE_LOCK(?)`, name) }, nil
 }

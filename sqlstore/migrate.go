@@ -26,7 +26,7 @@ type migration struct {
 // loadMigrations returns the dialect's migrations in order, with the table
 // prefix in place.
 func (s *Store) loadMigrations() ([]migration, error) {
-	dir := path.Join("migrations", s.d.String())
+	dir := path.Join("migrations", s.f.name)
 	entries, err := fs.ReadDir(migrations, dir)
 	if err != nil {
 		return nil, err
@@ -94,7 +94,7 @@ func (s *Store) migrate(ctx context.Context, upTo int) error {
 		return err
 	}
 	defer conn.Close()
-	unlock, err := s.migrationLock(ctx, conn)
+	unlock, err := s.f.migrationLock(ctx, conn, s.prefix+"migrate")
 	if err != nil {
 		return err
 	}
@@ -116,11 +116,8 @@ func (s *Store) migrate(ctx context.Context, upTo int) error {
 
 // apply runs one migration unless it is recorded already.
 func (s *Store) apply(ctx context.Context, conn *sql.Conn, table string, m migration) error {
-	begin, commit, rollback := "BEGIN", "COMMIT", "ROLLBACK"
-	if s.d == SQLite {
-		begin = "BEGIN IMMEDIATE"
-	}
-	if _, err := conn.ExecContext(ctx, begin); err != nil {
+	commit, rollback := "COMMIT", "ROLLBACK"
+	if _, err := conn.ExecContext(ctx, s.f.begin); err != nil {
 		return err
 	}
 	done := false
@@ -130,7 +127,7 @@ func (s *Store) apply(ctx context.Context, conn *sql.Conn, table string, m migra
 		}
 	}()
 	var n int
-	if err := conn.QueryRowContext(ctx, s.d.Rebind(`SELECT COUNT(*) FROM `+table+` WHERE version = ?`), m.version).Scan(&n); err != nil {
+	if err := conn.QueryRowContext(ctx, s.f.rebind(`SELECT COUNT(*) FROM `+table+` WHERE version = ?`), m.version).Scan(&n); err != nil {
 		return err
 	}
 	if n > 0 {
@@ -143,38 +140,13 @@ func (s *Store) apply(ctx context.Context, conn *sql.Conn, table string, m migra
 			return fmt.Errorf("%w\n%s", err, st)
 		}
 	}
-	if _, err := conn.ExecContext(ctx, s.d.Rebind(`INSERT INTO `+table+` (version, name, applied) VALUES (?, ?, ?)`),
+	if _, err := conn.ExecContext(ctx, s.f.rebind(`INSERT INTO `+table+` (version, name, applied) VALUES (?, ?, ?)`),
 		m.version, m.name, micros(s.env.Time())); err != nil {
 		return err
 	}
 	done = true
 	_, err := conn.ExecContext(ctx, commit)
 	return err
-}
-
-// migrationLock takes the lock that makes concurrent migrations take turns.
-func (s *Store) migrationLock(ctx context.Context, conn *sql.Conn) (func(), error) {
-	name := s.prefix + "migrate"
-	switch s.d {
-	case Postgres:
-		if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock(hashtext($1))`, name); err != nil {
-			return nil, err
-		}
-		return func() {
-			_, _ = conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(hashtext($1))`, name)
-		}, nil
-	case MySQL:
-		var got sql.NullInt64
-		if err := conn.QueryRowContext(ctx, `SELECT GET_LOCK(?, 60)`, name).Scan(&got); err != nil {
-			return nil, err
-		}
-		if got.Int64 != 1 {
-			return nil, fmt.Errorf("sqlstore: another process holds the migration lock %q", name)
-		}
-		return func() { _, _ = conn.ExecContext(context.WithoutCancel(ctx), `SELECT RELEASE_LOCK(?)`, name) }, nil
-	}
-	// SQLite: each migration's immediate transaction is the lock.
-	return func() {}, nil
 }
 
 // Version returns the highest migration applied (0 on a database Migrate
@@ -190,13 +162,8 @@ func (s *Store) Version(ctx context.Context) (applied, known int, err error) {
 		known = all[len(all)-1].version
 	}
 	table := s.prefix + "migrations"
-	exists := map[Dialect]string{
-		Postgres: `SELECT COUNT(*) FROM (SELECT to_regclass($1) AS t) r WHERE t IS NOT NULL`,
-		MySQL:    `SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = ?`,
-		SQLite:   `SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?`,
-	}[s.d]
 	var n int
-	if err := s.db.QueryRowContext(ctx, exists, table).Scan(&n); err != nil || n == 0 {
+	if err := s.db.QueryRowContext(ctx, s.f.tableExists, table).Scan(&n); err != nil || n == 0 {
 		return 0, known, err
 	}
 	var v sql.NullInt64

@@ -11,7 +11,6 @@ import (
 	"sync/atomic"
 
 	"github.com/google/uuid"
-
 	"github.com/rosterhq/roster/store"
 )
 
@@ -48,7 +47,7 @@ type queryer interface {
 type Store struct {
 	db     *sql.DB
 	host   *sql.Tx // set on a Store bound to the host's transaction
-	d      Dialect
+	f      *flavor // the dialect's
 	env    *store.Env
 	prefix string
 	cache  *sync.Map // query text → dialect text
@@ -57,9 +56,9 @@ type Store struct {
 	// preparing holds the statements being prepared in the background.
 	preparing *sync.Map
 	points    *atomic.Int64
-	// writer serialises this process's units of work on SQLite, which
-	// allows one writer at a time: waiting on a mutex costs less than
-	// SQLite's busy handler, which sleeps and retries. Other processes
+	// writer serialises this process's units of work where the flavor
+	// allows one writer at a time (SQLite): waiting on a mutex costs less
+	// than SQLite's busy handler, which sleeps and retries. Other processes
 	// still wait on the busy timeout.
 	writer *sync.Mutex
 }
@@ -71,7 +70,8 @@ func New(db *sql.DB, d Dialect, env store.Env, opts Options) (*Store, error) {
 	if db == nil {
 		return nil, fmt.Errorf("%w: nil *sql.DB", store.ErrInvalid)
 	}
-	if !d.valid() {
+	f := d.flavor()
+	if f == nil {
 		return nil, fmt.Errorf("%w: unknown dialect %v", store.ErrInvalid, d)
 	}
 	prefix := opts.Prefix
@@ -87,7 +87,7 @@ func New(db *sql.DB, d Dialect, env store.Env, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Store{db: db, d: d, env: e, prefix: prefix, cache: new(sync.Map), texts: new(sync.Map), stmts: new(sync.Map), preparing: new(sync.Map), points: new(atomic.Int64), writer: new(sync.Mutex)}, nil
+	return &Store{db: db, f: f, env: e, prefix: prefix, cache: new(sync.Map), texts: new(sync.Map), stmts: new(sync.Map), preparing: new(sync.Map), points: new(atomic.Int64), writer: new(sync.Mutex)}, nil
 }
 
 // Close releases the statements the store prepared. It does not close the
@@ -214,7 +214,7 @@ func (s *Store) InTx(tx *sql.Tx) *Store {
 func (s *Store) Env() *store.Env { return s.env }
 
 // Dialect returns the store's dialect.
-func (s *Store) Dialect() Dialect { return s.d }
+func (s *Store) Dialect() Dialect { return s.f.dialect }
 
 // Prefix returns the prefix of the store's table names.
 func (s *Store) Prefix() string { return s.prefix }
@@ -224,7 +224,7 @@ func (s *Store) sql(query string) string {
 	if q, ok := s.cache.Load(query); ok {
 		return q.(string)
 	}
-	q := s.d.Rebind(strings.ReplaceAll(query, "{p}", s.prefix))
+	q := s.f.rebind(strings.ReplaceAll(query, "{p}", s.prefix))
 	s.cache.Store(query, q)
 	return q
 }
@@ -277,7 +277,7 @@ const maxAttempts = 4
 func (s *Store) run(ctx context.Context, ids []ID, created *store.Org, fn func([]*tx) error, token ...[]byte) error {
 	for attempt := 1; ; attempt++ {
 		err := s.once(ctx, ids, created, fn, token)
-		if attempt < maxAttempts && s.host == nil && s.d.isRetryable(err) {
+		if attempt < maxAttempts && s.host == nil && s.f.isRetryable(err) {
 			continue
 		}
 		return err
@@ -327,7 +327,7 @@ func (s *Store) once(ctx context.Context, ids []ID, created *store.Org, fn func(
 		}
 	}
 	var b *batch
-	if s.d == Postgres {
+	if s.f.holdsWrites {
 		b = new(batch)
 	}
 	for _, t := range txs {
@@ -372,17 +372,11 @@ func (s *Store) begin(ctx context.Context) (queryer, func(error) error, error) {
 		}, nil
 	}
 	unlock := func() {}
-	if s.d == SQLite {
+	if s.f.oneWriter {
 		s.writer.Lock()
 		unlock = s.writer.Unlock
 	}
-	opts := &sql.TxOptions{}
-	if s.d == MySQL {
-		// Each statement sees what committed before it, as on PostgreSQL;
-		// the organisation's row lock serialises the rest.
-		opts.Isolation = sql.LevelReadCommitted
-	}
-	t, err := s.db.BeginTx(ctx, opts)
+	t, err := s.db.BeginTx(ctx, &sql.TxOptions{Isolation: s.f.isolation})
 	if err != nil {
 		unlock()
 		return nil, nil, err
@@ -399,7 +393,7 @@ func (s *Store) begin(ctx context.Context) (queryer, func(error) error, error) {
 
 // lock locks the organisation's row and reads it.
 func (s *Store) lock(ctx context.Context, q queryer, id ID) (*tx, error) {
-	t, err := s.lockBy(ctx, q, `?`, s.d.id(id))
+	t, err := s.lockBy(ctx, q, `?`, s.f.id(id))
 	if err != nil {
 		return nil, fmt.Errorf("organisation %v: %w", id, err)
 	}
@@ -411,7 +405,7 @@ func (s *Store) lock(ctx context.Context, q queryer, id ID) (*tx, error) {
 func (s *Store) lockBy(ctx context.Context, q queryer, which string, arg any) (*tx, error) {
 	t := &tx{s: s, q: q, seq: -1}
 	var r orgRow
-	err := q.QueryRowContext(ctx, s.sql(`SELECT `+orgCols+` FROM {p}orgs o WHERE o.id = `+which+s.d.forUpdate()), arg).Scan(r.dest(&t.org)...)
+	err := q.QueryRowContext(ctx, s.sql(`SELECT `+orgCols+` FROM {p}orgs o WHERE o.id = `+which+s.f.forUpdate), arg).Scan(r.dest(&t.org)...)
 	if err := r.finish(&t.org, err); err != nil {
 		return nil, err
 	}
@@ -428,61 +422,19 @@ func (s *Store) lockBy(ctx context.Context, q queryer, which string, arg any) (*
 // first, in the opposite order to every other unit of work, and so reads it
 // on its own after the lock.
 func (s *Store) lockByToken(ctx context.Context, q queryer, hash []byte) (*tx, error) {
-	if s.d == MySQL {
+	if !s.f.tokenJoin {
 		return s.lockBy(ctx, q, `(SELECT org FROM {p}invitations WHERE token_hash = ?)`, hash)
-	}
-	lock := ""
-	if s.d == Postgres {
-		lock = " FOR UPDATE OF o, i"
 	}
 	t := &tx{s: s, q: q, seq: -1}
 	var r orgRow
 	inv, err := s.scanInvitation(prefixed{q.QueryRowContext(ctx, s.sql(`SELECT `+orgCols+`, `+tokenInvitationCols+`
-		FROM {p}orgs o JOIN {p}invitations i ON i.org = o.id WHERE i.token_hash = ?`+lock), hash), r.dest(&t.org)})
+		FROM {p}orgs o JOIN {p}invitations i ON i.org = o.id WHERE i.token_hash = ?`+s.f.tokenLock), hash), r.dest(&t.org)})
 	if err := r.finish(&t.org, err); err != nil {
 		return nil, err
 	}
 	t.sawInvitation(inv, nil)
 	t.locked = inv
 	return t, nil
-}
-
-// tokenInvitationCols are the invitation's columns lockByToken reads.
-var tokenInvitationCols = invitationColsOf("i")
-
-// orgCols are the columns of an organisation's row that lockBy reads, of
-// the table named o.
-const orgCols = `o.id, o.name, o.seat_limit, o.pending_owner, o.created, o.updated, o.deleted`
-
-// orgRow receives orgCols.
-type orgRow struct{ created, updated, deleted int64 }
-
-func (r *orgRow) dest(o *store.Org) []any {
-	return []any{&o.ID, &o.Name, &o.SeatLimit, &o.PendingOwner, &r.created, &r.updated, &r.deleted}
-}
-
-// finish completes o from the row scanned with err: a missing or deleted
-// organisation is store.ErrNotFound.
-func (r *orgRow) finish(o *store.Org, err error) error {
-	if errors.Is(err, sql.ErrNoRows) || err == nil && r.deleted != 0 {
-		return store.ErrNotFound
-	}
-	if err != nil {
-		return err
-	}
-	o.Created, o.Updated = fromMicros(r.created), fromMicros(r.updated)
-	return nil
-}
-
-// prefixed is a row whose first columns go to pre, the rest to the
-// destinations its Scan is given.
-type prefixed struct {
-	row scanner
-	pre []any
-}
-
-func (p prefixed) Scan(dest ...any) error {
-	return p.row.Scan(append(p.pre[:len(p.pre):len(p.pre)], dest...)...)
 }
 
 func compareID(a, b ID) int { return strings.Compare(string(a[:]), string(b[:])) }

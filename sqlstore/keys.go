@@ -1,0 +1,67 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/rosterhq/roster/store"
+)
+
+const keyCols = `id, org, member_id, name, prefix, hash, created`
+
+func scanKey(row scanner) (store.Key, error) {
+	var k store.Key
+	var hash []byte
+	var created int64
+	if err := row.Scan(&k.ID, &k.Org, &k.Member, &k.Name, &k.Prefix, &hash, &created); err != nil {
+		return store.Key{}, err
+	}
+	copy(k.Hash[:], hash)
+	k.Created = fromMicros(created)
+	return k, nil
+}
+
+// Key implements store.Tx.
+func (t *tx) Key(ctx context.Context, id ID) (store.Key, error) {
+	k, err := scanKey(t.q.QueryRowContext(ctx, t.s.sql(`SELECT `+keyCols+` FROM {p}api_keys WHERE org = ? AND id = ?`), t.id(t.org.ID), t.id(id)))
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.Key{}, fmt.Errorf("key %v: %w", id, store.ErrNotFound)
+	}
+	return k, err
+}
+
+// PutKey implements store.Tx.
+func (t *tx) PutKey(ctx context.Context, k store.Key) error {
+	if k.Org != t.org.ID {
+		return fmt.Errorf("%w: key does not belong to organisation %v", store.ErrInvalid, t.org.ID)
+	}
+	_, err := t.exec(ctx, `INSERT INTO {p}api_keys (`+keyCols+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		t.id(k.ID), t.id(k.Org), t.id(k.Member), k.Name, k.Prefix, k.Hash[:], micros(k.Created))
+	return t.s.f.unique(err, "key "+k.ID.String(), nil, store.ErrConflict)
+}
+
+// DeleteKey implements store.Tx.
+func (t *tx) DeleteKey(ctx context.Context, id ID) error {
+	return t.deleted(t.exec(ctx, `DELETE FROM {p}api_keys WHERE org = ? AND id = ?`, t.id(t.org.ID), t.id(id)))("key " + id.String())
+}
+
+// Keys implements store.Store.
+func (s *Store) Keys(ctx context.Context, org, memberID ID) ([]store.Key, error) {
+	rows, err := s.reader().QueryContext(ctx, s.sql(`SELECT `+keyCols+` FROM {p}api_keys WHERE org = ? AND member_id = ? ORDER BY id`),
+		s.f.id(org), s.f.id(memberID))
+	if err != nil {
+		return nil, err
+	}
+	return collect(rows, scanKey)
+}
+
+// KeyByHash implements store.Store.
+func (s *Store) KeyByHash(ctx context.Context, hash [32]byte) (store.Key, error) {
+	k, err := scanKey(s.reader().QueryRowContext(ctx, s.sql(`SELECT `+keyCols+` FROM {p}api_keys WHERE hash = ?`), hash[:]))
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.Key{}, fmt.Errorf("key: %w", store.ErrNotFound)
+	}
+	return k, err
+}

@@ -1,0 +1,198 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/rosterhq/roster/store"
+)
+
+// The columns of a member, with the permissions of its role when that is a
+// custom role.
+const memberCols = `m.id, m.org, m.user_id, m.email, m.name, m.role, m.allow, m.deny, m.scopes, m.status, m.kind,
+	m.profile, m.created, m.updated, COALESCE(r.perms, '')`
+
+const memberFrom = ` FROM {p}members m LEFT JOIN {p}roles r ON r.org = m.org AND r.name = m.role `
+
+// memberOwnCols are memberCols without the join, for one member.
+const memberOwnCols = `m.id, m.org, m.user_id, m.email, m.name, m.role, m.allow, m.deny, m.scopes, m.status, m.kind,
+	m.profile, m.created, m.updated, ''`
+
+var memberColumns = []string{"id", "org", "user_id", "email", "name", "role", "allow", "deny", "scopes", "status", "kind", "is_owner", "profile", "created", "updated"}
+
+// scanMember reads a member row and resolves it.
+func (s *Store) scanMember(row scanner) (store.Member, error) {
+	var m store.Member
+	var allow, deny, scopes, profile, rolePerms string
+	var created, updated int64
+	if err := row.Scan(&m.ID, &m.Org, &m.UserID, &m.Email, &m.Name, &m.Role, &allow, &deny, &scopes,
+		&m.Status, &m.Kind, &profile, &created, &updated, &rolePerms); err != nil {
+		return store.Member{}, err
+	}
+	var err error
+	if m.Allow, err = s.parseSet(allow); err != nil {
+		return store.Member{}, err
+	}
+	if m.Deny, err = s.parseSet(deny); err != nil {
+		return store.Member{}, err
+	}
+	if m.Scopes, err = parseScopes(scopes); err != nil {
+		return store.Member{}, err
+	}
+	if m.Profile, err = parseProfile(profile); err != nil {
+		return store.Member{}, err
+	}
+	perms, err := s.parseSet(rolePerms)
+	if err != nil {
+		return store.Member{}, err
+	}
+	m.Created, m.Updated = fromMicros(created), fromMicros(updated)
+	store.Resolve(s.env.Policy, &m, perms)
+	return m, nil
+}
+
+// memberValues are m's memberColumns as the database stores them.
+func (t *tx) memberValues(m *store.Member) ([]any, error) {
+	allow, err := t.s.setText(m.Allow)
+	if err != nil {
+		return nil, err
+	}
+	deny, err := t.s.setText(m.Deny)
+	if err != nil {
+		return nil, err
+	}
+	owner := 0
+	if m.Kind == store.Staff && t.s.env.Policy.IsOwner(m.Role) {
+		owner = 1
+	}
+	return []any{t.id(m.ID), t.id(m.Org), m.UserID, m.Email, m.Name, m.Role, allow, deny, scopesText(m.Scopes),
+		int64(m.Status), int64(m.Kind), owner, profileText(m.Profile), micros(m.Created), micros(m.Updated)}, nil
+}
+
+// oneMember runs a query for at most one member.
+//
+// Most members hold a role of the policy: the row alone resolves them, and
+// only a member of a custom role costs a second read, of its role.
+func (s *Store) oneMember(ctx context.Context, q queryer, what string, where string, args ...any) (store.Member, error) {
+	m, err := s.scanMember(q.QueryRowContext(ctx, s.sql(`SELECT `+memberOwnCols+` FROM {p}members m `+where), args...))
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.Member{}, fmt.Errorf("%s: %w", what, store.ErrNotFound)
+	}
+	if err != nil || m.Kind != store.Staff {
+		return m, err
+	}
+	if _, ok := s.env.Policy.RolePerms(m.Role); ok {
+		return m, nil
+	}
+	r, err := s.role(ctx, q, m.Org, m.Role)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return store.Member{}, err
+	}
+	store.Resolve(s.env.Policy, &m, r.Perms) // a deleted role grants nothing
+	return m, nil
+}
+
+// Member implements store.Tx.
+func (t *tx) Member(ctx context.Context, id ID) (store.Member, error) {
+	return t.sawMember(t.s.oneMember(ctx, t.q, "member "+id.String(), `WHERE m.org = ? AND m.id = ?`, t.id(t.org.ID), t.id(id)))
+}
+
+// MemberByUser implements store.Tx.
+func (t *tx) MemberByUser(ctx context.Context, user string) (store.Member, error) {
+	return t.sawMember(t.s.oneMember(ctx, t.q, "user "+user, `WHERE m.org = ? AND m.user_id = ?`, t.id(t.org.ID), user))
+}
+
+// MemberByEmail implements store.Tx.
+func (t *tx) MemberByEmail(ctx context.Context, email string) (store.Member, error) {
+	return t.sawMember(t.s.oneMember(ctx, t.q, "e-mail "+email, `WHERE m.org = ? AND m.email = ?`, t.id(t.org.ID), email))
+}
+
+// MemberByUserOrEmail implements store.Tx.
+func (t *tx) MemberByUserOrEmail(ctx context.Context, user, email string) (store.Member, error) {
+	// Two index lookups, whatever the planner makes of an OR: the user's
+	// row, and the row of the user who has the e-mail.
+	return t.sawMember(t.s.oneMember(ctx, t.q, "user "+user+" or e-mail "+email,
+		`WHERE m.org = ? AND m.user_id IN (?, (SELECT e.user_id FROM {p}members e WHERE e.org = ? AND e.email = ?))
+		ORDER BY CASE WHEN m.user_id = ? THEN 0 ELSE 1 END LIMIT 1`,
+		t.id(t.org.ID), user, t.id(t.org.ID), email, user))
+}
+
+// Owner implements store.Tx.
+func (t *tx) Owner(ctx context.Context) (store.Member, error) {
+	return t.sawMember(t.s.oneMember(ctx, t.q, "owner", `WHERE m.org = ? AND m.is_owner = 1`, t.id(t.org.ID)))
+}
+
+// PutMember implements store.Tx.
+func (t *tx) PutMember(ctx context.Context, m store.Member) error {
+	if m.Org != t.org.ID {
+		return fmt.Errorf("%w: member %v does not belong to organisation %v", store.ErrInvalid, m.ID, t.org.ID)
+	}
+	// The one-owner index: named on PostgreSQL and MySQL; SQLite names
+	// its only column.
+	return putKnown(ctx, t, &t.members, m.ID, m, "members", memberColumns, t.memberValues, func(err error) error {
+		return t.s.f.unique(err, "member "+m.ID.String(), map[string]error{"one_owner": store.ErrConflict, "members.org (": store.ErrConflict}, store.ErrAlreadyMember)
+	})
+}
+
+// DeleteMember implements store.Tx.
+func (t *tx) DeleteMember(ctx context.Context, id ID) error {
+	delete(t.members, id)
+	if _, err := t.exec(ctx, `DELETE FROM {p}api_keys WHERE org = ? AND member_id = ?`, t.id(t.org.ID), t.id(id)); err != nil {
+		return err
+	}
+	return t.deleted(t.exec(ctx, `DELETE FROM {p}members WHERE org = ? AND id = ?`, t.id(t.org.ID), t.id(id)))("member " + id.String())
+}
+
+// Seats implements store.Tx.
+func (t *tx) Seats(ctx context.Context, now time.Time) (int, error) {
+	var n int
+	id := t.id(t.org.ID)
+	err := t.q.QueryRowContext(ctx, t.s.sql(`SELECT
+		(SELECT COUNT(*) FROM {p}members WHERE org = ? AND kind = ?) +
+		(`+pendingSeats(t.s.Dialect())+`)`),
+		id, store.Staff, id, store.ForMember, micros(now)).Scan(&n)
+	return n, err
+}
+
+// Member implements store.Store.
+func (s *Store) Member(ctx context.Context, org, id ID) (store.Member, error) {
+	return s.oneMember(ctx, s.reader(), "member "+id.String(), `WHERE m.org = ? AND m.id = ?`, s.f.id(org), s.f.id(id))
+}
+
+// MemberByUser implements store.Store: one indexed query, and a second,
+// of its role, only for a member of a custom role.
+func (s *Store) MemberByUser(ctx context.Context, org ID, user string) (store.Member, error) {
+	return s.oneMember(ctx, s.reader(), "user "+user, `WHERE m.org = ? AND m.user_id = ?`, s.f.id(org), user)
+}
+
+// Members implements store.Store.
+func (s *Store) Members(ctx context.Context, org ID, f store.Filter, p store.Page) ([]store.Member, string, error) {
+	q := `SELECT ` + memberCols + memberFrom + `WHERE m.org = ?`
+	args := []any{s.f.id(org)}
+	if f.Status != 0 {
+		q += ` AND m.status = ?`
+		args = append(args, f.Status)
+	}
+	if f.Kind != 0 {
+		q += ` AND m.kind = ?`
+		args = append(args, f.Kind)
+	}
+	if f.Role != "" {
+		q += ` AND m.role = ?`
+		args = append(args, f.Role)
+	}
+	return page(ctx, s, p, q, "m.id", args, s.scanMember, func(m store.Member) ID { return m.ID })
+}
+
+// UserOrgs implements store.Store.
+func (s *Store) UserOrgs(ctx context.Context, user string) ([]store.Member, error) {
+	rows, err := s.reader().QueryContext(ctx, s.sql(`SELECT `+memberCols+memberFrom+`
+		JOIN {p}orgs o ON o.id = m.org AND o.deleted = 0 WHERE m.user_id = ? ORDER BY m.org`), user)
+	if err != nil {
+		return nil, err
+	}
+	return collect(rows, s.scanMember)
+}

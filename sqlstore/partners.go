@@ -1,0 +1,107 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/rosterhq/roster/access"
+	"github.com/rosterhq/roster/store"
+)
+
+const partnerCols = `id, org, partner, level, scopes, status, invitation, created, updated`
+
+func scanPartner(row scanner, extra ...any) (store.Partnership, error) {
+	var p store.Partnership
+	var scopes string
+	var created, updated int64
+	dest := append([]any{&p.ID, &p.Org, &p.Partner, &p.Level, &scopes, &p.Status, &p.Invitation, &created, &updated}, extra...)
+	if err := row.Scan(dest...); err != nil {
+		return store.Partnership{}, err
+	}
+	var err error
+	p.Scopes, err = parseScopes(scopes)
+	p.Created, p.Updated = fromMicros(created), fromMicros(updated)
+	return p, err
+}
+
+// onePartner reads the partnership that where selects.
+func (s *Store) onePartner(ctx context.Context, q queryer, what, where string, args ...any) (store.Partnership, error) {
+	return one(ctx, s, q, func(row scanner) (store.Partnership, error) { return scanPartner(row) },
+		what, `SELECT `+partnerCols+` FROM {p}partners `+where, args...)
+}
+
+// Partnership implements store.Tx.
+func (t *tx) Partnership(ctx context.Context, id ID) (store.Partnership, error) {
+	return t.s.onePartner(ctx, t.q, "partnership "+id.String(), `WHERE org = ? AND id = ?`, t.id(t.org.ID), t.id(id))
+}
+
+// PartnershipWith implements store.Tx.
+func (t *tx) PartnershipWith(ctx context.Context, partner ID) (store.Partnership, error) {
+	return t.s.onePartner(ctx, t.q, "partnership with "+partner.String(), `WHERE org = ? AND partner = ?`, t.id(t.org.ID), t.id(partner))
+}
+
+// PutPartnership implements store.Tx.
+func (t *tx) PutPartnership(ctx context.Context, p store.Partnership) error {
+	if p.Org != t.org.ID || p.Partner == t.org.ID {
+		return fmt.Errorf("%w: partnership does not belong to organisation %v", store.ErrInvalid, t.org.ID)
+	}
+	err := t.upsert(ctx, "partners", []string{"id"}, strings.Split(partnerCols, ", "),
+		[]any{t.id(p.ID), t.id(p.Org), t.id(p.Partner), p.Level, scopesText(p.Scopes), p.Status, t.id(p.Invitation),
+			micros(p.Created), micros(p.Updated)})
+	return t.s.f.unique(err, "partnership "+p.ID.String(), nil, store.ErrExists)
+}
+
+// DeletePartnership implements store.Tx.
+func (t *tx) DeletePartnership(ctx context.Context, id ID) error {
+	return t.deleted(t.exec(ctx, `DELETE FROM {p}partners WHERE org = ? AND id = ?`, t.id(t.org.ID), t.id(id)))("partnership " + id.String())
+}
+
+// Partnership implements store.Store.
+func (s *Store) Partnership(ctx context.Context, org, id ID) (store.Partnership, error) {
+	return s.onePartner(ctx, s.reader(), "partnership "+id.String(), `WHERE id = ? AND (org = ? OR partner = ?)`,
+		s.f.id(id), s.f.id(org), s.f.id(org))
+}
+
+// Partnerships implements store.Store.
+func (s *Store) Partnerships(ctx context.Context, org ID) ([]store.Partnership, error) {
+	rows, err := s.reader().QueryContext(ctx, s.sql(`SELECT `+partnerCols+` FROM {p}partners WHERE org = ? OR partner = ? ORDER BY id`),
+		s.f.id(org), s.f.id(org))
+	if err != nil {
+		return nil, err
+	}
+	return collect(rows, func(row scanner) (store.Partnership, error) { return scanPartner(row) })
+}
+
+// Principal implements store.PrincipalReader: the member, else one query that joins
+// the partnership, the user's membership of the partner organisation and
+// the level's custom role.
+func (s *Store) Principal(ctx context.Context, org ID, user string) (access.Grant, error) {
+	if m, err := s.MemberByUser(ctx, org, user); err == nil {
+		return m.Grant(), nil
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return access.Grant{}, err
+	}
+	var status store.Status
+	var perms string
+	ps, err := scanPartner(s.reader().QueryRowContext(ctx, s.sql(`SELECT p.id, p.org, p.partner, p.level, p.scopes, p.status,
+		p.invitation, p.created, p.updated, m.status, COALESCE(r.perms, '')
+		FROM {p}partners p
+		JOIN {p}members m ON m.org = p.partner AND m.user_id = ?
+		LEFT JOIN {p}roles r ON r.org = p.org AND r.name = p.level
+		WHERE p.org = ? ORDER BY p.partner LIMIT 1`), user, s.f.id(org)), &status, &perms)
+	if errors.Is(err, sql.ErrNoRows) {
+		return access.Grant{}, fmt.Errorf("user %q is neither a member of organisation %v nor a member of its partners: %w", user, org, store.ErrNotFound)
+	}
+	if err != nil {
+		return access.Grant{}, err
+	}
+	levelPerms, err := s.parseSet(perms)
+	if err != nil {
+		return access.Grant{}, err
+	}
+	m := store.Member{Status: status}
+	return store.ResolvePartner(s.env.Policy, &ps, &m, levelPerms), nil
+}

@@ -1,0 +1,84 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/rosterhq/roster/internal/rule"
+	"github.com/rosterhq/roster/store"
+)
+
+// The steps that the reads of every record share: scanning a row, the one
+// row of a record, a page of rows ordered by ID, and all the rows of a
+// query.
+
+// scanner is a row: a *sql.Row, the current row of *sql.Rows, or prefixed.
+type scanner interface{ Scan(dest ...any) error }
+
+// prefixed is a row whose first columns go to pre, the rest to the
+// destinations its Scan is given.
+type prefixed struct {
+	row scanner
+	pre []any
+}
+
+func (p prefixed) Scan(dest ...any) error {
+	return p.row.Scan(append(p.pre[:len(p.pre):len(p.pre)], dest...)...)
+}
+
+// one reads the one row of query, a record that what names in the error
+// of its absence, store.ErrNotFound.
+func one[T any](ctx context.Context, s *Store, q queryer, scan func(scanner) (T, error), what, query string, args ...any) (T, error) {
+	v, err := scan(q.QueryRowContext(ctx, s.sql(query), args...))
+	if errors.Is(err, sql.ErrNoRows) {
+		var zero T
+		return zero, fmt.Errorf("%s: %w", what, store.ErrNotFound)
+	}
+	return v, err
+}
+
+// page reads up to p.Size() rows of a query ordered by ID after the cursor,
+// and the cursor of the next page.
+func page[T any](ctx context.Context, s *Store, p store.Page, query, idCol string, args []any, scan func(scanner) (T, error), id func(T) ID) ([]T, string, error) {
+	after, err := rule.ParseCursor(p.After)
+	if err != nil {
+		return nil, "", err
+	}
+	n := p.Size()
+	args = append(args, s.f.id(after), n+1)
+	rows, err := s.reader().QueryContext(ctx, s.sql(query+` AND `+idCol+` > ? ORDER BY `+idCol+` LIMIT ?`), args...)
+	if err != nil {
+		return nil, "", err
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, "", err
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, "", err
+	}
+	if len(out) > n {
+		return out[:n], rule.EncodeCursor(id(out[n-1])), nil
+	}
+	return out, "", nil
+}
+
+func collect[T any](rows *sql.Rows, scan func(scanner) (T, error)) ([]T, error) {
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}

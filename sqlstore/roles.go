@@ -1,0 +1,76 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/rosterhq/roster/store"
+)
+
+func (s *Store) scanRole(row scanner) (store.Role, error) {
+	var r store.Role
+	var perms string
+	var created, updated int64
+	if err := row.Scan(&r.Org, &r.Name, &r.Label, &perms, &created, &updated); err != nil {
+		return store.Role{}, err
+	}
+	var err error
+	r.Perms, err = s.parseSet(perms)
+	r.Created, r.Updated = fromMicros(created), fromMicros(updated)
+	return r, err
+}
+
+func (s *Store) role(ctx context.Context, q queryer, org ID, name string) (store.Role, error) {
+	r, err := s.scanRole(q.QueryRowContext(ctx, s.sql(`SELECT org, name, label, perms, created, updated FROM {p}roles WHERE org = ? AND name = ?`),
+		s.f.id(org), name))
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.Role{}, fmt.Errorf("role %q: %w", name, store.ErrNotFound)
+	}
+	return r, err
+}
+
+// Role implements store.Tx.
+func (t *tx) Role(ctx context.Context, name string) (store.Role, error) {
+	return t.s.role(ctx, t.q, t.org.ID, name)
+}
+
+// PutRole implements store.Tx.
+func (t *tx) PutRole(ctx context.Context, r store.Role) error {
+	if r.Org != t.org.ID {
+		return fmt.Errorf("%w: role %q does not belong to organisation %v", store.ErrInvalid, r.Name, t.org.ID)
+	}
+	perms, err := t.s.setText(r.Perms)
+	if err != nil {
+		return err
+	}
+	return t.upsert(ctx, "roles", []string{"org", "name"}, []string{"org", "name", "label", "perms", "created", "updated"},
+		[]any{t.id(r.Org), r.Name, r.Label, perms, micros(r.Created), micros(r.Updated)})
+}
+
+// DeleteRole implements store.Tx.
+func (t *tx) DeleteRole(ctx context.Context, name string) error {
+	return t.deleted(t.exec(ctx, `DELETE FROM {p}roles WHERE org = ? AND name = ?`, t.id(t.org.ID), name))("role " + name)
+}
+
+// RoleInUse implements store.Tx.
+func (t *tx) RoleInUse(ctx context.Context, name string) (bool, error) {
+	var n int
+	id := t.id(t.org.ID)
+	err := t.q.QueryRowContext(ctx, t.s.sql(`SELECT
+		(SELECT COUNT(*) FROM {p}members WHERE org = ? AND role = ?) +
+		(SELECT COUNT(*) FROM {p}invitations WHERE org = ? AND role = ? AND status = ?) +
+		(SELECT COUNT(*) FROM {p}partners WHERE org = ? AND level = ?)`),
+		id, name, id, name, store.Pending, id, name).Scan(&n)
+	return n > 0, err
+}
+
+// Roles implements store.Store.
+func (s *Store) Roles(ctx context.Context, org ID) ([]store.Role, error) {
+	rows, err := s.reader().QueryContext(ctx, s.sql(`SELECT org, name, label, perms, created, updated FROM {p}roles WHERE org = ? ORDER BY name`), s.f.id(org))
+	if err != nil {
+		return nil, err
+	}
+	return collect(rows, s.scanRole)
+}
