@@ -1,0 +1,158 @@
+package memstore
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+
+	"github.com/google/uuid"
+	"github.com/rosterhq/roster/internal/rule"
+	"github.com/rosterhq/roster/store"
+)
+
+// Invitation implements store.Tx.
+func (t *tx) Invitation(ctx context.Context, id ID) (store.Invitation, error) {
+	if err := live(ctx); err != nil {
+		return store.Invitation{}, err
+	}
+	return t.o.invitation(id)
+}
+
+func (o *org) invitation(id ID) (store.Invitation, error) {
+	inv, ok := o.invs[id]
+	if !ok {
+		return store.Invitation{}, fmt.Errorf("invitation %v: %w", id, store.ErrNotFound)
+	}
+	return copyInvitation(*inv), nil
+}
+
+func copyInvitation(inv store.Invitation) store.Invitation {
+	inv.Sealed = slices.Clone(inv.Sealed)
+	return inv
+}
+
+// InvitationByHash implements store.Tx.
+func (t *tx) InvitationByHash(ctx context.Context, hash [32]byte) (store.Invitation, error) {
+	if err := live(ctx); err != nil {
+		return store.Invitation{}, err
+	}
+	id, ok := t.o.byHash[hash]
+	if !ok {
+		return store.Invitation{}, fmt.Errorf("invitation token: %w", store.ErrNotFound)
+	}
+	return t.o.invitation(id)
+}
+
+// PendingInvitation implements store.Tx.
+func (t *tx) PendingInvitation(ctx context.Context, kind store.InvitationKind, email string) (store.Invitation, error) {
+	if err := live(ctx); err != nil {
+		return store.Invitation{}, err
+	}
+	id, ok := t.o.pending[pendingKey{kind, email}]
+	if !ok {
+		return store.Invitation{}, fmt.Errorf("pending invitation for %s: %w", email, store.ErrNotFound)
+	}
+	return t.o.invitation(id)
+}
+
+// PutInvitation implements store.Tx.
+func (t *tx) PutInvitation(ctx context.Context, inv store.Invitation) error {
+	if err := live(ctx); err != nil {
+		return err
+	}
+	o := t.o
+	if inv.Org != o.rec.ID || inv.ID == uuid.Nil {
+		return fmt.Errorf("%w: invitation does not belong to organisation %v", store.ErrInvalid, o.rec.ID)
+	}
+	if inv.Status == store.Pending {
+		if id, ok := o.pending[pendingKey{inv.Kind, inv.Email}]; ok && id != inv.ID {
+			return fmt.Errorf("%w: %s", store.ErrAlreadyInvited, inv.Email)
+		}
+	}
+	if id, ok := o.byHash[inv.TokenHash]; ok && id != inv.ID || !ok && t.s.tokenTaken(inv.TokenHash) {
+		return fmt.Errorf("%w: invitation token hash exists", store.ErrConflict)
+	}
+	c := copyInvitation(inv)
+	prev := o.invs[inv.ID]
+	if prev != nil {
+		o.unsetInvitation(prev)
+		t.touchHash(prev.TokenHash)
+	}
+	o.setInvitation(&c)
+	t.touchHash(c.TokenHash)
+	t.undo = append(t.undo, func() {
+		o.unsetInvitation(&c)
+		if prev != nil {
+			o.setInvitation(prev)
+		}
+	})
+	return nil
+}
+
+func (s *Store) tokenTaken(h [32]byte) bool {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	_, ok := s.tokens[h]
+	return ok
+}
+
+func (o *org) setInvitation(inv *store.Invitation) {
+	o.invs[inv.ID] = inv
+	o.byHash[inv.TokenHash] = inv.ID
+	if inv.Status == store.Pending {
+		o.pending[pendingKey{inv.Kind, inv.Email}] = inv.ID
+	}
+}
+
+func (o *org) unsetInvitation(inv *store.Invitation) {
+	delete(o.invs, inv.ID)
+	delete(o.byHash, inv.TokenHash)
+	if k := (pendingKey{inv.Kind, inv.Email}); o.pending[k] == inv.ID {
+		delete(o.pending, k)
+	}
+}
+
+// Invitation implements store.Store.
+func (s *Store) Invitation(ctx context.Context, orgID, id ID) (store.Invitation, error) {
+	var inv store.Invitation
+	err := s.readOrg(orgID, func(o *org) error {
+		var err error
+		inv, err = o.invitation(id)
+		return err
+	})
+	return inv, err
+}
+
+// Invitations implements store.Store.
+func (s *Store) Invitations(ctx context.Context, orgID ID, f store.InvitationFilter, p store.Page) ([]store.Invitation, string, error) {
+	if _, err := rule.ParseCursor(p.After); err != nil {
+		return nil, "", err
+	}
+	var out []store.Invitation
+	var next string
+	err := s.readOrg(orgID, func(o *org) error {
+		ids := slices.SortedFunc(maps.Keys(o.invs), compareID)
+		var err error
+		out, next, err = page(ids, p, func(id ID) (store.Invitation, bool) {
+			inv := o.invs[id]
+			return copyInvitation(*inv), (f.Status == 0 || inv.Status == f.Status) && (f.Kind == 0 || inv.Kind == f.Kind)
+		})
+		return err
+	})
+	if err != nil && !isNotFound(err) {
+		return nil, "", err
+	}
+	return out, next, nil
+}
+
+// InvitationOrg implements store.Store.
+func (s *Store) InvitationOrg(ctx context.Context, hash [32]byte) (ID, error) {
+	s.mu.RLock()
+	id, ok := s.tokens[hash]
+	s.mu.RUnlock()
+	if !ok {
+		return ID{}, fmt.Errorf("invitation token: %w", store.ErrNotFound)
+	}
+	return id, nil
+}

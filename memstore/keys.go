@@ -1,0 +1,113 @@
+package memstore
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/rosterhq/roster/store"
+)
+
+func (t *tx) keyByHash(h [32]byte) bool {
+	for _, k := range t.o.keys {
+		if k.Hash == h {
+			return true
+		}
+	}
+	return false
+}
+
+// Key implements store.Tx.
+func (t *tx) Key(ctx context.Context, id ID) (store.Key, error) {
+	if err := live(ctx); err != nil {
+		return store.Key{}, err
+	}
+	k, ok := t.o.keys[id]
+	if !ok {
+		return store.Key{}, fmt.Errorf("key %v: %w", id, store.ErrNotFound)
+	}
+	return k, nil
+}
+
+// PutKey implements store.Tx.
+func (t *tx) PutKey(ctx context.Context, k store.Key) error {
+	if err := live(ctx); err != nil {
+		return err
+	}
+	o := t.o
+	if k.Org != o.rec.ID {
+		return fmt.Errorf("%w: key does not belong to organisation %v", store.ErrInvalid, o.rec.ID)
+	}
+	if _, ok := o.members[k.Member]; !ok {
+		return fmt.Errorf("key's member %v: %w", k.Member, store.ErrNotFound)
+	}
+	if _, exists := o.keys[k.ID]; exists || t.keyByHash(k.Hash) || t.s.keyHashTaken(k.Hash) {
+		return fmt.Errorf("%w: key %v or its hash exists", store.ErrConflict, k.ID)
+	}
+	o.keys[k.ID] = k
+	t.touchKey(k.Hash)
+	t.undo = append(t.undo, func() { delete(o.keys, k.ID) })
+	return nil
+}
+
+func (s *Store) keyHashTaken(h [32]byte) bool {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	_, ok := s.keys[h]
+	return ok
+}
+
+// DeleteKey implements store.Tx.
+func (t *tx) DeleteKey(ctx context.Context, id ID) error {
+	if err := live(ctx); err != nil {
+		return err
+	}
+	k, ok := t.o.keys[id]
+	if !ok {
+		return fmt.Errorf("key %v: %w", id, store.ErrNotFound)
+	}
+	t.deleteKey(k)
+	return nil
+}
+
+func (t *tx) deleteKey(k store.Key) {
+	o := t.o
+	delete(o.keys, k.ID)
+	t.touchKey(k.Hash)
+	t.undo = append(t.undo, func() { o.keys[k.ID] = k })
+}
+
+// Keys implements store.Store.
+func (s *Store) Keys(ctx context.Context, orgID, memberID ID) ([]store.Key, error) {
+	var out []store.Key
+	err := s.readOrg(orgID, func(o *org) error {
+		for _, k := range o.keys {
+			if k.Member == memberID {
+				out = append(out, k)
+			}
+		}
+		slices.SortFunc(out, func(a, b store.Key) int { return compareID(a.ID, b.ID) })
+		return nil
+	})
+	return out, notFoundIsEmpty(err)
+}
+
+// KeyByHash implements store.Store.
+func (s *Store) KeyByHash(ctx context.Context, hash [32]byte) (store.Key, error) {
+	s.mu.RLock()
+	orgID, ok := s.keys[hash]
+	s.mu.RUnlock()
+	var k store.Key
+	err := fmt.Errorf("key: %w", store.ErrNotFound)
+	if ok {
+		_ = s.readOrg(orgID, func(o *org) error {
+			for _, c := range o.keys {
+				if c.Hash == hash {
+					k, err = c, nil
+				}
+			}
+			return nil
+		})
+	}
+	return k, err
+}

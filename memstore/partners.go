@@ -1,0 +1,138 @@
+package memstore
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/google/uuid"
+	"github.com/rosterhq/roster/access"
+	"github.com/rosterhq/roster/store"
+)
+
+// Partnership implements store.Tx.
+func (t *tx) Partnership(ctx context.Context, id ID) (store.Partnership, error) {
+	if err := live(ctx); err != nil {
+		return store.Partnership{}, err
+	}
+	ps, ok := t.o.partners[id]
+	if !ok {
+		return store.Partnership{}, fmt.Errorf("partnership %v: %w", id, store.ErrNotFound)
+	}
+	return ps, nil
+}
+
+// PartnershipWith implements store.Tx.
+func (t *tx) PartnershipWith(ctx context.Context, partner ID) (store.Partnership, error) {
+	if err := live(ctx); err != nil {
+		return store.Partnership{}, err
+	}
+	id, ok := t.o.byPartner[partner]
+	if !ok {
+		return store.Partnership{}, fmt.Errorf("partnership with %v: %w", partner, store.ErrNotFound)
+	}
+	return t.o.partners[id], nil
+}
+
+// PutPartnership implements store.Tx.
+func (t *tx) PutPartnership(ctx context.Context, ps store.Partnership) error {
+	if err := live(ctx); err != nil {
+		return err
+	}
+	o := t.o
+	if ps.Org != o.rec.ID || ps.ID == uuid.Nil || ps.Partner == o.rec.ID {
+		return fmt.Errorf("%w: partnership does not belong to organisation %v", store.ErrInvalid, o.rec.ID)
+	}
+	if id, ok := o.byPartner[ps.Partner]; ok && id != ps.ID {
+		return fmt.Errorf("%w: a partnership with %v exists", store.ErrExists, ps.Partner)
+	}
+	prev, had := o.partners[ps.ID]
+	if had {
+		delete(o.byPartner, prev.Partner)
+	}
+	o.partners[ps.ID] = ps
+	o.byPartner[ps.Partner] = ps.ID
+	t.touchPartner(ps.ID)
+	t.undo = append(t.undo, func() {
+		delete(o.partners, ps.ID)
+		delete(o.byPartner, ps.Partner)
+		if had {
+			o.partners[ps.ID] = prev
+			o.byPartner[prev.Partner] = ps.ID
+		}
+	})
+	return nil
+}
+
+// DeletePartnership implements store.Tx.
+func (t *tx) DeletePartnership(ctx context.Context, id ID) error {
+	if err := live(ctx); err != nil {
+		return err
+	}
+	o := t.o
+	prev, ok := o.partners[id]
+	if !ok {
+		return fmt.Errorf("partnership %v: %w", id, store.ErrNotFound)
+	}
+	delete(o.partners, id)
+	delete(o.byPartner, prev.Partner)
+	t.touchPartner(id)
+	t.undo = append(t.undo, func() {
+		o.partners[id] = prev
+		o.byPartner[prev.Partner] = id
+	})
+	return nil
+}
+
+// Partnership implements store.Store.
+func (s *Store) Partnership(ctx context.Context, orgID, id ID) (store.Partnership, error) {
+	s.mu.RLock()
+	e, ok := s.partners[id]
+	s.mu.RUnlock()
+	if !ok || e.ps.Org != orgID && e.ps.Partner != orgID {
+		return store.Partnership{}, fmt.Errorf("partnership %v: %w", id, store.ErrNotFound)
+	}
+	return e.ps, nil
+}
+
+// Partnerships implements store.Store.
+func (s *Store) Partnerships(ctx context.Context, orgID ID) ([]store.Partnership, error) {
+	s.mu.RLock()
+	var out []store.Partnership
+	for _, e := range s.partners {
+		if e.ps.Org == orgID || e.ps.Partner == orgID {
+			out = append(out, e.ps)
+		}
+	}
+	s.mu.RUnlock()
+	slices.SortFunc(out, func(a, b store.Partnership) int { return compareID(a.ID, b.ID) })
+	return out, nil
+}
+
+// Principal implements store.PrincipalReader: the member index, else one read of
+// the partnership index and one of the member index for the user's
+// membership in the partner organisation, without allocating.
+func (s *Store) Principal(ctx context.Context, orgID ID, user string) (access.Grant, error) {
+	if e := s.byOrgUser.get(orgID, user); e != nil {
+		return e.grant, nil
+	}
+	s.mu.RLock()
+	var best partnerEntry
+	found := false
+	for b := range s.users[user] {
+		if pid, ok := s.pairs[[2]ID{orgID, b}]; ok && (!found || compareID(b, best.ps.Partner) < 0) {
+			best, found = s.partners[pid], true
+		}
+	}
+	s.mu.RUnlock()
+	if found {
+		// A deleted organisation's members have left the index.
+		if e := s.byOrgUser.get(best.ps.Partner, user); e != nil {
+			if e.m.Status == store.Active {
+				return best.grants[1], nil
+			}
+			return best.grants[0], nil
+		}
+	}
+	return access.Grant{}, fmt.Errorf("user %q is neither a member of organisation %v nor a member of its partners: %w", user, orgID, store.ErrNotFound)
+}

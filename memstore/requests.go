@@ -1,0 +1,143 @@
+package memstore
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+
+	"github.com/google/uuid"
+	"github.com/rosterhq/roster/internal/rule"
+	"github.com/rosterhq/roster/invite"
+	"github.com/rosterhq/roster/store"
+)
+
+// Request implements store.Tx.
+func (t *tx) Request(ctx context.Context, id ID) (store.Request, error) {
+	if err := live(ctx); err != nil {
+		return store.Request{}, err
+	}
+	r, ok := t.o.reqs[id]
+	if !ok {
+		return store.Request{}, fmt.Errorf("request %v: %w", id, store.ErrNotFound)
+	}
+	return *r, nil
+}
+
+// OpenRequest implements store.Tx.
+func (t *tx) OpenRequest(ctx context.Context, user string) (store.Request, error) {
+	if err := live(ctx); err != nil {
+		return store.Request{}, err
+	}
+	id, ok := t.o.openReq[user]
+	if !ok {
+		return store.Request{}, fmt.Errorf("open request of %q: %w", user, store.ErrNotFound)
+	}
+	return *t.o.reqs[id], nil
+}
+
+// PutRequest implements store.Tx.
+func (t *tx) PutRequest(ctx context.Context, r store.Request) error {
+	if err := live(ctx); err != nil {
+		return err
+	}
+	o := t.o
+	if r.Org != o.rec.ID || r.ID == uuid.Nil {
+		return fmt.Errorf("%w: request does not belong to organisation %v", store.ErrInvalid, o.rec.ID)
+	}
+	if r.Status == store.Asked {
+		if id, ok := o.openReq[r.UserID]; ok && id != r.ID {
+			return fmt.Errorf("%w: user %q", invite.ErrAlreadyRequested, r.UserID)
+		}
+	}
+	prev := o.reqs[r.ID]
+	if prev != nil {
+		o.unsetRequest(prev)
+	}
+	o.setRequest(&r)
+	t.undo = append(t.undo, func() {
+		o.unsetRequest(&r)
+		if prev != nil {
+			o.setRequest(prev)
+		}
+	})
+	return nil
+}
+
+func (o *org) setRequest(r *store.Request) {
+	o.reqs[r.ID] = r
+	if r.Status == store.Asked {
+		o.openReq[r.UserID] = r.ID
+	}
+}
+
+func (o *org) unsetRequest(r *store.Request) {
+	delete(o.reqs, r.ID)
+	if o.openReq[r.UserID] == r.ID {
+		delete(o.openReq, r.UserID)
+	}
+}
+
+// Code implements store.Tx.
+func (t *tx) Code(ctx context.Context) (store.Code, error) {
+	if err := live(ctx); err != nil {
+		return store.Code{}, err
+	}
+	if t.o.code == nil {
+		return store.Code{}, fmt.Errorf("access code: %w", store.ErrNotFound)
+	}
+	return *t.o.code, nil
+}
+
+// PutCode implements store.Tx.
+func (t *tx) PutCode(ctx context.Context, c store.Code) error {
+	if err := live(ctx); err != nil {
+		return err
+	}
+	o := t.o
+	prev := o.code
+	if c.Hash == "" {
+		o.code = nil
+	} else {
+		c.Org = o.rec.ID
+		o.code = &c
+	}
+	t.undo = append(t.undo, func() { o.code = prev })
+	return nil
+}
+
+// Request implements store.Store.
+func (s *Store) Request(ctx context.Context, orgID, id ID) (store.Request, error) {
+	var r store.Request
+	err := s.readOrg(orgID, func(o *org) error {
+		c, ok := o.reqs[id]
+		if !ok {
+			return fmt.Errorf("request %v: %w", id, store.ErrNotFound)
+		}
+		r = *c
+		return nil
+	})
+	return r, err
+}
+
+// Requests implements store.Store.
+func (s *Store) Requests(ctx context.Context, orgID ID, st store.RequestStatus, p store.Page) ([]store.Request, string, error) {
+	if _, err := rule.ParseCursor(p.After); err != nil {
+		return nil, "", err
+	}
+	var out []store.Request
+	var next string
+	err := s.readOrg(orgID, func(o *org) error {
+		ids := slices.SortedFunc(maps.Keys(o.reqs), compareID)
+		var err error
+		out, next, err = page(ids, p, func(id ID) (store.Request, bool) {
+			r := o.reqs[id]
+			return *r, st == 0 || r.Status == st
+		})
+		return err
+	})
+	if err != nil && !isNotFound(err) {
+		return nil, "", err
+	}
+	return out, next, nil
+}

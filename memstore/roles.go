@@ -1,0 +1,115 @@
+package memstore
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+
+	"strings"
+
+	"github.com/rosterhq/roster/access"
+	"github.com/rosterhq/roster/store"
+)
+
+// Role implements store.Tx.
+func (t *tx) Role(ctx context.Context, name string) (store.Role, error) {
+	if err := live(ctx); err != nil {
+		return store.Role{}, err
+	}
+	r, ok := t.o.roles[name]
+	if !ok {
+		return store.Role{}, fmt.Errorf("role %q: %w", name, store.ErrNotFound)
+	}
+	return r, nil
+}
+
+// PutRole implements store.Tx.
+func (t *tx) PutRole(ctx context.Context, r store.Role) error {
+	if err := live(ctx); err != nil {
+		return err
+	}
+	o := t.o
+	if r.Org != o.rec.ID {
+		return fmt.Errorf("%w: role %q does not belong to organisation %v", store.ErrInvalid, r.Name, o.rec.ID)
+	}
+	prev, had := o.roles[r.Name]
+	o.roles[r.Name] = r
+	t.rolesChanged = true
+	o.reresolve(t.s.env.Policy, r.Name)
+	t.undo = append(t.undo, func() {
+		if had {
+			o.roles[r.Name] = prev
+		} else {
+			delete(o.roles, r.Name)
+		}
+		o.reresolve(t.s.env.Policy, r.Name)
+	})
+	return nil
+}
+
+// reresolve recomputes the grants of the members holding role, replacing
+// their records so that copies handed out stay as they were.
+func (o *org) reresolve(p *access.Policy, role string) {
+	for id, m := range o.members {
+		if m.Role == role && m.Kind == store.Staff {
+			c := *m
+			o.resolve(p, &c)
+			o.members[id] = &c
+			o.byUser[c.UserID] = &c
+		}
+	}
+}
+
+// DeleteRole implements store.Tx.
+func (t *tx) DeleteRole(ctx context.Context, name string) error {
+	if err := live(ctx); err != nil {
+		return err
+	}
+	o := t.o
+	prev, ok := o.roles[name]
+	if !ok {
+		return fmt.Errorf("role %q: %w", name, store.ErrNotFound)
+	}
+	delete(o.roles, name)
+	t.rolesChanged = true
+	o.reresolve(t.s.env.Policy, name)
+	t.undo = append(t.undo, func() {
+		o.roles[name] = prev
+		o.reresolve(t.s.env.Policy, name)
+	})
+	return nil
+}
+
+// RoleInUse implements store.Tx.
+func (t *tx) RoleInUse(ctx context.Context, name string) (bool, error) {
+	if err := live(ctx); err != nil {
+		return false, err
+	}
+	for _, m := range t.o.members {
+		if m.Role == name {
+			return true, nil
+		}
+	}
+	for _, id := range t.o.pending {
+		if t.o.invs[id].Role == name {
+			return true, nil
+		}
+	}
+	for _, ps := range t.o.partners {
+		if ps.Level == name {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// Roles implements store.Store.
+func (s *Store) Roles(ctx context.Context, orgID ID) ([]store.Role, error) {
+	var out []store.Role
+	err := s.readOrg(orgID, func(o *org) error {
+		out = slices.SortedFunc(maps.Values(o.roles), func(a, b store.Role) int { return strings.Compare(a.Name, b.Name) })
+		return nil
+	})
+	return out, notFoundIsEmpty(err)
+}
