@@ -75,11 +75,32 @@ type pendingKey struct {
 	email string
 }
 
-// org is one organisation's state. mu is held for writing by a unit of work
-// for its whole length, and for reading by readers.
+// org is one organisation's state. A unit of work first takes gate, waiting
+// on it no longer than its context allows, then holds mu for writing for its
+// whole length; readers hold mu for reading, and never wait on gate. So a
+// unit of work behind another one waits on gate, where a deadline ends the
+// wait, and on mu only for the readers already in.
 type org struct {
-	mu sync.RWMutex
+	gate chan struct{} // a token: held by the unit of work in progress
+	mu   sync.RWMutex
 	orgData
+}
+
+// lock takes the organisation for a unit of work, or returns ctx's error,
+// having taken nothing, once ctx ends first.
+func (o *org) lock(ctx context.Context) error {
+	select {
+	case o.gate <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	o.mu.Lock()
+	return nil
+}
+
+func (o *org) unlock() {
+	o.mu.Unlock()
+	<-o.gate
 }
 
 type orgData struct {
@@ -161,8 +182,10 @@ func (s *Store) InsertOrg(ctx context.Context, rec store.Org, fn func(store.Tx) 
 		return fmt.Errorf("%w: organisation %v exists", store.ErrConflict, rec.ID)
 	}
 	o := newOrg(rec)
-	o.mu.Lock()
-	defer o.mu.Unlock()
+	if err := o.lock(ctx); err != nil {
+		return err
+	}
+	defer o.unlock()
 	tx := &tx{s: s, o: o, ctx: ctx}
 	if err := guard(func() error { return fn(tx) }, tx); err != nil {
 		tx.rollback()
@@ -218,8 +241,10 @@ func (s *Store) run(ctx context.Context, ids []ID, fn func([]*tx) error) error {
 	}
 	slices.SortFunc(order, func(a, b int) int { return compareID(ids[a], ids[b]) })
 	for _, i := range order {
-		orgs[i].mu.Lock()
-		defer orgs[i].mu.Unlock()
+		if err := orgs[i].lock(ctx); err != nil {
+			return err
+		}
+		defer orgs[i].unlock()
 	}
 	txs := make([]*tx, len(orgs))
 	for i, o := range orgs {
