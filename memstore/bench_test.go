@@ -8,11 +8,11 @@ import (
 	"testing"
 
 	"github.com/rosterhq/roster/access"
+	"github.com/rosterhq/roster/internal/fixture"
 	"github.com/rosterhq/roster/invite"
 	"github.com/rosterhq/roster/member"
 	"github.com/rosterhq/roster/memstore"
 	"github.com/rosterhq/roster/store"
-	"github.com/rosterhq/roster/store/storetest"
 )
 
 // Run with:
@@ -31,7 +31,7 @@ const perOrg = 10
 func populate(b *testing.B, n int) *population {
 	b.Helper()
 	ctx := context.Background()
-	s, err := memstore.New(storetest.NewEnv(storetest.NewClock(), 1))
+	s, err := memstore.New(fixture.NewEnv(fixture.NewClock(), 1))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -100,7 +100,7 @@ func BenchmarkLookupCan(b *testing.B) {
 					if err != nil {
 						b.Fatal(err)
 					}
-					if m.Can(storetest.EditProducts) {
+					if m.Can(fixture.EditProducts) {
 						allowed++
 					}
 				}
@@ -118,7 +118,7 @@ func BenchmarkLookupCan(b *testing.B) {
 					if err != nil {
 						b.Fatal(err)
 					}
-					if g.Can(storetest.EditProducts) {
+					if g.Can(fixture.EditProducts) {
 						allowed++
 					}
 				}
@@ -146,7 +146,7 @@ func BenchmarkLookupFloor(b *testing.B) {
 			var org store.ID
 			org[0], org[1], org[2], org[15] = byte(i/perOrg), byte(i/perOrg>>8), byte(i/perOrg>>16), 7
 			keys[i] = key{org, fmt.Sprintf("u%d-%d", i/perOrg, i%perOrg)}
-			set := access.SetOf(storetest.EditProducts)
+			set := access.SetOf(fixture.EditProducts)
 			m[keys[i]] = &set
 		}
 		for _, pattern := range []string{"hot", "cold"} {
@@ -165,7 +165,7 @@ func BenchmarkLookupFloor(b *testing.B) {
 			b.Run(fmt.Sprintf("members=%d/%s", n, pattern), func(b *testing.B) {
 				allowed := 0
 				for i := 0; b.Loop(); i++ {
-					if s := m[reqs[i&(distinct-1)]]; s != nil && s.Has(storetest.EditProducts) {
+					if s := m[reqs[i&(distinct-1)]]; s != nil && s.Has(fixture.EditProducts) {
 						allowed++
 					}
 				}
@@ -202,7 +202,7 @@ func TestMemoryPerMember(t *testing.T) {
 func lifecycle(b *testing.B) (*memstore.Store, store.Org, store.Member, store.Member) {
 	b.Helper()
 	ctx := context.Background()
-	s, err := memstore.New(storetest.NewEnv(storetest.NewClock(), 2))
+	s, err := memstore.New(fixture.NewEnv(fixture.NewClock(), 2))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -230,7 +230,7 @@ func BenchmarkWrite(b *testing.B) {
 	})
 	b.Run("SetPermissions", func(b *testing.B) {
 		s, org, owner, m := lifecycle(b)
-		sets := [2]access.Set{access.SetOf(storetest.ReadAudit), {}}
+		sets := [2]access.Set{access.SetOf(fixture.ReadAudit), {}}
 		for i := 0; b.Loop(); i++ {
 			if _, err := member.SetPermissions(ctx, s, org.ID, owner.ID, m.ID, sets[i&1], access.Set{}); err != nil {
 				b.Fatal(err)
@@ -344,7 +344,7 @@ func BenchmarkPartnerGrant(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if g.CanIn(storetest.EditProducts, "market:de") {
+		if g.CanIn(fixture.EditProducts, "market:de") {
 			allowed++
 		}
 	}

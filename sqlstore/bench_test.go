@@ -12,11 +12,11 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/rosterhq/roster/internal/fixture"
 	"github.com/rosterhq/roster/invite"
 	"github.com/rosterhq/roster/member"
 	"github.com/rosterhq/roster/sqlstore"
 	"github.com/rosterhq/roster/store"
-	"github.com/rosterhq/roster/store/storetest"
 )
 
 // The benchmarks compare roster's SQL paths with the least any
@@ -76,7 +76,7 @@ func BenchmarkAccept(b *testing.B) {
 	for _, d := range benchDialects {
 		b.Run(d.String(), func(b *testing.B) {
 			ctx := context.Background()
-			s, db := newStore(b, d, storetest.NewEnv(storetest.NewClock(), 9))
+			s, db := newStore(b, d, fixture.NewEnv(fixture.NewClock(), 9))
 			orgs := make([]store.Org, clients)
 			owners := make([]store.Member, clients)
 			for i := range orgs {
@@ -207,7 +207,7 @@ func BenchmarkLookup(b *testing.B) {
 		for _, n := range []int{10_000, 1_000_000} {
 			b.Run(fmt.Sprintf("%s/members=%d", d, n), func(b *testing.B) {
 				ctx := context.Background()
-				s, db := newStore(b, d, storetest.NewEnv(storetest.NewClock(), 10))
+				s, db := newStore(b, d, fixture.NewEnv(fixture.NewClock(), 10))
 				bulkMembers(b, db, s, n)
 				pick := func(i int) (store.ID, string, any) {
 					k := (i * 7919) % n // a stride through the population
@@ -219,7 +219,7 @@ func BenchmarkLookup(b *testing.B) {
 					if err != nil {
 						return err
 					}
-					if !m.Can(storetest.EditProducts) {
+					if !m.Can(fixture.EditProducts) {
 						return errors.New("an editor cannot edit")
 					}
 					return nil

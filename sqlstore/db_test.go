@@ -178,10 +178,17 @@ func sqliteFile(t testing.TB) string {
 	}, t.Name()) + ".db"
 }
 
-// newStore returns a migrated store on d, with tables of its own.
+// newStore returns a migrated store on d, with tables of its own, on a
+// connection pool of its own.
 func newStore(t testing.TB, d sqlstore.Dialect, env store.Env) (*sqlstore.Store, *sql.DB) {
 	t.Helper()
 	db := openDB(t, d)
+	return storeOn(t, db, d, env), db
+}
+
+// storeOn returns a migrated store on db, with tables of its own.
+func storeOn(t testing.TB, db *sql.DB, d sqlstore.Dialect, env store.Env) *sqlstore.Store {
+	t.Helper()
 	s, err := sqlstore.New(db, d, env, sqlstore.Options{Prefix: fmt.Sprintf("t%d_", prefixes.Add(1))})
 	if err != nil {
 		t.Fatal(err)
@@ -189,5 +196,5 @@ func newStore(t testing.TB, d sqlstore.Dialect, env store.Env) (*sqlstore.Store,
 	if err := s.Migrate(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	return s, db
+	return s
 }

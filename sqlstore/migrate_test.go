@@ -7,10 +7,10 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/rosterhq/roster/internal/fixture"
 	"github.com/rosterhq/roster/member"
 	"github.com/rosterhq/roster/sqlstore"
 	"github.com/rosterhq/roster/store"
-	"github.com/rosterhq/roster/store/storetest"
 )
 
 // TestUpgrade builds a database as each earlier schema version left it,
@@ -22,7 +22,7 @@ func TestUpgrade(t *testing.T) {
 		t.Run(d.String(), func(t *testing.T) {
 			requireDB(t, d)
 			ctx := context.Background()
-			env := storetest.NewEnv(storetest.NewClock(), 3)
+			env := fixture.NewEnv(fixture.NewClock(), 3)
 			probe, err := sqlstore.New(openDB(t, d), d, env, sqlstore.Options{Prefix: fmt.Sprintf("v%d_", prefixes.Add(1))})
 			require.NoError(t, err)
 			applied, known, err := probe.Version(ctx)

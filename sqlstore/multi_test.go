@@ -9,11 +9,11 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/rosterhq/roster/internal/fixture"
 	"github.com/rosterhq/roster/invite"
 	"github.com/rosterhq/roster/member"
 	"github.com/rosterhq/roster/sqlstore"
 	"github.com/rosterhq/roster/store"
-	"github.com/rosterhq/roster/store/storetest"
 	"github.com/stretchr/testify/require"
 )
 
@@ -32,12 +32,12 @@ func multiInstance(t *testing.T, d sqlstore.Dialect) {
 	requireDB(t, d)
 	ctx := context.Background()
 	prefix := fmt.Sprintf("mi%d_", prefixes.Add(1))
-	clock := storetest.NewClock()
+	clock := fixture.NewClock()
 	stores := make([]*sqlstore.Store, instances)
 	for i := range stores {
 		db := openDB(t, d)
 		db.SetMaxOpenConns(4)
-		s, err := sqlstore.New(db, d, storetest.NewEnv(clock, uint64(100+i)), sqlstore.Options{Prefix: prefix})
+		s, err := sqlstore.New(db, d, fixture.NewEnv(clock, uint64(100+i)), sqlstore.Options{Prefix: prefix})
 		require.NoError(t, err)
 		require.NoError(t, s.Migrate(ctx))
 		stores[i] = s

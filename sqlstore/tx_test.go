@@ -10,33 +10,33 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rosterhq/roster/internal/fixture"
 	"github.com/rosterhq/roster/invite"
 	"github.com/rosterhq/roster/member"
 	"github.com/rosterhq/roster/sqlstore"
 	"github.com/rosterhq/roster/store"
-	"github.com/rosterhq/roster/store/storetest"
 	"github.com/stretchr/testify/require"
 )
 
 var dialects = []sqlstore.Dialect{sqlstore.SQLite, sqlstore.Postgres, sqlstore.MySQL}
 
-// fixture is a migrated store with an organisation, its owner and an
+// orgFixture is a migrated store with an organisation, its owner and an
 // editor.
-type fixture struct {
+type orgFixture struct {
 	s             *sqlstore.Store
 	db            *sql.DB
 	org           store.Org
 	owner, editor store.Member
-	clock         *storetest.Clock
+	clock         *fixture.Clock
 	prefix        string
 }
 
-func newFixture(t *testing.T, d sqlstore.Dialect) *fixture {
+func newFixture(t *testing.T, d sqlstore.Dialect) *orgFixture {
 	t.Helper()
-	clock := storetest.NewClock()
+	clock := fixture.NewClock()
 	db := openDB(t, d)
 	prefix := fmt.Sprintf("f%d_", prefixes.Add(1))
-	s, err := sqlstore.New(db, d, storetest.NewEnv(clock, 1), sqlstore.Options{Prefix: prefix})
+	s, err := sqlstore.New(db, d, fixture.NewEnv(clock, 1), sqlstore.Options{Prefix: prefix})
 	require.NoError(t, err)
 	ctx := context.Background()
 	require.NoError(t, s.Migrate(ctx))
@@ -44,11 +44,11 @@ func newFixture(t *testing.T, d sqlstore.Dialect) *fixture {
 	require.NoError(t, err)
 	ed, err := member.AddMember(ctx, s, o.ID, owner.ID, member.NewMember{NewUser: member.NewUser{UserID: "ed", Email: "ed@acme.io"}, Role: "editor"})
 	require.NoError(t, err)
-	return &fixture{s: s, db: db, org: o, owner: owner, editor: ed, clock: clock, prefix: prefix}
+	return &orgFixture{s: s, db: db, org: o, owner: owner, editor: ed, clock: clock, prefix: prefix}
 }
 
 // snapshot describes what the store holds for the organisation.
-func (f *fixture) snapshot(t *testing.T) string {
+func (f *orgFixture) snapshot(t *testing.T) string {
 	t.Helper()
 	ctx := context.Background()
 	var b strings.Builder
@@ -169,7 +169,7 @@ func TestMigrations(t *testing.T) {
 			requireDB(t, d)
 			ctx := context.Background()
 			prefix := fmt.Sprintf("m%d_", prefixes.Add(1))
-			env := storetest.NewEnv(storetest.NewClock(), 2)
+			env := fixture.NewEnv(fixture.NewClock(), 2)
 			fresh, err := sqlstore.New(openDB(t, d), d, env, sqlstore.Options{Prefix: prefix})
 			require.NoError(t, err)
 			applied, known, err := fresh.Version(ctx)
@@ -210,7 +210,7 @@ func TestMigrations(t *testing.T) {
 }
 
 func TestNewRefusesBadOptions(t *testing.T) {
-	env := storetest.NewEnv(storetest.NewClock(), 3)
+	env := fixture.NewEnv(fixture.NewClock(), 3)
 	db := openDB(t, sqlstore.SQLite)
 	for _, tc := range []struct {
 		db   *sql.DB
@@ -265,7 +265,7 @@ func TestConstraints(t *testing.T) {
 	}
 }
 
-func (f *fixture) clockID(t *testing.T) store.ID {
+func (f *orgFixture) clockID(t *testing.T) store.ID {
 	id, err := f.s.Env().NewID()
 	require.NoError(t, err)
 	return id
@@ -290,7 +290,7 @@ func TestOneConnection(t *testing.T) {
 			requireDB(t, d)
 			db := openDB(t, d)
 			db.SetMaxOpenConns(1)
-			s, err := sqlstore.New(db, d, storetest.NewEnv(storetest.NewClock(), 4), sqlstore.Options{Prefix: fmt.Sprintf("one%d_", prefixes.Add(1))})
+			s, err := sqlstore.New(db, d, fixture.NewEnv(fixture.NewClock(), 4), sqlstore.Options{Prefix: fmt.Sprintf("one%d_", prefixes.Add(1))})
 			require.NoError(t, err)
 			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 			defer cancel()
@@ -430,7 +430,7 @@ func TestOpenLookupsUseTheirIndex(t *testing.T) {
 	ctx := context.Background()
 	for _, d := range []sqlstore.Dialect{sqlstore.SQLite, sqlstore.Postgres} {
 		t.Run(d.String(), func(t *testing.T) {
-			s, db := newStore(t, d, storetest.NewEnv(storetest.NewClock(), 9))
+			s, db := newStore(t, d, fixture.NewEnv(fixture.NewClock(), 9))
 			conn, err := db.Conn(ctx)
 			require.NoError(t, err)
 			defer conn.Close()

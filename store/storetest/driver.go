@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/rosterhq/roster/access"
+	"github.com/rosterhq/roster/internal/fixture"
 	"github.com/rosterhq/roster/invite"
 	"github.com/rosterhq/roster/member"
 	"github.com/rosterhq/roster/store"
@@ -25,7 +26,7 @@ type driver struct {
 	name   string
 	s      store.Store
 	ctx    context.Context
-	clock  *Clock
+	clock  *fixture.Clock
 	origin time.Time
 
 	mu        sync.Mutex
@@ -55,7 +56,7 @@ type driver struct {
 	prev      string
 }
 
-func newDriver(name string, s store.Store, clock *Clock) *driver {
+func newDriver(name string, s store.Store, clock *fixture.Clock) *driver {
 	return &driver{name: name, s: s, ctx: context.Background(), clock: clock, origin: clock.Now(),
 		names: map[store.ID]string{}, order: map[store.ID]int{}, hashes: map[[32]byte]string{}}
 }
@@ -536,7 +537,7 @@ func (d *driver) eventText(e store.Event) string {
 // mask turns a Set of the suite's permissions into a pmask; ok is false
 // when it holds anything beyond them.
 func mask(s access.Set) (pmask, bool) {
-	return pmask(s[0]), s[0] < 1<<numPerms && s[1]|s[2]|s[3] == 0
+	return pmask(s[0]), s[0] < 1<<fixture.NumPerms && s[1]|s[2]|s[3] == 0
 }
 
 // canLine renders what Can and CanIn answer for every permission (and one
@@ -544,7 +545,7 @@ func mask(s access.Set) (pmask, bool) {
 func canLine(h int, can func(access.Permission, ...string) bool) string {
 	var plain pmask
 	in := make([]pmask, len(scopeProbes))
-	for p := access.Permission(0); p <= numPerms; p++ {
+	for p := access.Permission(0); p <= fixture.NumPerms; p++ {
 		if can(p) {
 			plain |= 1 << p
 		}
@@ -651,7 +652,7 @@ func (d *driver) render(p *access.Policy) (string, error) {
 			text += canLine(hk, m.CanIn)
 			// Explain's answer agrees with Can and CanIn
 			// (access.Grant.Explain), in one probe scope a permission.
-			for p := access.Permission(0); p <= numPerms; p++ {
+			for p := access.Permission(0); p <= fixture.NumPerms; p++ {
 				sc := scopeProbes[int(p)%len(scopeProbes)]
 				if e := m.Explain(p); e.Allowed != m.Can(p) {
 					bad("O%d: member %s: Explain(%v) says %q, Can %v", oi, d.idName(m.ID), p, e, m.Can(p))

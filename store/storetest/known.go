@@ -4,11 +4,13 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+
+	"github.com/rosterhq/roster/internal/fixture"
 )
 
 // Regressions: the minimal sequences with which the state machine showed
 // the library differing from its documentation, each fixed since. They are
-// replayed against the model by Regressions, on every store.
+// replayed against the model by the Regressions test (testRegressions).
 var known = []struct {
 	name string
 	doc  string
@@ -108,7 +110,7 @@ var known = []struct {
 		ops: []op{
 			newOp(opCreateOrg, func(o *op) { o.name, o.user = "Acme", 0 }),
 			newOp(opCreateRole, func(o *op) {
-				o.org, o.actor, o.role, o.name, o.perms = 0, 0, "custom1", "Billing", maskOf(ViewProducts, ManageBilling)
+				o.org, o.actor, o.role, o.name, o.perms = 0, 0, "custom1", "Billing", maskOf(fixture.ViewProducts, fixture.ManageBilling)
 			}),
 			newOp(opAddMember, func(o *op) { o.org, o.actor, o.user, o.role = 0, 0, 3, "manager" }),
 			newOp(opSend, func(o *op) { o.org, o.actor, o.user, o.role = 0, 0, 4, "custom1" }),
@@ -126,7 +128,7 @@ var known = []struct {
 		ops: []op{
 			newOp(opCreateOrg, func(o *op) { o.name, o.user = "Acme", 0 }),
 			newOp(opAddMember, func(o *op) {
-				o.org, o.actor, o.user, o.role, o.allow = 0, 0, 3, "manager", pbit(ManagePartners)
+				o.org, o.actor, o.user, o.role, o.allow = 0, 0, 3, "manager", pbit(fixture.ManagePartners)
 			}),
 			newOp(opInvitePartner, func(o *op) { o.org, o.actor, o.user, o.role = 0, 1, 5, "admin" }),
 			newOp(opCancel, func(o *op) { o.org, o.actor, o.inv = 0, 1, 0 }),
@@ -175,9 +177,9 @@ var inputOrder = []struct {
 
 func init() { known = append(known, inputOrder...) }
 
-// Regressions replays the sequences above against the model: every answer
-// and state must be as documented.
-func Regressions(t *testing.T, f Factory) {
+// testRegressions replays the sequences above against the model: every
+// answer and state must be as documented.
+func testRegressions(t *testing.T, f Factory) {
 	for _, k := range known {
 		t.Run(k.name, func(t *testing.T) {
 			if msg, failed := replay(t, f, k.ops); failed {
@@ -227,7 +229,7 @@ func replay(t *testing.T, f Factory, ops []op) (msg string, failed bool) {
 	return "", false
 }
 
-// PairRace runs, from two goroutines, units of work that rewrite an
+// testPairRace runs, from two goroutines, units of work that rewrite an
 // organisation's record (ProposeTransfer and CancelTransfer write
 // Org.PendingOwner) and units of work on a pair of organisations that
 // includes it (ChangePartner). Run it with -race.
@@ -236,9 +238,9 @@ func replay(t *testing.T, f Factory, ops []op) (msg string, failed bool) {
 // the organisations' records, read before it held them, while a unit of
 // work holding one of them rewrote its record; the locks now follow the
 // IDs asked for.
-func PairRace(t *testing.T, f Factory) {
-	clock := NewClock()
-	d := newDriver("store", f(t, NewEnv(clock, 1)), clock)
+func testPairRace(t *testing.T, f Factory) {
+	clock := fixture.NewClock()
+	d := newDriver("store", f(t, fixture.NewEnv(clock, 1)), clock)
 	for _, o := range []op{
 		newOp(opCreateOrg, func(o *op) { o.name, o.user = "Acme", 0 }),
 		newOp(opCreateOrg, func(o *op) { o.name, o.user = "Beta", 1 }),

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/rosterhq/roster/access"
+	"github.com/rosterhq/roster/internal/fixture"
 	"github.com/rosterhq/roster/invite"
 	"github.com/rosterhq/roster/member"
 	"github.com/rosterhq/roster/store"
@@ -23,20 +24,21 @@ import (
 
 // The state machine.
 //
-// Machine, Differential and RandomConcurrent drive a small world (three
-// organisations to start with, the first with a seat limit, eight users who
-// join several of them, the fake Clock, the suite's Policy, in one run in
-// four with AcceptAnyEmail and InactiveKeysValid on) through random
-// sequences of every operation of the member and invite packages (ops.go),
-// by random actors on random targets, including members of other
-// organisations, removed and inactive members, nil IDs, revoked keys, and
-// rotated, used, unknown and malformed tokens.
+// The Machine, Differential and RandomConcurrent tests drive a small world
+// (three organisations to start with, the first with a seat limit, eight
+// users who join several of them, the fake clock, the suite's policy
+// (internal/fixture), in one run in four with AcceptAnyEmail and
+// InactiveKeysValid on) through random sequences of every operation of the
+// member and invite packages (ops.go), by random actors on random targets,
+// including members of other organisations, removed and inactive members,
+// nil IDs, revoked keys, and rotated, used, unknown and malformed tokens.
 //
 // The sequential machines (Machine, Differential) compare every answer with
-// a reference model (model.go), written from DESIGN.md, the check order of
-// package member and the doc comments, not from the rules' code: success,
-// or the exact sentinel (errors.Is). After every step they read the store's
-// whole state through its public read API and require
+// a reference model (model.go and model_*.go, by record kind), written from
+// DESIGN.md, the check order of package member and the doc comments, not
+// from the rules' code: success, or the exact sentinel (errors.Is). After
+// every step they read the store's whole state through its public read API
+// and require
 //   - the state the model holds: every organisation, member (role,
 //     permissions, scopes, status, kind, profile, what Can and CanIn answer
 //     for every permission in six scopes, which Explain must agree with),
@@ -64,19 +66,19 @@ import (
 // removed or inactive member.
 //
 // The sequences with which it found bugs are kept as regression tests
-// (known.go, Regressions).
+// (known.go, the Regressions test).
 //
 // # Run counts
 //
-// Machine and Differential make DefaultRuns runs (MachineRuns and
-// DifferentialRuns take another count), each of about 30 steps after the
-// setup (rapid's -rapid.steps). RandomConcurrent makes one round of
-// ConcurrentWorkers goroutines doing ConcurrentOps operations each. To
+// Machine and Differential make defaultRuns runs unless Options.MachineRuns
+// and Options.DifferentialRuns say otherwise, each of about 30 steps after
+// the setup (rapid's -rapid.steps). RandomConcurrent makes one round of
+// concurrentWorkers goroutines doing concurrentOps operations each. To
 // soak, set ROSTER_SOAK=N: it multiplies the runs, the concurrent rounds
 // and the operations per round.
 //
-//	ROSTER_SOAK=50 go test ./memstore -run Machine -timeout 0
-//	ROSTER_SOAK=10 go test -race ./sqlstore -run RandomConcurrent -timeout 0
+//	ROSTER_SOAK=50 go test ./memstore -run '^TestStore$/^Machine$' -timeout 0
+//	ROSTER_SOAK=10 go test -race ./sqlstore -run '^Test(Postgres|MySQL)$/^RandomConcurrent$' -timeout 0
 //
 // rapid's flags apply too: -rapid.steps=N makes runs N steps long on
 // average, -rapid.checks=N makes every rapid.Check N runs (so at least N
@@ -85,18 +87,19 @@ import (
 // failure is shrunk by rapid to a short sequence and printed one operation
 // a line, with the answers of the store and of the model.
 
-// DefaultRuns is how many runs Machine and Differential make.
-const DefaultRuns = 100
+// defaultRuns is how many runs Machine and Differential make unless the
+// Options say otherwise.
+const defaultRuns = 100
 
 // Workers and operations per worker of RandomConcurrent.
 const (
-	ConcurrentWorkers = 8
-	ConcurrentOps     = 250
+	concurrentWorkers = 8
+	concurrentOps     = 250
 )
 
-// Soak returns ROSTER_SOAK, the factor every run count is multiplied by
+// soak returns ROSTER_SOAK, the factor every run count is multiplied by
 // (1 when unset).
-func Soak() int {
+func soak() int {
 	n, err := strconv.Atoi(os.Getenv("ROSTER_SOAK"))
 	if err != nil || n < 1 {
 		return 1
@@ -125,7 +128,7 @@ func rapidChecks() int {
 // -rapid.checks for the call (and restores it after): the tests of a
 // package that calls it must not run in parallel.
 func rounds(t *testing.T, runs int, fn func(t *testing.T)) {
-	runs *= Soak()
+	runs *= soak()
 	per := rapidChecks()
 	if f := flag.Lookup("rapid.checks"); f != nil && runs < per && !checksSet() {
 		old := f.Value.String()
@@ -158,11 +161,9 @@ func checksSet() bool {
 	return set
 }
 
-// Machine runs the rapid state machine against the stores f makes.
-func Machine(t *testing.T, f Factory) { MachineRuns(t, f, DefaultRuns) }
-
-// MachineRuns is Machine with runs runs.
-func MachineRuns(t *testing.T, f Factory, runs int) {
+// testMachine runs the rapid state machine runs times against the stores f
+// makes.
+func testMachine(t *testing.T, f Factory, runs int) {
 	checkModelPolicy(t)
 	st := newStats()
 	rounds(t, runs, func(t *testing.T) {
@@ -218,13 +219,12 @@ func (st *stats) log(t *testing.T) {
 	t.Log(b.String())
 }
 
-// Differential runs the same random sequences on two stores and requires the same answers and the same final state.
-func Differential(t *testing.T, a, b Factory) { DifferentialRuns(t, a, b, DefaultRuns) }
-
-// DifferentialRuns is Differential with runs runs. Beyond what Machine
-// checks of each store, the events each operation writes must read the same
-// on both, field by field, identifiers compared by the record they name.
-func DifferentialRuns(t *testing.T, a, b Factory, runs int) {
+// testDifferential runs the same random sequences runs times on two stores
+// and requires the same answers and the same final state. Beyond what
+// testMachine checks of each store, the events each operation writes must
+// read the same on both, field by field, identifiers compared by the record
+// they name.
+func testDifferential(t *testing.T, a, b Factory, runs int) {
 	checkModelPolicy(t)
 	st := newStats()
 	rounds(t, runs, func(t *testing.T) {
@@ -251,7 +251,7 @@ func (d randDraw) intn(n int, _ string) int { return d.r.IntN(n) }
 // the policy's.
 func checkModelPolicy(t *testing.T) {
 	t.Helper()
-	p := Policy()
+	p := fixture.Policy()
 	for name, want := range modelRoles {
 		got, ok := p.RolePerms(name)
 		if m, fits := mask(got); !ok || !fits || m != want {
@@ -273,7 +273,7 @@ func checkModelPolicy(t *testing.T) {
 // machine is one run: the model and one or two stores driven alike.
 type machine struct {
 	t      rapid.TB
-	clock  *Clock
+	clock  *fixture.Clock
 	model  *model
 	ds     []*driver
 	policy *access.Policy
@@ -286,8 +286,8 @@ type machine struct {
 func drawPolicy(rt *rapid.T) bool { return rapid.IntRange(0, 3).Draw(rt, "lenient-policy") == 2 }
 
 func newMachine(t rapid.TB, tt *testing.T, fs map[string]Factory, lenient bool) *machine {
-	clock := NewClock()
-	mc := &machine{t: t, clock: clock, model: &model{anyEmail: lenient, keysValid: lenient}, policy: Policy()}
+	clock := fixture.NewClock()
+	mc := &machine{t: t, clock: clock, model: &model{anyEmail: lenient, keysValid: lenient}, policy: fixture.Policy()}
 	if lenient {
 		spec := mc.policy.Spec()
 		spec.AcceptAnyEmail, spec.InactiveKeysValid = true, true
@@ -296,7 +296,7 @@ func newMachine(t rapid.TB, tt *testing.T, fs map[string]Factory, lenient bool) 
 	}
 	for _, name := range []string{"store", "a", "b"} {
 		if f, ok := fs[name]; ok {
-			env := NewEnv(clock, 1)
+			env := fixture.NewEnv(clock, 1)
 			env.Policy = mc.policy
 			mc.ds = append(mc.ds, newDriver(name, f(tt, env), clock))
 		}
@@ -340,7 +340,7 @@ func (mc *machine) setup(d drawer) {
 		}
 	}
 	if g.likely(1, 2, "setup-request") {
-		user, perms := d.intn(numUsers, "user"), g.perms("request")|pbit(ViewProducts)
+		user, perms := d.intn(numUsers, "user"), g.perms("request")|pbit(fixture.ViewProducts)
 		mc.do(newOp(opRequest, func(o *op) { o.org, o.user, o.perms = 1, user, perms }))
 	}
 	if g.likely(1, 2, "setup-key") {
@@ -616,9 +616,10 @@ func diff(want, got string) string {
 	return b.String() + "\nstore state:\n" + got
 }
 
-// RandomConcurrent runs random operations from many goroutines, then checks every invariant on the final state.
-func RandomConcurrent(t *testing.T, f Factory) {
-	for r := range Soak() {
+// testRandomConcurrent runs random operations from many goroutines, then
+// checks every invariant on the final state.
+func testRandomConcurrent(t *testing.T, f Factory) {
+	for r := range soak() {
 		t.Run(fmt.Sprintf("round-%d", r), func(t *testing.T) { randomConcurrent(t, f, uint64(r)) })
 	}
 }
@@ -653,8 +654,8 @@ func (tl *tally) add(o op, r res) {
 
 func randomConcurrent(t *testing.T, f Factory, seed uint64) {
 	checkModelPolicy(t)
-	clock := NewClock()
-	d := newDriver("store", f(t, NewEnv(clock, seed+1)), clock)
+	clock := fixture.NewClock()
+	d := newDriver("store", f(t, fixture.NewEnv(clock, seed+1)), clock)
 	tl := &tally{exact: map[int]map[store.EventType]int{}, upTo: map[int]map[store.EventType]int{}, accepts: map[int]int{}}
 	must := func(o op) {
 		r := d.apply(o)
@@ -671,7 +672,7 @@ func randomConcurrent(t *testing.T, f Factory, seed uint64) {
 	must(newOp(opCreateOrg, func(o *op) { o.name, o.user = "Gamma", 2 }))
 	owner := func(org int) int { return d.orgOwner(org) }
 	must(newOp(opCreateRole, func(o *op) {
-		o.org, o.actor, o.role, o.name, o.perms = 0, owner(0), "custom1", "Custom", maskOf(ViewProducts, EditProducts)
+		o.org, o.actor, o.role, o.name, o.perms = 0, owner(0), "custom1", "Custom", maskOf(fixture.ViewProducts, fixture.EditProducts)
 	}))
 	for org := range 3 {
 		for i, role := range []string{"admin", "manager", "editor", "viewer"} {
@@ -684,17 +685,17 @@ func randomConcurrent(t *testing.T, f Factory, seed uint64) {
 	must(newOp(opInvitePartner, func(o *op) { o.org, o.actor, o.user, o.role = 0, owner(0), 1, "editor" }))
 	must(newOp(opAcceptPartner, func(o *op) { o.inv, o.gen, o.org, o.actor = d.numInvs()-1, 0, 1, owner(1) }))
 	must(newOp(opInvitePartner, func(o *op) { o.org, o.actor, o.user, o.role = 1, owner(1), 2, "viewer" }))
-	must(newOp(opRequest, func(o *op) { o.org, o.user, o.perms = 1, 2, maskOf(ViewProducts, EditProducts) }))
+	must(newOp(opRequest, func(o *op) { o.org, o.user, o.perms = 1, 2, maskOf(fixture.ViewProducts, fixture.EditProducts) }))
 	for org := range 3 {
 		must(newOp(opIssueKey, func(o *op) { o.org, o.actor, o.target, o.name = org, owner(org), owner(org), "ci" }))
 	}
 	st := newStats()
 	var wg sync.WaitGroup
-	for w := range ConcurrentWorkers {
+	for w := range concurrentWorkers {
 		wg.Go(func() {
 			r := rand.New(rand.NewPCG(seed, uint64(w)))
 			g := gen{randDraw{r}, d}
-			for range ConcurrentOps * Soak() {
+			for range concurrentOps * soak() {
 				o := g.draw(categories[r.IntN(len(categories))])
 				if o.kind == opDeleteOrg || o.kind == opCreateOrg || o.kind == opTick && o.dur > time.Hour {
 					continue // keep the world, and its invitations, alive
@@ -735,7 +736,7 @@ func isSentinel(err error) bool {
 // key of a removed or inactive member working.
 func (d *driver) checkFinal(t *testing.T, tl *tally) {
 	t.Helper()
-	state, err := d.render(Policy())
+	state, err := d.render(fixture.Policy())
 	if err != nil {
 		t.Fatalf("%v\n%s", err, state)
 	}
@@ -821,5 +822,5 @@ func (d *driver) checkFinal(t *testing.T, tl *tally) {
 		}
 	}
 	t.Logf("%d organisations, %d members, %d invitations, %d keys, %d partnerships after %d operations",
-		len(d.orgs), len(d.members), len(d.invs), len(d.keys), len(d.parts), ConcurrentWorkers*ConcurrentOps*Soak())
+		len(d.orgs), len(d.members), len(d.invs), len(d.keys), len(d.parts), concurrentWorkers*concurrentOps*soak())
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/rosterhq/roster/access"
+	"github.com/rosterhq/roster/internal/fixture"
 )
 
 // opKind is an operation of the state machine: every lifecycle,
@@ -428,17 +429,17 @@ func (g gen) perms(label string) pmask {
 	case 0, 1:
 		return 0
 	case 2:
-		return pbit(access.Permission(g.n(int(numPerms), label+"-perm")))
+		return pbit(access.Permission(g.n(int(fixture.NumPerms), label+"-perm")))
 	case 3:
 		return roleMasks[g.n(len(roleMasks), label+"-role")]
 	case 4:
-		return pbit(access.Permission(g.n(int(numPerms), label+"-a"))) | pbit(access.Permission(g.n(int(numPerms), label+"-b")))
+		return pbit(access.Permission(g.n(int(fixture.NumPerms), label+"-a"))) | pbit(access.Permission(g.n(int(fixture.NumPerms), label+"-b")))
 	case 5:
-		return roleMasks[g.n(len(roleMasks), label+"-role")] &^ pbit(access.Permission(g.n(int(numPerms), label+"-perm")))
+		return roleMasks[g.n(len(roleMasks), label+"-role")] &^ pbit(access.Permission(g.n(int(fixture.NumPerms), label+"-perm")))
 	case 6:
 		return allPerms
 	}
-	return pmask(g.n(1<<numPerms, label+"-mask"))
+	return pmask(g.n(1<<fixture.NumPerms, label+"-mask"))
 }
 
 func (g gen) scopes() uint8 {
@@ -649,7 +650,7 @@ func (g gen) draw(cat string) op {
 			o.kind, o.req = opApprove, g.req(org)
 			o.perms = g.perms("perms")
 			if o.req >= 0 && g.likely(3, 4, "narrow") {
-				o.perms = g.v.reqPerms(o.req) & (g.perms("narrow") | pbit(access.Permission(g.n(int(numPerms), "keep"))))
+				o.perms = g.v.reqPerms(o.req) & (g.perms("narrow") | pbit(access.Permission(g.n(int(fixture.NumPerms), "keep"))))
 			}
 		case 4:
 			o.kind, o.req = opRefuse, g.req(org)

@@ -6,6 +6,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/rosterhq/roster/access"
+	"github.com/rosterhq/roster/internal/fixture"
 	"github.com/rosterhq/roster/invite"
 	"github.com/rosterhq/roster/member"
 	"github.com/rosterhq/roster/store"
@@ -53,11 +54,11 @@ func testPartners(t *testing.T, f Factory) {
 	g, err := invite.Grant(w.ctx, w.s, w.org.ID, w.rClerk.UserID)
 	require.NoError(t, err)
 	require.Equal(t, access.FromPartner, g.Source())
-	require.True(t, g.Can(EditProducts))
-	require.False(t, g.Can(ManageBilling))
-	require.True(t, g.CanIn(EditProducts, "market:de", "set:summer"))
-	require.False(t, g.CanIn(EditProducts, "market:fr"))
-	require.False(t, g.CanIn(EditProducts, "set:winter"))
+	require.True(t, g.Can(fixture.EditProducts))
+	require.False(t, g.Can(fixture.ManageBilling))
+	require.True(t, g.CanIn(fixture.EditProducts, "market:de", "set:summer"))
+	require.False(t, g.CanIn(fixture.EditProducts, "market:fr"))
+	require.False(t, g.CanIn(fixture.EditProducts, "set:winter"))
 	// Members of the granting organisation get their own grant from the same call.
 	own, err := invite.Grant(w.ctx, w.s, w.org.ID, w.viewer.UserID)
 	require.NoError(t, err)
@@ -73,7 +74,7 @@ func testPartners(t *testing.T, f Factory) {
 	require.NoError(t, err)
 	g, err = invite.Grant(w.ctx, w.s, w.org.ID, w.rClerk.UserID)
 	require.NoError(t, err)
-	require.False(t, g.Can(ViewProducts))
+	require.False(t, g.Can(fixture.ViewProducts))
 	_, err = member.Reactivate(w.ctx, w.s, w.retail.ID, w.rOwner.ID, w.rClerk.ID)
 	require.NoError(t, err)
 
@@ -94,7 +95,7 @@ func testPartnerLifecycle(t *testing.T, f Factory) {
 	canEdit := func() bool {
 		g, err := invite.Grant(w.ctx, w.s, w.org.ID, w.rClerk.UserID)
 		require.NoError(t, err)
-		return g.CanIn(EditProducts, "market:de")
+		return g.CanIn(fixture.EditProducts, "market:de")
 	}
 	both := func(typ store.EventType, op func() error) {
 		t.Helper()
@@ -205,7 +206,7 @@ func testPartnerRules(t *testing.T, f Factory) {
 	require.NoError(t, err)
 	g, err := invite.Grant(w.ctx, w.s, w.org.ID, w.rBuyer.UserID)
 	require.NoError(t, err)
-	require.True(t, g.Can(DeleteProducts))
+	require.True(t, g.Can(fixture.DeleteProducts))
 	for _, a := range access.Actions() {
 		require.False(t, g.CanDo(a), "a partner may not %s", a)
 	}
@@ -248,17 +249,17 @@ func testPartnerRules(t *testing.T, f Factory) {
 	require.NoError(t, invite.Cancel(w.ctx, w.s, w.org.ID, w.admin.ID, inv2.ID))
 
 	// A custom role as level: its members' edits reach the partner.
-	_, err = member.CreateRole(w.ctx, w.s, w.org.ID, w.owner.ID, "catalogue", "", access.SetOf(ViewProducts))
+	_, err = member.CreateRole(w.ctx, w.s, w.org.ID, w.owner.ID, "catalogue", "", access.SetOf(fixture.ViewProducts))
 	require.NoError(t, err)
 	level = "catalogue"
 	_, err = invite.ChangePartner(w.ctx, w.s, w.org.ID, w.owner.ID, w.ps.ID, invite.PartnerChange{Level: &level})
 	require.NoError(t, err)
 	g, _ = invite.Grant(w.ctx, w.s, w.org.ID, w.rBuyer.UserID)
-	require.False(t, g.Can(EditProducts))
-	_, err = member.UpdateRole(w.ctx, w.s, w.org.ID, w.owner.ID, "catalogue", "", access.SetOf(ViewProducts, EditProducts))
+	require.False(t, g.Can(fixture.EditProducts))
+	_, err = member.UpdateRole(w.ctx, w.s, w.org.ID, w.owner.ID, "catalogue", "", access.SetOf(fixture.ViewProducts, fixture.EditProducts))
 	require.NoError(t, err)
 	g, _ = invite.Grant(w.ctx, w.s, w.org.ID, w.rBuyer.UserID)
-	require.True(t, g.Can(EditProducts))
+	require.True(t, g.Can(fixture.EditProducts))
 	require.ErrorIs(t, member.DeleteRole(w.ctx, w.s, w.org.ID, w.owner.ID, "catalogue"), member.ErrInUse)
 
 	// IDs of other organisations are not found.

@@ -3,120 +3,17 @@ package storetest
 import (
 	"context"
 	"fmt"
-	"math/rand/v2"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/rosterhq/roster/access"
+	"github.com/rosterhq/roster/internal/fixture"
 	"github.com/rosterhq/roster/member"
 	"github.com/rosterhq/roster/store"
 	"github.com/stretchr/testify/require"
 )
-
-// The suite's permissions. Every lifecycle action is gated, so that each
-// gate can be tested.
-const (
-	ViewProducts access.Permission = iota
-	EditProducts
-	DeleteProducts
-	ManageBilling
-	InviteMembers
-	AddMembers
-	RemoveMembers
-	ChangeRoles
-	ChangeStatus
-	EditProfiles
-	ManageKeys
-	ReadAudit
-	ManageRoles
-	ApproveRequests
-	ManagePartners
-	numPerms
-)
-
-// Policy returns the policy the suite runs with: owner, admin, manager,
-// editor and viewer. Admins hold everything but billing; managers manage
-// members but not roles, keys or partners; editors and viewers manage
-// nothing. Editors may carry the profile field "commission_pct"; everyone
-// "phone".
-func Policy() *access.Policy {
-	names := []string{"products.view", "products.edit", "products.delete", "billing.manage", "members.invite",
-		"members.add", "members.remove", "members.change_role", "members.change_status", "members.edit_profile",
-		"keys.manage", "audit.read", "roles.manage", "requests.approve", "partners.manage"}
-	spec := access.Spec{Owner: "owner", Fields: []string{"phone"}}
-	for _, n := range names {
-		spec.Permissions = append(spec.Permissions, access.PermissionSpec{Name: n})
-	}
-	editor := access.SetOf(ViewProducts, EditProducts, DeleteProducts)
-	manager := editor.With(InviteMembers, AddMembers, RemoveMembers, ChangeRoles, ChangeStatus, EditProfiles, ReadAudit)
-	admin := access.FirstN(int(numPerms)).Without(ManageBilling)
-	spec.Roles = []access.RoleSpec{
-		{Name: "owner"},
-		{Name: "admin", Permissions: admin},
-		{Name: "manager", Permissions: manager},
-		{Name: "editor", Permissions: editor, Fields: []string{"commission_pct"}},
-		{Name: "viewer", Permissions: access.SetOf(ViewProducts)},
-	}
-	spec.Gates = map[access.Action]access.Permission{
-		access.Invite: InviteMembers, access.AddMember: AddMembers, access.Remove: RemoveMembers,
-		access.ChangeRole: ChangeRoles, access.ChangeStatus: ChangeStatus, access.EditProfile: EditProfiles,
-		access.ManageKeys: ManageKeys, access.ReadAudit: ReadAudit, access.ManageRoles: ManageRoles,
-		access.ApproveRequests: ApproveRequests, access.ManagePartners: ManagePartners,
-	}
-	return access.MustPolicy(spec)
-}
-
-// Clock is a fake clock for Env.Now, safe for concurrent use.
-type Clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-// NewClock returns a clock standing at a fixed instant.
-func NewClock() *Clock { return &Clock{t: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)} }
-
-// Now returns the clock's time.
-func (c *Clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-// Advance moves the clock forward by d.
-func (c *Clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
-// lockedRand is a seeded, concurrency-safe io.Reader.
-type lockedRand struct {
-	mu sync.Mutex
-	r  *rand.ChaCha8
-}
-
-func (l *lockedRand) Read(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.r.Read(p)
-}
-
-// NewEnv returns the environment the suite runs with: Policy, a fake clock,
-// a seeded reader, a link key, and a cheap access-code hash.
-func NewEnv(clock *Clock, seed uint64) store.Env {
-	var s [32]byte
-	s[0], s[1] = byte(seed), byte(seed>>8)
-	return store.Env{
-		Policy:  Policy(),
-		Now:     clock.Now,
-		Rand:    &lockedRand{r: rand.NewChaCha8(s)},
-		LinkKey: []byte("0123456789abcdef0123456789abcdef"),
-		CodeKDF: store.KDF{Time: 1, MemoryKiB: 64, Threads: 1},
-	}
-}
 
 // world is one test's store, clock, and an organisation with a member of
 // each role.
@@ -124,7 +21,7 @@ type world struct {
 	t                                     *testing.T
 	ctx                                   context.Context
 	s                                     store.Store
-	clock                                 *Clock
+	clock                                 *fixture.Clock
 	p                                     *access.Policy
 	org                                   store.Org
 	owner, admin, manager, editor, viewer store.Member
@@ -133,8 +30,8 @@ type world struct {
 
 func newWorld(t *testing.T, f Factory) *world {
 	t.Helper()
-	clock := NewClock()
-	s := f(t, NewEnv(clock, uint64(time.Now().UnixNano())))
+	clock := fixture.NewClock()
+	s := f(t, fixture.NewEnv(clock, uint64(time.Now().UnixNano())))
 	w := &world{t: t, ctx: context.Background(), s: s, clock: clock, p: s.Env().Policy}
 	w.org, w.owner = w.newOrg("Acme", 0)
 	w.admin = w.add(w.owner, "admin")

@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/rosterhq/roster/access"
+	"github.com/rosterhq/roster/internal/fixture"
 	"github.com/rosterhq/roster/invite"
 	"github.com/rosterhq/roster/member"
 	"github.com/rosterhq/roster/store"
@@ -33,7 +34,7 @@ func testInvitations(t *testing.T, f Factory) {
 	e := w.changes(w.org.ID, store.InvitationSent, func() error {
 		var err error
 		inv, token, err = invite.Send(w.ctx, w.s, w.org.ID, w.manager.ID, invite.NewInvitation{
-			Email: "  " + strings.ToUpper(u.Email) + " ", Role: "editor", Allow: access.SetOf(ReadAudit),
+			Email: "  " + strings.ToUpper(u.Email) + " ", Role: "editor", Allow: access.SetOf(fixture.ReadAudit),
 			Scopes: access.MustScopes("market:de"), Profile: prof})
 		return err
 	})
@@ -70,10 +71,10 @@ func testInvitations(t *testing.T, f Factory) {
 	require.Equal(t, m.ID, e.Target.Member)
 	require.Equal(t, inv.ID, e.Object)
 	require.Equal(t, "editor", m.Role)
-	require.Equal(t, access.SetOf(ReadAudit), m.Allow)
+	require.Equal(t, access.SetOf(fixture.ReadAudit), m.Allow)
 	require.True(t, m.Scopes.Equal(access.MustScopes("market:de")))
 	require.True(t, m.Profile.Equal(prof))
-	require.True(t, m.Can(ReadAudit))
+	require.True(t, m.Can(fixture.ReadAudit))
 	require.Equal(t, store.Staff, m.Kind)
 	got, err := w.s.MemberByUser(w.ctx, w.org.ID, u.UserID)
 	require.NoError(t, err)
@@ -204,9 +205,9 @@ func testInvitationExpiry(t *testing.T, f Factory) {
 	require.Equal(t, store.Expired, old.Status)
 	w.refuse(w.org.ID, invite.ErrExpired, func() error { _, _, err := invite.Resend(w.ctx, w.s, w.org.ID, w.owner.ID, short.ID); return err })
 	// A policy may set a shorter default.
-	spec := Policy().Spec()
+	spec := fixture.Policy().Spec()
 	spec.InviteExpiry = 48 * time.Hour
-	env := NewEnv(NewClock(), 3)
+	env := fixture.NewEnv(fixture.NewClock(), 3)
 	env.Policy = access.MustPolicy(spec)
 	s := f(t, env)
 	o, owner, err := member.CreateOrg(w.ctx, s, member.NewOrg{Name: "Short", Owner: member.NewUser{UserID: "o", Email: "o@x.io"}})
@@ -244,7 +245,7 @@ func testInvitationSeats(t *testing.T, f Factory) {
 	_, _, err = invite.Resend(w.ctx, w.s, w.org.ID, w.owner.ID, short.ID)
 	require.NoError(t, err)
 	// Collaborators take no seat.
-	_, err = member.AddMember(w.ctx, w.s, w.org.ID, w.owner.ID, member.NewMember{NewUser: w.user(), Kind: store.External, Allow: access.SetOf(ViewProducts)})
+	_, err = member.AddMember(w.ctx, w.s, w.org.ID, w.owner.ID, member.NewMember{NewUser: w.user(), Kind: store.External, Allow: access.SetOf(fixture.ViewProducts)})
 	require.NoError(t, err)
 }
 
@@ -271,7 +272,7 @@ func testInvitationLink(t *testing.T, f Factory) {
 	require.ErrorIs(t, err, invite.ErrAlreadyUsed)
 
 	// Without a link key, only the hash is kept.
-	env := NewEnv(NewClock(), 11)
+	env := fixture.NewEnv(fixture.NewClock(), 11)
 	env.LinkKey = nil
 	s := f(t, env)
 	o, owner, err := member.CreateOrg(w.ctx, s, member.NewOrg{Name: "Keyless", Owner: member.NewUser{UserID: "o", Email: "o@x.io"}})
@@ -295,9 +296,9 @@ func testInvitationEmail(t *testing.T, f Factory) {
 		return err
 	})
 	// A policy may accept any e-mail.
-	spec := Policy().Spec()
+	spec := fixture.Policy().Spec()
 	spec.AcceptAnyEmail = true
-	env := NewEnv(NewClock(), 5)
+	env := fixture.NewEnv(fixture.NewClock(), 5)
 	env.Policy = access.MustPolicy(spec)
 	s := f(t, env)
 	o, owner, err := member.CreateOrg(w.ctx, s, member.NewOrg{Name: "Open", Owner: member.NewUser{UserID: "o", Email: "o@x.io"}})
@@ -307,132 +308,4 @@ func testInvitationEmail(t *testing.T, f Factory) {
 	m, err := invite.Accept(w.ctx, s, tok, member.NewUser{UserID: "p", Email: "personal@y.io"})
 	require.NoError(t, err)
 	require.Equal(t, "personal@y.io", m.Email)
-}
-
-func testRequests(t *testing.T, f Factory) {
-	w := newWorld(t, f)
-	agent := member.NewUser{UserID: "agent-1", Email: "agent@pixelunion.net", Name: "Agent"}
-	asked := access.SetOf(ViewProducts, EditProducts, DeleteProducts)
-	var r store.Request
-	e := w.changes(w.org.ID, store.RequestCreated, func() error {
-		var err error
-		r, err = invite.RequestAccess(w.ctx, w.s, w.org.ID, agent, asked, "Ticket #42: theme broken", "")
-		return err
-	})
-	require.Equal(t, "agent-1", e.Actor.UserID)
-	require.Equal(t, store.Asked, r.Status)
-	w.refuse(w.org.ID, invite.ErrAlreadyRequested, func() error {
-		_, err := invite.RequestAccess(w.ctx, w.s, w.org.ID, agent, asked, "again", "")
-		return err
-	})
-	w.refuse(w.org.ID, store.ErrAlreadyMember, func() error {
-		_, err := invite.RequestAccess(w.ctx, w.s, w.org.ID, member.NewUser{UserID: w.viewer.UserID, Email: w.viewer.Email}, asked, "", "")
-		return err
-	})
-	w.refuse(w.org.ID, store.ErrInvalid, func() error {
-		_, err := invite.RequestAccess(w.ctx, w.s, w.org.ID, w.user(), access.Set{}, "", "")
-		return err
-	})
-	listed, _, err := w.s.Requests(w.ctx, w.org.ID, store.Asked, store.Page{})
-	require.NoError(t, err)
-	require.Len(t, listed, 1)
-
-	// Review: narrow, then accept. Only approvers; never wider than asked.
-	w.refuse(w.org.ID, member.ErrForbidden, func() error {
-		_, err := invite.Approve(w.ctx, w.s, w.org.ID, w.manager.ID, r.ID, asked)
-		return err
-	})
-	w.refuse(w.org.ID, store.ErrInvalid, func() error {
-		_, err := invite.Approve(w.ctx, w.s, w.org.ID, w.admin.ID, r.ID, asked.With(ReadAudit))
-		return err
-	})
-	var collab store.Member
-	w.changes(w.org.ID, store.RequestApproved, func() error {
-		collab, err = invite.Approve(w.ctx, w.s, w.org.ID, w.admin.ID, r.ID, access.SetOf(ViewProducts, EditProducts))
-		return err
-	})
-	require.Equal(t, store.External, collab.Kind)
-	require.True(t, collab.Can(EditProducts))
-	require.False(t, collab.Can(DeleteProducts), "narrowed before accepting")
-	got, err := w.s.MemberByUser(w.ctx, w.org.ID, "agent-1")
-	require.NoError(t, err)
-	require.True(t, got.Can(ViewProducts))
-	seats, _, err := w.s.Members(w.ctx, w.org.ID, store.Filter{Kind: store.Staff}, store.Page{})
-	require.NoError(t, err)
-	require.Len(t, seats, 5, "a collaborator takes no staff seat")
-	w.refuse(w.org.ID, invite.ErrAlreadyUsed, func() error {
-		_, err := invite.Approve(w.ctx, w.s, w.org.ID, w.admin.ID, r.ID, asked)
-		return err
-	})
-
-	// Ask for more: the same review, on top of what it holds.
-	more, err := invite.RequestAccess(w.ctx, w.s, w.org.ID, agent, access.SetOf(DeleteProducts, ReadAudit), "need delete", "")
-	require.NoError(t, err)
-	require.Equal(t, collab.ID, more.Member)
-	collab, err = invite.Approve(w.ctx, w.s, w.org.ID, w.owner.ID, more.ID, access.SetOf(DeleteProducts))
-	require.NoError(t, err)
-	require.True(t, collab.Can(DeleteProducts))
-	require.True(t, collab.Can(EditProducts))
-	require.False(t, collab.Can(ReadAudit))
-
-	// Adjust later, and remove at any time.
-	collab, err = member.SetPermissions(w.ctx, w.s, w.org.ID, w.owner.ID, collab.ID, access.SetOf(ViewProducts), access.Set{})
-	require.NoError(t, err)
-	require.False(t, collab.Can(EditProducts))
-	require.NoError(t, member.Remove(w.ctx, w.s, w.org.ID, w.owner.ID, collab.ID))
-	_, err = w.s.MemberByUser(w.ctx, w.org.ID, "agent-1")
-	require.ErrorIs(t, err, store.ErrNotFound)
-
-	// Refuse and withdraw.
-	r2, err := invite.RequestAccess(w.ctx, w.s, w.org.ID, agent, asked, "", "")
-	require.NoError(t, err)
-	w.changes(w.org.ID, store.RequestRefused, func() error { return invite.Refuse(w.ctx, w.s, w.org.ID, w.admin.ID, r2.ID) })
-	w.refuse(w.org.ID, invite.ErrDeclined, func() error { return invite.Refuse(w.ctx, w.s, w.org.ID, w.admin.ID, r2.ID) })
-	r3, err := invite.RequestAccess(w.ctx, w.s, w.org.ID, agent, asked, "", "")
-	require.NoError(t, err)
-	w.refuse(w.org.ID, member.ErrForbidden, func() error { return invite.Withdraw(w.ctx, w.s, w.org.ID, "someone", r3.ID) })
-	w.changes(w.org.ID, store.RequestWithdrawn, func() error { return invite.Withdraw(w.ctx, w.s, w.org.ID, "agent-1", r3.ID) })
-	w.refuse(w.org.ID, invite.ErrCancelled, func() error {
-		_, err := invite.Approve(w.ctx, w.s, w.org.ID, w.admin.ID, r3.ID, asked)
-		return err
-	})
-}
-
-func testAccessCode(t *testing.T, f Factory) {
-	w := newWorld(t, f)
-	w.refuse(w.org.ID, member.ErrForbidden, func() error { return invite.SetCode(w.ctx, w.s, w.org.ID, w.manager.ID, "4821") })
-	w.refuse(w.org.ID, store.ErrInvalid, func() error { return invite.SetCode(w.ctx, w.s, w.org.ID, w.owner.ID, "12a4") })
-	w.refuse(w.org.ID, store.ErrInvalid, func() error { return invite.SetCode(w.ctx, w.s, w.org.ID, w.owner.ID, "123") })
-	e := w.changes(w.org.ID, store.CodeSet, func() error { return invite.SetCode(w.ctx, w.s, w.org.ID, w.owner.ID, "4821") })
-	require.NotContains(t, strings.Join([]string{e.After.Name, e.Before.Name}, ""), "4821")
-	agent := member.NewUser{UserID: "agent", Email: "agent@x.io"}
-	asked := access.SetOf(ViewProducts)
-	req := func(code string) error {
-		_, err := invite.RequestAccess(w.ctx, w.s, w.org.ID, agent, asked, "", code)
-		return err
-	}
-	w.refuse(w.org.ID, invite.ErrCodeRequired, func() error { return req("") })
-	// Wrong codes are counted, though nothing else changes and no event is written.
-	n := len(w.events(w.org.ID))
-	for range invite.MaxCodeFailures - 1 {
-		require.ErrorIs(t, req("0000"), invite.ErrWrongCode)
-	}
-	require.NoError(t, req("4821"), "a right code before the limit resets the count")
-	r, _, err := w.s.Requests(w.ctx, w.org.ID, store.Asked, store.Page{})
-	require.NoError(t, err)
-	require.NoError(t, invite.Withdraw(w.ctx, w.s, w.org.ID, "agent", r[0].ID))
-	require.Len(t, w.events(w.org.ID), n+2)
-	for range invite.MaxCodeFailures {
-		require.ErrorIs(t, req("1111"), invite.ErrWrongCode)
-	}
-	require.ErrorIs(t, req("4821"), invite.ErrLocked, "locked after five wrong codes, even for the right one")
-	w.clock.Advance(invite.CodeLockout - time.Second)
-	require.ErrorIs(t, req("4821"), invite.ErrLocked)
-	w.clock.Advance(time.Second)
-	require.NoError(t, req("4821"), "the lock ends")
-	require.Len(t, w.events(w.org.ID), n+3)
-	// Clearing the code.
-	w.changes(w.org.ID, store.CodeCleared, func() error { return invite.SetCode(w.ctx, w.s, w.org.ID, w.owner.ID, "") })
-	_, err = invite.RequestAccess(w.ctx, w.s, w.org.ID, w.user(), asked, "", "")
-	require.NoError(t, err)
 }

@@ -1,0 +1,61 @@
+package storetest
+
+import (
+	"github.com/rosterhq/roster/internal/fixture"
+	"github.com/rosterhq/roster/member"
+	"github.com/rosterhq/roster/store"
+)
+
+type mKey struct {
+	org, member int
+	live        bool
+	name        string
+}
+
+func (m *model) applyKey(o op) outcome {
+	org := o.org
+	if o.kind == opIssueKey {
+		if o.name == "" {
+			return refused(store.ErrInvalid)
+		}
+		a, err := m.loadActor(org, o.actor)
+		if err != nil {
+			return refused(err)
+		}
+		if err := m.gate(a, fixture.ManageKeys); err != nil {
+			return refused(err)
+		}
+		t := a
+		if o.target != o.actor {
+			if t, err = m.loadTarget(org, a, o.target); err != nil {
+				return refused(err)
+			}
+			if !t.active {
+				return refused(member.ErrInactive)
+			}
+		}
+		m.keys = append(m.keys, &mKey{org: org, member: t.h, live: true, name: o.name})
+		return m.done(m.ev(org, store.KeyIssued, a.h, t.h))
+	}
+	if o.key < 0 {
+		return refused(store.ErrInvalid)
+	}
+	a, err := m.loadActor(org, o.actor)
+	if err != nil {
+		return refused(err)
+	}
+	k := m.keys[o.key]
+	if !k.live || k.org != org {
+		return refused(store.ErrNotFound)
+	}
+	if k.member != a.h {
+		if err := m.gate(a, fixture.ManageKeys); err != nil {
+			return refused(err)
+		}
+		if _, err := m.loadTarget(org, a, k.member); err != nil {
+			return refused(err)
+		}
+	}
+	k.live = false
+	return m.done(m.ev(org, store.KeyRevoked, a.h, k.member))
+}

@@ -1,0 +1,186 @@
+package storetest
+
+import (
+	"strings"
+	"time"
+
+	"github.com/rosterhq/roster/internal/fixture"
+	"github.com/rosterhq/roster/invite"
+	"github.com/rosterhq/roster/member"
+	"github.com/rosterhq/roster/store"
+)
+
+type mCode struct {
+	value    string
+	failures int
+	locked   time.Time
+}
+
+type mReq struct {
+	org, user      int
+	userID, email  string
+	name           string
+	perms, granted pmask
+	member         int
+	status         store.RequestStatus
+}
+
+func (r *mReq) closedErr() error {
+	switch r.status {
+	case store.Approved:
+		return invite.ErrAlreadyUsed
+	case store.Refused:
+		return invite.ErrDeclined
+	case store.Withdrawn:
+		return invite.ErrCancelled
+	}
+	return nil
+}
+
+func (m *model) applyRequest(o op, now time.Time) outcome {
+	org := m.orgs[o.org]
+	switch o.kind {
+	case opRequest:
+		email, ok := normEmail(emailVariant(o.user, o.email))
+		if !ok || o.perms == 0 {
+			return refused(store.ErrInvalid)
+		}
+		// The access code, if any; a wrong one is counted even though
+		// the request fails.
+		var code *mCode
+		if org.code != nil {
+			c := *org.code
+			code = &c
+			if now.Before(c.locked) {
+				return refused(invite.ErrLocked)
+			}
+			if o.code == "" {
+				return refused(invite.ErrCodeRequired)
+			}
+			if !c.locked.IsZero() {
+				code.failures, code.locked = 0, time.Time{}
+			}
+			if o.code != c.value {
+				code.failures++
+				if code.failures >= codeFailures {
+					code.failures, code.locked = 0, now.Add(codeLockout)
+				}
+				org.code = code
+				return refused(invite.ErrWrongCode)
+			}
+			code.failures = 0
+		}
+		r := &mReq{org: o.org, user: o.user, userID: userID(o.user), email: email, name: userName(o.user),
+			perms: o.perms, member: -1, status: store.Asked}
+		if x := m.byUser(o.org, userID(o.user)); x != nil {
+			if !x.external || o.perms&^x.allow == 0 {
+				return refused(store.ErrAlreadyMember)
+			}
+			r.member = x.h
+		}
+		for _, q := range m.reqs {
+			if q.org == o.org && q.userID == r.userID && q.status == store.Asked {
+				return refused(invite.ErrAlreadyRequested)
+			}
+		}
+		if code != nil {
+			org.code = code
+		}
+		m.reqs = append(m.reqs, r)
+		return m.done(m.ev(o.org, store.RequestCreated, r.member, r.member))
+	case opWithdraw:
+		if o.req < 0 {
+			return refused(store.ErrInvalid)
+		}
+		r := m.reqs[o.req]
+		if r.org != o.org {
+			return refused(store.ErrNotFound)
+		}
+		if r.userID != userID(o.user) {
+			return refused(member.ErrForbidden)
+		}
+		if err := r.closedErr(); err != nil {
+			return refused(err)
+		}
+		r.status = store.Withdrawn
+		return m.done(m.ev(o.org, store.RequestWithdrawn, r.member, r.member))
+	case opSetCode:
+		if o.code != "" && !validCode(o.code) {
+			return refused(store.ErrInvalid)
+		}
+		a, err := m.loadActor(o.org, o.actor)
+		if err != nil {
+			return refused(err)
+		}
+		if err := m.gate(a, fixture.ApproveRequests); err != nil {
+			return refused(err)
+		}
+		if o.code != "" {
+			org.code = &mCode{value: o.code}
+			return m.done(m.ev(o.org, store.CodeSet, a.h, -1))
+		}
+		if org.code == nil {
+			return m.done()
+		}
+		org.code = nil
+		return m.done(m.ev(o.org, store.CodeCleared, a.h, -1))
+	}
+	// Approve and Refuse.
+	if o.req < 0 {
+		return refused(store.ErrInvalid)
+	}
+	if o.kind == opApprove && o.perms == 0 {
+		return refused(store.ErrInvalid)
+	}
+	a, err := m.loadActor(o.org, o.actor)
+	if err != nil {
+		return refused(err)
+	}
+	if err := m.gate(a, fixture.ApproveRequests); err != nil {
+		return refused(err)
+	}
+	r := m.reqs[o.req]
+	if r.org != o.org {
+		return refused(store.ErrNotFound)
+	}
+	if err := r.closedErr(); err != nil {
+		return refused(err)
+	}
+	if o.kind == opRefuse {
+		r.status = store.Refused
+		return m.done(m.ev(o.org, store.RequestRefused, a.h, r.member))
+	}
+	if o.perms == 0 || o.perms&^r.perms != 0 {
+		return refused(store.ErrInvalid)
+	}
+	var x *mMember
+	if r.member >= 0 {
+		t, err := m.loadTarget(o.org, a, r.member)
+		if err != nil {
+			return refused(err)
+		}
+		next := t.clone()
+		next.allow |= o.perms
+		if !m.canGrant(a, m.held(next), next.scopes) {
+			return refused(member.ErrEscalation)
+		}
+		m.members[t.h] = next
+		x = next
+	} else {
+		n := &mMember{org: o.org, external: true, allow: o.perms, active: true}
+		if !m.canGrant(a, m.held(n), 0) {
+			return refused(member.ErrEscalation)
+		}
+		if m.byUser(o.org, r.userID) != nil || m.byEmail(o.org, r.email) != nil {
+			return refused(store.ErrAlreadyMember)
+		}
+		x = m.newMember(o.org, r.user, r.userID, r.email, r.name)
+		x.external, x.allow = true, o.perms
+	}
+	r.status, r.granted, r.member = store.Approved, o.perms, x.h
+	return m.done(m.ev(o.org, store.RequestApproved, a.h, x.h))
+}
+
+func validCode(c string) bool {
+	return len(c) >= 4 && len(c) <= 12 && !strings.ContainsFunc(c, func(r rune) bool { return r < '0' || r > '9' })
+}
