@@ -13,7 +13,9 @@ import (
 )
 
 // Grant returns what the host's user may do in org: as a member of org if it
-// is one, else through an active partnership of one of its organisations.
+// is one, else through an active partnership of one of its organisations
+// where it is staff: a partnership never reaches the partner organisation's
+// external collaborators, whom the granting organisation never approved.
 // With the grant in hand, a check is one line, as for a member:
 //
 //	g, err := invite.Grant(ctx, db, org, user)
@@ -53,8 +55,8 @@ func Grant(ctx context.Context, s store.Store, org store.ID, user string) (acces
 	}
 	for _, pm := range mine { // ordered by organisation ID
 		ps, ok := granted[pm.Org]
-		if !ok {
-			continue
+		if !ok || pm.Kind != store.Staff {
+			continue // a partnership reaches the partner's staff only
 		}
 		var levelPerms access.Set
 		if _, builtin := s.Env().Policy.RolePerms(ps.Level); !builtin {

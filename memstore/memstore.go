@@ -132,7 +132,7 @@ type orgData struct {
 }
 
 func newOrg(rec store.Org) *org {
-	return &org{orgData: orgData{
+	return &org{gate: make(chan struct{}, 1), orgData: orgData{
 		rec:     rec,
 		members: make(map[ID]*store.Member),
 		byUser:  make(map[string]*store.Member),

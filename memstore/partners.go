@@ -118,21 +118,25 @@ func (s *Store) Principal(ctx context.Context, orgID ID, user string) (access.Gr
 	}
 	s.mu.RLock()
 	var best partnerEntry
-	found := false
+	var bestActive, found bool
 	for b := range s.users[user] {
-		if pid, ok := s.pairs[[2]ID{orgID, b}]; ok && (!found || compareID(b, best.ps.Partner) < 0) {
-			best, found = s.partners[pid], true
+		pid, ok := s.pairs[[2]ID{orgID, b}]
+		if !ok || found && compareID(b, best.ps.Partner) >= 0 {
+			continue
+		}
+		// A partnership reaches the partner's staff, not its outside
+		// collaborators; a deleted organisation's members have left the
+		// index.
+		if e := s.byOrgUser.get(b, user); e != nil && e.m.Kind == store.Staff {
+			best, bestActive, found = s.partners[pid], e.m.Status == store.Active, true
 		}
 	}
 	s.mu.RUnlock()
 	if found {
-		// A deleted organisation's members have left the index.
-		if e := s.byOrgUser.get(best.ps.Partner, user); e != nil {
-			if e.m.Status == store.Active {
-				return best.grants[1], nil
-			}
-			return best.grants[0], nil
+		if bestActive {
+			return best.grants[1], nil
 		}
+		return best.grants[0], nil
 	}
 	return access.Grant{}, fmt.Errorf("user %q is neither a member of organisation %v nor a member of its partners: %w", user, orgID, store.ErrNotFound)
 }

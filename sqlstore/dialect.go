@@ -291,6 +291,20 @@ func sqlState(err error, codes ...string) bool {
 	return false
 }
 
+// serverSaid reports whether err is the database's own answer (an SQLSTATE,
+// a MySQL or SQLite error code), as opposed to a broken connection after
+// which the outcome of a COMMIT is unknown.
+func (f *flavor) serverSaid(err error) bool {
+	var st interface{ SQLState() string }
+	var code interface{ Code() int }
+	var number interface{ Number() uint16 }
+	if errors.As(err, &st) || errors.As(err, &code) || errors.As(err, &number) {
+		return true
+	}
+	// database/sql's own: the transaction was already over.
+	return errors.Is(err, sql.ErrTxDone) || strings.Contains(err.Error(), "commit unexpectedly resulted in rollback")
+}
+
 // sqliteCode is the SQLite result code err carries, if any.
 func sqliteCode(err error) (int, bool) {
 	var c interface{ Code() int }

@@ -89,7 +89,7 @@ func (s *Store) Principal(ctx context.Context, org ID, user string) (access.Gran
 	ps, err := scanPartner(s.reader().QueryRowContext(ctx, s.sql(`SELECT p.id, p.org, p.partner, p.level, p.scopes, p.status,
 		p.invitation, p.created, p.updated, m.status, COALESCE(r.perms, '')
 		FROM {p}partners p
-		JOIN {p}members m ON m.org = p.partner AND m.user_id = ?
+		JOIN {p}members m ON m.org = p.partner AND m.user_id = ? AND m.kind = 1
 		LEFT JOIN {p}roles r ON r.org = p.org AND r.name = p.level
 		WHERE p.org = ? ORDER BY p.partner LIMIT 1`), user, s.f.id(org)), &status, &perms)
 	if errors.Is(err, sql.ErrNoRows) {

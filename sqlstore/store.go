@@ -60,7 +60,7 @@ type Store struct {
 	// allows one writer at a time (SQLite): waiting on a mutex costs less
 	// than SQLite's busy handler, which sleeps and retries. Other processes
 	// still wait on the busy timeout.
-	writer *sync.Mutex
+	writer chan struct{}
 }
 
 // New returns a Store on db, which must be open on a database of dialect d.
@@ -87,7 +87,7 @@ func New(db *sql.DB, d Dialect, env store.Env, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Store{db: db, f: f, env: e, prefix: prefix, cache: new(sync.Map), texts: new(sync.Map), stmts: new(sync.Map), preparing: new(sync.Map), points: new(atomic.Int64), writer: new(sync.Mutex)}, nil
+	return &Store{db: db, f: f, env: e, prefix: prefix, cache: new(sync.Map), texts: new(sync.Map), stmts: new(sync.Map), preparing: new(sync.Map), points: new(atomic.Int64), writer: make(chan struct{}, 1)}, nil
 }
 
 // Close releases the statements the store prepared. It does not close the
@@ -373,21 +373,47 @@ func (s *Store) begin(ctx context.Context) (queryer, func(error) error, error) {
 	}
 	unlock := func() {}
 	if s.f.oneWriter {
-		s.writer.Lock()
-		unlock = s.writer.Unlock
+		// A deadline ends the wait for this process's writer.
+		select {
+		case s.writer <- struct{}{}:
+		case <-ctx.Done():
+			return nil, nil, ctx.Err()
+		}
+		unlock = func() { <-s.writer }
 	}
-	t, err := s.db.BeginTx(ctx, &sql.TxOptions{Isolation: s.f.isolation})
+	// The transaction runs on a context of its own, cancelled with ctx
+	// until COMMIT is sent and detached from it after: a context that
+	// ends while COMMIT is in flight must not turn a commit into an error.
+	txCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	stop := context.AfterFunc(ctx, cancel)
+	t, err := s.db.BeginTx(txCtx, &sql.TxOptions{Isolation: s.f.isolation})
 	if err != nil {
+		stop()
+		cancel()
 		unlock()
+		if ctx.Err() != nil {
+			return nil, nil, ctx.Err()
+		}
 		return nil, nil, err
 	}
 	return conn{s: s, tx: t}, func(err error) error {
 		defer unlock()
+		defer cancel()
 		if err != nil {
 			_ = t.Rollback()
 			return err
 		}
-		return t.Commit()
+		if !stop() { // ctx ended first: the transaction is rolled back
+			_ = t.Rollback()
+			return ctx.Err()
+		}
+		if err := t.Commit(); err != nil {
+			if s.f.serverSaid(err) {
+				return err // the database refused the commit: nothing committed
+			}
+			return fmt.Errorf("%w: commit: %w", store.ErrOutcomeUnknown, err)
+		}
+		return nil
 	}, nil
 }
 

@@ -26,6 +26,10 @@ var (
 	// ErrConflict: a concurrent change or a uniqueness constraint that no
 	// other error describes; retrying may succeed.
 	ErrConflict = errs.Conflict
+	// ErrOutcomeUnknown: the connection broke while the unit of work
+	// committed, so it may or may not have committed. Any other error of a
+	// unit of work means that nothing of it committed.
+	ErrOutcomeUnknown = errs.OutcomeUnknown
 )
 
 // ErrorCode returns the stable code and the HTTP status of err: those of the
@@ -40,7 +44,8 @@ var (
 //	already_invited 409    self 403               declined 409
 //	exists 409             escalation 403         already_requested 409
 //	conflict 409           seat_limit 409         email_mismatch 403
-//	pruned 410             in_use 409             no_link 409
+//	                       in_use 409             no_link 409
+//	outcome_unknown 503
 //	                                              code_required 403
 //	                                              wrong_code 403
 //	                                              locked 429

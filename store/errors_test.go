@@ -30,7 +30,7 @@ var sentinels = map[string]struct {
 	"store.ErrAlreadyInvited":      {store.ErrAlreadyInvited, "already_invited", 409},
 	"store.ErrExists":              {store.ErrExists, "exists", 409},
 	"store.ErrConflict":            {store.ErrConflict, "conflict", 409},
-	"store.ErrPruned":              {store.ErrPruned, "pruned", 410},
+	"store.ErrOutcomeUnknown":      {store.ErrOutcomeUnknown, "outcome_unknown", 503},
 	"member.ErrForbidden":          {member.ErrForbidden, "forbidden", 403},
 	"member.ErrInactive":           {member.ErrInactive, "inactive", 403},
 	"member.ErrOwnerProtected":     {member.ErrOwnerProtected, "owner_protected", 403},

@@ -64,13 +64,9 @@ const (
 // change feed: every successful change writes exactly one, in the same
 // transaction, and a refused change writes none.
 type Event struct {
-	ID  ID    `json:"id"`
-	Org ID    `json:"org"`
-	Seq int64 `json:"seq"` // 1, 2, 3… within the organisation, in commit order
-	// Pos is the event's position in the store's change feed (see Feed),
-	// across every organisation: set once the event is in the feed, 0
-	// until then (an event read through Events may not be yet).
-	Pos    int64     `json:"pos,omitzero"`
+	ID     ID        `json:"id"`
+	Org    ID        `json:"org"`
+	Seq    int64     `json:"seq"` // 1, 2, 3… within the organisation, in commit order
 	Time   time.Time `json:"time"`
 	Type   EventType `json:"type"`
 	Actor  Party     `json:"actor"`  // zero for the host acting as the system

@@ -41,7 +41,7 @@ var (
 	WrongCode        = errors.New("roster: wrong access code")
 	Locked           = errors.New("roster: access code locked")
 
-	Pruned = errors.New("roster: feed position pruned")
+	OutcomeUnknown = errors.New("roster: outcome unknown")
 )
 
 // A Coded is one row of the table: a sentinel, its code and its status.
@@ -81,7 +81,7 @@ var Table = []Coded{
 	{CodeRequired, "code_required", http.StatusForbidden},
 	{WrongCode, "wrong_code", http.StatusForbidden},
 	{Locked, "locked", http.StatusTooManyRequests},
-	{Pruned, "pruned", http.StatusGone},
+	{OutcomeUnknown, "outcome_unknown", http.StatusServiceUnavailable},
 
 	{access.ErrInvalidPolicy, "invalid_policy", http.StatusInternalServerError},
 	{access.ErrEmptyName, "empty_name", http.StatusUnprocessableEntity},

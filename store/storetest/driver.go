@@ -565,6 +565,9 @@ func (m *model) canLine(x *mMember) string {
 		if eff&pbit(p) == 0 {
 			return false
 		}
+		if len(scopes) == 0 && x.scopes != 0 && !isOwner(x) {
+			return false // a scope-limited member's Can fails closed
+		}
 		for _, sc := range scopes {
 			if !isOwner(x) && !scopeAllows(x.scopes, sc) {
 				return false
@@ -629,10 +632,10 @@ func (d *driver) render(p *access.Policy) (string, error) {
 			allow, ok1 := mask(m.Allow)
 			deny, ok2 := mask(m.Deny)
 			held, ok3 := mask(g.Held())
-			eff, ok4 := mask(g.Perms())
+			eff, ok4 := mask(effective(g))
 			if !ok1 || !ok2 || !ok3 || !ok4 || held&^all != 0 || eff&^held != 0 {
 				bad("O%d: member %s holds permissions beyond the policy: allow %v deny %v held %v eff %v",
-					oi, d.idName(m.ID), m.Allow, m.Deny, g.Held(), g.Perms())
+					oi, d.idName(m.ID), m.Allow, m.Deny, g.Held(), effective(g))
 			}
 			if m.IsOwner() {
 				owners++

@@ -70,6 +70,8 @@ func (m *model) applyInvite(o op, now time.Time) outcome {
 			return refused(store.ErrInvalid)
 		case o.role == "":
 			return refused(store.ErrInvalid)
+		case o.allow&o.deny != 0:
+			return refused(store.ErrInvalid)
 		}
 		a, err := m.loadActor(org, o.actor)
 		if err != nil {

@@ -145,6 +145,11 @@ func (m *model) applyMember(o op, now time.Time) outcome {
 		if o.external != (o.role == "") {
 			return refused(store.ErrInvalid)
 		}
+		if o.allow&o.deny != 0 || o.external && o.allow == 0 {
+			// Contradictory: allowed and denied, or a collaborator
+			// without a permission.
+			return refused(store.ErrInvalid)
+		}
 		a, err := m.loadActor(org, o.actor)
 		if err != nil {
 			return refused(err)
@@ -182,6 +187,10 @@ func (m *model) applyMember(o op, now time.Time) outcome {
 		return m.done(m.ev(org, store.MemberAdded, a.h, x.h))
 	case opChangeRole:
 		if o.role == "" {
+			return refused(store.ErrInvalid)
+		}
+	case opSetPerms:
+		if o.allow&o.deny != 0 {
 			return refused(store.ErrInvalid)
 		}
 	case opProfile:
@@ -249,6 +258,9 @@ func (m *model) applyMember(o op, now time.Time) outcome {
 		next.role, next.profile = o.role, keepProfile(o.role, t.profile)
 		return m.commit(a, next, store.MemberRoleChanged)
 	case opSetPerms:
+		if t.external && o.allow == 0 {
+			return refused(store.ErrInvalid)
+		}
 		next.allow, next.deny = o.allow, o.deny
 		return m.commit(a, next, store.MemberPermsSet)
 	case opSetScopes:

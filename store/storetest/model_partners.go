@@ -198,7 +198,9 @@ func (m *model) applyPartner(o op, now time.Time) outcome {
 }
 
 // partnerGrant is what user may do in org through a partnership: of the
-// user's organisations that org partners with, the first created.
+// user's organisations that org partners with and where the user is staff
+// (a partnership never reaches the partner's outside collaborators), the
+// first created.
 func (m *model) partnerGrant(org int, user string) (perms pmask, scopes uint8, ok bool) {
 	best := -1
 	var bp *mPart
@@ -207,7 +209,7 @@ func (m *model) partnerGrant(org int, user string) (perms pmask, scopes uint8, o
 		if !p.live || p.org != org || !m.live(p.partner) {
 			continue
 		}
-		if x := m.byUser(p.partner, user); x != nil && (best < 0 || p.partner < best) {
+		if x := m.byUser(p.partner, user); x != nil && !x.external && (best < 0 || p.partner < best) {
 			best, bp, bx = p.partner, p, x
 		}
 	}

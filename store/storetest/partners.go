@@ -54,8 +54,9 @@ func testPartners(t *testing.T, f Factory) {
 	g, err := invite.Grant(w.ctx, w.s, w.org.ID, w.rClerk.UserID)
 	require.NoError(t, err)
 	require.Equal(t, access.FromPartner, g.Source())
-	require.True(t, g.Can(fixture.EditProducts))
-	require.False(t, g.Can(fixture.ManageBilling))
+	require.True(t, g.CanIn(fixture.EditProducts, "market:de", "set:summer"))
+	require.False(t, g.Can(fixture.EditProducts), "scope-limited: Can fails closed")
+	require.False(t, g.CanIn(fixture.ManageBilling, "market:de", "set:summer"))
 	require.True(t, g.CanIn(fixture.EditProducts, "market:de", "set:summer"))
 	require.False(t, g.CanIn(fixture.EditProducts, "market:fr"))
 	require.False(t, g.CanIn(fixture.EditProducts, "set:winter"))
@@ -206,7 +207,7 @@ func testPartnerRules(t *testing.T, f Factory) {
 	require.NoError(t, err)
 	g, err := invite.Grant(w.ctx, w.s, w.org.ID, w.rBuyer.UserID)
 	require.NoError(t, err)
-	require.True(t, g.Can(fixture.DeleteProducts))
+	require.True(t, g.CanIn(fixture.DeleteProducts, "market:de", "set:summer"))
 	for _, a := range access.Actions() {
 		require.False(t, g.CanDo(a), "a partner may not %s", a)
 	}
@@ -255,11 +256,11 @@ func testPartnerRules(t *testing.T, f Factory) {
 	_, err = invite.ChangePartner(w.ctx, w.s, w.org.ID, w.owner.ID, w.ps.ID, invite.PartnerChange{Level: &level})
 	require.NoError(t, err)
 	g, _ = invite.Grant(w.ctx, w.s, w.org.ID, w.rBuyer.UserID)
-	require.False(t, g.Can(fixture.EditProducts))
+	require.False(t, g.CanIn(fixture.EditProducts, "market:de", "set:summer"))
 	_, err = member.UpdateRole(w.ctx, w.s, w.org.ID, w.owner.ID, "catalogue", "", access.SetOf(fixture.ViewProducts, fixture.EditProducts))
 	require.NoError(t, err)
 	g, _ = invite.Grant(w.ctx, w.s, w.org.ID, w.rBuyer.UserID)
-	require.True(t, g.Can(fixture.EditProducts))
+	require.True(t, g.CanIn(fixture.EditProducts, "market:de", "set:summer"))
 	require.ErrorIs(t, member.DeleteRole(w.ctx, w.s, w.org.ID, w.owner.ID, "catalogue"), member.ErrInUse)
 
 	// IDs of other organisations are not found.

@@ -1,0 +1,137 @@
+package storetest
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/rosterhq/roster/access"
+	"github.com/rosterhq/roster/internal/fixture"
+	"github.com/rosterhq/roster/invite"
+	"github.com/rosterhq/roster/member"
+	"github.com/rosterhq/roster/store"
+	"github.com/stretchr/testify/require"
+)
+
+// The regressions of an outside review (issue #14), one test an item, on
+// every store.
+
+// A partnership reaches the partner organisation's staff, never its
+// external collaborators, whom the granting organisation never approved.
+func testPartnerReachesStaffOnly(t *testing.T, f Factory) {
+	w := newPartnerWorld(t, f)
+	outsider, err := member.AddMember(w.ctx, w.s, w.retail.ID, w.rOwner.ID, member.NewMember{
+		NewUser: w.user(), Kind: store.External, Allow: access.SetOf(fixture.ViewProducts)})
+	require.NoError(t, err)
+	_, err = invite.Grant(w.ctx, w.s, w.org.ID, outsider.UserID)
+	require.ErrorIs(t, err, store.ErrNotFound, "an outside collaborator of the partner holds nothing through the partnership")
+	g, err := invite.Grant(w.ctx, w.s, w.org.ID, w.rClerk.UserID)
+	require.NoError(t, err)
+	require.True(t, g.CanIn(fixture.EditProducts, "market:de", "set:summer"), "the partner's staff still do")
+
+	// A user who is outside in one partner organisation and staff in a
+	// later one gets the staff membership's grant.
+	third, thirdOwner := w.newOrg("Zulu", 0)
+	_ = third
+	_, tok, err := invite.InvitePartner(w.ctx, w.s, w.org.ID, w.admin.ID, invite.NewPartner{Email: thirdOwner.Email, Level: "viewer"})
+	require.NoError(t, err)
+	_, err = invite.AcceptPartner(w.ctx, w.s, tok, thirdOwner.Org, thirdOwner.ID)
+	require.NoError(t, err)
+	_, err = member.AddMember(w.ctx, w.s, thirdOwner.Org, thirdOwner.ID, member.NewMember{
+		NewUser: member.NewUser{UserID: outsider.UserID, Email: outsider.Email}, Role: "viewer"})
+	require.NoError(t, err)
+	g, err = invite.Grant(w.ctx, w.s, w.org.ID, outsider.UserID)
+	require.NoError(t, err)
+	require.True(t, g.Can(fixture.ViewProducts), "through the partnership where it is staff")
+}
+
+// A unit of work waiting for its organisation returns its context's error
+// promptly after the deadline, having written nothing, however long the
+// unit of work ahead of it holds the organisation.
+func testDeadlineWhileBusy(t *testing.T, f Factory) {
+	w := newWorld(t, f)
+	before := w.state(w.org.ID) // read first: memstore's readers wait for a unit of work
+	held, release := make(chan struct{}), make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		done <- w.s.Update(w.ctx, w.org.ID, func(tx store.Tx) error {
+			close(held)
+			select {
+			case <-release:
+			case <-time.After(10 * time.Second):
+			}
+			return nil
+		})
+	}()
+	<-held
+	const deadline = 300 * time.Millisecond
+	ctx, cancel := context.WithTimeout(w.ctx, deadline)
+	defer cancel()
+	start := time.Now()
+	_, err := member.ChangeRole(ctx, w.s, w.org.ID, w.admin.ID, w.viewer.ID, "editor")
+	waited := time.Since(start)
+	close(release)
+	require.NoError(t, <-done)
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	// Promptly: the deadline plus a margin for a loaded machine, far
+	// below the 10 s the first unit of work could hold the organisation.
+	require.Less(t, waited, deadline+time.Second, "waited %v past a %v deadline", waited, deadline)
+	require.Equal(t, before, w.state(w.org.ID), "nothing was written")
+}
+
+// Contradictory input is refused: a permission both allowed and denied, and
+// an external collaborator with no permission.
+func testContradictoryInput(t *testing.T, f Factory) {
+	w := newWorld(t, f)
+	both := access.SetOf(fixture.ReadAudit)
+	w.refuse(w.org.ID, store.ErrInvalid, func() error {
+		_, err := member.AddMember(w.ctx, w.s, w.org.ID, w.admin.ID, member.NewMember{NewUser: w.user(), Role: "viewer", Allow: both, Deny: both})
+		return err
+	})
+	w.refuse(w.org.ID, store.ErrInvalid, func() error {
+		_, err := member.AddMember(w.ctx, w.s, w.org.ID, w.admin.ID, member.NewMember{NewUser: w.user(), Kind: store.External})
+		return err
+	})
+	w.refuse(w.org.ID, store.ErrInvalid, func() error {
+		_, err := member.SetPermissions(w.ctx, w.s, w.org.ID, w.admin.ID, w.viewer.ID, both, both)
+		return err
+	})
+	w.refuse(w.org.ID, store.ErrInvalid, func() error {
+		_, _, err := invite.Send(w.ctx, w.s, w.org.ID, w.admin.ID, invite.NewInvitation{Email: "x@y.io", Role: "viewer", Allow: both, Deny: both})
+		return err
+	})
+	ext, err := member.AddMember(w.ctx, w.s, w.org.ID, w.admin.ID, member.NewMember{NewUser: w.user(), Kind: store.External, Allow: both})
+	require.NoError(t, err)
+	w.refuse(w.org.ID, store.ErrInvalid, func() error {
+		_, err := member.SetPermissions(w.ctx, w.s, w.org.ID, w.admin.ID, ext.ID, access.Set{}, access.Set{})
+		return err
+	})
+}
+
+// Names and user IDs refuse Unicode control and format characters, which
+// hide or reorder what a reader of the audit log sees.
+func testControlAndFormatCharacters(t *testing.T, f Factory) {
+	w := newWorld(t, f)
+	for _, bad := range []string{"\u202enimda", "ad\u200bmin", "a\u0085b", "a\ufeff", "a\x00b", "a\xffb"} {
+		w.refuse(w.org.ID, store.ErrInvalid, func() error {
+			_, err := member.RenameOrg(w.ctx, w.s, w.org.ID, w.owner.ID, bad)
+			return err
+		})
+		w.refuse(w.org.ID, store.ErrInvalid, func() error {
+			u := w.user()
+			u.Name = bad
+			_, err := member.AddMember(w.ctx, w.s, w.org.ID, w.admin.ID, member.NewMember{NewUser: u, Role: "viewer"})
+			return err
+		})
+		w.refuse(w.org.ID, store.ErrInvalid, func() error {
+			u := w.user()
+			u.UserID = bad
+			_, err := member.AddMember(w.ctx, w.s, w.org.ID, w.admin.ID, member.NewMember{NewUser: u, Role: "viewer"})
+			return err
+		})
+		w.refuse(w.org.ID, store.ErrInvalid, func() error {
+			_, err := member.CreateRole(w.ctx, w.s, w.org.ID, w.owner.ID, "custom", bad, access.SetOf(fixture.ViewProducts))
+			return err
+		})
+	}
+}
