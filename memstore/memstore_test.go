@@ -23,3 +23,20 @@ func memFactory(t *testing.T, env store.Env) store.Store {
 func TestStore(t *testing.T) {
 	storetest.Run(t, memFactory, storetest.Options{MachineRuns: 1000})
 }
+
+// plain hides the optional fast paths of a store (store.PrincipalReader,
+// store.TokenUpdater), so that the rules take their fallbacks.
+type plain struct{ store.Store }
+
+// TestStoreWithoutFastPaths runs the suite on memstore seen as a plain
+// store.Store: invite.Grant and the token path then read through the core
+// contract, and must answer exactly as the fast paths do.
+func TestStoreWithoutFastPaths(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, env store.Env) store.Store {
+		s := plain{memFactory(t, env)}
+		if _, ok := store.Store(s).(store.PrincipalReader); ok {
+			t.Fatal("plain still offers the principal fast path")
+		}
+		return s
+	}, storetest.Options{MachineRuns: 100, SkipRandomConcurrent: true, SkipPairRace: true})
+}
