@@ -12,8 +12,9 @@ import (
 	"github.com/rosterhq/roster/store"
 )
 
-// MaxTTL bounds how long an invitation may stay valid.
-const MaxTTL = 365 * 24 * time.Hour
+// MaxTTL bounds how long an invitation may stay valid, per invitation as the
+// policy's default (access.MaxInviteExpiry) is.
+const MaxTTL = access.MaxInviteExpiry
 
 // NewInvitation describes an invitation to send.
 type NewInvitation struct {
@@ -254,6 +255,9 @@ func coversInvitation(ctx context.Context, tx store.Tx, a *store.Member, inv *st
 func rolePerms(ctx context.Context, tx store.Tx, name string) (perms access.Set, found bool, err error) {
 	if perms, ok := tx.Env().Policy.RolePerms(name); ok {
 		return perms, true, nil
+	}
+	if access.ValidName(name) != nil {
+		return access.Set{}, false, nil // no role has that name; no store may match one
 	}
 	r, err := tx.Role(ctx, name)
 	if errors.Is(err, store.ErrNotFound) {

@@ -189,13 +189,21 @@ func (s *Store) Member(ctx context.Context, orgID, id ID) (store.Member, error) 
 // one map lookup under a read lock, and a copy of the resolved member.
 func (s *Store) MemberByUser(ctx context.Context, orgID ID, user string) (store.Member, error) {
 	if e := s.byOrgUser.get(orgID, user); e != nil {
-		return e.m, nil
+		return e.m, nil // an exact match of a stored, valid user ID
+	}
+	// Validated on a miss only: the answer is the same on every store
+	// (ErrInvalid), at no cost on the request path's hits.
+	if err := rule.CheckUserID(user); err != nil {
+		return store.Member{}, err
 	}
 	return store.Member{}, fmt.Errorf("user %q in organisation %v: %w", user, orgID, store.ErrNotFound)
 }
 
 // Members implements store.Store.
 func (s *Store) Members(ctx context.Context, orgID ID, f store.Filter, p store.Page) ([]store.Member, string, error) {
+	if err := rule.CheckFilter(f); err != nil {
+		return nil, "", err
+	}
 	if _, err := rule.ParseCursor(p.After); err != nil {
 		return nil, "", err
 	}
@@ -217,6 +225,9 @@ func (s *Store) Members(ctx context.Context, orgID ID, f store.Filter, p store.P
 
 // UserOrgs implements store.Store.
 func (s *Store) UserOrgs(ctx context.Context, user string) ([]store.Member, error) {
+	if err := rule.CheckUserID(user); err != nil {
+		return nil, err
+	}
 	s.mu.RLock()
 	ids := slices.SortedFunc(maps.Keys(s.users[user]), compareID)
 	s.mu.RUnlock()

@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/rosterhq/roster/access"
+	"github.com/rosterhq/roster/internal/rule"
 	"github.com/rosterhq/roster/store"
 )
 
@@ -137,6 +138,9 @@ func (s *Store) Principal(ctx context.Context, orgID ID, user string) (access.Gr
 			return best.grants[1], nil
 		}
 		return best.grants[0], nil
+	}
+	if err := rule.CheckUserID(user); err != nil {
+		return access.Grant{}, err
 	}
 	return access.Grant{}, fmt.Errorf("user %q is neither a member of organisation %v nor a member of its partners: %w", user, orgID, store.ErrNotFound)
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/rosterhq/roster/internal/rule"
 	"github.com/rosterhq/roster/store"
 )
 
@@ -165,11 +166,19 @@ func (s *Store) Member(ctx context.Context, org, id ID) (store.Member, error) {
 // MemberByUser implements store.Store: one indexed query, and a second,
 // of its role, only for a member of a custom role.
 func (s *Store) MemberByUser(ctx context.Context, org ID, user string) (store.Member, error) {
+	// Validated before the query: MySQL's PAD SPACE collations would
+	// match "bob " to "bob".
+	if err := rule.CheckUserID(user); err != nil {
+		return store.Member{}, err
+	}
 	return s.oneMember(ctx, s.reader(), "user "+user, `WHERE m.org = ? AND m.user_id = ?`, s.f.id(org), user)
 }
 
 // Members implements store.Store.
 func (s *Store) Members(ctx context.Context, org ID, f store.Filter, p store.Page) ([]store.Member, string, error) {
+	if err := rule.CheckFilter(f); err != nil {
+		return nil, "", err
+	}
 	q := `SELECT ` + memberCols + memberFrom + `WHERE m.org = ?`
 	args := []any{s.f.id(org)}
 	if f.Status != 0 {
@@ -189,6 +198,9 @@ func (s *Store) Members(ctx context.Context, org ID, f store.Filter, p store.Pag
 
 // UserOrgs implements store.Store.
 func (s *Store) UserOrgs(ctx context.Context, user string) ([]store.Member, error) {
+	if err := rule.CheckUserID(user); err != nil {
+		return nil, err
+	}
 	rows, err := s.reader().QueryContext(ctx, s.sql(`SELECT `+memberCols+memberFrom+`
 		JOIN {p}orgs o ON o.id = m.org AND o.deleted = 0 WHERE m.user_id = ? ORDER BY m.org`), user)
 	if err != nil {

@@ -126,6 +126,9 @@ func ResolveIn(ctx context.Context, tx store.Tx, m *store.Member) error {
 	if m.Role == "" {
 		return fmt.Errorf("%w: a member needs a role", store.ErrInvalid)
 	}
+	if err := CheckRoleName(m.Role); err != nil {
+		return err
+	}
 	r, err := tx.Role(ctx, m.Role)
 	if errors.Is(err, store.ErrNotFound) {
 		return fmt.Errorf("%w: %w: %q", store.ErrInvalid, access.ErrUnknownRole, m.Role)

@@ -126,3 +126,27 @@ func checkText(what, s string, lo, hi int) error {
 	}
 	return nil
 }
+
+// CheckFilter validates a member filter as the stores read it: a role name
+// the policy could hold (access.ValidName), a status and a kind that exist.
+func CheckFilter(f store.Filter) error {
+	if f.Role != "" {
+		if err := access.ValidName(f.Role); err != nil {
+			return fmt.Errorf("%w: role filter: %w", store.ErrInvalid, err)
+		}
+	}
+	if f.Status > store.Inactive || f.Kind > store.External {
+		return fmt.Errorf("%w: filter status %v or kind %v", store.ErrInvalid, f.Status, f.Kind)
+	}
+	return nil
+}
+
+// CheckRoleName validates a role name given as input, before a store looks
+// it up: a name of the policy's form, so that no database that pads or
+// folds strings can match it to another role.
+func CheckRoleName(name string) error {
+	if err := access.ValidName(name); err != nil {
+		return fmt.Errorf("%w: role %q: %w", store.ErrInvalid, name, err)
+	}
+	return nil
+}

@@ -135,3 +135,36 @@ func testControlAndFormatCharacters(t *testing.T, f Factory) {
 		})
 	}
 }
+
+// Every read path validates its input before a store sees it, with the same
+// answer on every store: no database may match "bob " to "bob", and NUL
+// bytes or invalid UTF-8 never reach one.
+func testLookupInputs(t *testing.T, f Factory) {
+	w := newWorld(t, f)
+	custom, err := member.CreateRole(w.ctx, w.s, w.org.ID, w.owner.ID, "custom", "", access.SetOf(fixture.ViewProducts))
+	require.NoError(t, err)
+	user := w.editor.UserID
+	for _, bad := range []string{user + " ", " " + user, user + "\x00", "\xff" + user, user + "\u200b"} {
+		_, err := w.s.MemberByUser(w.ctx, w.org.ID, bad)
+		require.ErrorIs(t, err, store.ErrInvalid, "MemberByUser(%q)", bad)
+		_, err = invite.Grant(w.ctx, w.s, w.org.ID, bad)
+		require.ErrorIs(t, err, store.ErrInvalid, "invite.Grant(%q)", bad)
+		_, err = w.s.UserOrgs(w.ctx, bad)
+		require.ErrorIs(t, err, store.ErrInvalid, "UserOrgs(%q)", bad)
+	}
+	for _, bad := range []string{"editor ", "edi\x00tor", "\xffeditor", custom.Name + " "} {
+		_, _, err := w.s.Members(w.ctx, w.org.ID, store.Filter{Role: bad}, store.Page{})
+		require.ErrorIs(t, err, store.ErrInvalid, "Members with role %q", bad)
+		w.refuse(w.org.ID, store.ErrInvalid, func() error {
+			_, err := member.ChangeRole(w.ctx, w.s, w.org.ID, w.admin.ID, w.viewer.ID, bad)
+			return err
+		})
+		w.refuse(w.org.ID, store.ErrInvalid, func() error {
+			_, _, err := invite.Send(w.ctx, w.s, w.org.ID, w.owner.ID, invite.NewInvitation{Email: "new@x.io", Role: bad})
+			return err
+		})
+	}
+	got, err := w.s.MemberByUser(w.ctx, w.org.ID, user)
+	require.NoError(t, err, "the exact user ID still finds its member")
+	require.Equal(t, w.editor.ID, got.ID)
+}

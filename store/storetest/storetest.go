@@ -156,6 +156,7 @@ var conformance = []struct {
 	{"DeadlineWhileBusy", testDeadlineWhileBusy},
 	{"ContradictoryInput", testContradictoryInput},
 	{"ControlAndFormatCharacters", testControlAndFormatCharacters},
+	{"LookupInputs", testLookupInputs},
 	{"ConcurrentLifecycle", testConcurrentLifecycle},
 	{"ConcurrentAccept", testConcurrentAccept},
 	{"ConcurrentSeats", testConcurrentSeats},
