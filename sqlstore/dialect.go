@@ -42,6 +42,8 @@ func (d Dialect) String() string {
 //
 //	db, err := sql.Open("sqlite", sqlstore.SQLiteDSN("roster.db"))
 func SQLiteDSN(path string) string {
+	// The path is a URI's: '%', '?' and '#' would end or change it.
+	path = strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
 	return "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
 }
 

@@ -78,10 +78,10 @@ func New(db *sql.DB, d Dialect, env store.Env, opts Options) (*Store, error) {
 	if prefix == "" {
 		prefix = "roster_"
 	}
-	if len(prefix) > 32 || strings.ContainsFunc(prefix, func(r rune) bool {
+	if len(prefix) > 32 || prefix[0] >= '0' && prefix[0] <= '9' || strings.ContainsFunc(prefix, func(r rune) bool {
 		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_')
 	}) {
-		return nil, fmt.Errorf("%w: table prefix %q: use letters, digits and underscores", store.ErrInvalid, prefix)
+		return nil, fmt.Errorf("%w: table prefix %q: use letters, digits and underscores, not a digit first", store.ErrInvalid, prefix)
 	}
 	e, err := env.Init()
 	if err != nil {

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -221,6 +223,7 @@ func TestNewRefusesBadOptions(t *testing.T) {
 		{db, sqlstore.Dialect(9), sqlstore.Options{}},
 		{db, sqlstore.SQLite, sqlstore.Options{Prefix: "bad-prefix"}},
 		{db, sqlstore.SQLite, sqlstore.Options{Prefix: "x; DROP TABLE y"}},
+		{db, sqlstore.SQLite, sqlstore.Options{Prefix: "1roster_"}}, // not an identifier: Migrate would fail
 	} {
 		_, err := sqlstore.New(tc.db, tc.d, env, tc.opts)
 		require.ErrorIs(t, err, store.ErrInvalid)
@@ -279,6 +282,19 @@ func TestSQLiteDSNCreatesWALDatabase(t *testing.T) {
 	var fk int
 	require.NoError(t, db.QueryRow(`PRAGMA foreign_keys`).Scan(&fk))
 	require.Equal(t, 1, fk)
+
+	// A path with the characters a URI gives meaning to opens that file,
+	// with every setting, not a shorter name without them.
+	for _, name := range []string{"a#1.db", "q?.db", "p%41.db", "sp ace.db"} {
+		path := filepath.Join(t.TempDir(), name)
+		db, err := sql.Open("sqlite", sqlstore.SQLiteDSN(path))
+		require.NoError(t, err)
+		require.NoError(t, db.QueryRow(`PRAGMA journal_mode`).Scan(&mode), name)
+		require.Equal(t, "wal", mode, name)
+		require.NoError(t, db.Close())
+		_, err = os.Stat(path)
+		require.NoError(t, err, "%s: the file of that name exists", name)
+	}
 }
 
 // TestOneConnection runs the rules on a pool of one connection, as SQLite
