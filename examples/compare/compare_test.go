@@ -247,8 +247,8 @@ func rosterLookup(w *world) checker {
 	ctx := context.Background()
 	return func(user string, org int, perm access.Permission) (bool, error) {
 		m, err := w.db.MemberByUser(ctx, w.orgs[org], user)
-		if errors.Is(err, store.ErrNotFound) {
-			return false, nil // not a member of this organisation: nothing allowed
+		if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrInvalid) {
+			return false, nil // not a member of this organisation, or no user ID: nothing allowed
 		}
 		return m.Can(perm), err
 	}
