@@ -30,6 +30,11 @@
 // organisation, and so costs four round trips, begin and commit included. A
 // held write that fails fails the unit of work with its own error.
 //
+// A unit of work's context cancels it until COMMIT is sent, and no longer:
+// an error from a unit of work means that nothing of it committed, except
+// store.ErrOutcomeUnknown, for a connection that broke during the commit.
+// A deadline also ends the wait for a busy organisation.
+//
 // SQLite is the embedded default for a host with one process: open it with
 // SQLiteDSN (write-ahead log, busy timeout, foreign keys, immediate
 // transactions).
