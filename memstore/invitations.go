@@ -7,7 +7,6 @@ import (
 	"slices"
 
 	"github.com/google/uuid"
-	"github.com/rosterhq/roster/internal/rule"
 	"github.com/rosterhq/roster/store"
 )
 
@@ -126,24 +125,11 @@ func (s *Store) Invitation(ctx context.Context, orgID, id ID) (store.Invitation,
 
 // Invitations implements store.Store.
 func (s *Store) Invitations(ctx context.Context, orgID ID, f store.InvitationFilter, p store.Page) ([]store.Invitation, string, error) {
-	if _, err := rule.ParseCursor(p.After); err != nil {
-		return nil, "", err
-	}
-	var out []store.Invitation
-	var next string
-	err := s.readOrg(orgID, func(o *org) error {
-		ids := slices.SortedFunc(maps.Keys(o.invs), compareID)
-		var err error
-		out, next, err = page(ids, p, func(id ID) (store.Invitation, bool) {
+	return pageOf(s, orgID, p, func(o *org) []ID { return slices.SortedFunc(maps.Keys(o.invs), compareID) },
+		func(o *org, id ID) (store.Invitation, bool) {
 			inv := o.invs[id]
 			return copyInvitation(*inv), (f.Status == 0 || inv.Status == f.Status) && (f.Kind == 0 || inv.Kind == f.Kind)
 		})
-		return err
-	})
-	if err != nil && !isNotFound(err) {
-		return nil, "", err
-	}
-	return out, next, nil
 }
 
 // InvitationOrg implements store.Store.

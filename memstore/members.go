@@ -204,23 +204,10 @@ func (s *Store) Members(ctx context.Context, orgID ID, f store.Filter, p store.P
 	if err := rule.CheckFilter(f); err != nil {
 		return nil, "", err
 	}
-	if _, err := rule.ParseCursor(p.After); err != nil {
-		return nil, "", err
-	}
-	var out []store.Member
-	var next string
-	err := s.readOrg(orgID, func(o *org) error {
-		var err error
-		out, next, err = page(o.order, p, func(id ID) (store.Member, bool) {
-			m := o.members[id]
-			return *m, f.Match(m)
-		})
-		return err
+	return pageOf(s, orgID, p, func(o *org) []ID { return o.order }, func(o *org, id ID) (store.Member, bool) {
+		m := o.members[id]
+		return *m, f.Match(m)
 	})
-	if err != nil && !isNotFound(err) {
-		return nil, "", err
-	}
-	return out, next, nil
 }
 
 // UserOrgs implements store.Store.

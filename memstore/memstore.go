@@ -271,6 +271,26 @@ func (s *Store) run(ctx context.Context, ids []ID, fn func([]*tx) error) error {
 	return nil
 }
 
+// pageOf reads one page of an organisation's records, under its read lock:
+// of the IDs that ids gives in order, those after the cursor that get
+// keeps. An unknown or deleted organisation lists nothing.
+func pageOf[T any](s *Store, orgID ID, p store.Page, ids func(o *org) []ID, get func(o *org, id ID) (T, bool)) ([]T, string, error) {
+	if _, err := rule.ParseCursor(p.After); err != nil {
+		return nil, "", err
+	}
+	var out []T
+	var next string
+	err := s.readOrg(orgID, func(o *org) error {
+		var err error
+		out, next, err = page(ids(o), p, func(id ID) (T, bool) { return get(o, id) })
+		return err
+	})
+	if err != nil && !isNotFound(err) {
+		return nil, "", err
+	}
+	return out, next, nil
+}
+
 // page returns the items of sorted after the cursor, up to the page size,
 // that keep accepts, and the cursor of the next page.
 func page[T any](sorted []ID, p store.Page, get func(ID) (T, bool)) ([]T, string, error) {

@@ -7,7 +7,6 @@ import (
 	"slices"
 
 	"github.com/google/uuid"
-	"github.com/rosterhq/roster/internal/rule"
 	"github.com/rosterhq/roster/invite"
 	"github.com/rosterhq/roster/store"
 )
@@ -122,22 +121,9 @@ func (s *Store) Request(ctx context.Context, orgID, id ID) (store.Request, error
 
 // Requests implements store.Store.
 func (s *Store) Requests(ctx context.Context, orgID ID, st store.RequestStatus, p store.Page) ([]store.Request, string, error) {
-	if _, err := rule.ParseCursor(p.After); err != nil {
-		return nil, "", err
-	}
-	var out []store.Request
-	var next string
-	err := s.readOrg(orgID, func(o *org) error {
-		ids := slices.SortedFunc(maps.Keys(o.reqs), compareID)
-		var err error
-		out, next, err = page(ids, p, func(id ID) (store.Request, bool) {
+	return pageOf(s, orgID, p, func(o *org) []ID { return slices.SortedFunc(maps.Keys(o.reqs), compareID) },
+		func(o *org, id ID) (store.Request, bool) {
 			r := o.reqs[id]
 			return *r, st == 0 || r.Status == st
 		})
-		return err
-	})
-	if err != nil && !isNotFound(err) {
-		return nil, "", err
-	}
-	return out, next, nil
 }
