@@ -453,17 +453,7 @@ func Accept(ctx context.Context, s store.Store, token string, user Invitee) (sto
 	return m, err
 }
 
-func checkInvitee(u *Invitee) error {
-	if err := rule.CheckUserID(u.UserID); err != nil {
-		return err
-	}
-	email, err := member.NormalizeEmail(u.Email)
-	if err != nil {
-		return err
-	}
-	u.Email = email
-	return rule.CheckName("display name", u.Name, false)
-}
+func checkInvitee(u *Invitee) error { return rule.CheckUser(u.UserID, &u.Email, u.Name) }
 
 func acceptTx(ctx context.Context, tx store.Tx, inv store.Invitation, user Invitee) (store.Member, error) {
 	env := tx.Env()

@@ -20,17 +20,7 @@ type NewUser struct {
 	Name   string // display name, optional
 }
 
-func (u *NewUser) check() error {
-	if err := rule.CheckUserID(u.UserID); err != nil {
-		return err
-	}
-	email, err := NormalizeEmail(u.Email)
-	if err != nil {
-		return err
-	}
-	u.Email = email
-	return rule.CheckName("display name", u.Name, false)
-}
+func (u *NewUser) check() error { return rule.CheckUser(u.UserID, &u.Email, u.Name) }
 
 // NewOrg describes an organisation to create.
 type NewOrg struct {
