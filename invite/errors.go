@@ -31,4 +31,7 @@ var (
 	// ErrLocked: too many wrong access codes; requests are refused until
 	// the lock ends.
 	ErrLocked = errs.Locked
+	// ErrSuperseded: the invitation was resent after the event that
+	// DeliveryLink was asked about; the resend's event delivers it.
+	ErrSuperseded = errs.Superseded
 )

@@ -90,7 +90,7 @@ func create(ctx context.Context, tx store.Tx, a *store.Member, inv store.Invitat
 	if err := tx.PutInvitation(ctx, inv); err != nil {
 		return store.Invitation{}, "", err
 	}
-	return inv, token, rule.Emit(ctx, tx, store.Event{Type: typ, Actor: a.Party(),
+	return inv, token, rule.Emit(ctx, tx, store.Event{Type: typ, Time: now, Actor: a.Party(),
 		Target: store.Party{Email: inv.Email}, Object: inv.ID, After: state(env.Policy, &inv)})
 }
 
@@ -302,7 +302,7 @@ func ResendTx(ctx context.Context, tx store.Tx, actor, id store.ID) (store.Invit
 	if err := tx.PutInvitation(ctx, inv); err != nil {
 		return store.Invitation{}, "", err
 	}
-	return inv, token, rule.Emit(ctx, tx, store.Event{Type: store.InvitationResent, Actor: a.Party(),
+	return inv, token, rule.Emit(ctx, tx, store.Event{Type: store.InvitationResent, Time: now, Actor: a.Party(),
 		Target: store.Party{Email: inv.Email}, Object: inv.ID, Before: before, After: state(env.Policy, &inv)})
 }
 
@@ -356,6 +356,81 @@ func CopyLinkTx(ctx context.Context, tx store.Tx, actor, id store.ID, base strin
 		return "", err
 	}
 	return Link(base, token)
+}
+
+// DeliveryLink returns the magic link to mail for e, an event of the change
+// feed that sent an invitation (InvitationSent, InvitationResent or
+// PartnerInvited), built on base as Link does. It runs as the host itself,
+// with no member acting, so that a worker following the feed delivers an
+// invitation also after its sender has left:
+//
+//	store.Follow(ctx, s, "mailer", store.FollowOptions{}, func(ctx context.Context, evs []store.Event) error {
+//		for _, e := range evs {
+//			if e.Type != store.InvitationSent && e.Type != store.InvitationResent {
+//				continue
+//			}
+//			link, err := invite.DeliveryLink(ctx, s, e, "https://app.example.com/join")
+//			if invite.Stale(err) {
+//				continue // accepted, cancelled, expired or resent since
+//			}
+//			if err != nil {
+//				return err // the batch comes again
+//			}
+//			if err := mail(e.Target.Email, link); err != nil {
+//				return err
+//			}
+//		}
+//		return nil
+//	})
+//
+// It needs the store's Env.LinkKey, with which the token is kept sealed
+// (ErrNoLink otherwise: without a link key the link exists only in the
+// answer to Send and Resend, and must be delivered in that request). The
+// invitation must be pending and unexpired, else the error says why
+// (ErrExpired, ErrAlreadyUsed, ErrDeclined, ErrCancelled; store.ErrNotFound
+// once its organisation is deleted). If it was resent after e, the error is
+// ErrSuperseded: the resend's own event delivers the new link, and the old
+// one no longer works. An event of another type is store.ErrInvalid.
+func DeliveryLink(ctx context.Context, s store.Store, e store.Event, base string) (string, error) {
+	switch e.Type {
+	case store.InvitationSent, store.InvitationResent, store.PartnerInvited:
+	default:
+		return "", fmt.Errorf("%w: a %s event sends no invitation", store.ErrInvalid, e.Type)
+	}
+	env := s.Env()
+	if len(env.LinkKey) == 0 {
+		return "", fmt.Errorf("%w: configure Env.LinkKey to deliver invitations from the feed", ErrNoLink)
+	}
+	inv, err := s.Invitation(ctx, e.Org, e.Object)
+	if err != nil {
+		return "", err
+	}
+	if err := closedErr(&inv); err != nil {
+		return "", err
+	}
+	if inv.Sent.After(e.Time) {
+		return "", fmt.Errorf("%w: invitation %v was resent at %v", ErrSuperseded, inv.ID, inv.Sent)
+	}
+	if !inv.Open(env.Time()) {
+		return "", fmt.Errorf("%w: invitation %v", ErrExpired, inv.ID)
+	}
+	token, err := unseal(env, inv.ID, inv.Sealed)
+	if err != nil {
+		return "", err
+	}
+	return Link(base, token)
+}
+
+// Stale reports whether err, from DeliveryLink, says that the invitation
+// needs no delivery any more: it was accepted, declined, cancelled, expired,
+// resent since the event, or its organisation deleted.
+func Stale(err error) bool {
+	for _, e := range []error{ErrSuperseded, ErrExpired, ErrAlreadyUsed, ErrDeclined, ErrCancelled, store.ErrNotFound} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
 }
 
 // An Invitee is the user accepting or declining an invitation.

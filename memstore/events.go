@@ -2,9 +2,13 @@ package memstore
 
 import (
 	"context"
+	"fmt"
 	"maps"
 	"slices"
+	"sync"
+	"time"
 
+	"github.com/rosterhq/roster/internal/bell"
 	"github.com/rosterhq/roster/store"
 )
 
@@ -14,8 +18,10 @@ func (t *tx) Append(ctx context.Context, e *store.Event) error {
 		return err
 	}
 	o := t.o
-	e.Seq = int64(len(o.events)) + 1
-	o.events = append(o.events, copyEvent(*e))
+	e.Seq, e.Pos = o.pruned+int64(len(o.events))+1, 0
+	rec := copyEvent(*e)
+	o.events = append(o.events, &rec)
+	t.appended = append(t.appended, &rec)
 	t.undo = append(t.undo, func() { o.events = o.events[:len(o.events)-1] })
 	return nil
 }
@@ -39,13 +45,136 @@ func (s *Store) Events(ctx context.Context, orgID ID, after int64, limit int) ([
 	}
 	o.mu.RLock()
 	defer o.mu.RUnlock()
-	if after < 0 {
-		after = 0
-	}
+	i := max(after-o.pruned, 0)
 	n := store.Page{Limit: limit}.Size()
 	var out []store.Event
-	for i := after; i < int64(len(o.events)) && len(out) < n; i++ {
-		out = append(out, copyEvent(o.events[i]))
+	for ; i < int64(len(o.events)) && len(out) < n; i++ {
+		out = append(out, copyEvent(*o.events[i]))
 	}
 	return out, nil
+}
+
+// feedLog is the change feed: the events of every organisation in the order
+// their units of work committed, which places them under the Store's lock,
+// so a reader never sees a later position before an earlier one.
+type feedLog struct {
+	mu      sync.RWMutex
+	events  []*store.Event // events[i] has Pos horizon+i+1
+	horizon int64
+	cursors map[string]int64
+	bell    bell.Bell
+}
+
+// place gives the events of committed units of work their positions.
+func (f *feedLog) place(txs ...*tx) {
+	f.mu.Lock()
+	placed := false
+	for _, t := range txs {
+		for _, e := range t.appended {
+			e.Pos = f.horizon + int64(len(f.events)) + 1
+			f.events = append(f.events, e)
+			placed = true
+		}
+		t.appended = nil
+	}
+	f.mu.Unlock()
+	if placed {
+		f.bell.Ring()
+	}
+}
+
+// Feed implements store.Store.
+func (s *Store) Feed(ctx context.Context, after int64, limit int) ([]store.Event, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if after < 0 {
+		return nil, fmt.Errorf("%w: feed position %d", store.ErrInvalid, after)
+	}
+	f := &s.feed
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	if after < f.horizon {
+		return nil, &store.PrunedError{After: after, Earliest: f.horizon + 1}
+	}
+	i := after - f.horizon
+	n := store.Page{Limit: limit}.Size()
+	var out []store.Event
+	for ; i < int64(len(f.events)) && len(out) < n; i++ {
+		out = append(out, copyEvent(*f.events[i]))
+	}
+	return out, nil
+}
+
+// Changes implements store.Store.
+func (s *Store) Changes() <-chan struct{} { return s.feed.bell.Wait() }
+
+// Cursor implements store.Store.
+func (s *Store) Cursor(ctx context.Context, name string) (int64, error) {
+	if err := store.CheckCursor(name, 0); err != nil {
+		return 0, err
+	}
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	s.feed.mu.RLock()
+	defer s.feed.mu.RUnlock()
+	return s.feed.cursors[name], nil
+}
+
+// Advance implements store.Store.
+func (s *Store) Advance(ctx context.Context, name string, pos int64) error {
+	if err := store.CheckCursor(name, pos); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	f := &s.feed
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.cursors == nil {
+		f.cursors = make(map[string]int64)
+	}
+	f.cursors[name] = max(f.cursors[name], pos)
+	return nil
+}
+
+// Prune implements store.Store.
+func (s *Store) Prune(ctx context.Context, before time.Time) (int64, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	f := &s.feed
+	f.mu.Lock()
+	// The feed is in commit order, not quite time order: prune up to the
+	// first event of time before or later.
+	n := len(f.events)
+	for i, e := range f.events {
+		if !e.Time.Before(before) {
+			n = i
+			break
+		}
+	}
+	last := make(map[ID]int64) // organisation → last Seq pruned
+	for _, e := range f.events[:n] {
+		last[e.Org] = e.Seq
+	}
+	f.events = slices.Clone(f.events[n:])
+	f.horizon += int64(n)
+	horizon := f.horizon
+	f.mu.Unlock()
+	for id, seq := range last {
+		o, ok := s.lookup(id)
+		if !ok {
+			continue
+		}
+		o.mu.Lock()
+		if k := seq - o.pruned; k > 0 {
+			o.events = slices.Clone(o.events[k:])
+			o.pruned = seq
+		}
+		o.mu.Unlock()
+	}
+	return horizon, nil
 }

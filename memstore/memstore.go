@@ -38,6 +38,8 @@ type Store struct {
 	// the permissions of their level resolved.
 	partners map[ID]partnerEntry
 	pairs    map[[2]ID]ID
+
+	feed feedLog
 }
 
 type partnerEntry struct {
@@ -84,6 +86,11 @@ type org struct {
 	gate chan struct{} // a token: held by the unit of work in progress
 	mu   sync.RWMutex
 	orgData
+
+	// The audit log, which outlives the organisation: events[i] has Seq
+	// pruned+i+1. The records are shared with the Store's feed.
+	events []*store.Event
+	pruned int64
 }
 
 // lock takes the organisation for a unit of work, or returns ctx's error,
@@ -127,8 +134,6 @@ type orgData struct {
 
 	partners  map[ID]store.Partnership // granted by this organisation
 	byPartner map[ID]ID                // partner organisation → partnership
-
-	events []store.Event
 }
 
 func newOrg(rec store.Org) *org {
@@ -203,6 +208,7 @@ func (s *Store) InsertOrg(ctx context.Context, rec store.Org, fn func(store.Tx) 
 	}
 	s.orgs[rec.ID] = o
 	tx.applyIndexes()
+	s.feed.place(tx)
 	return nil
 }
 
@@ -267,6 +273,7 @@ func (s *Store) run(ctx context.Context, ids []ID, fn func([]*tx) error) error {
 	for _, t := range txs {
 		t.applyIndexes()
 	}
+	s.feed.place(txs...)
 	s.mu.Unlock()
 	return nil
 }

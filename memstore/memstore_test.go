@@ -24,6 +24,14 @@ func TestStore(t *testing.T) {
 	storetest.Run(t, memFactory, storetest.Options{MachineRuns: 1000})
 }
 
+// TestFeed is the change feed under load: writers on many organisations,
+// units of work held open and rolled back, and a follower.
+func TestFeed(t *testing.T) {
+	t.Run("memstore", func(t *testing.T) {
+		storetest.Feed(t, memFactory, func(_ *testing.T, s store.Store) store.Store { return s })
+	})
+}
+
 // plain hides the optional fast paths of a store (store.PrincipalReader,
 // store.TokenUpdater), so that the rules take their fallbacks.
 type plain struct{ store.Store }

@@ -48,14 +48,9 @@ func (t *tx) DeleteOrg(ctx context.Context) error {
 	for pid := range o.partners {
 		t.touchPartner(pid)
 	}
-	events := o.events
 	o.orgData = newOrg(o.rec).orgData
-	o.events, o.deleted = events, true
-	t.undo = append(t.undo, func() {
-		events := o.events // the log may have grown since
-		o.orgData = saved
-		o.events = events
-	})
+	o.deleted = true
+	t.undo = append(t.undo, func() { o.orgData = saved })
 	return nil
 }
 

@@ -21,6 +21,8 @@ type tx struct {
 	hashes map[[32]byte]bool // invitation token hashes that changed
 	khash  map[[32]byte]bool // key hashes that changed
 
+	appended []*store.Event // events of this unit of work, for the feed
+
 	ptouched     map[ID]bool // partnerships that changed
 	rolesChanged bool        // custom roles changed: partnership levels may have
 }
@@ -29,7 +31,7 @@ func (t *tx) rollback() {
 	for i := len(t.undo) - 1; i >= 0; i-- {
 		t.undo[i]()
 	}
-	t.undo = nil
+	t.undo, t.appended = nil, nil
 }
 
 // applyIndexes brings the Store's indexes in line with o; s.mu must be held.

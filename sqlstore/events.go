@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 
@@ -13,10 +14,11 @@ func scanEvent(row scanner) (store.Event, error) {
 	var e store.Event
 	var at int64
 	var typ, actor, target, before, after string
-	if err := row.Scan(&e.Org, &e.Seq, &e.ID, &at, &typ, &actor, &target, &e.Object, &before, &after); err != nil {
+	var pos sql.NullInt64
+	if err := row.Scan(&e.Org, &e.Seq, &e.ID, &at, &typ, &actor, &target, &e.Object, &before, &after, &pos); err != nil {
 		return store.Event{}, err
 	}
-	e.Time, e.Type = fromMicros(at), store.EventType(typ)
+	e.Time, e.Type, e.Pos = fromMicros(at), store.EventType(typ), pos.Int64
 	return e, errors.Join(parseJSON(actor, &e.Actor), parseJSON(target, &e.Target), parseJSON(before, &e.Before), parseJSON(after, &e.After))
 }
 
@@ -84,7 +86,7 @@ func (t *tx) eventInsert(args []any) (string, []any) {
 
 // Events implements store.Store.
 func (s *Store) Events(ctx context.Context, org ID, after int64, limit int) ([]store.Event, error) {
-	rows, err := s.reader().QueryContext(ctx, s.sql(`SELECT org, seq, id, at, action, actor, target, object, before_state, after_state
+	rows, err := s.reader().QueryContext(ctx, s.sql(`SELECT `+eventCols+`
 		FROM {p}events WHERE org = ? AND seq > ? ORDER BY seq LIMIT ?`), s.f.id(org), after, store.Page{Limit: limit}.Size())
 	if err != nil {
 		return nil, err

@@ -6,6 +6,16 @@ import "context"
 // build a database as an earlier release left it.
 func MigrateTo(ctx context.Context, s *Store, upTo int) error { return s.migrate(ctx, upTo) }
 
+// Versions lists the versions of the store's migrations, in order.
+func Versions(s *Store) ([]int, error) {
+	all, err := s.loadMigrations()
+	var out []int
+	for _, m := range all {
+		out = append(out, m.version)
+	}
+	return out, err
+}
+
 // OpenLookups are the statements that the one-open indexes serve, as the
 // store runs them (in its query form), each with the name of that index.
 func OpenLookups(d Dialect) map[string]string {

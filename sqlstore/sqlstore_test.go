@@ -36,6 +36,25 @@ func TestMySQL(t *testing.T) {
 	suite(t, sqlstore.MySQL, storetest.Options{MachineRuns: 10, SkipRegressions: true, SkipPairRace: true})
 }
 
+// TestFeed is the change feed under load on each dialect: writers on many
+// organisations, units of work held open and rolled back, and a follower on
+// a connection pool of its own.
+func TestFeed(t *testing.T) {
+	for _, d := range []sqlstore.Dialect{sqlstore.SQLite, sqlstore.Postgres, sqlstore.MySQL} {
+		t.Run(d.String(), func(t *testing.T) {
+			requireDB(t, d)
+			storetest.Feed(t, factory(d), func(t *testing.T, s store.Store) store.Store {
+				ss := s.(*sqlstore.Store)
+				r, err := sqlstore.New(openDB(t, d), d, *ss.Env(), sqlstore.Options{Prefix: ss.Prefix()})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return r
+			})
+		})
+	}
+}
+
 func suite(t *testing.T, d sqlstore.Dialect, opts storetest.Options) {
 	requireDB(t, d)
 	storetest.Run(t, factory(d), opts)

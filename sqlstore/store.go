@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 
 	"github.com/google/uuid"
+	"github.com/rosterhq/roster/internal/bell"
 	"github.com/rosterhq/roster/store"
 )
 
@@ -61,6 +62,8 @@ type Store struct {
 	// than SQLite's busy handler, which sleeps and retries. Other processes
 	// still wait on the busy timeout.
 	writer chan struct{}
+	// bell rings when a unit of work of this Store commits events.
+	bell *bell.Bell
 }
 
 // New returns a Store on db, which must be open on a database of dialect d.
@@ -87,7 +90,7 @@ func New(db *sql.DB, d Dialect, env store.Env, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Store{db: db, f: f, env: e, prefix: prefix, cache: new(sync.Map), texts: new(sync.Map), stmts: new(sync.Map), preparing: new(sync.Map), points: new(atomic.Int64), writer: make(chan struct{}, 1)}, nil
+	return &Store{db: db, f: f, env: e, prefix: prefix, cache: new(sync.Map), texts: new(sync.Map), stmts: new(sync.Map), preparing: new(sync.Map), points: new(atomic.Int64), writer: make(chan struct{}, 1), bell: new(bell.Bell)}, nil
 }
 
 // Close releases the statements the store prepared. It does not close the
@@ -279,6 +282,9 @@ func (s *Store) run(ctx context.Context, ids []ID, created *store.Org, fn func([
 		err := s.once(ctx, ids, created, fn, token)
 		if attempt < maxAttempts && s.host == nil && s.f.isRetryable(err) {
 			continue
+		}
+		if err == nil && s.host == nil {
+			s.bell.Ring()
 		}
 		return err
 	}

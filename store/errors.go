@@ -30,6 +30,10 @@ var (
 	// committed, so it may or may not have committed. Any other error of a
 	// unit of work means that nothing of it committed.
 	ErrOutcomeUnknown = errs.OutcomeUnknown
+	// ErrPruned: a read of the change feed after a position that Prune
+	// has deleted events beyond. The error is a *PrunedError, which names
+	// the earliest position still kept.
+	ErrPruned = errs.Pruned
 )
 
 // ErrorCode returns the stable code and the HTTP status of err: those of the
@@ -45,10 +49,10 @@ var (
 //	exists 409             escalation 403         already_requested 409
 //	conflict 409           seat_limit 409         email_mismatch 403
 //	                       in_use 409             no_link 409
-//	outcome_unknown 503
-//	                                              code_required 403
-//	                                              wrong_code 403
+//	outcome_unknown 503                           code_required 403
+//	pruned 410                                    wrong_code 403
 //	                                              locked 429
+//	                                              superseded 410
 //
 // and for the access package's errors, which a rule wraps in ErrInvalid:
 // invalid_policy 500, empty_name, invalid_name, duplicate_name,

@@ -60,13 +60,18 @@ const (
 	KeyRevoked        EventType = "key.revoked"
 )
 
-// An Event is one entry of an organisation's audit log, which is also its
-// change feed: every successful change writes exactly one, in the same
-// transaction, and a refused change writes none.
+// An Event is one entry of an organisation's audit log, which is also the
+// store's change feed: every successful change writes exactly one, in the
+// same transaction, and a refused change writes none.
 type Event struct {
-	ID     ID        `json:"id"`
-	Org    ID        `json:"org"`
-	Seq    int64     `json:"seq"` // 1, 2, 3… within the organisation, in commit order
+	ID  ID    `json:"id"`
+	Org ID    `json:"org"`
+	Seq int64 `json:"seq"` // 1, 2, 3… within the organisation, in commit order
+	// Pos is the event's position in the store's change feed (Feed): 1, 2,
+	// 3… across every organisation. It is 0 on an event read before the
+	// feed placed it (a SQL store places events when the feed is next
+	// read, see Store.Feed).
+	Pos    int64     `json:"pos,omitempty"`
 	Time   time.Time `json:"time"`
 	Type   EventType `json:"type"`
 	Actor  Party     `json:"actor"`  // zero for the host acting as the system

@@ -199,6 +199,37 @@ type Store interface {
 	// Partnerships lists the partnerships that org grants or receives,
 	// ordered by ID.
 	Partnerships(ctx context.Context, org ID) ([]Partnership, error)
+
+	// The change feed (feed.go): every event of every organisation, in
+	// one order that a reader follows with one position.
+
+	// Feed returns up to limit events with Pos > after, in Pos order.
+	// Each committed event gets exactly one position, and a position is
+	// never given to an event that commits later: a reader that reads from
+	// its last position on misses nothing and sees nothing twice. Events
+	// of one organisation come in Seq order. An event of a unit of work
+	// that rolled back never appears. A position at or before the horizon
+	// of Prune (but 0 on a feed never pruned) is a *PrunedError; a
+	// negative one is ErrInvalid.
+	Feed(ctx context.Context, after int64, limit int) ([]Event, error)
+	// Changes returns a channel that is closed once a unit of work run
+	// through this Store commits an event after the call: a follower of
+	// the feed waits on it, and on a timer for the commits of other
+	// processes.
+	Changes() <-chan struct{}
+	// Cursor returns the position of the durable cursor name (0 for one
+	// never advanced). A name is 1 to 200 bytes of text.
+	Cursor(ctx context.Context, name string) (int64, error)
+	// Advance moves the cursor name to pos, creating it; a cursor at or
+	// after pos stays where it is, so that a late consumer of a batch
+	// cannot move it back. A negative pos is ErrInvalid.
+	Advance(ctx context.Context, name string, pos int64) error
+	// Prune deletes the events that the feed placed before the first one
+	// of time before or later, and returns the horizon: the last position
+	// deleted, ever. Cursors stay; a read after a position before the
+	// horizon is a *PrunedError. The organisations' audit logs lose the
+	// same events.
+	Prune(ctx context.Context, before time.Time) (horizon int64, err error)
 }
 
 // TokenUpdater is an optional fast path of a Store: the unit of work of an

@@ -42,6 +42,8 @@ var (
 	Locked           = errors.New("roster: access code locked")
 
 	OutcomeUnknown = errors.New("roster: outcome unknown")
+	Pruned         = errors.New("roster: events pruned")
+	Superseded     = errors.New("roster: invitation superseded")
 )
 
 // A Coded is one row of the table: a sentinel, its code and its status.
@@ -82,6 +84,8 @@ var Table = []Coded{
 	{WrongCode, "wrong_code", http.StatusForbidden},
 	{Locked, "locked", http.StatusTooManyRequests},
 	{OutcomeUnknown, "outcome_unknown", http.StatusServiceUnavailable},
+	{Pruned, "pruned", http.StatusGone},
+	{Superseded, "superseded", http.StatusGone},
 
 	{access.ErrInvalidPolicy, "invalid_policy", http.StatusInternalServerError},
 	{access.ErrEmptyName, "empty_name", http.StatusUnprocessableEntity},
