@@ -37,6 +37,34 @@
 // in the same unit of work, so the audit log is also a reliable change
 // feed.
 //
+// # The change feed
+//
+// Store.Feed reads every event of every organisation in one order, by
+// position (Event.Pos), so that one worker follows the whole store with one
+// number: to sign removed members out, sync a search index, send webhooks,
+// or mail invitations (invite.DeliveryLink). The guarantee:
+//
+//   - each committed event appears exactly once, and no event appears at a
+//     position a reader has passed: a reader that goes on from its last
+//     position misses nothing, though units of work commit in another
+//     order than they began;
+//   - each organisation's events appear in Seq order;
+//   - an event of a unit of work that rolled back never appears.
+//
+// Follow reads the feed for a durable cursor kept by the store (Cursor,
+// Advance), hands batches to a handler and advances the cursor after each:
+// delivery is at least once, and a batch comes again only if the handler
+// failed or the process stopped before the cursor moved. A consumer on the
+// same SQL database advances the cursor in its own transaction instead
+// (sqlstore's AdvanceTx), and then sees each event exactly once.
+//
+// Latency: a commit through the same Store wakes its followers at once;
+// commits by other processes are seen at the next poll, at most
+// FollowOptions.MaxWait (500 ms by default) after they commit, plus one
+// read. Prune deletes the events before a time and keeps the cursors; a
+// cursor left behind gets a *PrunedError that names the earliest position
+// kept.
+//
 // # Optional fast paths
 //
 // A backend may implement TokenUpdater (an accept found and locked by its
