@@ -208,6 +208,7 @@ func (s *Store) InsertOrg(ctx context.Context, rec store.Org, fn func(store.Tx) 
 	}
 	s.orgs[rec.ID] = o
 	tx.applyIndexes()
+	capture(ctx, tx)
 	s.feed.place(tx)
 	return nil
 }
@@ -273,9 +274,22 @@ func (s *Store) run(ctx context.Context, ids []ID, fn func([]*tx) error) error {
 	for _, t := range txs {
 		t.applyIndexes()
 	}
+	capture(ctx, txs...)
 	s.feed.place(txs...)
 	s.mu.Unlock()
 	return nil
+}
+
+// capture adds the events of committed units of work to the token of ctx,
+// if it has one (store.Capture).
+func capture(ctx context.Context, txs ...*tx) {
+	if tok := store.Captured(ctx); tok != nil {
+		for _, t := range txs {
+			for _, e := range t.appended {
+				*tok = tok.Add(e.Org, e.Seq)
+			}
+		}
+	}
 }
 
 // pageOf reads one page of an organisation's records, under its read lock:

@@ -30,6 +30,7 @@ func scanEvent(row scanner) (store.Event, error) {
 // work count on. On PostgreSQL the insert is held with the unit of work's
 // other writes, and e.Seq set when it is sent.
 func (t *tx) Append(ctx context.Context, e *store.Event) error {
+	t.appended = append(t.appended, e)
 	args := []any{t.id(t.org.ID), t.id(e.ID), micros(e.Time), string(e.Type), jsonText(e.Actor), jsonText(e.Target),
 		t.id(e.Object), jsonText(e.Before), jsonText(e.After)}
 	fail := func(err error) error { return t.s.f.unique(err, "audit event", nil, store.ErrConflict) }

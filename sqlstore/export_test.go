@@ -25,3 +25,11 @@ func OpenLookups(d Dialect) map[string]string {
 		pendingSeats(d): "invitations_one_pending",
 	}
 }
+
+// CacheStats returns the request cache's hits, misses and entries.
+func CacheStats(s *Store) (hits, misses int64, entries int) {
+	c := s.cache
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.hits.Load(), c.misses.Load(), c.n
+}

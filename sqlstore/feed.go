@@ -65,6 +65,16 @@ func (s *Store) Feed(ctx context.Context, after int64, limit int) ([]store.Event
 	return evs, nil
 }
 
+// feedEnd returns the feed's last position, having placed what committed.
+func (s *Store) feedEnd(ctx context.Context) (int64, error) {
+	if err := s.place(ctx); err != nil {
+		return 0, err
+	}
+	var placed int64
+	err := s.reader().QueryRowContext(ctx, s.sql(`SELECT placed FROM {p}feed WHERE id = 1`)).Scan(&placed)
+	return placed, err
+}
+
 // place gives the committed events without a position the next ones, if
 // there are any.
 func (s *Store) place(ctx context.Context) error {

@@ -59,6 +59,21 @@ func (s *Store) Keys(ctx context.Context, org, memberID ID) ([]store.Key, error)
 
 // KeyByHash implements store.Store.
 func (s *Store) KeyByHash(ctx context.Context, hash [32]byte) (store.Key, error) {
+	if c := s.cache; c != nil && s.host == nil {
+		k, hit, applied := c.key(ctx, hash)
+		if hit {
+			return k, nil
+		}
+		k, err := s.keyByHash(ctx, hash)
+		if err == nil {
+			c.putKey(hash, applied, k)
+		}
+		return k, err
+	}
+	return s.keyByHash(ctx, hash)
+}
+
+func (s *Store) keyByHash(ctx context.Context, hash [32]byte) (store.Key, error) {
 	k, err := scanKey(s.reader().QueryRowContext(ctx, s.sql(`SELECT `+keyCols+` FROM {p}api_keys WHERE hash = ?`), hash[:]))
 	if errors.Is(err, sql.ErrNoRows) {
 		return store.Key{}, fmt.Errorf("key: %w", store.ErrNotFound)

@@ -160,6 +160,15 @@ func (t *tx) Seats(ctx context.Context, now time.Time) (int, error) {
 
 // Member implements store.Store.
 func (s *Store) Member(ctx context.Context, org, id ID) (store.Member, error) {
+	if c := s.cache; c != nil && s.host == nil {
+		m, err, hit, st := c.member(ctx, org, "", id)
+		if hit {
+			return m, err
+		}
+		m, err = s.oneMember(ctx, s.reader(), "member "+id.String(), `WHERE m.org = ? AND m.id = ?`, s.f.id(org), s.f.id(id))
+		c.putMember(org, "", id, st, m, err)
+		return m, err
+	}
 	return s.oneMember(ctx, s.reader(), "member "+id.String(), `WHERE m.org = ? AND m.id = ?`, s.f.id(org), s.f.id(id))
 }
 
@@ -170,6 +179,15 @@ func (s *Store) MemberByUser(ctx context.Context, org ID, user string) (store.Me
 	// match "bob " to "bob".
 	if err := rule.CheckUserID(user); err != nil {
 		return store.Member{}, err
+	}
+	if c := s.cache; c != nil && s.host == nil {
+		m, err, hit, st := c.member(ctx, org, user, ID{})
+		if hit {
+			return m, err
+		}
+		m, err = s.oneMember(ctx, s.reader(), "user "+user, `WHERE m.org = ? AND m.user_id = ?`, s.f.id(org), user)
+		c.putMember(org, user, ID{}, st, m, err)
+		return m, err
 	}
 	return s.oneMember(ctx, s.reader(), "user "+user, `WHERE m.org = ? AND m.user_id = ?`, s.f.id(org), user)
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/rosterhq/roster/access"
+	"github.com/rosterhq/roster/internal/rule"
 	"github.com/rosterhq/roster/store"
 )
 
@@ -79,6 +80,22 @@ func (s *Store) Partnerships(ctx context.Context, org ID) ([]store.Partnership, 
 // the partnership, the user's membership of the partner organisation and
 // the level's custom role.
 func (s *Store) Principal(ctx context.Context, org ID, user string) (access.Grant, error) {
+	if c := s.cache; c != nil && s.host == nil {
+		if err := rule.CheckUserID(user); err != nil {
+			return access.Grant{}, err
+		}
+		g, err, hit, st := c.principal(ctx, org, user)
+		if hit {
+			return g, err
+		}
+		g, err = s.principal(ctx, org, user)
+		c.putPrincipal(org, user, st, g, err)
+		return g, err
+	}
+	return s.principal(ctx, org, user)
+}
+
+func (s *Store) principal(ctx context.Context, org ID, user string) (access.Grant, error) {
 	if m, err := s.MemberByUser(ctx, org, user); err == nil {
 		return m.Grant(), nil
 	} else if !errors.Is(err, store.ErrNotFound) {

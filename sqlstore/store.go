@@ -32,6 +32,8 @@ type Options struct {
 	// tables in a PostgreSQL schema of their own, set the connection's
 	// search_path.
 	Prefix string
+	// Cache, if set, switches on the request cache: see CacheOptions.
+	Cache *CacheOptions
 }
 
 // queryer is what *sql.DB, *sql.Tx and *sql.Conn have in common.
@@ -51,7 +53,7 @@ type Store struct {
 	f      *flavor // the dialect's
 	env    *store.Env
 	prefix string
-	cache  *sync.Map // query text → dialect text
+	queries *sync.Map // query text → dialect text
 	texts  *sync.Map // table or updateKey → dialect text of a write
 	stmts  *sync.Map // dialect text → *sql.Stmt, prepared on db
 	// preparing holds the statements being prepared in the background.
@@ -64,6 +66,8 @@ type Store struct {
 	writer chan struct{}
 	// bell rings when a unit of work of this Store commits events.
 	bell *bell.Bell
+	// cache is the request cache, if Options.Cache switched it on.
+	cache *cache
 }
 
 // New returns a Store on db, which must be open on a database of dialect d.
@@ -90,12 +94,20 @@ func New(db *sql.DB, d Dialect, env store.Env, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Store{db: db, f: f, env: e, prefix: prefix, cache: new(sync.Map), texts: new(sync.Map), stmts: new(sync.Map), preparing: new(sync.Map), points: new(atomic.Int64), writer: make(chan struct{}, 1), bell: new(bell.Bell)}, nil
+	s := &Store{db: db, f: f, env: e, prefix: prefix, texts: new(sync.Map), stmts: new(sync.Map), preparing: new(sync.Map), points: new(atomic.Int64), writer: make(chan struct{}, 1), bell: new(bell.Bell)}
+	s.queries = new(sync.Map)
+	if opts.Cache != nil {
+		s.cache = newCache(s, opts.Cache)
+	}
+	return s, nil
 }
 
-// Close releases the statements the store prepared. It does not close the
-// *sql.DB, which belongs to the host.
+// Close stops the request cache's follower and releases the statements the
+// store prepared. It does not close the *sql.DB, which belongs to the host.
 func (s *Store) Close() error {
+	if s.cache != nil {
+		s.cache.close()
+	}
 	var errs []error
 	s.stmts.Range(func(k, v any) bool {
 		errs = append(errs, v.(*sql.Stmt).Close())
@@ -224,11 +236,11 @@ func (s *Store) Prefix() string { return s.prefix }
 
 // sql returns query with the table prefix and the dialect's placeholders.
 func (s *Store) sql(query string) string {
-	if q, ok := s.cache.Load(query); ok {
+	if q, ok := s.queries.Load(query); ok {
 		return q.(string)
 	}
 	q := s.f.rebind(strings.ReplaceAll(query, "{p}", s.prefix))
-	s.cache.Store(query, q)
+	s.queries.Store(query, q)
 	return q
 }
 
@@ -279,18 +291,42 @@ const maxAttempts = 4
 // and rolls back otherwise.
 func (s *Store) run(ctx context.Context, ids []ID, created *store.Org, fn func([]*tx) error, token ...[]byte) error {
 	for attempt := 1; ; attempt++ {
-		err := s.once(ctx, ids, created, fn, token)
+		var evs []*store.Event
+		err := s.once(ctx, ids, created, fn, token, &evs)
 		if attempt < maxAttempts && s.host == nil && s.f.isRetryable(err) {
 			continue
 		}
-		if err == nil && s.host == nil {
-			s.bell.Ring()
+		if err == nil {
+			s.committed(ctx, evs)
 		}
 		return err
 	}
 }
 
-func (s *Store) once(ctx context.Context, ids []ID, created *store.Org, fn func([]*tx) error, token [][]byte) (err error) {
+// committed tells whoever waits of the events of a unit of work that
+// committed: the token of the context (store.Capture), and, unless the
+// host's transaction has yet to commit them, the request cache, which
+// drops what they changed, and the feed's followers.
+func (s *Store) committed(ctx context.Context, evs []*store.Event) {
+	if tok := store.Captured(ctx); tok != nil {
+		for _, e := range evs {
+			*tok = tok.Add(e.Org, e.Seq)
+		}
+	}
+	if s.host != nil {
+		return
+	}
+	if s.cache != nil && len(evs) > 0 {
+		es := make([]store.Event, len(evs))
+		for i, e := range evs {
+			es[i] = *e
+		}
+		s.cache.apply(es)
+	}
+	s.bell.Ring()
+}
+
+func (s *Store) once(ctx context.Context, ids []ID, created *store.Org, fn func([]*tx) error, token [][]byte, evs *[]*store.Event) (err error) {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -352,6 +388,9 @@ func (s *Store) once(ctx context.Context, ids []ID, created *store.Org, fn func(
 	}
 	if err != nil {
 		return err
+	}
+	for _, t := range txs {
+		*evs = append(*evs, t.appended...)
 	}
 	return ctx.Err()
 }

@@ -28,6 +28,9 @@ type tx struct {
 	// locked is the invitation that lockByToken read with the
 	// organisation's lock, for UpdateByToken to hand its function.
 	locked store.Invitation
+	// appended is the events of this unit of work, for those told when it
+	// commits.
+	appended []*store.Event
 }
 
 // Env implements store.Tx.

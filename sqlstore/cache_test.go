@@ -1,0 +1,195 @@
+package sqlstore_test
+
+import (
+	"context"
+	"database/sql"
+	"testing"
+	"time"
+
+	"github.com/rosterhq/roster/internal/fixture"
+	"github.com/rosterhq/roster/invite"
+	"github.com/rosterhq/roster/member"
+	"github.com/rosterhq/roster/sqlstore"
+	"github.com/rosterhq/roster/store"
+	"github.com/stretchr/testify/require"
+)
+
+const maxStale = 300 * time.Millisecond
+
+// cached returns a second store on the tables of s, on a pool of its own,
+// with the request cache on: another instance of the service.
+func cached(t *testing.T, d sqlstore.Dialect, s *sqlstore.Store, opts sqlstore.CacheOptions) (*sqlstore.Store, *sql.DB) {
+	t.Helper()
+	db := openDB(t, d)
+	c, err := sqlstore.New(db, d, *s.Env(), sqlstore.Options{Prefix: s.Prefix(), Cache: &opts})
+	require.NoError(t, err)
+	t.Cleanup(func() { c.Close() })
+	return c, db
+}
+
+// settle waits until the cache's bound has passed since since.
+func settle(since time.Time) { time.Sleep(time.Until(since.Add(maxStale + 5*time.Millisecond))) }
+
+// TestCacheStaleness holds the request cache to its bound: every read that
+// begins MaxStale after a change committed on another instance sees it;
+// a change through the cached store itself, or a read with the change's
+// token, sees it at once.
+func TestCacheStaleness(t *testing.T) {
+	for _, d := range dialects {
+		t.Run(d.String(), func(t *testing.T) {
+			requireDB(t, d)
+			ctx := context.Background()
+			a, _ := newStore(t, d, fixture.NewEnv(fixture.NewClock(), 21))
+			b, _ := cached(t, d, a, sqlstore.CacheOptions{MaxStale: maxStale})
+
+			org, owner, err := member.CreateOrg(ctx, a, member.NewOrg{Name: "Acme", Owner: member.NewUser{UserID: "owner", Email: "o@acme.io"}})
+			require.NoError(t, err)
+			add := func(s store.Store, user, role string) store.Member {
+				m, err := member.AddMember(ctx, s, org.ID, owner.ID, member.NewMember{Role: role, NewUser: member.NewUser{UserID: user, Email: user + "@acme.io"}})
+				require.NoError(t, err)
+				return m
+			}
+			bob := add(a, "bob", "editor")
+
+			// Warm: the second read is a hit.
+			require.Eventually(t, func() bool {
+				_, err := b.MemberByUser(ctx, org.ID, "bob")
+				require.NoError(t, err)
+				hits, _, _ := sqlstore.CacheStats(b)
+				return hits > 0
+			}, 5*time.Second, 10*time.Millisecond, "the cache answers once its follower is fresh")
+			_, err = b.MemberByUser(ctx, org.ID, "carol")
+			require.ErrorIs(t, err, store.ErrNotFound)
+			_, err = b.MemberByUser(ctx, org.ID, "carol")
+			require.ErrorIs(t, err, store.ErrNotFound, "not a member, from the cache")
+
+			// Another instance's changes: seen by every read that begins
+			// MaxStale after they committed.
+			require.NoError(t, member.Remove(ctx, a, org.ID, owner.ID, bob.ID))
+			add(a, "carol", "viewer")
+			settle(time.Now())
+			_, err = b.MemberByUser(ctx, org.ID, "bob")
+			require.ErrorIs(t, err, store.ErrNotFound, "a removed member is gone after the bound")
+			carol, err := b.MemberByUser(ctx, org.ID, "carol")
+			require.NoError(t, err, "a new member is there after the bound")
+			g, err := invite.Grant(ctx, b, org.ID, "carol")
+			require.NoError(t, err)
+			require.True(t, g.Can(fixture.ViewProducts))
+
+			// Read your writes: a change through b is seen at once.
+			_, err = member.ChangeRole(ctx, b, org.ID, owner.ID, carol.ID, "editor")
+			require.NoError(t, err)
+			m, err := b.MemberByUser(ctx, org.ID, "carol")
+			require.NoError(t, err)
+			require.Equal(t, "editor", m.Role)
+			g, err = invite.Grant(ctx, b, org.ID, "carol")
+			require.NoError(t, err)
+			require.True(t, g.Can(fixture.EditProducts))
+
+			// A token: a change on a, read at once on b.
+			wctx, tok := store.Capture(ctx)
+			_, err = member.Deactivate(wctx, a, org.ID, owner.ID, carol.ID)
+			require.NoError(t, err)
+			require.False(t, tok.IsZero())
+			parsed, err := store.ParseToken(tok.String())
+			require.NoError(t, err)
+			g, err = invite.Grant(store.AtLeast(ctx, parsed), b, org.ID, "carol")
+			require.NoError(t, err)
+			require.False(t, g.Can(fixture.ViewProducts), "read at least as fresh as the token: carol is inactive")
+			m, err = b.MemberByUser(store.AtLeast(ctx, parsed), org.ID, "carol")
+			require.NoError(t, err)
+			require.Equal(t, store.Inactive, m.Status)
+
+			// API keys: a revoked key stops after the bound.
+			dave := add(a, "dave", "editor")
+			k, secret, err := member.IssueKey(ctx, a, org.ID, owner.ID, dave.ID, "ci")
+			require.NoError(t, err)
+			for range 2 {
+				got, _, err := member.Authenticate(ctx, b, secret)
+				require.NoError(t, err)
+				require.Equal(t, dave.ID, got.ID)
+			}
+			require.NoError(t, member.RevokeKey(ctx, a, org.ID, owner.ID, k.ID))
+			settle(time.Now())
+			_, _, err = member.Authenticate(ctx, b, secret)
+			require.Error(t, err, "a revoked key stops after the bound")
+		})
+	}
+}
+
+// TestCacheFollowerStuck stops the cache's follower from confirming the
+// feed (its row held by another transaction): after the bound, reads go to
+// the database and see its changes; with the database gone, they fail.
+// Never a stale answer.
+func TestCacheFollowerStuck(t *testing.T) {
+	for _, d := range dialects {
+		t.Run(d.String(), func(t *testing.T) {
+			requireDB(t, d)
+			ctx := context.Background()
+			a, adb := newStore(t, d, fixture.NewEnv(fixture.NewClock(), 22))
+			b, bdb := cached(t, d, a, sqlstore.CacheOptions{MaxStale: maxStale})
+			org, owner, err := member.CreateOrg(ctx, a, member.NewOrg{Name: "Acme", Owner: member.NewUser{UserID: "owner", Email: "o@acme.io"}})
+			require.NoError(t, err)
+			bob, err := member.AddMember(ctx, a, org.ID, owner.ID, member.NewMember{Role: "editor", NewUser: member.NewUser{UserID: "bob", Email: "bob@acme.io"}})
+			require.NoError(t, err)
+			require.Eventually(t, func() bool {
+				_, err := b.MemberByUser(ctx, org.ID, "bob")
+				require.NoError(t, err)
+				hits, _, _ := sqlstore.CacheStats(b)
+				return hits > 0
+			}, 5*time.Second, 10*time.Millisecond)
+
+			// The change commits, then the feed's row is held: the follower
+			// cannot place the change's event.
+			_, err = member.ChangeRole(ctx, a, org.ID, owner.ID, bob.ID, "viewer")
+			require.NoError(t, err)
+			hold, err := adb.BeginTx(ctx, nil)
+			require.NoError(t, err)
+			defer hold.Rollback()
+			lock := `UPDATE ` + a.Prefix() + `feed SET placed = placed WHERE id = 1`
+			_, err = hold.ExecContext(ctx, lock)
+			require.NoError(t, err)
+			settle(time.Now())
+			_, misses, _ := sqlstore.CacheStats(b)
+			m, err := b.MemberByUser(ctx, org.ID, "bob")
+			require.NoError(t, err)
+			require.Equal(t, "viewer", m.Role, "past the bound, unconfirmed, the read goes to the database")
+			_, after, _ := sqlstore.CacheStats(b)
+			require.Greater(t, after, misses)
+			require.NoError(t, hold.Rollback())
+
+			// The database gone: an error, not the cached member.
+			require.Eventually(t, func() bool {
+				m, err := b.MemberByUser(ctx, org.ID, "bob")
+				return err == nil && m.Role == "viewer"
+			}, 5*time.Second, 10*time.Millisecond)
+			require.NoError(t, bdb.Close())
+			settle(time.Now())
+			_, err = b.MemberByUser(ctx, org.ID, "bob")
+			require.Error(t, err, "no database, no answer")
+			require.NotErrorIs(t, err, store.ErrNotFound)
+		})
+	}
+}
+
+// TestCacheCap keeps the cache within MaxEntries.
+func TestCacheCap(t *testing.T) {
+	ctx := context.Background()
+	a, _ := newStore(t, sqlstore.SQLite, fixture.NewEnv(fixture.NewClock(), 23))
+	b, _ := cached(t, sqlstore.SQLite, a, sqlstore.CacheOptions{MaxStale: time.Hour, MaxEntries: 5})
+	org, _, err := member.CreateOrg(ctx, a, member.NewOrg{Name: "Acme", Owner: member.NewUser{UserID: "owner", Email: "o@acme.io"}})
+	require.NoError(t, err)
+	require.Eventually(t, func() bool {
+		_, _ = b.MemberByUser(ctx, org.ID, "owner")
+		hits, _, _ := sqlstore.CacheStats(b)
+		return hits > 0
+	}, 5*time.Second, 10*time.Millisecond)
+	for i := range 50 {
+		_, err := b.MemberByUser(ctx, org.ID, "nobody"+string(rune('a'+i%26))+string(rune('a'+i/26)))
+		require.ErrorIs(t, err, store.ErrNotFound)
+		_, _, n := sqlstore.CacheStats(b)
+		require.LessOrEqual(t, n, 5)
+	}
+	_, _, n := sqlstore.CacheStats(b)
+	require.Equal(t, 5, n)
+}
