@@ -48,10 +48,10 @@ type cache struct {
 	mu      sync.RWMutex
 	epoch   uint64 // moves on when the whole cache is dropped
 	applied uint64 // moves on with each batch of events applied
-	orgs  map[ID]*orgCache
-	users map[string]*userCache // principal entries by user
-	keys  map[[32]byte]keyEntry
-	n     int // entries
+	orgs    map[ID]*orgCache
+	users   map[string]*userCache // principal entries by user
+	keys    map[[32]byte]keyEntry
+	n       int // entries
 
 	hits, misses atomic.Int64
 

@@ -48,14 +48,14 @@ type queryer interface {
 // runs in a database transaction that holds the organisation's row lock (an
 // immediate transaction on SQLite).
 type Store struct {
-	db     *sql.DB
-	host   *sql.Tx // set on a Store bound to the host's transaction
-	f      *flavor // the dialect's
-	env    *store.Env
-	prefix string
+	db      *sql.DB
+	host    *sql.Tx // set on a Store bound to the host's transaction
+	f       *flavor // the dialect's
+	env     *store.Env
+	prefix  string
 	queries *sync.Map // query text → dialect text
-	texts  *sync.Map // table or updateKey → dialect text of a write
-	stmts  *sync.Map // dialect text → *sql.Stmt, prepared on db
+	texts   *sync.Map // table or updateKey → dialect text of a write
+	stmts   *sync.Map // dialect text → *sql.Stmt, prepared on db
 	// preparing holds the statements being prepared in the background.
 	preparing *sync.Map
 	points    *atomic.Int64
