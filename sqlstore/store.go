@@ -58,8 +58,9 @@ type Store struct {
 	points    *atomic.Int64
 	// writer serialises this process's units of work where the flavor
 	// allows one writer at a time (SQLite): waiting on a mutex costs less
-	// than SQLite's busy handler, which sleeps and retries. Other processes
-	// still wait on the busy timeout.
+	// than SQLite's busy handler, which sleeps and retries. Units of work
+	// of other processes (or other pools) still meet in the busy handler,
+	// whose wait a deadline ends too (beginWaiting).
 	writer chan struct{}
 }
 
@@ -386,7 +387,13 @@ func (s *Store) begin(ctx context.Context) (queryer, func(error) error, error) {
 	// ends while COMMIT is in flight must not turn a commit into an error.
 	txCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	stop := context.AfterFunc(ctx, cancel)
-	t, err := s.db.BeginTx(txCtx, &sql.TxOptions{Isolation: s.f.isolation})
+	var t *sql.Tx
+	var err error
+	if s.f.oneWriter {
+		t, err = s.beginWaiting(ctx, txCtx, &unlock)
+	} else {
+		t, err = s.db.BeginTx(txCtx, &sql.TxOptions{Isolation: s.f.isolation})
+	}
 	if err != nil {
 		stop()
 		cancel()
@@ -415,6 +422,44 @@ func (s *Store) begin(ctx context.Context) (queryer, func(error) error, error) {
 		}
 		return nil
 	}, nil
+}
+
+// beginWaiting begins a transaction on txCtx and returns when it has begun
+// or when ctx ends, whichever comes first. SQLite's busy handler, in which
+// BEGIN IMMEDIATE waits for another process's (or another pool's) write
+// lock, does not heed the context, and would keep a caller waiting for the
+// whole busy timeout past its deadline. A BEGIN that ctx abandons finishes
+// in the background, within the busy timeout, and its transaction is rolled
+// back at once; *unlock, the release of this store's writer, is called only
+// then, so that this store's next unit of work does not start a second
+// wait beside it, and is set to do nothing for the caller.
+func (s *Store) beginWaiting(ctx, txCtx context.Context, unlock *func()) (*sql.Tx, error) {
+	if ctx.Done() == nil { // ctx cannot end: wait in the busy handler
+		return s.db.BeginTx(txCtx, &sql.TxOptions{Isolation: s.f.isolation})
+	}
+	type begun struct {
+		t   *sql.Tx
+		err error
+	}
+	ch := make(chan begun, 1)
+	go func() {
+		t, err := s.db.BeginTx(txCtx, &sql.TxOptions{Isolation: s.f.isolation})
+		ch <- begun{t, err}
+	}()
+	select {
+	case b := <-ch:
+		return b.t, b.err
+	case <-ctx.Done():
+		release := *unlock
+		*unlock = func() {}
+		go func() {
+			if b := <-ch; b.t != nil {
+				_ = b.t.Rollback()
+			}
+			release()
+		}()
+		return nil, ctx.Err()
+	}
 }
 
 // lock locks the organisation's row and reads it.
