@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/rosterhq/roster/store"
@@ -31,7 +32,42 @@ type Options struct {
 	// tables in a PostgreSQL schema of their own, set the connection's
 	// search_path.
 	Prefix string
+	// Clock says where a unit of work takes its time from (store.Tx.Now),
+	// by which the rules judge expiry and seats and stamp what they
+	// write. The zero value, DefaultClock, is the database's clock unless
+	// Env.Now is set.
+	Clock Clock
 }
+
+// A Clock says where a Store's units of work take their time from.
+//
+// Several processes sharing one database must decide by one clock: with
+// each its own, two hosts two minutes apart would disagree on whether an
+// invitation has expired, and one could accept an invitation that the
+// other had judged expired, or count a seat the other had freed. The
+// database's clock is read in the statement that locks the organisation,
+// once the lock is taken, so that the units of work on an organisation get
+// their times in the order in which they hold it. SQLite has no clock of
+// its own: it runs in the host, whose clock is also every other process's
+// on the same machine, and a Store on SQLite reads Env.Now (time.Now by
+// default) whatever Clock says.
+//
+// Identifiers, and the times of what runs outside a unit of work (the
+// expiry that ListPending shows, say), come from Env.Now with any Clock.
+type Clock uint8
+
+// The clocks.
+const (
+	// DefaultClock is DatabaseClock if Env.Now is nil, and HostClock if
+	// Env.Now is set, as tests set it to a fake clock. A host whose
+	// processes share a database leaves Env.Now nil, or sets
+	// DatabaseClock.
+	DefaultClock Clock = iota
+	// DatabaseClock is the database's clock, whatever Env.Now says.
+	DatabaseClock
+	// HostClock is Env.Now.
+	HostClock
+)
 
 // queryer is what *sql.DB, *sql.Tx and *sql.Conn have in common.
 type queryer interface {
@@ -50,9 +86,11 @@ type Store struct {
 	f      *flavor // the dialect's
 	env    *store.Env
 	prefix string
-	cache  *sync.Map // query text → dialect text
-	texts  *sync.Map // table or updateKey → dialect text of a write
-	stmts  *sync.Map // dialect text → *sql.Stmt, prepared on db
+	// dbClock is set where units of work read the database's clock.
+	dbClock bool
+	cache   *sync.Map // query text → dialect text
+	texts   *sync.Map // table or updateKey → dialect text of a write
+	stmts   *sync.Map // dialect text → *sql.Stmt, prepared on db
 	// preparing holds the statements being prepared in the background.
 	preparing *sync.Map
 	points    *atomic.Int64
@@ -84,11 +122,15 @@ func New(db *sql.DB, d Dialect, env store.Env, opts Options) (*Store, error) {
 	}) {
 		return nil, fmt.Errorf("%w: table prefix %q: use letters, digits and underscores, not a digit first", store.ErrInvalid, prefix)
 	}
+	if opts.Clock > HostClock {
+		return nil, fmt.Errorf("%w: unknown clock %d", store.ErrInvalid, opts.Clock)
+	}
+	dbClock := f.clocked != nil && (opts.Clock == DatabaseClock || opts.Clock == DefaultClock && env.Now == nil)
 	e, err := env.Init()
 	if err != nil {
 		return nil, err
 	}
-	return &Store{db: db, f: f, env: e, prefix: prefix, cache: new(sync.Map), texts: new(sync.Map), stmts: new(sync.Map), preparing: new(sync.Map), points: new(atomic.Int64), writer: make(chan struct{}, 1)}, nil
+	return &Store{db: db, f: f, env: e, prefix: prefix, dbClock: dbClock, cache: new(sync.Map), texts: new(sync.Map), stmts: new(sync.Map), preparing: new(sync.Map), points: new(atomic.Int64), writer: make(chan struct{}, 1)}, nil
 }
 
 // Close releases the statements the store prepared. It does not close the
@@ -310,7 +352,14 @@ func (s *Store) once(ctx context.Context, ids []ID, created *store.Org, fn func(
 		}
 		txs = []*tx{t}
 	} else if created != nil {
-		t := &tx{s: s, q: q, org: *created}
+		t := &tx{s: s, q: q, org: *created, now: s.env.Time()}
+		if s.dbClock {
+			var us int64
+			if err := q.QueryRowContext(ctx, s.f.clockNow).Scan(&us); err != nil {
+				return err
+			}
+			t.now = fromMicros(us)
+		}
 		if err := t.insertOrg(ctx); err != nil {
 			return err
 		}
@@ -327,11 +376,23 @@ func (s *Store) once(ctx context.Context, ids []ID, created *store.Org, fn func(
 			txs[slices.Index(ids, id)] = t
 		}
 	}
+	// The unit of work's time, the same for a pair: the database's, as
+	// read with the last lock, or else the host's, once the locks are held.
+	var now time.Time
+	for _, t := range txs {
+		if t.now.After(now) {
+			now = t.now
+		}
+	}
+	if now.IsZero() {
+		now = s.env.Time()
+	}
 	var b *batch
 	if s.f.holdsWrites {
 		b = new(batch)
 	}
 	for _, t := range txs {
+		t.now = now
 		t.raw, t.q = q, q
 		if b != nil {
 			t.b, t.q = b, flushing{t}
@@ -476,9 +537,14 @@ func (s *Store) lock(ctx context.Context, q queryer, id ID) (*tx, error) {
 func (s *Store) lockBy(ctx context.Context, q queryer, which string, arg any) (*tx, error) {
 	t := &tx{s: s, q: q, seq: -1}
 	var r orgRow
-	err := q.QueryRowContext(ctx, s.sql(`SELECT `+orgCols+` FROM {p}orgs o WHERE o.id = `+which+s.f.forUpdate), arg).Scan(r.dest(&t.org)...)
+	var us int64
+	query, dest := s.clocked(orgCols, `FROM {p}orgs o WHERE o.id = `+which+s.f.forUpdate, &us, r.dest(&t.org))
+	err := q.QueryRowContext(ctx, s.sql(query), arg).Scan(dest...)
 	if err := r.finish(&t.org, err); err != nil {
 		return nil, err
+	}
+	if s.dbClock {
+		t.now = fromMicros(us)
 	}
 	return t, nil
 }
@@ -498,14 +564,29 @@ func (s *Store) lockByToken(ctx context.Context, q queryer, hash []byte) (*tx, e
 	}
 	t := &tx{s: s, q: q, seq: -1}
 	var r orgRow
-	inv, err := s.scanInvitation(prefixed{q.QueryRowContext(ctx, s.sql(`SELECT `+orgCols+`, `+tokenInvitationCols+`
-		FROM {p}orgs o JOIN {p}invitations i ON i.org = o.id WHERE i.token_hash = ?`+s.f.tokenLock), hash), r.dest(&t.org)})
+	var us int64
+	query, pre := s.clocked(orgCols+`, `+tokenInvitationCols, `FROM {p}orgs o JOIN {p}invitations i ON i.org = o.id WHERE i.token_hash = ?`+s.f.tokenLock, &us, r.dest(&t.org))
+	inv, err := s.scanInvitation(prefixed{q.QueryRowContext(ctx, s.sql(query), hash), pre})
 	if err := r.finish(&t.org, err); err != nil {
 		return nil, err
+	}
+	if s.dbClock {
+		t.now = fromMicros(us)
 	}
 	t.sawInvitation(inv, nil)
 	t.locked = inv
 	return t, nil
+}
+
+// clocked returns the locking query SELECT cols rest, which reads the
+// columns into dest, or where the store reads the database's clock, the
+// query that also reads the clock, once the lock is taken, into *us, and
+// its destinations.
+func (s *Store) clocked(cols, rest string, us *int64, dest []any) (string, []any) {
+	if !s.dbClock {
+		return `SELECT ` + cols + ` ` + rest, dest
+	}
+	return s.f.clocked(cols, rest), append([]any{us}, dest...)
 }
 
 func compareID(a, b ID) int { return strings.Compare(string(a[:]), string(b[:])) }

@@ -154,6 +154,7 @@ var conformance = []struct {
 	{"PartnerRules", testPartnerRules},
 	{"PartnerReachesStaffOnly", testPartnerReachesStaffOnly},
 	{"DeadlineWhileBusy", testDeadlineWhileBusy},
+	{"UnitOfWorkTime", testUnitOfWorkTime},
 	{"ContradictoryInput", testContradictoryInput},
 	{"ControlAndFormatCharacters", testControlAndFormatCharacters},
 	{"LookupInputs", testLookupInputs},
