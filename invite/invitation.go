@@ -77,7 +77,7 @@ func checkAddress(env *store.Env, email string, ttl time.Duration) (string, time
 // writes its event, by actor a.
 func create(ctx context.Context, tx store.Tx, a *store.Member, inv store.Invitation, typ store.EventType) (store.Invitation, string, error) {
 	env := tx.Env()
-	now := env.Time()
+	now := tx.Now()
 	inv.Org, inv.InvitedBy, inv.Status, inv.Created = a.Org, a.Party(), store.Pending, now
 	var err error
 	if inv.ID, err = env.NewID(); err != nil {
@@ -109,7 +109,7 @@ func SendTx(ctx context.Context, tx store.Tx, actor store.ID, n NewInvitation) (
 		return store.Invitation{}, "", err
 	}
 	// The member the invitation would make, to check what it grants.
-	m, err := rule.NewMember(env, store.Member{
+	m, err := rule.NewMember(tx, store.Member{
 		Org: o.ID, UserID: "invitee", Email: email,
 		Kind: store.Staff, Role: n.Role, Allow: n.Allow, Deny: n.Deny, Scopes: n.Scopes, Profile: n.Profile,
 	})
@@ -128,7 +128,7 @@ func SendTx(ctx context.Context, tx store.Tx, actor store.ID, n NewInvitation) (
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return store.Invitation{}, "", err
 	}
-	if err := closeExpired(ctx, tx, store.ForMember, email, env.Time()); err != nil {
+	if err := closeExpired(ctx, tx, store.ForMember, email, tx.Now()); err != nil {
 		return store.Invitation{}, "", err
 	}
 	if err := rule.CheckSeat(ctx, tx, 1); err != nil {
@@ -287,7 +287,7 @@ func ResendTx(ctx context.Context, tx store.Tx, actor, id store.ID) (store.Invit
 		return store.Invitation{}, "", err
 	}
 	env := tx.Env()
-	now := env.Time()
+	now := tx.Now()
 	if inv.Kind == store.ForMember && !inv.Open(now) {
 		if err := rule.CheckSeat(ctx, tx, 1); err != nil {
 			return store.Invitation{}, "", err
@@ -324,7 +324,7 @@ func CancelTx(ctx context.Context, tx store.Tx, actor, id store.ID) error {
 		return err
 	}
 	before := state(tx.Env().Policy, &inv)
-	inv.Status, inv.Updated, inv.Sealed = store.Cancelled, tx.Env().Time(), nil
+	inv.Status, inv.Updated, inv.Sealed = store.Cancelled, tx.Now(), nil
 	if err := tx.PutInvitation(ctx, inv); err != nil {
 		return err
 	}
@@ -348,7 +348,7 @@ func CopyLinkTx(ctx context.Context, tx store.Tx, actor, id store.ID, base strin
 	if err := closedErr(&inv); err != nil {
 		return "", err
 	}
-	if !inv.Open(tx.Env().Time()) {
+	if !inv.Open(tx.Now()) {
 		return "", fmt.Errorf("%w: resend invitation %v for a new link", ErrExpired, inv.ID)
 	}
 	token, err := unseal(tx.Env(), inv.ID, inv.Sealed)
@@ -444,7 +444,7 @@ func open(ctx context.Context, s store.Store, token string, kind store.Invitatio
 		return err
 	}
 	return updateByToken(ctx, s, hash, func(tx store.Tx, inv store.Invitation) error {
-		if err := answerable(tx.Env(), &inv, kind); err != nil {
+		if err := answerable(tx.Now(), &inv, kind); err != nil {
 			return err
 		}
 		return fn(tx, inv)
@@ -486,15 +486,15 @@ func byHash(ctx context.Context, tx store.Tx, hash [32]byte) (store.Invitation, 
 }
 
 // answerable checks that inv, found by its token, is of kind and can still
-// be accepted or declined now.
-func answerable(env *store.Env, inv *store.Invitation, kind store.InvitationKind) error {
+// be accepted or declined at now, the unit of work's time.
+func answerable(now time.Time, inv *store.Invitation, kind store.InvitationKind) error {
 	if inv.Kind != kind {
 		return fmt.Errorf("invitation token: %w", store.ErrNotFound)
 	}
 	if err := closedErr(inv); err != nil {
 		return err
 	}
-	if !inv.Open(env.Time()) {
+	if !inv.Open(now) {
 		return fmt.Errorf("%w: invitation %v expired at %s", ErrExpired, inv.ID, inv.Expires.Format(time.RFC3339))
 	}
 	return nil
@@ -535,7 +535,7 @@ func acceptTx(ctx context.Context, tx store.Tx, inv store.Invitation, user Invit
 	if err := checkEmail(env.Policy, &inv, user.Email); err != nil {
 		return store.Member{}, err
 	}
-	m, err := rule.NewMember(env, store.Member{
+	m, err := rule.NewMember(tx, store.Member{
 		Org: inv.Org, UserID: user.UserID, Email: user.Email, Name: user.Name,
 		Kind: store.Staff, Role: inv.Role, Allow: inv.Allow, Deny: inv.Deny,
 		Scopes: inv.Scopes, Profile: inv.Profile,
@@ -546,7 +546,7 @@ func acceptTx(ctx context.Context, tx store.Tx, inv store.Invitation, user Invit
 	if err := rule.Admit(ctx, tx, nil, &m, true); err != nil {
 		return store.Member{}, err
 	}
-	now := env.Time()
+	now := tx.Now()
 	inv.Status, inv.Joined, inv.Updated, inv.Sealed = store.Accepted, m.ID, now, nil
 	if err := tx.PutInvitation(ctx, inv); err != nil {
 		return store.Member{}, err
@@ -569,7 +569,7 @@ func Decline(ctx context.Context, s store.Store, token string, user Invitee) err
 		if err := checkEmail(tx.Env().Policy, &inv, user.Email); err != nil {
 			return err
 		}
-		inv.Status, inv.Updated, inv.Sealed = store.Declined, tx.Env().Time(), nil
+		inv.Status, inv.Updated, inv.Sealed = store.Declined, tx.Now(), nil
 		if err := tx.PutInvitation(ctx, inv); err != nil {
 			return err
 		}

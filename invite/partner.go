@@ -130,7 +130,7 @@ func InvitePartnerTx(ctx context.Context, tx store.Tx, actor store.ID, n NewPart
 	if _, err := levelGrant(ctx, tx, &a, n.Level, n.Scopes); err != nil {
 		return store.Invitation{}, "", err
 	}
-	if err := closeExpired(ctx, tx, store.ForPartner, email, tx.Env().Time()); err != nil {
+	if err := closeExpired(ctx, tx, store.ForPartner, email, tx.Now()); err != nil {
 		return store.Invitation{}, "", err
 	}
 	return create(ctx, tx, &a, store.Invitation{Kind: store.ForPartner, Email: email, Role: n.Level, Scopes: n.Scopes, TTL: ttl}, store.PartnerInvited)
@@ -174,7 +174,7 @@ func openPair(ctx context.Context, s store.Store, token string, partnerOrg store
 		if err != nil {
 			return err
 		}
-		if err := answerable(g.Env(), &inv, store.ForPartner); err != nil {
+		if err := answerable(g.Now(), &inv, store.ForPartner); err != nil {
 			return err
 		}
 		return fn(g, p, inv)
@@ -200,11 +200,10 @@ func AcceptPartner(ctx context.Context, s store.Store, token string, partnerOrg,
 		} else if !errors.Is(err, store.ErrNotFound) {
 			return err
 		}
-		env := g.Env()
-		now := env.Time()
+		now := g.Now()
 		ps = store.Partnership{Org: inv.Org, Partner: partnerOrg, Level: inv.Role, Scopes: inv.Scopes,
 			Status: store.PartnerActive, Invitation: inv.ID, Created: now, Updated: now}
-		if ps.ID, err = env.NewID(); err != nil {
+		if ps.ID, err = g.Env().NewID(); err != nil {
 			return err
 		}
 		if err := g.PutPartnership(ctx, ps); err != nil {
@@ -227,7 +226,7 @@ func DeclinePartner(ctx context.Context, s store.Store, token string, partnerOrg
 		if err != nil {
 			return err
 		}
-		inv.Status, inv.Updated, inv.Sealed = store.Declined, g.Env().Time(), nil
+		inv.Status, inv.Updated, inv.Sealed = store.Declined, g.Now(), nil
 		if err := g.PutInvitation(ctx, inv); err != nil {
 			return err
 		}
@@ -321,7 +320,7 @@ func ChangePartner(ctx context.Context, s store.Store, org, actor, id store.ID, 
 		if next.Level == ps.Level && next.Scopes.Equal(ps.Scopes) && next.Status == ps.Status {
 			return nil
 		}
-		next.Updated = g.Env().Time()
+		next.Updated = g.Now()
 		if err := g.PutPartnership(ctx, next); err != nil {
 			return err
 		}

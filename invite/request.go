@@ -91,7 +91,7 @@ func RequestAccessTx(ctx context.Context, tx store.Tx, user Requester, perms acc
 	if err != nil {
 		return store.Request{}, err
 	}
-	now := env.Time()
+	now := tx.Now()
 	r.Org, r.Created, r.Updated = o.ID, now, now
 	if r.ID, err = env.NewID(); err != nil {
 		return store.Request{}, err
@@ -132,7 +132,7 @@ func checkCode(ctx context.Context, tx store.Tx, code string) error {
 	if err != nil {
 		return err
 	}
-	now := tx.Env().Time()
+	now := tx.Now()
 	if now.Before(c.LockedUntil) {
 		return fmt.Errorf("%w: until %s", ErrLocked, c.LockedUntil.Format(time.RFC3339))
 	}
@@ -236,7 +236,7 @@ func SetCodeTx(ctx context.Context, tx store.Tx, actor store.ID, code string) er
 		return err
 	}
 	env := tx.Env()
-	c := store.Code{Org: a.Org, Updated: env.Time()}
+	c := store.Code{Org: a.Org, Updated: tx.Now()}
 	typ := store.CodeCleared
 	if code != "" {
 		if c.Hash, err = hashCode(env, code); err != nil {
@@ -313,7 +313,7 @@ func ApproveTx(ctx context.Context, tx store.Tx, actor, id store.ID, perms acces
 		}
 		before = rule.Snapshot(env.Policy, &m)
 		m.Allow = m.Allow.Union(perms)
-		m.Updated = env.Time()
+		m.Updated = tx.Now()
 		if err := rule.ResolveIn(ctx, tx, &m); err != nil {
 			return store.Member{}, err
 		}
@@ -322,7 +322,7 @@ func ApproveTx(ctx context.Context, tx store.Tx, actor, id store.ID, perms acces
 			return store.Member{}, err
 		}
 	} else {
-		m, err = rule.NewMember(env, store.Member{Org: r.Org, UserID: r.UserID, Email: r.Email, Name: r.Name,
+		m, err = rule.NewMember(tx, store.Member{Org: r.Org, UserID: r.UserID, Email: r.Email, Name: r.Name,
 			Kind: store.External, Allow: perms})
 		if err != nil {
 			return store.Member{}, err
@@ -334,7 +334,7 @@ func ApproveTx(ctx context.Context, tx store.Tx, actor, id store.ID, perms acces
 	if err := tx.PutMember(ctx, m); err != nil {
 		return store.Member{}, err
 	}
-	r.Status, r.Granted, r.Member, r.DecidedBy, r.Updated = store.Approved, perms, m.ID, a.Party(), env.Time()
+	r.Status, r.Granted, r.Member, r.DecidedBy, r.Updated = store.Approved, perms, m.ID, a.Party(), tx.Now()
 	if err := tx.PutRequest(ctx, r); err != nil {
 		return store.Member{}, err
 	}
@@ -355,7 +355,7 @@ func RefuseTx(ctx context.Context, tx store.Tx, actor, id store.ID) error {
 	if err != nil {
 		return err
 	}
-	r.Status, r.DecidedBy, r.Updated = store.Refused, a.Party(), tx.Env().Time()
+	r.Status, r.DecidedBy, r.Updated = store.Refused, a.Party(), tx.Now()
 	if err := tx.PutRequest(ctx, r); err != nil {
 		return err
 	}
@@ -385,7 +385,7 @@ func WithdrawTx(ctx context.Context, tx store.Tx, user string, id store.ID) erro
 	if err := requestClosedErr(&r); err != nil {
 		return err
 	}
-	r.Status, r.Updated = store.Withdrawn, tx.Env().Time()
+	r.Status, r.Updated = store.Withdrawn, tx.Now()
 	if err := tx.PutRequest(ctx, r); err != nil {
 		return err
 	}

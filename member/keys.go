@@ -58,7 +58,7 @@ func IssueKeyTx(ctx context.Context, tx store.Tx, actor, target store.ID, name s
 	if err != nil {
 		return store.Key{}, "", err
 	}
-	k := store.Key{ID: id, Org: t.Org, Member: t.ID, Name: name, Prefix: secret[:keyPrefixLen], Hash: hash, Created: env.Time()}
+	k := store.Key{ID: id, Org: t.Org, Member: t.ID, Name: name, Prefix: secret[:keyPrefixLen], Hash: hash, Created: tx.Now()}
 	if err := tx.PutKey(ctx, k); err != nil {
 		return store.Key{}, "", err
 	}

@@ -25,8 +25,8 @@ type NewMember struct {
 }
 
 // build validates n and returns the member it describes, unresolved.
-func (n NewMember) build(env *store.Env, org store.ID) (store.Member, error) {
-	return rule.NewMember(env, store.Member{
+func (n NewMember) build(tx store.Tx, org store.ID) (store.Member, error) {
+	return rule.NewMember(tx, store.Member{
 		Org: org, UserID: n.UserID, Email: n.Email, Name: n.Name, Kind: n.Kind,
 		Role: n.Role, Allow: n.Allow, Deny: n.Deny, Scopes: n.Scopes, Profile: n.Profile,
 	})
@@ -46,7 +46,7 @@ func AddMemberTx(ctx context.Context, tx store.Tx, actor store.ID, n NewMember) 
 	if err != nil {
 		return store.Member{}, err
 	}
-	m, err := n.build(tx.Env(), o.ID)
+	m, err := n.build(tx, o.ID)
 	if err != nil {
 		return store.Member{}, err
 	}
@@ -96,7 +96,7 @@ func commit(ctx context.Context, tx store.Tx, a, before *store.Member, next stor
 	if same(before, &next) {
 		return next, nil
 	}
-	next.Updated = tx.Env().Time()
+	next.Updated = tx.Now()
 	if err := tx.PutMember(ctx, next); err != nil {
 		return store.Member{}, err
 	}

@@ -49,7 +49,6 @@ func CreateOrg(ctx context.Context, s store.Store, n NewOrg) (store.Org, store.M
 		return store.Org{}, store.Member{}, err
 	}
 	env := s.Env()
-	now := env.Time()
 	orgID, err := env.NewID()
 	if err != nil {
 		return store.Org{}, store.Member{}, err
@@ -58,16 +57,23 @@ func CreateOrg(ctx context.Context, s store.Store, n NewOrg) (store.Org, store.M
 	if err != nil {
 		return store.Org{}, store.Member{}, err
 	}
-	o := store.Org{ID: orgID, Name: n.Name, SeatLimit: n.SeatLimit, Created: now, Updated: now}
+	// Created and Updated are left zero for InsertOrg to set to the unit
+	// of work's time, which the owner and the event take too.
+	o := store.Org{ID: orgID, Name: n.Name, SeatLimit: n.SeatLimit}
 	owner := store.Member{
 		ID: ownerID, Org: orgID, UserID: n.Owner.UserID, Email: n.Owner.Email, Name: n.Owner.Name,
-		Role: env.Policy.Owner().Name, Status: store.Active, Kind: store.Staff, Created: now, Updated: now,
+		Role: env.Policy.Owner().Name, Status: store.Active, Kind: store.Staff,
 	}
 	err = s.InsertOrg(ctx, o, func(tx store.Tx) error {
+		var err error
+		if o, err = tx.Org(ctx); err != nil {
+			return err
+		}
+		owner.Created, owner.Updated = tx.Now(), tx.Now()
 		if err := tx.PutMember(ctx, owner); err != nil {
 			return err
 		}
-		return rule.Emit(ctx, tx, store.Event{Type: store.OrgCreated, Time: now, Actor: owner.Party(), Target: owner.Party(),
+		return rule.Emit(ctx, tx, store.Event{Type: store.OrgCreated, Actor: owner.Party(), Target: owner.Party(),
 			After: store.State{Name: o.Name, SeatLimit: o.SeatLimit, Role: owner.Role}})
 	})
 	if err != nil {
@@ -96,7 +102,7 @@ func RenameOrgTx(ctx context.Context, tx store.Tx, actor store.ID, name string) 
 		return o, nil // nothing changes, nothing is written
 	}
 	before := o.Name
-	o.Name, o.Updated = name, tx.Env().Time()
+	o.Name, o.Updated = name, tx.Now()
 	if err := tx.PutOrg(ctx, o); err != nil {
 		return store.Org{}, err
 	}
@@ -135,9 +141,9 @@ func SetSeatLimitTx(ctx context.Context, tx store.Tx, limit int) (store.Org, err
 	if o.SeatLimit == limit {
 		return o, nil // nothing changes, nothing is written
 	}
-	now := tx.Env().Time()
+	now := tx.Now()
 	if limit > 0 {
-		taken, err := tx.Seats(ctx, now)
+		taken, err := tx.Seats(ctx)
 		if err != nil {
 			return store.Org{}, err
 		}
@@ -182,7 +188,7 @@ func clearTransfer(ctx context.Context, tx store.Tx, id store.ID) (bool, error) 
 	if err != nil || o.PendingOwner != id {
 		return false, err
 	}
-	o.PendingOwner, o.Updated = uuid.Nil, tx.Env().Time()
+	o.PendingOwner, o.Updated = uuid.Nil, tx.Now()
 	return true, tx.PutOrg(ctx, o)
 }
 

@@ -43,7 +43,7 @@ func CreateRoleTx(ctx context.Context, tx store.Tx, actor store.ID, name, label 
 	if err != nil {
 		return store.Role{}, err
 	}
-	now := tx.Env().Time()
+	now := tx.Now()
 	r := store.Role{Org: o.ID, Name: name, Label: label, Perms: perms, Created: now, Updated: now}
 	if err := tx.PutRole(ctx, r); err != nil {
 		return store.Role{}, err
@@ -90,7 +90,7 @@ func UpdateRoleTx(ctx context.Context, tx store.Tx, actor store.ID, name, label 
 		return old, nil
 	}
 	r := old
-	r.Label, r.Perms, r.Updated = label, perms, tx.Env().Time()
+	r.Label, r.Perms, r.Updated = label, perms, tx.Now()
 	if err := tx.PutRole(ctx, r); err != nil {
 		return store.Role{}, err
 	}

@@ -47,7 +47,7 @@ func ProposeTransferTx(ctx context.Context, tx store.Tx, actor, to store.ID) err
 	if err != nil || o.PendingOwner == to {
 		return err
 	}
-	o.PendingOwner, o.Updated = to, tx.Env().Time()
+	o.PendingOwner, o.Updated = to, tx.Now()
 	if err := tx.PutOrg(ctx, o); err != nil {
 		return err
 	}
@@ -107,7 +107,7 @@ func CancelTransferTx(ctx context.Context, tx store.Tx, actor store.ID) error {
 		return fmt.Errorf("%w: only the owner or the proposed owner may cancel a transfer", ErrForbidden)
 	}
 	to := o.PendingOwner
-	o.PendingOwner, o.Updated = uuid.Nil, tx.Env().Time()
+	o.PendingOwner, o.Updated = uuid.Nil, tx.Now()
 	if err := tx.PutOrg(ctx, o); err != nil {
 		return err
 	}
@@ -149,7 +149,7 @@ func transferParties(ctx context.Context, tx store.Tx, actor, to store.ID) (owne
 // OwnerTransferred.
 func transfer(ctx context.Context, tx store.Tx, actor, owner, next *store.Member) error {
 	env := tx.Env()
-	p, now := env.Policy, env.Time()
+	p, now := env.Policy, tx.Now()
 	demoted := *owner
 	demoted.Role, demoted.Updated = p.DemoteOwnerTo().Name, now
 	demoted.Profile = rule.KeepFields(p, demoted.Role, demoted.Profile)

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"time"
 
 	"github.com/google/uuid"
 	"github.com/rosterhq/roster/access"
@@ -161,7 +160,8 @@ func (t *tx) DeleteMember(ctx context.Context, id ID) error {
 }
 
 // Seats implements store.Tx.
-func (t *tx) Seats(ctx context.Context, now time.Time) (int, error) {
+func (t *tx) Seats(ctx context.Context) (int, error) {
+	now := t.now
 	if err := live(ctx); err != nil {
 		return 0, err
 	}

@@ -191,7 +191,13 @@ func (s *Store) InsertOrg(ctx context.Context, rec store.Org, fn func(store.Tx) 
 		return err
 	}
 	defer o.unlock()
-	tx := &tx{s: s, o: o, ctx: ctx}
+	tx := &tx{s: s, o: o, ctx: ctx, now: s.env.Time()}
+	if o.rec.Created.IsZero() {
+		o.rec.Created = tx.now
+	}
+	if o.rec.Updated.IsZero() {
+		o.rec.Updated = tx.now
+	}
 	if err := guard(func() error { return fn(tx) }, tx); err != nil {
 		tx.rollback()
 		return err
@@ -254,11 +260,12 @@ func (s *Store) run(ctx context.Context, ids []ID, fn func([]*tx) error) error {
 		defer orgs[i].unlock()
 	}
 	txs := make([]*tx, len(orgs))
+	now := s.env.Time() // once the organisations are locked
 	for i, o := range orgs {
 		if o.deleted {
 			return fmt.Errorf("organisation %v: %w", ids[i], store.ErrNotFound)
 		}
-		txs[i] = &tx{s: s, o: o, ctx: ctx}
+		txs[i] = &tx{s: s, o: o, ctx: ctx, now: now}
 	}
 	err := guard(func() error { return fn(txs) }, txs...)
 	if err == nil {

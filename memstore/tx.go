@@ -2,6 +2,7 @@ package memstore
 
 import (
 	"context"
+	"time"
 
 	"github.com/rosterhq/roster/store"
 )
@@ -15,6 +16,7 @@ type tx struct {
 	s    *Store
 	o    *org
 	ctx  context.Context
+	now  time.Time // the unit of work's time
 	undo []func()
 
 	users  map[string]bool   // users whose membership of o changed
@@ -127,3 +129,7 @@ func live(ctx context.Context) error { return ctx.Err() }
 
 // Env implements store.Tx.
 func (t *tx) Env() *store.Env { return t.s.env }
+
+// Now implements store.Tx: Env's clock, read when the unit of work had
+// locked its organisations.
+func (t *tx) Now() time.Time { return t.now }

@@ -95,6 +95,15 @@ type flavor struct {
 	// is read on its own after.
 	tokenJoin bool
 	tokenLock string
+	// clocked is the statement that reads cols and the database's clock,
+	// in microseconds since the Unix epoch, first, from the locking query
+	// SELECT cols rest, as the clock stands once the lock is taken (not
+	// when the statement began, before it waited for the lock); clockNow
+	// reads the clock alone. Both are nil or empty where the database has
+	// no clock of its own (SQLite runs on the host, and its clock is the
+	// host's).
+	clocked  func(cols, rest string) string
+	clockNow string
 	// holdsWrites is set where a unit of work holds its writes of
 	// members, invitations and audit events and sends them in a row as one
 	// statement (batch.go).
@@ -144,8 +153,15 @@ var flavorPostgres = flavor{
 	retryable:       func(err error) bool { return sqlState(err, "40001", "40P01") },
 	forUpdate:       " FOR UPDATE",
 	// The invitation's row is locked too, after the organisation's.
-	tokenJoin:     true,
-	tokenLock:     " FOR UPDATE OF o, i",
+	tokenJoin: true,
+	tokenLock: " FOR UPDATE OF o, i",
+	// In the select list of the locking query, clock_timestamp() would
+	// be read before the lock is waited for: the locked rows are
+	// materialised first.
+	clocked: func(cols, rest string) string {
+		return `WITH l AS MATERIALIZED (SELECT ` + cols + ` ` + rest + `) SELECT ` + pgClock + `, l.* FROM l`
+	},
+	clockNow:      `SELECT ` + pgClock,
 	holdsWrites:   true,
 	upsert:        (*tx).upsertOnConflict,
 	rowsFound:     true,
@@ -199,6 +215,12 @@ var flavorMySQL = flavor{
 	// A join would lock the invitation's row first, in the opposite order
 	// to every other unit of work.
 	tokenJoin: false,
+	// UTC_TIMESTAMP(6) is the time the statement began, before it waited
+	// for the lock; SYSDATE(6) the time it is evaluated, after the row is
+	// locked, but in the session's time zone: their difference moves the
+	// former on to the latter.
+	clocked:  func(cols, rest string) string { return `SELECT ` + mysqlClock + `, ` + cols + ` ` + rest },
+	clockNow: `SELECT ` + mysqlClock,
 	// ON DUPLICATE KEY UPDATE would also fire on the table's other unique
 	// keys.
 	upsert: (*tx).insertThenUpdate,
@@ -211,6 +233,13 @@ var flavorMySQL = flavor{
 	migrationLock: getLock,
 	tableExists:   `SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = ?`,
 }
+
+// pgClock and mysqlClock are the database's clock in microseconds since the
+// Unix epoch, as flavor.clocked reads it.
+const (
+	pgClock    = `floor(extract(epoch FROM clock_timestamp()) * 1000000)::bigint`
+	mysqlClock = `TIMESTAMPDIFF(MICROSECOND, '1970-01-01 00:00:00', UTC_TIMESTAMP(6)) + TIMESTAMPDIFF(MICROSECOND, NOW(6), SYSDATE(6))`
+)
 
 // flavors are the dialects' flavors, by Dialect.
 var flavors = [...]*flavor{Postgres: &flavorPostgres, SQLite: &flavorSQLite, MySQL: &flavorMySQL}

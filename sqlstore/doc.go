@@ -33,7 +33,18 @@
 // A unit of work's context cancels it until COMMIT is sent, and no longer:
 // an error from a unit of work means that nothing of it committed, except
 // store.ErrOutcomeUnknown, for a connection that broke during the commit.
-// A deadline also ends the wait for a busy organisation.
+// A deadline also ends the wait for a busy organisation, whether a unit of
+// work of the same Store, of another Store or of another process holds it:
+// on SQLite, whose busy handler does not heed a context, the abandoned
+// BEGIN finishes in the background within the busy timeout and is rolled
+// back.
+//
+// A unit of work's time (store.Tx.Now), by which the rules judge expiry
+// and seats and stamp what they write, is the database's clock by default,
+// read in the statement that locks the organisation once the lock is
+// taken, so that processes whose clocks differ still decide alike; see
+// Clock and Options.Clock. A host that sets Env.Now (a fake clock in tests)
+// gets it instead, unless it asks for DatabaseClock.
 //
 // SQLite is the embedded default for a host with one process: open it with
 // SQLiteDSN (write-ahead log, busy timeout, foreign keys, immediate

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/rosterhq/roster/internal/rule"
 	"github.com/rosterhq/roster/store"
@@ -148,13 +147,13 @@ func (t *tx) DeleteMember(ctx context.Context, id ID) error {
 }
 
 // Seats implements store.Tx.
-func (t *tx) Seats(ctx context.Context, now time.Time) (int, error) {
+func (t *tx) Seats(ctx context.Context) (int, error) {
 	var n int
 	id := t.id(t.org.ID)
 	err := t.q.QueryRowContext(ctx, t.s.sql(`SELECT
 		(SELECT COUNT(*) FROM {p}members WHERE org = ? AND kind = ?) +
 		(`+pendingSeats(t.s.Dialect())+`)`),
-		id, store.Staff, id, store.ForMember, micros(now)).Scan(&n)
+		id, store.Staff, id, store.ForMember, micros(t.now)).Scan(&n)
 	return n, err
 }
 

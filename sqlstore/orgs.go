@@ -34,7 +34,13 @@ func (r *orgRow) finish(o *store.Org, err error) error {
 }
 
 func (t *tx) insertOrg(ctx context.Context) error {
-	o := t.org
+	o := &t.org
+	if o.Created.IsZero() {
+		o.Created = t.now
+	}
+	if o.Updated.IsZero() {
+		o.Updated = t.now
+	}
 	_, err := t.exec(ctx, `INSERT INTO {p}orgs (id, name, seat_limit, pending_owner, created, updated, deleted) VALUES (?, ?, ?, ?, ?, ?, 0)`,
 		t.id(o.ID), o.Name, o.SeatLimit, t.id(o.PendingOwner), micros(o.Created), micros(o.Updated))
 	return t.s.f.unique(err, "organisation "+o.ID.String(), nil, store.ErrConflict)
@@ -70,7 +76,7 @@ func (t *tx) DeleteOrg(ctx context.Context) error {
 			return err
 		}
 	}
-	_, err := t.exec(ctx, `UPDATE {p}orgs SET deleted = ? WHERE id = ?`, micros(t.s.env.Time()), id)
+	_, err := t.exec(ctx, `UPDATE {p}orgs SET deleted = ? WHERE id = ?`, micros(t.now), id)
 	return err
 }
 

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/rosterhq/roster/internal/bell"
@@ -34,7 +35,42 @@ type Options struct {
 	Prefix string
 	// Cache, if set, switches on the request cache: see CacheOptions.
 	Cache *CacheOptions
+	// Clock says where a unit of work takes its time from (store.Tx.Now),
+	// by which the rules judge expiry and seats and stamp what they
+	// write. The zero value, DefaultClock, is the database's clock unless
+	// Env.Now is set.
+	Clock Clock
 }
+
+// A Clock says where a Store's units of work take their time from.
+//
+// Several processes sharing one database must decide by one clock: with
+// each its own, two hosts two minutes apart would disagree on whether an
+// invitation has expired, and one could accept an invitation that the
+// other had judged expired, or count a seat the other had freed. The
+// database's clock is read in the statement that locks the organisation,
+// once the lock is taken, so that the units of work on an organisation get
+// their times in the order in which they hold it. SQLite has no clock of
+// its own: it runs in the host, whose clock is also every other process's
+// on the same machine, and a Store on SQLite reads Env.Now (time.Now by
+// default) whatever Clock says.
+//
+// Identifiers, and the times of what runs outside a unit of work (the
+// expiry that ListPending shows, say), come from Env.Now with any Clock.
+type Clock uint8
+
+// The clocks.
+const (
+	// DefaultClock is DatabaseClock if Env.Now is nil, and HostClock if
+	// Env.Now is set, as tests set it to a fake clock. A host whose
+	// processes share a database leaves Env.Now nil, or sets
+	// DatabaseClock.
+	DefaultClock Clock = iota
+	// DatabaseClock is the database's clock, whatever Env.Now says.
+	DatabaseClock
+	// HostClock is Env.Now.
+	HostClock
+)
 
 // queryer is what *sql.DB, *sql.Tx and *sql.Conn have in common.
 type queryer interface {
@@ -48,11 +84,13 @@ type queryer interface {
 // runs in a database transaction that holds the organisation's row lock (an
 // immediate transaction on SQLite).
 type Store struct {
-	db      *sql.DB
-	host    *sql.Tx // set on a Store bound to the host's transaction
-	f       *flavor // the dialect's
-	env     *store.Env
-	prefix  string
+	db     *sql.DB
+	host   *sql.Tx // set on a Store bound to the host's transaction
+	f      *flavor // the dialect's
+	env    *store.Env
+	prefix string
+	// dbClock is set where units of work read the database's clock.
+	dbClock bool
 	queries *sync.Map // query text → dialect text
 	texts   *sync.Map // table or updateKey → dialect text of a write
 	stmts   *sync.Map // dialect text → *sql.Stmt, prepared on db
@@ -61,8 +99,9 @@ type Store struct {
 	points    *atomic.Int64
 	// writer serialises this process's units of work where the flavor
 	// allows one writer at a time (SQLite): waiting on a mutex costs less
-	// than SQLite's busy handler, which sleeps and retries. Other processes
-	// still wait on the busy timeout.
+	// than SQLite's busy handler, which sleeps and retries. Units of work
+	// of other processes (or other pools) still meet in the busy handler,
+	// whose wait a deadline ends too (beginWaiting).
 	writer chan struct{}
 	// bell rings when a unit of work of this Store commits events.
 	bell *bell.Bell
@@ -90,12 +129,16 @@ func New(db *sql.DB, d Dialect, env store.Env, opts Options) (*Store, error) {
 	}) {
 		return nil, fmt.Errorf("%w: table prefix %q: use letters, digits and underscores, not a digit first", store.ErrInvalid, prefix)
 	}
+	if opts.Clock > HostClock {
+		return nil, fmt.Errorf("%w: unknown clock %d", store.ErrInvalid, opts.Clock)
+	}
+	dbClock := f.clocked != nil && (opts.Clock == DatabaseClock || opts.Clock == DefaultClock && env.Now == nil)
 	e, err := env.Init()
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{db: db, f: f, env: e, prefix: prefix, texts: new(sync.Map), stmts: new(sync.Map), preparing: new(sync.Map), points: new(atomic.Int64), writer: make(chan struct{}, 1), bell: new(bell.Bell)}
-	s.queries = new(sync.Map)
+	s := &Store{db: db, f: f, env: e, prefix: prefix, dbClock: dbClock, queries: new(sync.Map), texts: new(sync.Map), stmts: new(sync.Map),
+		preparing: new(sync.Map), points: new(atomic.Int64), writer: make(chan struct{}, 1), bell: new(bell.Bell)}
 	if opts.Cache != nil {
 		s.cache = newCache(s, opts.Cache)
 	}
@@ -351,7 +394,14 @@ func (s *Store) once(ctx context.Context, ids []ID, created *store.Org, fn func(
 		}
 		txs = []*tx{t}
 	} else if created != nil {
-		t := &tx{s: s, q: q, org: *created}
+		t := &tx{s: s, q: q, org: *created, now: s.env.Time()}
+		if s.dbClock {
+			var us int64
+			if err := q.QueryRowContext(ctx, s.f.clockNow).Scan(&us); err != nil {
+				return err
+			}
+			t.now = fromMicros(us)
+		}
 		if err := t.insertOrg(ctx); err != nil {
 			return err
 		}
@@ -368,11 +418,23 @@ func (s *Store) once(ctx context.Context, ids []ID, created *store.Org, fn func(
 			txs[slices.Index(ids, id)] = t
 		}
 	}
+	// The unit of work's time, the same for a pair: the database's, as
+	// read with the last lock, or else the host's, once the locks are held.
+	var now time.Time
+	for _, t := range txs {
+		if t.now.After(now) {
+			now = t.now
+		}
+	}
+	if now.IsZero() {
+		now = s.env.Time()
+	}
 	var b *batch
 	if s.f.holdsWrites {
 		b = new(batch)
 	}
 	for _, t := range txs {
+		t.now = now
 		t.raw, t.q = q, q
 		if b != nil {
 			t.b, t.q = b, flushing{t}
@@ -431,7 +493,13 @@ func (s *Store) begin(ctx context.Context) (queryer, func(error) error, error) {
 	// ends while COMMIT is in flight must not turn a commit into an error.
 	txCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	stop := context.AfterFunc(ctx, cancel)
-	t, err := s.db.BeginTx(txCtx, &sql.TxOptions{Isolation: s.f.isolation})
+	var t *sql.Tx
+	var err error
+	if s.f.oneWriter {
+		t, err = s.beginWaiting(ctx, txCtx, &unlock)
+	} else {
+		t, err = s.db.BeginTx(txCtx, &sql.TxOptions{Isolation: s.f.isolation})
+	}
 	if err != nil {
 		stop()
 		cancel()
@@ -462,6 +530,44 @@ func (s *Store) begin(ctx context.Context) (queryer, func(error) error, error) {
 	}, nil
 }
 
+// beginWaiting begins a transaction on txCtx and returns when it has begun
+// or when ctx ends, whichever comes first. SQLite's busy handler, in which
+// BEGIN IMMEDIATE waits for another process's (or another pool's) write
+// lock, does not heed the context, and would keep a caller waiting for the
+// whole busy timeout past its deadline. A BEGIN that ctx abandons finishes
+// in the background, within the busy timeout, and its transaction is rolled
+// back at once; *unlock, the release of this store's writer, is called only
+// then, so that this store's next unit of work does not start a second
+// wait beside it, and is set to do nothing for the caller.
+func (s *Store) beginWaiting(ctx, txCtx context.Context, unlock *func()) (*sql.Tx, error) {
+	if ctx.Done() == nil { // ctx cannot end: wait in the busy handler
+		return s.db.BeginTx(txCtx, &sql.TxOptions{Isolation: s.f.isolation})
+	}
+	type begun struct {
+		t   *sql.Tx
+		err error
+	}
+	ch := make(chan begun, 1)
+	go func() {
+		t, err := s.db.BeginTx(txCtx, &sql.TxOptions{Isolation: s.f.isolation})
+		ch <- begun{t, err}
+	}()
+	select {
+	case b := <-ch:
+		return b.t, b.err
+	case <-ctx.Done():
+		release := *unlock
+		*unlock = func() {}
+		go func() {
+			if b := <-ch; b.t != nil {
+				_ = b.t.Rollback()
+			}
+			release()
+		}()
+		return nil, ctx.Err()
+	}
+}
+
 // lock locks the organisation's row and reads it.
 func (s *Store) lock(ctx context.Context, q queryer, id ID) (*tx, error) {
 	t, err := s.lockBy(ctx, q, `?`, s.f.id(id))
@@ -476,9 +582,14 @@ func (s *Store) lock(ctx context.Context, q queryer, id ID) (*tx, error) {
 func (s *Store) lockBy(ctx context.Context, q queryer, which string, arg any) (*tx, error) {
 	t := &tx{s: s, q: q, seq: -1}
 	var r orgRow
-	err := q.QueryRowContext(ctx, s.sql(`SELECT `+orgCols+` FROM {p}orgs o WHERE o.id = `+which+s.f.forUpdate), arg).Scan(r.dest(&t.org)...)
+	var us int64
+	query, dest := s.clocked(orgCols, `FROM {p}orgs o WHERE o.id = `+which+s.f.forUpdate, &us, r.dest(&t.org))
+	err := q.QueryRowContext(ctx, s.sql(query), arg).Scan(dest...)
 	if err := r.finish(&t.org, err); err != nil {
 		return nil, err
+	}
+	if s.dbClock {
+		t.now = fromMicros(us)
 	}
 	return t, nil
 }
@@ -498,14 +609,29 @@ func (s *Store) lockByToken(ctx context.Context, q queryer, hash []byte) (*tx, e
 	}
 	t := &tx{s: s, q: q, seq: -1}
 	var r orgRow
-	inv, err := s.scanInvitation(prefixed{q.QueryRowContext(ctx, s.sql(`SELECT `+orgCols+`, `+tokenInvitationCols+`
-		FROM {p}orgs o JOIN {p}invitations i ON i.org = o.id WHERE i.token_hash = ?`+s.f.tokenLock), hash), r.dest(&t.org)})
+	var us int64
+	query, pre := s.clocked(orgCols+`, `+tokenInvitationCols, `FROM {p}orgs o JOIN {p}invitations i ON i.org = o.id WHERE i.token_hash = ?`+s.f.tokenLock, &us, r.dest(&t.org))
+	inv, err := s.scanInvitation(prefixed{q.QueryRowContext(ctx, s.sql(query), hash), pre})
 	if err := r.finish(&t.org, err); err != nil {
 		return nil, err
+	}
+	if s.dbClock {
+		t.now = fromMicros(us)
 	}
 	t.sawInvitation(inv, nil)
 	t.locked = inv
 	return t, nil
+}
+
+// clocked returns the locking query SELECT cols rest, which reads the
+// columns into dest, or where the store reads the database's clock, the
+// query that also reads the clock, once the lock is taken, into *us, and
+// its destinations.
+func (s *Store) clocked(cols, rest string, us *int64, dest []any) (string, []any) {
+	if !s.dbClock {
+		return `SELECT ` + cols + ` ` + rest, dest
+	}
+	return s.f.clocked(cols, rest), append([]any{us}, dest...)
 }
 
 func compareID(a, b ID) int { return strings.Compare(string(a[:]), string(b[:])) }

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"time"
 
 	"github.com/rosterhq/roster/store"
 )
@@ -17,7 +18,8 @@ type tx struct {
 	raw queryer // the database transaction
 	b   *batch  // the held writes, on PostgreSQL
 	org store.Org
-	seq int64 // the last sequence number of the audit log; -1 until read
+	now time.Time // the unit of work's time
+	seq int64     // the last sequence number of the audit log; -1 until read
 
 	// The members and invitations read or written in this unit of work, as
 	// the database holds them: writing one of them again updates only the
@@ -35,6 +37,10 @@ type tx struct {
 
 // Env implements store.Tx.
 func (t *tx) Env() *store.Env { return t.s.env }
+
+// Now implements store.Tx: the database's clock, read with the lock of the
+// organisation, or Env.Now, as the Store's Clock says.
+func (t *tx) Now() time.Time { return t.now }
 
 func (t *tx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	return t.q.ExecContext(ctx, t.s.sql(query), args...)

@@ -224,6 +224,7 @@ func TestNewRefusesBadOptions(t *testing.T) {
 		{db, sqlstore.SQLite, sqlstore.Options{Prefix: "bad-prefix"}},
 		{db, sqlstore.SQLite, sqlstore.Options{Prefix: "x; DROP TABLE y"}},
 		{db, sqlstore.SQLite, sqlstore.Options{Prefix: "1roster_"}}, // not an identifier: Migrate would fail
+		{db, sqlstore.Postgres, sqlstore.Options{Clock: sqlstore.HostClock + 1}},
 	} {
 		_, err := sqlstore.New(tc.db, tc.d, env, tc.opts)
 		require.ErrorIs(t, err, store.ErrInvalid)

@@ -21,6 +21,10 @@ type Env struct {
 	Policy *access.Policy
 	// Now returns the current time; nil means time.Now. Times are stored
 	// in UTC, truncated to microseconds, as every database keeps them.
+	// Inside a unit of work the rules take their time from Tx.Now, which
+	// a store may read from elsewhere (sqlstore: the database's clock,
+	// unless Now is set); Now always makes identifiers and the times of
+	// what runs outside a unit of work.
 	Now func() time.Time
 	// Rand is the source of tokens, keys and identifiers; nil means
 	// crypto/rand.Reader. Use anything else in tests only.
@@ -104,7 +108,8 @@ type idClock struct {
 	ctr uint16
 }
 
-// Time returns the current time in UTC, truncated to microseconds.
+// Time returns the current time in UTC, truncated to microseconds. The
+// rules use it outside a unit of work only; inside one, Tx.Now.
 func (e *Env) Time() time.Time { return e.Now().UTC().Truncate(time.Microsecond) }
 
 // Read fills b from the environment's randomness.

@@ -31,6 +31,14 @@ import (
 type Tx interface {
 	// Env returns the store's environment.
 	Env() *Env
+	// Now returns the unit of work's time, in UTC, truncated to
+	// microseconds: read once, when the unit of work has locked its
+	// organisation (both, for a pair), and the same for every call. The
+	// rules judge expiry and seats by it and stamp every record and event
+	// they write with it, so that a decision does not depend on which
+	// process made it. memstore reads Env.Now; sqlstore reads the
+	// database's clock by default (sqlstore.Options.Clock).
+	Now() time.Time
 
 	// Org returns the organisation, as written by the last PutOrg of this
 	// unit of work if any.
@@ -63,9 +71,10 @@ type Tx interface {
 	// DeleteMember deletes the member and its API keys. A missing member
 	// is ErrNotFound.
 	DeleteMember(ctx context.Context, id ID) error
-	// Seats returns the seats taken at now: staff members of any status,
-	// plus pending invitations for staff that have not expired at now.
-	Seats(ctx context.Context, now time.Time) (int, error)
+	// Seats returns the seats taken at the unit of work's time (Now):
+	// staff members of any status, plus pending invitations for staff
+	// that have not expired by then.
+	Seats(ctx context.Context) (int, error)
 
 	// Role returns the custom role named name, or ErrNotFound.
 	Role(ctx context.Context, name string) (Role, error)
@@ -141,8 +150,9 @@ type Store interface {
 	Env() *Env
 
 	// InsertOrg creates the organisation o and runs fn on it, in one unit
-	// of work: if fn fails, the organisation is not created. An existing
-	// ID is ErrConflict.
+	// of work: if fn fails, the organisation is not created. A zero
+	// o.Created or o.Updated is set to the unit of work's time (Tx.Now),
+	// which fn reads back with Tx.Org. An existing ID is ErrConflict.
 	InsertOrg(ctx context.Context, o Org, fn func(Tx) error) error
 	// Update runs fn in a unit of work on org: its writes commit together
 	// if fn returns nil and are discarded otherwise, and fn's error is

@@ -87,7 +87,7 @@ func CheckSeat(ctx context.Context, tx store.Tx, n int) error {
 	if err != nil || o.SeatLimit == 0 {
 		return err
 	}
-	taken, err := tx.Seats(ctx, tx.Env().Time())
+	taken, err := tx.Seats(ctx)
 	if err != nil {
 		return err
 	}
@@ -100,8 +100,9 @@ func CheckSeat(ctx context.Context, tx store.Tx, n int) error {
 // NewMember validates a member to add, as a rule receives it (UserID,
 // Email, Name, Kind, Role, Allow, Deny, Scopes, Profile; Org set), and
 // returns it complete and unresolved: e-mail normalised, Kind Staff if
-// unset, a new ID, Active, created now.
-func NewMember(env *store.Env, m store.Member) (store.Member, error) {
+// unset, a new ID, Active, created at the unit of work's time.
+func NewMember(tx store.Tx, m store.Member) (store.Member, error) {
+	env := tx.Env()
 	if err := CheckUser(m.UserID, &m.Email, m.Name); err != nil {
 		return store.Member{}, err
 	}
@@ -126,7 +127,7 @@ func NewMember(env *store.Env, m store.Member) (store.Member, error) {
 	if err != nil {
 		return store.Member{}, err
 	}
-	now := env.Time()
+	now := tx.Now()
 	m.ID, m.Status, m.Created, m.Updated = id, store.Active, now, now
 	return m, nil
 }

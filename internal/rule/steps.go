@@ -172,7 +172,7 @@ func Emit(ctx context.Context, tx store.Tx, e store.Event) error {
 	}
 	e.Org = o.ID
 	if e.Time.IsZero() {
-		e.Time = tx.Env().Time()
+		e.Time = tx.Now()
 	}
 	return tx.Append(ctx, &e)
 }

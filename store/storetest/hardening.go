@@ -168,3 +168,27 @@ func testLookupInputs(t *testing.T, f Factory) {
 	require.NoError(t, err, "the exact user ID still finds its member")
 	require.Equal(t, w.editor.ID, got.ID)
 }
+
+// A unit of work has one time (#14 item 8): Tx.Now is the same for every
+// call, however the clock moves meanwhile, and is what the rules stamp on
+// the records and events they write in it.
+func testUnitOfWorkTime(t *testing.T, f Factory) {
+	w := newWorld(t, f)
+	var first, later time.Time
+	require.NoError(t, w.s.Update(w.ctx, w.org.ID, func(tx store.Tx) error {
+		first = tx.Now()
+		w.clock.Advance(time.Hour)
+		later = tx.Now()
+		_, err := member.RenameOrgTx(w.ctx, tx, w.owner.ID, "Renamed")
+		return err
+	}))
+	require.Equal(t, first, later, "one time for the unit of work")
+	require.Equal(t, time.UTC, first.Location())
+	require.Equal(t, first, first.Truncate(time.Microsecond))
+	o, err := w.s.Org(w.ctx, w.org.ID)
+	require.NoError(t, err)
+	require.True(t, o.Updated.Equal(first), "org updated %v, not at the unit of work's time %v", o.Updated, first)
+	evs, err := w.s.Events(w.ctx, w.org.ID, 0, 1000)
+	require.NoError(t, err)
+	require.True(t, evs[len(evs)-1].Time.Equal(first), "event at %v, not at the unit of work's time %v", evs[len(evs)-1].Time, first)
+}

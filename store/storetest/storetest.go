@@ -160,6 +160,7 @@ var conformance = []struct {
 	{"PartnerRules", testPartnerRules},
 	{"PartnerReachesStaffOnly", testPartnerReachesStaffOnly},
 	{"DeadlineWhileBusy", testDeadlineWhileBusy},
+	{"UnitOfWorkTime", testUnitOfWorkTime},
 	{"ContradictoryInput", testContradictoryInput},
 	{"ControlAndFormatCharacters", testControlAndFormatCharacters},
 	{"LookupInputs", testLookupInputs},
