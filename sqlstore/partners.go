@@ -51,7 +51,7 @@ func (t *tx) PutPartnership(ctx context.Context, p store.Partnership) error {
 	err := t.upsert(ctx, "partners", []string{"id"}, strings.Split(partnerCols, ", "),
 		[]any{t.id(p.ID), t.id(p.Org), t.id(p.Partner), p.Level, scopesText(p.Scopes), p.Status, t.id(p.Invitation),
 			micros(p.Created), micros(p.Updated)})
-	return t.s.f.unique(err, "partnership "+p.ID.String(), nil, store.ErrExists)
+	return t.s.unique(err, "partnership "+p.ID.String(), nil, store.ErrExists)
 }
 
 // DeletePartnership implements store.Tx.
