@@ -99,6 +99,14 @@ type flavor struct {
 	// costs less than the database's busy handler, which sleeps and
 	// retries.
 	oneWriter bool
+	// hostCheck, if set, refuses a host's transaction (InTx) whose
+	// isolation level the rules cannot run at; it runs once per Store
+	// from InTx, in the first unit of work.
+	hostCheck func(ctx context.Context, q queryer) error
+	// hostReads, if set, is the locking clause that every read of a unit
+	// of work in a host's transaction gets (see lockingReads), so that it
+	// reads the latest committed rows whatever the host's isolation level.
+	hostReads string
 	// forUpdate is the clause that locks the rows a SELECT reads.
 	forUpdate string
 	// tokenJoin is set where lockByToken reads the invitation in the
@@ -156,6 +164,7 @@ var flavorPostgres = flavor{
 	violated:        pgConstraint,
 	named:           func(prefix, index string) string { return prefix + index },
 	retryable:       func(err error) bool { return sqlState(err, "40001", "40P01") },
+	hostCheck:       pgHostLevel,
 	forUpdate:       " FOR UPDATE",
 	// The invitation's row is locked too, after the organisation's.
 	tokenJoin:     true,
@@ -213,6 +222,11 @@ var flavorMySQL = flavor{
 	// Each statement sees what committed before it, as on PostgreSQL; the
 	// organisation's row lock serialises the rest.
 	isolation: sql.LevelReadCommitted,
+	// A host's transaction may be at REPEATABLE READ, the default: its
+	// plain reads would see the snapshot of its first read, and locking
+	// reads see the latest committed rows. (MariaDB cannot tell reliably
+	// which level a transaction runs at, so the clause is always added.)
+	hostReads: " LOCK IN SHARE MODE",
 	forUpdate: " FOR UPDATE",
 	// A join would lock the invitation's row first, in the opposite order
 	// to every other unit of work.
@@ -562,4 +576,93 @@ func getLock(ctx context.Context, conn *sql.Conn, name string) (func(), error) {
 		return nil, fmt.Errorf("sqlstore: another process holds the migration lock %q", name)
 	}
 	return func() { _, _ = conn.ExecContext(context.WithoutCancel(ctx), `SELECT RELEASE_LOCK(?)`, name) }, nil
+}
+
+// pgHostLevel is flavor.hostCheck on PostgreSQL: the host's transaction
+// must not be REPEATABLE READ, where its snapshot, taken at its first
+// statement, would hide rows that units of work committed after it, under
+// the organisation's row lock as well.
+func pgHostLevel(ctx context.Context, q queryer) error {
+	var level string
+	if err := q.QueryRowContext(ctx, `SELECT current_setting('transaction_isolation')`).Scan(&level); err != nil {
+		return err
+	}
+	if level == "repeatable read" {
+		return fmt.Errorf("%w: sqlstore.InTx: the host's transaction is REPEATABLE READ, where the rules would decide on a snapshot older than the organisation's lock; begin it READ COMMITTED or SERIALIZABLE", store.ErrInvalid)
+	}
+	return nil
+}
+
+// lockingReads is the queryer of a unit of work in a host's transaction
+// where the flavor has hostReads: each SELECT and each of its subqueries
+// gets the locking clause, unless the statement locks already (FOR UPDATE).
+type lockingReads struct{ c conn }
+
+func (l lockingReads) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return l.c.ExecContext(ctx, query, args...)
+}
+
+func (l lockingReads) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return l.c.QueryContext(ctx, l.c.s.locking(query), args...)
+}
+
+func (l lockingReads) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	return l.c.QueryRowContext(ctx, l.c.s.locking(query), args...)
+}
+
+// locking returns query, a statement in the dialect's text, with the
+// flavor's hostReads clause after each SELECT of it.
+func (s *Store) locking(query string) string {
+	key := "\x00locking\x00" + query
+	if q, ok := s.cache.Load(key); ok {
+		return q.(string)
+	}
+	q := lockEachSelect(query, s.f.hostReads)
+	s.cache.Store(key, q)
+	return q
+}
+
+// lockEachSelect adds clause at the end of q, a SELECT, and of each of its
+// subqueries, "(SELECT …)". A statement that is not a SELECT, or that locks
+// with FOR UPDATE already, is returned as it is. String literals, quoted
+// identifiers and comments are skipped.
+func lockEachSelect(q, clause string) string {
+	if !hasWordPrefix(strings.TrimSpace(q), "SELECT") || strings.Contains(strings.ToUpper(q), "FOR UPDATE") {
+		return q
+	}
+	var b strings.Builder
+	var subquery []bool // per open parenthesis: does it open a SELECT?
+	for i := 0; i < len(q); {
+		c := q[i]
+		end := i + 1
+		switch {
+		case c == '\'' || c == '"' || c == '`':
+			end = quoted(q, i, c, c == '\'')
+		case c == '-' && strings.HasPrefix(q[i:], "--"):
+			if k := strings.IndexByte(q[i:], '\n'); k >= 0 {
+				end = i + k + 1
+			} else {
+				end = len(q)
+			}
+		case c == '/' && strings.HasPrefix(q[i:], "/*"):
+			end = blockComment(q, i)
+		case c == '(':
+			subquery = append(subquery, hasWordPrefix(strings.TrimSpace(q[i+1:]), "SELECT"))
+		case c == ')' && len(subquery) > 0:
+			if subquery[len(subquery)-1] {
+				b.WriteString(clause)
+			}
+			subquery = subquery[:len(subquery)-1]
+		}
+		b.WriteString(q[i:end])
+		i = end
+	}
+	b.WriteString(clause)
+	return b.String()
+}
+
+// hasWordPrefix reports whether s starts with the keyword word, in any
+// case, as a whole word.
+func hasWordPrefix(s, word string) bool {
+	return len(s) >= len(word) && strings.EqualFold(s[:len(word)], word) && (len(s) == len(word) || !isWordByte(s[len(word)]))
 }
