@@ -150,6 +150,10 @@ type flavor struct {
 	// migrationLock takes the lock named name on conn that makes concurrent
 	// migrations take turns, and returns how to release it.
 	migrationLock func(ctx context.Context, conn *sql.Conn, name string) (func(), error)
+	// reapplied, if set, reports whether a migration statement's err says
+	// that the statement had been applied already: where DDL commits as it
+	// goes (MySQL), a migration cut short before its record is run again.
+	reapplied func(err error) bool
 	// tableExists counts the tables named by its one argument (0 or 1).
 	tableExists string
 }
@@ -241,7 +245,9 @@ var flavorMySQL = flavor{
 	anyOpen:       func(gen string) string { return gen + " IS NOT NULL" },
 	begin:         "BEGIN",
 	migrationLock: getLock,
-	tableExists:   `SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = ?`,
+	// 1060: duplicate column name; 1061: duplicate key name.
+	reapplied:   func(err error) bool { return containsAny(err.Error(), "Error 1060", "Error 1061") },
+	tableExists: `SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = ?`,
 }
 
 // flavors are the dialects' flavors, by Dialect.

@@ -15,3 +15,14 @@ func OpenLookups(d Dialect) map[string]string {
 		pendingSeats(d): "invitations_one_pending",
 	}
 }
+
+// MigrationVersions are the versions of the store's embedded migrations, in
+// order (a dialect's numbers may have gaps).
+func MigrationVersions(s *Store) ([]int, error) {
+	all, err := s.loadMigrations()
+	var out []int
+	for _, m := range all {
+		out = append(out, m.version)
+	}
+	return out, err
+}

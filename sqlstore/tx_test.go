@@ -209,9 +209,12 @@ func TestMigrations(t *testing.T) {
 			applied, known, err = s.Version(ctx)
 			require.NoError(t, err)
 			require.Equal(t, known, applied)
-			var n int
-			require.NoError(t, db.QueryRowContext(ctx, `SELECT COUNT(*) FROM `+prefix+`migrations`).Scan(&n))
-			require.Equal(t, known, n)
+			// Each applied once (the numbers may have gaps: a dialect
+			// skips those it needs no migration for).
+			var n, distinct, highest int
+			require.NoError(t, db.QueryRowContext(ctx, `SELECT COUNT(*), COUNT(DISTINCT version), MAX(version) FROM `+prefix+`migrations`).Scan(&n, &distinct, &highest))
+			require.Equal(t, distinct, n)
+			require.Equal(t, known, highest)
 			_, _, err = member.CreateOrg(ctx, s, member.NewOrg{Name: "After", Owner: member.NewUser{UserID: "u", Email: "u@x.io"}})
 			require.NoError(t, err)
 		})

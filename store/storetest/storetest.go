@@ -153,6 +153,7 @@ var conformance = []struct {
 	{"PartnerLifecycle", testPartnerLifecycle},
 	{"PartnerRules", testPartnerRules},
 	{"PartnerReachesStaffOnly", testPartnerReachesStaffOnly},
+	{"PartnerCollaboratorsOptIn", testPartnerCollaboratorsOptIn},
 	{"DeadlineWhileBusy", testDeadlineWhileBusy},
 	{"ContradictoryInput", testContradictoryInput},
 	{"ControlAndFormatCharacters", testControlAndFormatCharacters},
