@@ -55,8 +55,8 @@ func Grant(ctx context.Context, s store.Store, org store.ID, user string) (acces
 	}
 	for _, pm := range mine { // ordered by organisation ID
 		ps, ok := granted[pm.Org]
-		if !ok || pm.Kind != store.Staff {
-			continue // a partnership reaches the partner's staff only
+		if !ok || !ps.Reaches(&pm) {
+			continue // the partner's staff, its collaborators only by opt-in
 		}
 		var levelPerms access.Set
 		if _, builtin := s.Env().Policy.RolePerms(ps.Level); !builtin {
@@ -236,7 +236,7 @@ func DeclinePartner(ctx context.Context, s store.Store, token string, partnerOrg
 }
 
 func partnerState(ps *store.Partnership) store.State {
-	return store.State{Role: ps.Level, Scopes: ps.Scopes.Strings(), Status: ps.Status.String()}
+	return store.State{Role: ps.Level, Scopes: ps.Scopes.Strings(), Status: ps.Status.String(), Collaborators: ps.Collaborators}
 }
 
 // emitBoth writes the event of a partnership change in the granting
@@ -269,25 +269,31 @@ type PartnerChange struct {
 	Level  *string
 	Scopes *access.Scopes
 	Status store.PartnerStatus // 0 leaves it; PartnerSuspended suspends, PartnerActive resumes
+	// Collaborators, set, opts in (true) or out (false) of the partnership
+	// reaching the partner's external collaborators, beside its staff
+	// (store.Partnership.Collaborators).
+	Collaborators *bool
 }
 
 // ChangePartner changes a partnership the organisation grants: its level,
-// its scopes, or its status (suspend: the partner loses access at once and
-// the settings are kept; resume: restores exactly them). Gated by
+// its scopes, its status (suspend: the partner loses access at once and
+// the settings are kept; resume: restores exactly them), or whether it
+// reaches the partner's external collaborators too (Collaborators, off by
+// default: the partner's staff only). Gated by
 // access.ManagePartners; the actor must hold the partnership's permissions
 // and scopes, before and after. Each call changes one thing and writes one
 // event in each organisation (PartnerLevelChanged, PartnerScopesChanged,
-// PartnerSuspendedEvent or PartnerResumed); a call that changes nothing
+// PartnerSuspendedEvent, PartnerResumed or PartnerReachChanged); a call that changes nothing
 // succeeds and writes none.
 func ChangePartner(ctx context.Context, s store.Store, org, actor, id store.ID, c PartnerChange) (store.Partnership, error) {
 	n := 0
-	for _, set := range []bool{c.Level != nil, c.Scopes != nil, c.Status != 0} {
+	for _, set := range []bool{c.Level != nil, c.Scopes != nil, c.Status != 0, c.Collaborators != nil} {
 		if set {
 			n++
 		}
 	}
 	if n != 1 {
-		return store.Partnership{}, fmt.Errorf("%w: change one of level, scopes or status at a time", store.ErrInvalid)
+		return store.Partnership{}, fmt.Errorf("%w: change one of level, scopes, status or collaborators at a time", store.ErrInvalid)
 	}
 	if c.Status != 0 && c.Status != store.PartnerActive && c.Status != store.PartnerSuspended {
 		return store.Partnership{}, fmt.Errorf("%w: partnership status %v", store.ErrInvalid, c.Status)
@@ -308,6 +314,8 @@ func ChangePartner(ctx context.Context, s store.Store, org, actor, id store.ID, 
 			next.Level = *c.Level
 		case c.Scopes != nil:
 			next.Scopes, typ = *c.Scopes, store.PartnerScopesChanged
+		case c.Collaborators != nil:
+			next.Collaborators, typ = *c.Collaborators, store.PartnerReachChanged
 		case c.Status == store.PartnerSuspended:
 			next.Status, typ = store.PartnerSuspended, store.PartnerSuspendedEvent
 		default:
@@ -317,7 +325,7 @@ func ChangePartner(ctx context.Context, s store.Store, org, actor, id store.ID, 
 			return err
 		}
 		out = next
-		if next.Level == ps.Level && next.Scopes.Equal(ps.Scopes) && next.Status == ps.Status {
+		if next.Level == ps.Level && next.Scopes.Equal(ps.Scopes) && next.Status == ps.Status && next.Collaborators == ps.Collaborators {
 			return nil
 		}
 		next.Updated = g.Now()

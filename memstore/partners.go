@@ -125,10 +125,10 @@ func (s *Store) Principal(ctx context.Context, orgID ID, user string) (access.Gr
 		if !ok || found && compareID(b, best.ps.Partner) >= 0 {
 			continue
 		}
-		// A partnership reaches the partner's staff, not its outside
-		// collaborators; a deleted organisation's members have left the
-		// index.
-		if e := s.byOrgUser.get(b, user); e != nil && e.m.Kind == store.Staff {
+		// A partnership reaches the partner's staff, its outside
+		// collaborators only by the granting organisation's opt-in; a
+		// deleted organisation's members have left the index.
+		if e := s.byOrgUser.get(b, user); e != nil && s.partners[pid].ps.Reaches(&e.m) {
 			best, bestActive, found = s.partners[pid], e.m.Status == store.Active, true
 		}
 	}

@@ -89,7 +89,7 @@ func (t *tx) applyIndexes() {
 			e := partnerEntry{ps: ps}
 			perms := o.roles[ps.Level].Perms
 			for i, st := range []store.Status{store.Inactive, store.Active} {
-				e.grants[i] = store.ResolvePartner(s.env.Policy, &ps, &store.Member{Status: st}, perms)
+				e.grants[i] = store.ResolvePartner(s.env.Policy, &ps, &store.Member{Status: st, Kind: store.Staff}, perms) // for whom it reaches
 			}
 			s.partners[pid] = e
 			s.pairs[[2]ID{ps.Org, ps.Partner}] = pid

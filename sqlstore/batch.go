@@ -132,12 +132,14 @@ func (t *tx) send(ctx context.Context, ws []write) error {
 		dest[i] = &ns[i]
 	}
 	if err := t.raw.QueryRowContext(ctx, t.s.sql(q.String()), args...).Scan(dest...); err != nil {
-		if msg, dup := t.s.f.isUnique(err); dup {
+		if name, dup := t.s.f.isUnique(err); dup {
 			if len(ws) == 1 {
 				return ws[0].fail(err)
 			}
+			// PostgreSQL names each of a table's constraints after the
+			// table.
 			for _, w := range ws {
-				if strings.Contains(msg, t.s.prefix+w.table+"_") {
+				if strings.HasPrefix(name, t.s.prefix+w.table+"_") {
 					return w.fail(err)
 				}
 			}

@@ -80,3 +80,11 @@ func parseJSON(text string, v any) error {
 	}
 	return nil
 }
+
+// boolInt is b as the 0 or 1 of a SMALLINT column.
+func boolInt(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
+}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"reflect"
 	"strconv"
 	"strings"
 
@@ -48,7 +49,10 @@ func SQLiteDSN(path string) string {
 }
 
 // Rebind turns the ? placeholders of q into $1, $2, … for PostgreSQL, and
-// returns q unchanged for the other dialects.
+// returns q unchanged for the other dialects. A ? in a string literal, a
+// quoted identifier or a comment is left as it is; PostgreSQL's ? operators
+// (jsonb's ?, ?| and ?&) cannot be told from a placeholder, so write them
+// as their functions (jsonb_exists and the like).
 func (d Dialect) Rebind(q string) string {
 	if f := d.flavor(); f != nil {
 		return f.rebind(q)
@@ -72,6 +76,14 @@ type flavor struct {
 	// uniqueViolation reports whether a non-nil err is a unique-constraint
 	// violation; isUnique wraps it.
 	uniqueViolation func(err error) bool
+	// violated returns how the database names the unique constraint or
+	// index that the unique violation err broke, or "" when err does not
+	// say: the constraint's name on PostgreSQL, the key's on MySQL (less
+	// its table's), the table-qualified columns on SQLite.
+	violated func(err error) string
+	// named returns what violated returns for the store's unique index
+	// index, with the table prefix prefix (see uniqueIndexes).
+	named func(prefix, index string) string
 	// retryable reports whether a non-nil err is a deadlock or serialisation
 	// failure after which the whole unit of work may be run again;
 	// isRetryable wraps it.
@@ -87,6 +99,14 @@ type flavor struct {
 	// costs less than the database's busy handler, which sleeps and
 	// retries.
 	oneWriter bool
+	// hostCheck, if set, refuses a host's transaction (InTx) whose
+	// isolation level the rules cannot run at; it runs once per Store
+	// from InTx, in the first unit of work.
+	hostCheck func(ctx context.Context, q queryer) error
+	// hostReads, if set, is the locking clause that every read of a unit
+	// of work in a host's transaction gets (see lockingReads), so that it
+	// reads the latest committed rows whatever the host's isolation level.
+	hostReads string
 	// forUpdate is the clause that locks the rows a SELECT reads.
 	forUpdate string
 	// tokenJoin is set where lockByToken reads the invitation in the
@@ -139,6 +159,10 @@ type flavor struct {
 	// migrationLock takes the lock named name on conn that makes concurrent
 	// migrations take turns, and returns how to release it.
 	migrationLock func(ctx context.Context, conn *sql.Conn, name string) (func(), error)
+	// reapplied, if set, reports whether a migration statement's err says
+	// that the statement had been applied already: where DDL commits as it
+	// goes (MySQL), a migration cut short before its record is run again.
+	reapplied func(err error) bool
 	// tableExists counts the tables named by its one argument (0 or 1).
 	tableExists string
 }
@@ -150,7 +174,10 @@ var flavorPostgres = flavor{
 	rebind:          dollars,
 	id:              func(id store.ID) any { return id.String() }, // the UUID type takes the text form
 	uniqueViolation: func(err error) bool { return sqlState(err, "23505") },
+	violated:        pgConstraint,
+	named:           func(prefix, index string) string { return prefix + index },
 	retryable:       func(err error) bool { return sqlState(err, "40001", "40P01") },
+	hostCheck:       pgHostLevel,
 	forUpdate:       " FOR UPDATE",
 	// The invitation's row is locked too, after the organisation's.
 	tokenJoin: true,
@@ -180,6 +207,8 @@ var flavorSQLite = flavor{
 	rebind:          unchanged,
 	id:              idBytes,
 	uniqueViolation: sqliteUnique,
+	violated:        sqliteColumns,
+	named:           sqliteNamed,
 	retryable:       sqliteBusy,
 	oneWriter:       true,
 	// No row locks: an immediate transaction locks the whole database
@@ -207,10 +236,17 @@ var flavorMySQL = flavor{
 	rebind:          unchanged,
 	id:              idBytes,
 	uniqueViolation: func(err error) bool { return containsAny(err.Error(), "Error 1062", "Duplicate entry") },
+	violated:        mysqlKey,
+	named:           func(prefix, index string) string { return prefix + index },
 	retryable:       func(err error) bool { return containsAny(err.Error(), "Error 1213", "Error 1205") },
 	// Each statement sees what committed before it, as on PostgreSQL; the
 	// organisation's row lock serialises the rest.
 	isolation: sql.LevelReadCommitted,
+	// A host's transaction may be at REPEATABLE READ, the default: its
+	// plain reads would see the snapshot of its first read, and locking
+	// reads see the latest committed rows. (MariaDB cannot tell reliably
+	// which level a transaction runs at, so the clause is always added.)
+	hostReads: " LOCK IN SHARE MODE",
 	forUpdate: " FOR UPDATE",
 	// A join would lock the invitation's row first, in the opposite order
 	// to every other unit of work.
@@ -231,7 +267,9 @@ var flavorMySQL = flavor{
 	anyOpen:       func(gen string) string { return gen + " IS NOT NULL" },
 	begin:         "BEGIN",
 	migrationLock: getLock,
-	tableExists:   `SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = ?`,
+	// 1060: duplicate column name; 1061: duplicate key name.
+	reapplied:   func(err error) bool { return containsAny(err.Error(), "Error 1060", "Error 1061") },
+	tableExists: `SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = ?`,
 }
 
 // pgClock and mysqlClock are the database's clock in microseconds since the
@@ -252,49 +290,233 @@ func (d Dialect) flavor() *flavor {
 	return nil
 }
 
-// isUnique reports whether err is a unique-constraint violation, and the
-// text that names the constraint or its columns.
+// isUnique reports whether err is a unique-constraint violation, and how
+// the database names the constraint (see flavor.violated).
 func (f *flavor) isUnique(err error) (string, bool) {
 	if err == nil || !f.uniqueViolation(err) {
 		return "", false
 	}
-	return err.Error(), true
+	return f.violated(err), true
 }
 
 // isRetryable reports whether err is a deadlock or serialisation failure
 // after which the whole unit of work may be run again.
 func (f *flavor) isRetryable(err error) bool { return err != nil && f.retryable(err) }
 
-// unique maps a unique violation of a write to the store's sentinel, by the
-// constraint it names. The message names the record, not the database's
-// tables, since hosts may show it.
-func (f *flavor) unique(err error, what string, byName map[string]error, otherwise error) error {
-	msg, ok := f.isUnique(err)
+// uniqueIndexes are the unique indexes that a write's violation is mapped
+// by, less the table prefix, each with its table and columns (which are
+// all that SQLite's message names).
+var uniqueIndexes = map[string]struct {
+	table string
+	cols  []string
+}{
+	"members_one_owner":       {"members", []string{"org"}},
+	"invitations_one_pending": {"invitations", []string{"org", "kind", "email"}},
+}
+
+// unique maps a unique violation of a write to the store's sentinel: the
+// sentinel of the index in byIndex (named less the table prefix, as in
+// uniqueIndexes) that the database names exactly, else otherwise. The
+// message names the record, not the database's tables, since hosts may
+// show it.
+func (s *Store) unique(err error, what string, byIndex map[string]error, otherwise error) error {
+	name, ok := s.f.isUnique(err)
 	if !ok {
 		return err
 	}
-	for name, sentinel := range byName {
-		if strings.Contains(msg, name) {
-			return fmt.Errorf("%w: %s (refused by a unique constraint of the database)", sentinel, what)
+	sentinel := otherwise
+	for index, e := range byIndex {
+		if name != "" && name == s.f.named(s.prefix, index) {
+			sentinel = e
+			break
 		}
 	}
-	return fmt.Errorf("%w: %s (refused by a unique constraint of the database)", otherwise, what)
+	return fmt.Errorf("%w: %s (refused by a unique constraint of the database)", sentinel, what)
 }
 
-// dollars turns the ? placeholders of q into $1, $2, ….
+// pgConstraint is flavor.violated on PostgreSQL: the driver's field for
+// the constraint's name (pgx's ConstraintName, lib/pq's Constraint), else
+// the name that the message quotes.
+func pgConstraint(err error) string {
+	var st interface{ SQLState() string }
+	if errors.As(err, &st) {
+		v := reflect.ValueOf(st)
+		for v.Kind() == reflect.Pointer && !v.IsNil() {
+			v = v.Elem()
+		}
+		if v.Kind() == reflect.Struct {
+			for _, field := range []string{"ConstraintName", "Constraint"} {
+				if fv := v.FieldByName(field); fv.IsValid() && fv.Kind() == reflect.String && fv.String() != "" {
+					return fv.String()
+				}
+			}
+		}
+	}
+	msg := err.Error()
+	const mark = `unique constraint "`
+	i := strings.Index(msg, mark)
+	if i < 0 {
+		return ""
+	}
+	rest := msg[i+len(mark):]
+	if j := strings.IndexByte(rest, '"'); j >= 0 {
+		return rest[:j]
+	}
+	return ""
+}
+
+// mysqlKey is flavor.violated on MySQL and MariaDB: the key that the
+// message names last ("… for key 'name'", MySQL 8: 'table.name'), less its
+// table.
+func mysqlKey(err error) string {
+	msg := err.Error()
+	const mark = " for key '"
+	i := strings.LastIndex(msg, mark)
+	if i < 0 {
+		return ""
+	}
+	key := strings.TrimSuffix(msg[i+len(mark):], "'")
+	if strings.ContainsRune(key, '\'') {
+		return ""
+	}
+	if j := strings.LastIndexByte(key, '.'); j >= 0 {
+		key = key[j+1:] // table names hold no '.': the prefix has none
+	}
+	return key
+}
+
+// sqliteColumns is flavor.violated on SQLite: the columns that the message
+// names ("UNIQUE constraint failed: t.a, t.b"), less the driver's code in
+// parentheses after them.
+func sqliteColumns(err error) string {
+	msg := err.Error()
+	const mark = "UNIQUE constraint failed: "
+	i := strings.Index(msg, mark)
+	if i < 0 {
+		return ""
+	}
+	cols := msg[i+len(mark):]
+	if j := strings.Index(cols, " ("); j >= 0 {
+		cols = cols[:j]
+	}
+	return strings.TrimSpace(cols)
+}
+
+// sqliteNamed is flavor.named on SQLite: the index's columns as
+// sqliteColumns returns them.
+func sqliteNamed(prefix, index string) string {
+	ix, ok := uniqueIndexes[index]
+	if !ok {
+		return ""
+	}
+	cols := make([]string, len(ix.cols))
+	for i, c := range ix.cols {
+		cols[i] = prefix + ix.table + "." + c
+	}
+	return strings.Join(cols, ", ")
+}
+
+// dollars turns the ? placeholders of q into $1, $2, …: those of the
+// statement itself, not a ? in a string literal ('…' with ” inside, E'…'
+// with backslash escapes, $tag$…$tag$), a quoted identifier ("…", and
+// MySQL's `…`) or a comment (-- to the end of the line, /* … */, nested as
+// PostgreSQL nests them).
 func dollars(q string) string {
 	var b strings.Builder
 	n := 0
-	for i := 0; i < len(q); i++ {
-		if q[i] == '?' {
+	for i := 0; i < len(q); {
+		c := q[i]
+		end := i + 1
+		switch {
+		case c == '?':
 			n++
 			b.WriteByte('$')
 			b.WriteString(strconv.Itoa(n))
+			i++
 			continue
+		case c == '\'':
+			backslash := i > 0 && (q[i-1] == 'E' || q[i-1] == 'e') && (i == 1 || !isWordByte(q[i-2]))
+			end = quoted(q, i, '\'', backslash)
+		case c == '"' || c == '`':
+			end = quoted(q, i, c, false)
+		case c == '-' && strings.HasPrefix(q[i:], "--"):
+			if k := strings.IndexByte(q[i:], '\n'); k >= 0 {
+				end = i + k + 1
+			} else {
+				end = len(q)
+			}
+		case c == '/' && strings.HasPrefix(q[i:], "/*"):
+			end = blockComment(q, i)
+		case c == '$' && (i == 0 || !isWordByte(q[i-1])):
+			if tag, ok := dollarTag(q[i:]); ok {
+				if k := strings.Index(q[i+len(tag):], tag); k >= 0 {
+					end = i + len(tag) + k + len(tag)
+				} else {
+					end = len(q)
+				}
+			}
 		}
-		b.WriteByte(q[i])
+		b.WriteString(q[i:end])
+		i = end
 	}
 	return b.String()
+}
+
+// quoted returns the end of the quoted text that starts at q[i], the
+// quote: a doubled quote stands for itself, and with backslash so does an
+// escaped character. Unterminated, it runs to the end of q.
+func quoted(q string, i int, quote byte, backslash bool) int {
+	for j := i + 1; j < len(q); j++ {
+		switch {
+		case backslash && q[j] == '\\':
+			j++
+		case q[j] == quote:
+			if j+1 < len(q) && q[j+1] == quote {
+				j++
+				continue
+			}
+			return j + 1
+		}
+	}
+	return len(q)
+}
+
+// blockComment returns the end of the comment that starts at q[i], "/*",
+// counting nested comments.
+func blockComment(q string, i int) int {
+	depth := 0
+	for j := i; j+1 < len(q); j++ {
+		switch q[j : j+2] {
+		case "/*":
+			depth++
+			j++
+		case "*/":
+			depth--
+			j++
+			if depth == 0 {
+				return j + 1
+			}
+		}
+	}
+	return len(q)
+}
+
+// dollarTag returns the $tag$ that opens a dollar-quoted string at the
+// start of q, if one does.
+func dollarTag(q string) (string, bool) {
+	for j := 1; j < len(q); j++ {
+		switch {
+		case q[j] == '$':
+			return q[:j+1], true
+		case !isWordByte(q[j]) || j == 1 && q[j] >= '0' && q[j] <= '9':
+			return "", false
+		}
+	}
+	return "", false
+}
+
+func isWordByte(c byte) bool {
+	return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c >= 0x80
 }
 
 func unchanged(q string) string { return q }
@@ -389,4 +611,93 @@ func getLock(ctx context.Context, conn *sql.Conn, name string) (func(), error) {
 		return nil, fmt.Errorf("sqlstore: another process holds the migration lock %q", name)
 	}
 	return func() { _, _ = conn.ExecContext(context.WithoutCancel(ctx), `SELECT RELEASE_LOCK(?)`, name) }, nil
+}
+
+// pgHostLevel is flavor.hostCheck on PostgreSQL: the host's transaction
+// must not be REPEATABLE READ, where its snapshot, taken at its first
+// statement, would hide rows that units of work committed after it, under
+// the organisation's row lock as well.
+func pgHostLevel(ctx context.Context, q queryer) error {
+	var level string
+	if err := q.QueryRowContext(ctx, `SELECT current_setting('transaction_isolation')`).Scan(&level); err != nil {
+		return err
+	}
+	if level == "repeatable read" {
+		return fmt.Errorf("%w: sqlstore.InTx: the host's transaction is REPEATABLE READ, where the rules would decide on a snapshot older than the organisation's lock; begin it READ COMMITTED or SERIALIZABLE", store.ErrInvalid)
+	}
+	return nil
+}
+
+// lockingReads is the queryer of a unit of work in a host's transaction
+// where the flavor has hostReads: each SELECT and each of its subqueries
+// gets the locking clause, unless the statement locks already (FOR UPDATE).
+type lockingReads struct{ c conn }
+
+func (l lockingReads) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return l.c.ExecContext(ctx, query, args...)
+}
+
+func (l lockingReads) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return l.c.QueryContext(ctx, l.c.s.locking(query), args...)
+}
+
+func (l lockingReads) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	return l.c.QueryRowContext(ctx, l.c.s.locking(query), args...)
+}
+
+// locking returns query, a statement in the dialect's text, with the
+// flavor's hostReads clause after each SELECT of it.
+func (s *Store) locking(query string) string {
+	key := "\x00locking\x00" + query
+	if q, ok := s.queries.Load(key); ok {
+		return q.(string)
+	}
+	q := lockEachSelect(query, s.f.hostReads)
+	s.queries.Store(key, q)
+	return q
+}
+
+// lockEachSelect adds clause at the end of q, a SELECT, and of each of its
+// subqueries, "(SELECT …)". A statement that is not a SELECT, or that locks
+// with FOR UPDATE already, is returned as it is. String literals, quoted
+// identifiers and comments are skipped.
+func lockEachSelect(q, clause string) string {
+	if !hasWordPrefix(strings.TrimSpace(q), "SELECT") || strings.Contains(strings.ToUpper(q), "FOR UPDATE") {
+		return q
+	}
+	var b strings.Builder
+	var subquery []bool // per open parenthesis: does it open a SELECT?
+	for i := 0; i < len(q); {
+		c := q[i]
+		end := i + 1
+		switch {
+		case c == '\'' || c == '"' || c == '`':
+			end = quoted(q, i, c, c == '\'')
+		case c == '-' && strings.HasPrefix(q[i:], "--"):
+			if k := strings.IndexByte(q[i:], '\n'); k >= 0 {
+				end = i + k + 1
+			} else {
+				end = len(q)
+			}
+		case c == '/' && strings.HasPrefix(q[i:], "/*"):
+			end = blockComment(q, i)
+		case c == '(':
+			subquery = append(subquery, hasWordPrefix(strings.TrimSpace(q[i+1:]), "SELECT"))
+		case c == ')' && len(subquery) > 0:
+			if subquery[len(subquery)-1] {
+				b.WriteString(clause)
+			}
+			subquery = subquery[:len(subquery)-1]
+		}
+		b.WriteString(q[i:end])
+		i = end
+	}
+	b.WriteString(clause)
+	return b.String()
+}
+
+// hasWordPrefix reports whether s starts with the keyword word, in any
+// case, as a whole word.
+func hasWordPrefix(s, word string) bool {
+	return len(s) >= len(word) && strings.EqualFold(s[:len(word)], word) && (len(s) == len(word) || !isWordByte(s[len(word)]))
 }

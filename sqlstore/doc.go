@@ -21,7 +21,9 @@
 // can as constraints (one owner per organisation, one pending invitation per
 // address, unique token and key hashes), mapped to the store's sentinel
 // errors. InTx runs the rules inside the host's own transaction, each as a
-// savepoint.
+// savepoint, on the latest committed rows whatever the transaction's
+// isolation level (or refused with ErrInvalid: PostgreSQL's REPEATABLE
+// READ; see InTx).
 //
 // A unit of work writes only the columns that changed of a row it has read.
 // On PostgreSQL it also holds its writes of members, invitations and audit

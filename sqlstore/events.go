@@ -33,7 +33,7 @@ func (t *tx) Append(ctx context.Context, e *store.Event) error {
 	t.appended = append(t.appended, e)
 	args := []any{t.id(t.org.ID), t.id(e.ID), micros(e.Time), string(e.Type), jsonText(e.Actor), jsonText(e.Target),
 		t.id(e.Object), jsonText(e.Before), jsonText(e.After)}
-	fail := func(err error) error { return t.s.f.unique(err, "audit event", nil, store.ErrConflict) }
+	fail := func(err error) error { return t.s.unique(err, "audit event", nil, store.ErrConflict) }
 	if t.b != nil {
 		return t.hold(write{
 			table: "events",

@@ -6,16 +6,6 @@ import "context"
 // build a database as an earlier release left it.
 func MigrateTo(ctx context.Context, s *Store, upTo int) error { return s.migrate(ctx, upTo) }
 
-// Versions lists the versions of the store's migrations, in order.
-func Versions(s *Store) ([]int, error) {
-	all, err := s.loadMigrations()
-	var out []int
-	for _, m := range all {
-		out = append(out, m.version)
-	}
-	return out, err
-}
-
 // OpenLookups are the statements that the one-open indexes serve, as the
 // store runs them (in its query form), each with the name of that index.
 func OpenLookups(d Dialect) map[string]string {
@@ -32,4 +22,15 @@ func CacheStats(s *Store) (hits, misses int64, entries int) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	return c.hits.Load(), c.misses.Load(), c.n
+}
+
+// MigrationVersions are the versions of the store's embedded migrations, in
+// order (a dialect's numbers may have gaps).
+func MigrationVersions(s *Store) ([]int, error) {
+	all, err := s.loadMigrations()
+	var out []int
+	for _, m := range all {
+		out = append(out, m.version)
+	}
+	return out, err
 }

@@ -111,7 +111,7 @@ func (t *tx) PutInvitation(ctx context.Context, i store.Invitation) error {
 		return fmt.Errorf("%w: invitation does not belong to organisation %v", store.ErrInvalid, t.org.ID)
 	}
 	return putKnown(ctx, t, &t.invs, i.ID, i, "invitations", invitationColumns, t.invitationValues, func(err error) error {
-		return t.s.f.unique(err, "invitation "+i.ID.String(), map[string]error{"one_pending": store.ErrAlreadyInvited, "invitations.email": store.ErrAlreadyInvited}, store.ErrConflict)
+		return t.s.unique(err, "invitation "+i.ID.String(), map[string]error{"invitations_one_pending": store.ErrAlreadyInvited}, store.ErrConflict)
 	})
 }
 

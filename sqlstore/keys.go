@@ -39,7 +39,7 @@ func (t *tx) PutKey(ctx context.Context, k store.Key) error {
 	}
 	_, err := t.exec(ctx, `INSERT INTO {p}api_keys (`+keyCols+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 		t.id(k.ID), t.id(k.Org), t.id(k.Member), k.Name, k.Prefix, k.Hash[:], micros(k.Created))
-	return t.s.f.unique(err, "key "+k.ID.String(), nil, store.ErrConflict)
+	return t.s.unique(err, "key "+k.ID.String(), nil, store.ErrConflict)
 }
 
 // DeleteKey implements store.Tx.

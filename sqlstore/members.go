@@ -130,10 +130,10 @@ func (t *tx) PutMember(ctx context.Context, m store.Member) error {
 	if m.Org != t.org.ID {
 		return fmt.Errorf("%w: member %v does not belong to organisation %v", store.ErrInvalid, m.ID, t.org.ID)
 	}
-	// The one-owner index: named on PostgreSQL and MySQL; SQLite names
-	// its only column.
+	// The one-owner index by its exact name (on SQLite, its one column):
+	// not a substring, which a table prefix could hold.
 	return putKnown(ctx, t, &t.members, m.ID, m, "members", memberColumns, t.memberValues, func(err error) error {
-		return t.s.f.unique(err, "member "+m.ID.String(), map[string]error{"one_owner": store.ErrConflict, "members.org (": store.ErrConflict}, store.ErrAlreadyMember)
+		return t.s.unique(err, "member "+m.ID.String(), map[string]error{"members_one_owner": store.ErrConflict}, store.ErrAlreadyMember)
 	})
 }
 

@@ -136,7 +136,7 @@ func (s *Store) apply(ctx context.Context, conn *sql.Conn, table string, m migra
 		return err
 	}
 	for _, st := range m.stmts {
-		if _, err := conn.ExecContext(ctx, st); err != nil {
+		if _, err := conn.ExecContext(ctx, st); err != nil && !(s.f.reapplied != nil && s.f.reapplied(err)) {
 			return fmt.Errorf("%w\n%s", err, st)
 		}
 	}

@@ -25,11 +25,12 @@ func TestUpgrade(t *testing.T) {
 			env := fixture.NewEnv(fixture.NewClock(), 3)
 			probe, err := sqlstore.New(openDB(t, d), d, env, sqlstore.Options{Prefix: fmt.Sprintf("v%d_", prefixes.Add(1))})
 			require.NoError(t, err)
-			applied, _, err := probe.Version(ctx)
+			applied, known, err := probe.Version(ctx)
 			require.NoError(t, err)
 			require.Zero(t, applied)
-			versions, err := sqlstore.Versions(probe)
+			versions, err := sqlstore.MigrationVersions(probe)
 			require.NoError(t, err)
+			require.Equal(t, known, versions[len(versions)-1])
 			for _, from := range versions[:len(versions)-1] {
 				t.Run(fmt.Sprintf("from-%d", from), func(t *testing.T) { upgrade(t, d, env, from) })
 			}

@@ -43,7 +43,7 @@ func (t *tx) insertOrg(ctx context.Context) error {
 	}
 	_, err := t.exec(ctx, `INSERT INTO {p}orgs (id, name, seat_limit, pending_owner, created, updated, deleted) VALUES (?, ?, ?, ?, ?, ?, 0)`,
 		t.id(o.ID), o.Name, o.SeatLimit, t.id(o.PendingOwner), micros(o.Created), micros(o.Updated))
-	return t.s.f.unique(err, "organisation "+o.ID.String(), nil, store.ErrConflict)
+	return t.s.unique(err, "organisation "+o.ID.String(), nil, store.ErrConflict)
 }
 
 // Org implements store.Tx.

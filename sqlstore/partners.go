@@ -12,19 +12,21 @@ import (
 	"github.com/rosterhq/roster/store"
 )
 
-const partnerCols = `id, org, partner, level, scopes, status, invitation, created, updated`
+const partnerCols = `id, org, partner, level, scopes, status, invitation, created, updated, collaborators`
 
 func scanPartner(row scanner, extra ...any) (store.Partnership, error) {
 	var p store.Partnership
 	var scopes string
 	var created, updated int64
-	dest := append([]any{&p.ID, &p.Org, &p.Partner, &p.Level, &scopes, &p.Status, &p.Invitation, &created, &updated}, extra...)
+	var collaborators int64
+	dest := append([]any{&p.ID, &p.Org, &p.Partner, &p.Level, &scopes, &p.Status, &p.Invitation, &created, &updated, &collaborators}, extra...)
 	if err := row.Scan(dest...); err != nil {
 		return store.Partnership{}, err
 	}
 	var err error
 	p.Scopes, err = parseScopes(scopes)
 	p.Created, p.Updated = fromMicros(created), fromMicros(updated)
+	p.Collaborators = collaborators == 1
 	return p, err
 }
 
@@ -51,8 +53,8 @@ func (t *tx) PutPartnership(ctx context.Context, p store.Partnership) error {
 	}
 	err := t.upsert(ctx, "partners", []string{"id"}, strings.Split(partnerCols, ", "),
 		[]any{t.id(p.ID), t.id(p.Org), t.id(p.Partner), p.Level, scopesText(p.Scopes), p.Status, t.id(p.Invitation),
-			micros(p.Created), micros(p.Updated)})
-	return t.s.f.unique(err, "partnership "+p.ID.String(), nil, store.ErrExists)
+			micros(p.Created), micros(p.Updated), boolInt(p.Collaborators)})
+	return t.s.unique(err, "partnership "+p.ID.String(), nil, store.ErrExists)
 }
 
 // DeletePartnership implements store.Tx.
@@ -77,8 +79,9 @@ func (s *Store) Partnerships(ctx context.Context, org ID) ([]store.Partnership, 
 }
 
 // Principal implements store.PrincipalReader: the member, else one query that joins
-// the partnership, the user's membership of the partner organisation and
-// the level's custom role.
+// the partnership, the user's membership of the partner organisation (staff,
+// or an external collaborator where the partnership opts in) and the
+// level's custom role.
 func (s *Store) Principal(ctx context.Context, org ID, user string) (access.Grant, error) {
 	if c := s.cache; c != nil && s.host == nil {
 		if err := rule.CheckUserID(user); err != nil {
@@ -102,13 +105,14 @@ func (s *Store) principal(ctx context.Context, org ID, user string) (access.Gran
 		return access.Grant{}, err
 	}
 	var status store.Status
+	var kind store.Kind
 	var perms string
 	ps, err := scanPartner(s.reader().QueryRowContext(ctx, s.sql(`SELECT p.id, p.org, p.partner, p.level, p.scopes, p.status,
-		p.invitation, p.created, p.updated, m.status, COALESCE(r.perms, '')
+		p.invitation, p.created, p.updated, p.collaborators, m.status, m.kind, COALESCE(r.perms, '')
 		FROM {p}partners p
-		JOIN {p}members m ON m.org = p.partner AND m.user_id = ? AND m.kind = 1
+		JOIN {p}members m ON m.org = p.partner AND m.user_id = ? AND (m.kind = 1 OR p.collaborators = 1)
 		LEFT JOIN {p}roles r ON r.org = p.org AND r.name = p.level
-		WHERE p.org = ? ORDER BY p.partner LIMIT 1`), user, s.f.id(org)), &status, &perms)
+		WHERE p.org = ? ORDER BY p.partner LIMIT 1`), user, s.f.id(org)), &status, &kind, &perms)
 	if errors.Is(err, sql.ErrNoRows) {
 		return access.Grant{}, fmt.Errorf("user %q is neither a member of organisation %v nor a member of its partners: %w", user, org, store.ErrNotFound)
 	}
@@ -119,6 +123,6 @@ func (s *Store) principal(ctx context.Context, org ID, user string) (access.Gran
 	if err != nil {
 		return access.Grant{}, err
 	}
-	m := store.Member{Status: status}
+	m := store.Member{Status: status, Kind: kind}
 	return store.ResolvePartner(s.env.Policy, &ps, &m, levelPerms), nil
 }

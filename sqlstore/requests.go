@@ -64,7 +64,7 @@ func (t *tx) PutRequest(ctx context.Context, r store.Request) error {
 	err = t.upsert(ctx, "requests", []string{"id"}, strings.Split(requestCols, ", "),
 		[]any{t.id(r.ID), t.id(r.Org), r.UserID, r.Email, r.Name, perms, r.Message, t.id(r.Member), r.Status, granted,
 			jsonText(r.DecidedBy), micros(r.Created), micros(r.Updated)})
-	return t.s.f.unique(err, "request "+r.ID.String(), nil, invite.ErrAlreadyRequested)
+	return t.s.unique(err, "request "+r.ID.String(), nil, invite.ErrAlreadyRequested)
 }
 
 // openRequestWhere selects the open request of a user, in the form the

@@ -84,11 +84,14 @@ type queryer interface {
 // runs in a database transaction that holds the organisation's row lock (an
 // immediate transaction on SQLite).
 type Store struct {
-	db     *sql.DB
-	host   *sql.Tx // set on a Store bound to the host's transaction
-	f      *flavor // the dialect's
-	env    *store.Env
-	prefix string
+	db   *sql.DB
+	host *sql.Tx // set on a Store bound to the host's transaction
+	// hostChecked is set once the host's transaction passed the flavor's
+	// hostCheck (a Store from InTx).
+	hostChecked *atomic.Bool
+	f           *flavor // the dialect's
+	env         *store.Env
+	prefix      string
 	// dbClock is set where units of work read the database's clock.
 	dbClock bool
 	queries *sync.Map // query text → dialect text
@@ -254,17 +257,24 @@ func (c conn) QueryRowContext(ctx context.Context, query string, args ...any) *s
 // Each unit of work is a savepoint of tx: a refused rule rolls back to it
 // and leaves the host's earlier writes in place.
 //
-// On MySQL and MariaDB, begin tx READ COMMITTED (db.BeginTx(ctx,
-// &sql.TxOptions{Isolation: sql.LevelReadCommitted})): at their default,
-// REPEATABLE READ, reads after the organisation's row lock see the snapshot
-// of the host's first read, and the rules would decide on stale rows (a
-// seat taken meanwhile, say). MariaDB cannot tell reliably which level a
-// transaction runs at, so sqlstore cannot check it for you. The returned Store must
+// The rules decide on the latest committed rows at any isolation level the
+// host begins tx at, or are refused. On MySQL and MariaDB every read of a
+// unit of work in tx is a locking read (LOCK IN SHARE MODE), which reads
+// the latest committed rows even at REPEATABLE READ, their default, where a
+// plain read would see the snapshot of the host's first read (a seat taken
+// meanwhile would go uncounted). On PostgreSQL, REPEATABLE READ has no such
+// remedy (a row inserted after the snapshot stays unseen), and a unit of
+// work in a transaction at that level fails with store.ErrInvalid: begin tx
+// READ COMMITTED (the default) or SERIALIZABLE. A deadlock or serialisation
+// failure fails the unit of work with store.ErrConflict; the host's
+// transaction is then lost (MySQL rolls it back, PostgreSQL will not commit
+// it at SERIALIZABLE), and the host runs it again. The returned Store must
 // not be used after tx ends. On SQLite, begin tx with the DSN of SQLiteDSN,
 // so that it takes the write lock at once.
 func (s *Store) InTx(tx *sql.Tx) *Store {
 	c := *s
 	c.host = tx
+	c.hostChecked = new(atomic.Bool)
 	return &c
 }
 
@@ -336,13 +346,18 @@ func (s *Store) run(ctx context.Context, ids []ID, created *store.Org, fn func([
 	for attempt := 1; ; attempt++ {
 		var evs []*store.Event
 		err := s.once(ctx, ids, created, fn, token, &evs)
-		if attempt < maxAttempts && s.host == nil && s.f.isRetryable(err) {
-			continue
-		}
 		if err == nil {
 			s.committed(ctx, evs)
 		}
-		return err
+		if !s.f.isRetryable(err) {
+			return err
+		}
+		if s.host != nil {
+			return fmt.Errorf("%w: the database refused the unit of work as a deadlock or serialisation failure; roll back the host's transaction and run it again: %w", store.ErrConflict, err)
+		}
+		if attempt == maxAttempts {
+			return fmt.Errorf("%w: the database refused the unit of work as a deadlock or serialisation failure %d times: %w", store.ErrConflict, attempt, err)
+		}
 	}
 }
 
@@ -465,7 +480,18 @@ func (s *Store) begin(ctx context.Context) (queryer, func(error) error, error) {
 		if _, err := s.host.ExecContext(ctx, "SAVEPOINT "+name); err != nil {
 			return nil, nil, err
 		}
-		return conn{s: s, tx: s.host}, func(err error) error {
+		var q queryer = conn{s: s, tx: s.host}
+		if !s.hostChecked.Load() && s.f.hostCheck != nil {
+			if err := s.f.hostCheck(ctx, q); err != nil {
+				_, _ = s.host.ExecContext(context.WithoutCancel(ctx), "ROLLBACK TO SAVEPOINT "+name)
+				return nil, nil, err
+			}
+			s.hostChecked.Store(true)
+		}
+		if s.f.hostReads != "" {
+			q = lockingReads{conn{s: s, tx: s.host}}
+		}
+		return q, func(err error) error {
 			if err != nil {
 				// The host's transaction may have been cancelled with ctx;
 				// roll back with a context of its own.

@@ -59,7 +59,7 @@ func (s *Store) upsertText(table string, key, cols []string) string {
 // keys: insert, and update only when the primary key exists.
 func (t *tx) insertThenUpdate(ctx context.Context, table string, key []string, cols []string, vals []any) error {
 	_, err := t.exec(ctx, `INSERT INTO {p}`+table+` (`+strings.Join(cols, ", ")+`) VALUES (`+marks(len(cols))+`)`, vals...)
-	if msg, dup := t.s.f.isUnique(err); !dup || !primaryKey(msg) {
+	if name, dup := t.s.f.isUnique(err); !dup || name != "PRIMARY" {
 		return err
 	}
 	var set []string
@@ -87,13 +87,6 @@ func (t *tx) insertThenUpdate(ctx context.Context, table string, key []string, c
 		err = fmt.Errorf("%w: %s belongs to another organisation", store.ErrConflict, table)
 	}
 	return err
-}
-
-// primaryKey recognises MySQL's duplicate-entry message for a primary key
-// ("… for key 'PRIMARY'", or "'table.PRIMARY'" on MySQL 8) by the key's
-// name, which ends the message, after the user data.
-func primaryKey(msg string) bool {
-	return strings.HasSuffix(msg, " for key 'PRIMARY'") || strings.HasSuffix(msg, ".PRIMARY'")
 }
 
 // update writes vals, a row of table whose first two columns are id and

@@ -30,6 +30,9 @@ type State struct {
 	// says that ownership had been proposed to the member, and that the
 	// change ended the proposal.
 	ProposedOwner bool `json:"proposed_owner,omitempty"`
+	// Collaborators, in a partnership's state, says that it reaches the
+	// partner's external collaborators (Partnership.Collaborators).
+	Collaborators bool `json:"collaborators,omitempty"`
 }
 
 // EventType names what an audit event records.

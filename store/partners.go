@@ -31,17 +31,24 @@ func (s PartnerStatus) String() string {
 // granting organisation (seed 004's retailers, distributors and agencies):
 // the permissions of Level, a role of the granting organisation, minus every
 // lifecycle permission, within Scopes, while the partnership is active and
-// the member is active in its own organisation.
+// the member is active in its own organisation. It reaches the partner's
+// staff; its external collaborators only where the granting organisation
+// opted in (Collaborators).
 type Partnership struct {
-	ID         ID
-	Org        ID // the granting organisation
-	Partner    ID // the partner organisation
-	Level      string
-	Scopes     access.Scopes
-	Status     PartnerStatus
-	Invitation ID
-	Created    time.Time
-	Updated    time.Time
+	ID      ID
+	Org     ID // the granting organisation
+	Partner ID // the partner organisation
+	Level   string
+	Scopes  access.Scopes
+	Status  PartnerStatus
+	// Collaborators is the granting organisation's explicit opt-in: the
+	// partnership reaches the partner organisation's external
+	// collaborators too, not only its staff. Off unless set with
+	// invite.ChangePartner.
+	Collaborators bool
+	Invitation    ID
+	Created       time.Time
+	Updated       time.Time
 }
 
 // Event types of partnerships. Every change but the invitation writes one
@@ -56,14 +63,22 @@ const (
 	PartnerResumed        EventType = "partner.resumed"
 	PartnerRevoked        EventType = "partner.revoked"
 	PartnerLeft           EventType = "partner.left"
+	PartnerReachChanged   EventType = "partner.reach_changed"
 )
+
+// Reaches reports whether the partnership reaches m, a member of the
+// partner organisation: a staff member always, an external collaborator
+// only where the granting organisation opted in (Collaborators).
+func (ps Partnership) Reaches(m *Member) bool { return m.Kind == Staff || ps.Collaborators }
 
 // ResolvePartner returns the grant a partnership gives a member m of the
 // partner organisation: the level's permissions (levelPerms, for a custom
 // role; ignored for a role of the policy) minus every permission that gates
 // a lifecycle action, within the partnership's scopes, in force only while
-// the partnership is active and m is active. Backends call it for the
-// request-time lookup of a partner member; a host never needs it.
+// the partnership is active and m is active, and only for a member the
+// partnership reaches (Reaches: a grant that allows nothing otherwise).
+// Backends call it for the request-time lookup of a partner member; a host
+// never needs it.
 func ResolvePartner(p *access.Policy, ps *Partnership, m *Member, levelPerms access.Set) access.Grant {
 	if perms, ok := p.RolePerms(ps.Level); ok {
 		levelPerms = perms
@@ -71,7 +86,7 @@ func ResolvePartner(p *access.Policy, ps *Partnership, m *Member, levelPerms acc
 	return access.NewGrant(access.GrantSpec{
 		Policy: p, Source: access.FromPartner, Role: ps.Level, RolePerms: levelPerms,
 		Deny: p.Lifecycle(), Scopes: ps.Scopes,
-		Active: m.Status == Active, Suspended: ps.Status != PartnerActive,
+		Active: m.Status == Active && ps.Reaches(m), Suspended: ps.Status != PartnerActive,
 		Via: "partner organisation " + ps.Partner.String(),
 	})
 }

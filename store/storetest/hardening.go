@@ -45,6 +45,80 @@ func testPartnerReachesStaffOnly(t *testing.T, f Factory) {
 	require.True(t, g.Can(fixture.ViewProducts), "through the partnership where it is staff")
 }
 
+// A partnership reaches the partner's external collaborators only where the
+// granting organisation opted in explicitly (ChangePartner with
+// Collaborators, one event in each organisation); then they get the
+// partnership's level, within its scopes. The partner's staff are
+// unaffected either way.
+func testPartnerCollaboratorsOptIn(t *testing.T, f Factory) {
+	w := newPartnerWorld(t, f)
+	outsider, err := member.AddMember(w.ctx, w.s, w.retail.ID, w.rOwner.ID, member.NewMember{
+		NewUser: w.user(), Kind: store.External, Allow: access.SetOf(fixture.ViewProducts)})
+	require.NoError(t, err)
+	require.False(t, w.ps.Collaborators, "off unless the granting organisation opts in")
+	reaches := func(on bool) {
+		t.Helper()
+		g, err := invite.Grant(w.ctx, w.s, w.org.ID, outsider.UserID)
+		if !on {
+			require.ErrorIs(t, err, store.ErrNotFound, "an outside collaborator of the partner holds nothing through the partnership")
+		} else {
+			require.NoError(t, err)
+			require.Equal(t, access.FromPartner, g.Source())
+			require.True(t, g.CanIn(fixture.EditProducts, "market:de", "set:summer"), "the partnership's level")
+			require.False(t, g.CanIn(fixture.EditProducts, "market:fr"), "within its scopes")
+		}
+		staff, err := invite.Grant(w.ctx, w.s, w.org.ID, w.rClerk.UserID)
+		require.NoError(t, err)
+		require.True(t, staff.CanIn(fixture.EditProducts, "market:de", "set:summer"), "the partner's staff are unaffected")
+	}
+	reaches(false)
+
+	// The partner organisation cannot opt itself in.
+	yes, no := true, false
+	_, err = invite.ChangePartner(w.ctx, w.s, w.retail.ID, w.rOwner.ID, w.ps.ID, invite.PartnerChange{Collaborators: &yes})
+	require.ErrorIs(t, err, member.ErrForbidden)
+	_, err = invite.ChangePartner(w.ctx, w.s, w.org.ID, w.admin.ID, w.ps.ID, invite.PartnerChange{Collaborators: &yes, Status: store.PartnerSuspended})
+	require.ErrorIs(t, err, store.ErrInvalid, "one change at a time")
+	reaches(false)
+
+	gEvents, pEvents := len(w.events(w.org.ID)), len(w.events(w.retail.ID))
+	ps, err := invite.ChangePartner(w.ctx, w.s, w.org.ID, w.admin.ID, w.ps.ID, invite.PartnerChange{Collaborators: &yes})
+	require.NoError(t, err)
+	require.True(t, ps.Collaborators)
+	stored, err := w.s.Partnership(w.ctx, w.org.ID, w.ps.ID)
+	require.NoError(t, err)
+	require.True(t, stored.Collaborators, "stored")
+	for org, n := range map[store.ID]int{w.org.ID: gEvents, w.retail.ID: pEvents} {
+		evs := w.events(org)
+		require.Len(t, evs, n+1, "one event in each organisation")
+		last := evs[len(evs)-1]
+		require.Equal(t, store.PartnerReachChanged, last.Type)
+		require.False(t, last.Before.Collaborators)
+		require.True(t, last.After.Collaborators)
+	}
+	reaches(true)
+
+	// Suspended, the partnership grants nothing to anyone it reaches.
+	_, err = invite.ChangePartner(w.ctx, w.s, w.org.ID, w.admin.ID, w.ps.ID, invite.PartnerChange{Status: store.PartnerSuspended})
+	require.NoError(t, err)
+	g, err := invite.Grant(w.ctx, w.s, w.org.ID, outsider.UserID)
+	require.NoError(t, err)
+	require.False(t, g.CanIn(fixture.ViewProducts, "market:de", "set:summer"), "suspended")
+	_, err = invite.ChangePartner(w.ctx, w.s, w.org.ID, w.admin.ID, w.ps.ID, invite.PartnerChange{Status: store.PartnerActive})
+	require.NoError(t, err)
+	reaches(true)
+
+	// Opting in again changes nothing and writes nothing; opting out
+	// ends the outsider's access at once.
+	n := len(w.events(w.org.ID))
+	_, err = invite.ChangePartner(w.ctx, w.s, w.org.ID, w.admin.ID, w.ps.ID, invite.PartnerChange{Collaborators: &yes})
+	require.NoError(t, err)
+	require.Len(t, w.events(w.org.ID), n)
+	_, err = invite.ChangePartner(w.ctx, w.s, w.org.ID, w.admin.ID, w.ps.ID, invite.PartnerChange{Collaborators: &no})
+	require.NoError(t, err)
+	reaches(false)
+}
+
 // A unit of work waiting for its organisation returns its context's error
 // promptly after the deadline, having written nothing, however long the
 // unit of work ahead of it holds the organisation.

@@ -159,6 +159,7 @@ var conformance = []struct {
 	{"PartnerLifecycle", testPartnerLifecycle},
 	{"PartnerRules", testPartnerRules},
 	{"PartnerReachesStaffOnly", testPartnerReachesStaffOnly},
+	{"PartnerCollaboratorsOptIn", testPartnerCollaboratorsOptIn},
 	{"DeadlineWhileBusy", testDeadlineWhileBusy},
 	{"UnitOfWorkTime", testUnitOfWorkTime},
 	{"ContradictoryInput", testContradictoryInput},

@@ -1,0 +1,3 @@
+-- A partnership reaches the partner's external collaborators too only where
+-- the granting organisation opted in (store.Partnership.Collaborators).
+ALTER TABLE {p}partners ADD COLUMN collaborators SMALLINT NOT NULL DEFAULT 0;
