@@ -204,7 +204,9 @@ func TestMigrations(t *testing.T) {
 			require.Equal(t, known, applied)
 			var n int
 			require.NoError(t, db.QueryRowContext(ctx, `SELECT COUNT(*) FROM `+prefix+`migrations`).Scan(&n))
-			require.Equal(t, known, n)
+			versions, err := sqlstore.Versions(s)
+			require.NoError(t, err)
+			require.Len(t, versions, n, "each migration recorded once (the numbers may leave gaps)")
 			_, _, err = member.CreateOrg(ctx, s, member.NewOrg{Name: "After", Owner: member.NewUser{UserID: "u", Email: "u@x.io"}})
 			require.NoError(t, err)
 		})
