@@ -39,11 +39,11 @@ func Grant(ctx context.Context, s store.Store, org store.ID, user string) (acces
 	if !errors.Is(err, store.ErrNotFound) {
 		return access.Grant{}, err
 	}
-	mine, err := s.UserOrgs(ctx, user)
+	mine, err := rule.All(func(p store.Page) ([]store.Member, string, error) { return s.UserOrgs(ctx, user, p) })
 	if err != nil {
 		return access.Grant{}, err
 	}
-	pss, err := s.Partnerships(ctx, org)
+	pss, err := rule.All(func(p store.Page) ([]store.Partnership, string, error) { return s.Partnerships(ctx, org, p) })
 	if err != nil {
 		return access.Grant{}, err
 	}
@@ -60,7 +60,7 @@ func Grant(ctx context.Context, s store.Store, org store.ID, user string) (acces
 		}
 		var levelPerms access.Set
 		if _, builtin := s.Env().Policy.RolePerms(ps.Level); !builtin {
-			roles, err := s.Roles(ctx, org)
+			roles, err := rule.All(func(p store.Page) ([]store.Role, string, error) { return s.Roles(ctx, org, p) })
 			if err != nil {
 				return access.Grant{}, err
 			}

@@ -15,7 +15,8 @@
 //
 // Every rule enforces DESIGN's invariants and refuses with one sentinel
 // error, matched with errors.Is: this package's ErrForbidden, ErrInactive,
-// ErrOwnerProtected, ErrSelf, ErrEscalation, ErrSeatLimit and ErrInUse, or
+// ErrOwnerProtected, ErrSelf, ErrEscalation, ErrSeatLimit, ErrInUse and
+// ErrLimitReached, or
 // the store package's ErrNotFound (also for IDs of another organisation),
 // ErrInvalid, ErrAlreadyMember and ErrExists. A refused change writes
 // nothing; a successful one writes exactly one audit event in the same
@@ -34,7 +35,12 @@
 //     permission or scope beyond the actor's (ErrEscalation);
 //  5. what is granted: no permission or scope beyond the actor's
 //     (ErrEscalation);
-//  6. the rest of the rule (ErrSeatLimit, ErrAlreadyMember, ErrInUse, …).
+//  6. the rest of the rule (ErrSeatLimit, ErrAlreadyMember, ErrInUse,
+//     ErrLimitReached, …).
+//
+// What one organisation can create is bounded: MaxKeysPerMember API keys a
+// member, MaxCustomRoles custom roles, counted inside the unit of work so
+// that concurrent creations cannot pass the bound together.
 //
 // Members returned by a store are resolved: m.Can(perm) is a bit test on the
 // permissions computed when the member was loaded.

@@ -28,4 +28,8 @@ var (
 	ErrSeatLimit = rule.ErrSeatLimit
 	// ErrInUse: a custom role still has members or pending invitations.
 	ErrInUse = rule.ErrInUse
+	// ErrLimitReached: the organisation holds as many of a record as one
+	// may (MaxKeysPerMember API keys for the member, MaxCustomRoles custom
+	// roles); one must go before another comes.
+	ErrLimitReached = rule.ErrLimitReached
 )

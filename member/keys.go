@@ -12,12 +12,18 @@ import (
 // KeyKind is the prefix of API key secrets.
 const KeyKind = "rkey"
 
+// MaxKeysPerMember bounds the API keys one member holds at once: IssueKey
+// refuses another with ErrLimitReached until one is revoked.
+const MaxKeysPerMember = 100
+
 // keyPrefixLen is how much of a key's secret is kept visible.
 const keyPrefixLen = len(KeyKind) + 1 + 8
 
 // IssueKey issues an API key for target (the actor itself, or a member the
 // actor covers), and returns it with its secret, which is shown only now.
-// Gated by access.ManageKeys; the target must be active. It writes KeyIssued.
+// Gated by access.ManageKeys; the target must be active, and hold fewer
+// than MaxKeysPerMember keys (ErrLimitReached otherwise). It writes
+// KeyIssued.
 func IssueKey(ctx context.Context, s store.Store, org, actor, target store.ID, name string) (store.Key, string, error) {
 	var secret string
 	k, err := rule.Update(ctx, s, org, func(tx store.Tx) (store.Key, error) {
@@ -48,6 +54,13 @@ func IssueKeyTx(ctx context.Context, tx store.Tx, actor, target store.ID, name s
 		if t.Status != store.Active {
 			return store.Key{}, "", fmt.Errorf("%w: keys are issued to active members", ErrInactive)
 		}
+	}
+	// Counted under the organisation's lock, so that concurrent issues
+	// cannot pass the limit together.
+	if n, err := tx.CountKeys(ctx, t.ID); err != nil {
+		return store.Key{}, "", err
+	} else if n >= MaxKeysPerMember {
+		return store.Key{}, "", fmt.Errorf("%w: member %v holds %d API keys, the most one may", ErrLimitReached, t.ID, n)
 	}
 	env := tx.Env()
 	secret, hash, err := rule.NewSecret(env, KeyKind)

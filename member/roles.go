@@ -10,10 +10,16 @@ import (
 	"github.com/rosterhq/roster/store"
 )
 
+// MaxCustomRoles bounds the custom roles of one organisation, as
+// access.MaxRoles bounds a policy's: CreateRole refuses another with
+// ErrLimitReached until one is deleted.
+const MaxCustomRoles = access.MaxRoles
+
 // CreateRole creates a custom role of the organisation, beside the policy's
 // (seed 000's enterprise customisation). Gated by access.ManageRoles; the
 // actor grants only permissions it holds; the name must be free, and never
-// the policy's. It writes RoleCreated.
+// the policy's; the organisation must have fewer than MaxCustomRoles custom
+// roles (ErrLimitReached otherwise). It writes RoleCreated.
 func CreateRole(ctx context.Context, s store.Store, org, actor store.ID, name, label string, perms access.Set) (store.Role, error) {
 	return rule.Update(ctx, s, org, func(tx store.Tx) (store.Role, error) { return CreateRoleTx(ctx, tx, actor, name, label, perms) })
 }
@@ -38,6 +44,13 @@ func CreateRoleTx(ctx context.Context, tx store.Tx, actor store.ID, name, label 
 	}
 	if err := canGrantPerms(&a, perms); err != nil {
 		return store.Role{}, err
+	}
+	// Counted under the organisation's lock, so that concurrent creations
+	// cannot pass the limit together.
+	if n, err := tx.CountRoles(ctx); err != nil {
+		return store.Role{}, err
+	} else if n >= MaxCustomRoles {
+		return store.Role{}, fmt.Errorf("%w: the organisation has %d custom roles, the most it may", ErrLimitReached, n)
 	}
 	o, err := tx.Org(ctx)
 	if err != nil {

@@ -78,18 +78,37 @@ func (t *tx) deleteKey(k store.Key) {
 }
 
 // Keys implements store.Store.
-func (s *Store) Keys(ctx context.Context, orgID, memberID ID) ([]store.Key, error) {
-	var out []store.Key
-	err := s.readOrg(orgID, func(o *org) error {
-		for _, k := range o.keys {
-			if k.Member == memberID {
-				out = append(out, k)
-			}
-		}
-		slices.SortFunc(out, func(a, b store.Key) int { return compareID(a.ID, b.ID) })
-		return nil
+func (s *Store) Keys(ctx context.Context, orgID, memberID ID, p store.Page) ([]store.Key, string, error) {
+	return pageOf(s, orgID, p, func(o *org) []ID { return o.keysOf(memberID) }, func(o *org, id ID) (store.Key, bool) {
+		k, ok := o.keys[id]
+		return k, ok
 	})
-	return out, notFoundIsEmpty(err)
+}
+
+// keysOf returns the IDs of the member's keys, sorted.
+func (o *org) keysOf(memberID ID) []ID {
+	var ids []ID
+	for id, k := range o.keys {
+		if k.Member == memberID {
+			ids = append(ids, id)
+		}
+	}
+	slices.SortFunc(ids, compareID)
+	return ids
+}
+
+// CountKeys implements store.Tx.
+func (t *tx) CountKeys(ctx context.Context, memberID ID) (int, error) {
+	if err := live(ctx); err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, k := range t.o.keys {
+		if k.Member == memberID {
+			n++
+		}
+	}
+	return n, nil
 }
 
 // KeyByHash implements store.Store.

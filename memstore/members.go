@@ -211,19 +211,15 @@ func (s *Store) Members(ctx context.Context, orgID ID, f store.Filter, p store.P
 }
 
 // UserOrgs implements store.Store.
-func (s *Store) UserOrgs(ctx context.Context, user string) ([]store.Member, error) {
+func (s *Store) UserOrgs(ctx context.Context, user string, p store.Page) ([]store.Member, string, error) {
 	if err := rule.CheckUserID(user); err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	s.mu.RLock()
 	ids := slices.SortedFunc(maps.Keys(s.users[user]), compareID)
 	s.mu.RUnlock()
-	var out []store.Member
-	for _, id := range ids {
+	return page(ids, p, func(id ID) (store.Member, bool) {
 		m, err := s.MemberByUser(ctx, id, user)
-		if err == nil {
-			out = append(out, m)
-		}
-	}
-	return out, nil
+		return m, err == nil
+	})
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/rosterhq/roster/access"
@@ -320,31 +321,48 @@ func pageOf[T any](s *Store, orgID ID, p store.Page, ids func(o *org) []ID, get 
 }
 
 // page returns the items of sorted after the cursor, up to the page size,
-// that keep accepts, and the cursor of the next page.
+// that get accepts, and the cursor of the next page.
 func page[T any](sorted []ID, p store.Page, get func(ID) (T, bool)) ([]T, string, error) {
 	after, err := rule.ParseCursor(p.After)
 	if err != nil {
 		return nil, "", err
 	}
+	out, next := pageSorted(sorted, after, p.After != "", p.Size(), compareID, rule.EncodeCursor, get)
+	return out, next, nil
+}
+
+// pageNames is page for a list ordered by name.
+func pageNames[T any](sorted []string, p store.Page, get func(string) (T, bool)) ([]T, string, error) {
+	after, err := rule.ParseNameCursor(p.After)
+	if err != nil {
+		return nil, "", err
+	}
+	out, next := pageSorted(sorted, after, p.After != "", p.Size(), strings.Compare, rule.EncodeNameCursor, get)
+	return out, next, nil
+}
+
+// pageSorted returns up to n items of the keys of sorted that follow after
+// (all of them, unless from), that get accepts, and the cursor of the next
+// page: encode of the last key returned, or "" after the last page.
+func pageSorted[K, T any](sorted []K, after K, from bool, n int, cmp func(a, b K) int, encode func(K) string, get func(K) (T, bool)) ([]T, string) {
 	i := 0
-	if p.After != "" {
-		i, _ = slices.BinarySearchFunc(sorted, after, compareID)
-		if i < len(sorted) && sorted[i] == after {
+	if from {
+		var found bool
+		if i, found = slices.BinarySearchFunc(sorted, after, cmp); found {
 			i++
 		}
 	}
 	var out []T
-	var last ID
-	n := p.Size()
+	var last K
 	for ; i < len(sorted); i++ {
 		if v, ok := get(sorted[i]); ok {
 			if len(out) == n {
-				return out, rule.EncodeCursor(last), nil
+				return out, encode(last)
 			}
 			out, last = append(out, v), sorted[i]
 		}
 	}
-	return out, "", nil
+	return out, ""
 }
 
 // guard runs fn; if fn panics, it undoes what the units of work wrote

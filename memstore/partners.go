@@ -3,6 +3,7 @@ package memstore
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 
 	"github.com/google/uuid"
@@ -97,17 +98,22 @@ func (s *Store) Partnership(ctx context.Context, orgID, id ID) (store.Partnershi
 }
 
 // Partnerships implements store.Store.
-func (s *Store) Partnerships(ctx context.Context, orgID ID) ([]store.Partnership, error) {
+func (s *Store) Partnerships(ctx context.Context, orgID ID, p store.Page) ([]store.Partnership, string, error) {
+	if _, err := rule.ParseCursor(p.After); err != nil {
+		return nil, "", err
+	}
 	s.mu.RLock()
-	var out []store.Partnership
-	for _, e := range s.partners {
+	found := make(map[ID]store.Partnership)
+	for id, e := range s.partners {
 		if e.ps.Org == orgID || e.ps.Partner == orgID {
-			out = append(out, e.ps)
+			found[id] = e.ps
 		}
 	}
 	s.mu.RUnlock()
-	slices.SortFunc(out, func(a, b store.Partnership) int { return compareID(a.ID, b.ID) })
-	return out, nil
+	return page(slices.SortedFunc(maps.Keys(found), compareID), p, func(id ID) (store.Partnership, bool) {
+		ps, ok := found[id]
+		return ps, ok
+	})
 }
 
 // Principal implements store.PrincipalReader: the member index, else one read of

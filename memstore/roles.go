@@ -6,9 +6,8 @@ import (
 	"maps"
 	"slices"
 
-	"strings"
-
 	"github.com/rosterhq/roster/access"
+	"github.com/rosterhq/roster/internal/rule"
 	"github.com/rosterhq/roster/store"
 )
 
@@ -105,11 +104,30 @@ func (t *tx) RoleInUse(ctx context.Context, name string) (bool, error) {
 }
 
 // Roles implements store.Store.
-func (s *Store) Roles(ctx context.Context, orgID ID) ([]store.Role, error) {
+func (s *Store) Roles(ctx context.Context, orgID ID, p store.Page) ([]store.Role, string, error) {
+	if _, err := rule.ParseNameCursor(p.After); err != nil {
+		return nil, "", err
+	}
 	var out []store.Role
+	var next string
 	err := s.readOrg(orgID, func(o *org) error {
-		out = slices.SortedFunc(maps.Values(o.roles), func(a, b store.Role) int { return strings.Compare(a.Name, b.Name) })
-		return nil
+		var err error
+		out, next, err = pageNames(slices.Sorted(maps.Keys(o.roles)), p, func(name string) (store.Role, bool) {
+			r, ok := o.roles[name]
+			return r, ok
+		})
+		return err
 	})
-	return out, notFoundIsEmpty(err)
+	if err != nil && !isNotFound(err) {
+		return nil, "", err
+	}
+	return out, next, nil
+}
+
+// CountRoles implements store.Tx.
+func (t *tx) CountRoles(ctx context.Context) (int, error) {
+	if err := live(ctx); err != nil {
+		return 0, err
+	}
+	return len(t.o.roles), nil
 }

@@ -48,13 +48,17 @@ func (t *tx) DeleteKey(ctx context.Context, id ID) error {
 }
 
 // Keys implements store.Store.
-func (s *Store) Keys(ctx context.Context, org, memberID ID) ([]store.Key, error) {
-	rows, err := s.reader().QueryContext(ctx, s.sql(`SELECT `+keyCols+` FROM {p}api_keys WHERE org = ? AND member_id = ? ORDER BY id`),
-		s.f.id(org), s.f.id(memberID))
-	if err != nil {
-		return nil, err
-	}
-	return collect(rows, scanKey)
+func (s *Store) Keys(ctx context.Context, org, memberID ID, p store.Page) ([]store.Key, string, error) {
+	return page(ctx, s, p, `SELECT `+keyCols+` FROM {p}api_keys WHERE org = ? AND member_id = ?`, "id",
+		[]any{s.f.id(org), s.f.id(memberID)}, scanKey, func(k store.Key) ID { return k.ID })
+}
+
+// CountKeys implements store.Tx.
+func (t *tx) CountKeys(ctx context.Context, memberID ID) (int, error) {
+	var n int
+	err := t.q.QueryRowContext(ctx, t.s.sql(`SELECT COUNT(*) FROM {p}api_keys WHERE org = ? AND member_id = ?`),
+		t.id(t.org.ID), t.id(memberID)).Scan(&n)
+	return n, err
 }
 
 // KeyByHash implements store.Store.

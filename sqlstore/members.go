@@ -214,14 +214,11 @@ func (s *Store) Members(ctx context.Context, org ID, f store.Filter, p store.Pag
 }
 
 // UserOrgs implements store.Store.
-func (s *Store) UserOrgs(ctx context.Context, user string) ([]store.Member, error) {
+func (s *Store) UserOrgs(ctx context.Context, user string, p store.Page) ([]store.Member, string, error) {
 	if err := rule.CheckUserID(user); err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	rows, err := s.reader().QueryContext(ctx, s.sql(`SELECT `+memberCols+memberFrom+`
-		JOIN {p}orgs o ON o.id = m.org AND o.deleted = 0 WHERE m.user_id = ? ORDER BY m.org`), user)
-	if err != nil {
-		return nil, err
-	}
-	return collect(rows, s.scanMember)
+	return page(ctx, s, p, `SELECT `+memberCols+memberFrom+`
+		JOIN {p}orgs o ON o.id = m.org AND o.deleted = 0 WHERE m.user_id = ?`, "m.org",
+		[]any{user}, s.scanMember, func(m store.Member) ID { return m.Org })
 }

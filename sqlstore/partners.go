@@ -69,13 +69,10 @@ func (s *Store) Partnership(ctx context.Context, org, id ID) (store.Partnership,
 }
 
 // Partnerships implements store.Store.
-func (s *Store) Partnerships(ctx context.Context, org ID) ([]store.Partnership, error) {
-	rows, err := s.reader().QueryContext(ctx, s.sql(`SELECT `+partnerCols+` FROM {p}partners WHERE org = ? OR partner = ? ORDER BY id`),
-		s.f.id(org), s.f.id(org))
-	if err != nil {
-		return nil, err
-	}
-	return collect(rows, func(row scanner) (store.Partnership, error) { return scanPartner(row) })
+func (s *Store) Partnerships(ctx context.Context, org ID, p store.Page) ([]store.Partnership, string, error) {
+	return page(ctx, s, p, `SELECT `+partnerCols+` FROM {p}partners WHERE (org = ? OR partner = ?)`, "id",
+		[]any{s.f.id(org), s.f.id(org)}, func(row scanner) (store.Partnership, error) { return scanPartner(row) },
+		func(ps store.Partnership) ID { return ps.ID })
 }
 
 // Principal implements store.PrincipalReader: the member, else one query that joins

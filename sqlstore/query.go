@@ -46,26 +46,35 @@ func page[T any](ctx context.Context, s *Store, p store.Page, query, idCol strin
 	if err != nil {
 		return nil, "", err
 	}
-	n := p.Size()
-	args = append(args, s.f.id(after), n+1)
-	rows, err := s.reader().QueryContext(ctx, s.sql(query+` AND `+idCol+` > ? ORDER BY `+idCol+` LIMIT ?`), args...)
+	return pageAfter(ctx, s, p, query, idCol, args, s.f.id(after), scan, func(v T) string { return rule.EncodeCursor(id(v)) })
+}
+
+// pageNames is page for a query ordered by a name column, whose order is
+// the names' byte order on every dialect.
+func pageNames[T any](ctx context.Context, s *Store, p store.Page, query, nameCol string, args []any, scan func(scanner) (T, error), name func(T) string) ([]T, string, error) {
+	after, err := rule.ParseNameCursor(p.After)
 	if err != nil {
 		return nil, "", err
 	}
-	defer rows.Close()
-	var out []T
-	for rows.Next() {
-		v, err := scan(rows)
-		if err != nil {
-			return nil, "", err
-		}
-		out = append(out, v)
+	return pageAfter(ctx, s, p, query, nameCol, args, after, scan, func(v T) string { return rule.EncodeNameCursor(name(v)) })
+}
+
+// pageAfter reads up to p.Size() rows of query whose column col is greater
+// than after, ordered by col, and the cursor (cursor of the last row) of
+// the next page.
+func pageAfter[T any](ctx context.Context, s *Store, p store.Page, query, col string, args []any, after any, scan func(scanner) (T, error), cursor func(T) string) ([]T, string, error) {
+	n := p.Size()
+	args = append(args, after, n+1)
+	rows, err := s.reader().QueryContext(ctx, s.sql(query+` AND `+col+` > ? ORDER BY `+col+` LIMIT ?`), args...)
+	if err != nil {
+		return nil, "", err
 	}
-	if err := rows.Err(); err != nil {
+	out, err := collect(rows, scan)
+	if err != nil {
 		return nil, "", err
 	}
 	if len(out) > n {
-		return out[:n], rule.EncodeCursor(id(out[n-1])), nil
+		return out[:n], cursor(out[n-1]), nil
 	}
 	return out, "", nil
 }

@@ -67,10 +67,14 @@ func (t *tx) RoleInUse(ctx context.Context, name string) (bool, error) {
 }
 
 // Roles implements store.Store.
-func (s *Store) Roles(ctx context.Context, org ID) ([]store.Role, error) {
-	rows, err := s.reader().QueryContext(ctx, s.sql(`SELECT org, name, label, perms, created, updated FROM {p}roles WHERE org = ? ORDER BY name`), s.f.id(org))
-	if err != nil {
-		return nil, err
-	}
-	return collect(rows, s.scanRole)
+func (s *Store) Roles(ctx context.Context, org ID, p store.Page) ([]store.Role, string, error) {
+	return pageNames(ctx, s, p, `SELECT org, name, label, perms, created, updated FROM {p}roles WHERE org = ?`, "name",
+		[]any{s.f.id(org)}, s.scanRole, func(r store.Role) string { return r.Name })
+}
+
+// CountRoles implements store.Tx.
+func (t *tx) CountRoles(ctx context.Context) (int, error) {
+	var n int
+	err := t.q.QueryRowContext(ctx, t.s.sql(`SELECT COUNT(*) FROM {p}roles WHERE org = ?`), t.id(t.org.ID)).Scan(&n)
+	return n, err
 }

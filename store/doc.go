@@ -73,6 +73,23 @@
 // reads of Store otherwise, so that a choice such as which partner
 // organisation gives a user its grant is made once, in package invite.
 //
+// # Lists are paged
+//
+// Every list of a Store (Members, Invitations, Requests, Keys, Roles,
+// UserOrgs, Partnerships) reads one Page at a time: at most Limit items
+// (DefaultPageSize when 0, MaxPageSize at most) after the cursor After, and
+// the cursor of the next page, "" after the last. Cursors are opaque; a
+// malformed one is ErrInvalid.
+//
+//	for p := (store.Page{}); ; {
+//		keys, next, err := db.Keys(ctx, org, member, p)
+//		…
+//		if next == "" {
+//			break
+//		}
+//		p.After = next
+//	}
+//
 // # Members are resolved
 //
 // Every Member a Store or Tx returns is resolved: m.Can(perm) is a bit test

@@ -49,7 +49,7 @@ var (
 //	exists 409             escalation 403         already_requested 409
 //	conflict 409           seat_limit 409         email_mismatch 403
 //	                       in_use 409             no_link 409
-//	outcome_unknown 503                           code_required 403
+//	outcome_unknown 503    limit_reached 409      code_required 403
 //	pruned 410                                    wrong_code 403
 //	                                              locked 429
 //	                                              superseded 410

@@ -39,6 +39,7 @@ var sentinels = map[string]struct {
 	"member.ErrEscalation":         {member.ErrEscalation, "escalation", 403},
 	"member.ErrSeatLimit":          {member.ErrSeatLimit, "seat_limit", 409},
 	"member.ErrInUse":              {member.ErrInUse, "in_use", 409},
+	"member.ErrLimitReached":       {member.ErrLimitReached, "limit_reached", 409},
 	"invite.ErrExpired":            {invite.ErrExpired, "expired", 409},
 	"invite.ErrAlreadyUsed":        {invite.ErrAlreadyUsed, "already_used", 409},
 	"invite.ErrCancelled":          {invite.ErrCancelled, "cancelled", 409},

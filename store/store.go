@@ -83,6 +83,9 @@ type Tx interface {
 	PutRole(ctx context.Context, r Role) error
 	// DeleteRole deletes the custom role, or returns ErrNotFound.
 	DeleteRole(ctx context.Context, name string) error
+	// CountRoles returns how many custom roles the organisation has, as
+	// this unit of work sees them.
+	CountRoles(ctx context.Context) (int, error)
 	// RoleInUse reports whether a member, a pending invitation or a
 	// partnership of the organisation refers to the role.
 	RoleInUse(ctx context.Context, name string) (bool, error)
@@ -93,6 +96,9 @@ type Tx interface {
 	PutKey(ctx context.Context, k Key) error
 	// DeleteKey deletes the key, or returns ErrNotFound.
 	DeleteKey(ctx context.Context, id ID) error
+	// CountKeys returns how many API keys the member has, as this unit of
+	// work sees them; a member without keys, or none, has 0.
+	CountKeys(ctx context.Context, member ID) (int, error)
 
 	// Append assigns e the organisation's next sequence number, sets
 	// e.Seq, and stores it with the unit of work. A backend that holds
@@ -177,13 +183,18 @@ type Store interface {
 	// page at a time; next is "" after the last page. An unknown org
 	// lists nothing; a malformed cursor is ErrInvalid.
 	Members(ctx context.Context, org ID, f Filter, p Page) (ms []Member, next string, err error)
-	// UserOrgs returns the user's memberships in every organisation,
-	// ordered by organisation ID.
-	UserOrgs(ctx context.Context, user string) ([]Member, error)
-	// Roles returns the custom roles of org, ordered by name.
-	Roles(ctx context.Context, org ID) ([]Role, error)
-	// Keys returns the API keys of a member, ordered by ID.
-	Keys(ctx context.Context, org, member ID) ([]Key, error)
+	// UserOrgs lists the user's memberships in every organisation,
+	// ordered by organisation ID, one page at a time; next is "" after the
+	// last page. A malformed user ID or cursor is ErrInvalid.
+	UserOrgs(ctx context.Context, user string, p Page) (ms []Member, next string, err error)
+	// Roles lists the custom roles of org, ordered by name (byte order),
+	// one page at a time; next is "" after the last page. An unknown org
+	// lists nothing; a malformed cursor is ErrInvalid.
+	Roles(ctx context.Context, org ID, p Page) (rs []Role, next string, err error)
+	// Keys lists the API keys of a member of org, ordered by ID, one page
+	// at a time; next is "" after the last page. An unknown org or member
+	// lists nothing; a malformed cursor is ErrInvalid.
+	Keys(ctx context.Context, org, member ID, p Page) (ks []Key, next string, err error)
 	// KeyByHash returns the key with the hash, or ErrNotFound.
 	KeyByHash(ctx context.Context, hash [32]byte) (Key, error)
 	// Events returns up to limit audit events of org with Seq > after,
@@ -207,8 +218,9 @@ type Store interface {
 	// ErrNotFound.
 	Partnership(ctx context.Context, org, id ID) (Partnership, error)
 	// Partnerships lists the partnerships that org grants or receives,
-	// ordered by ID.
-	Partnerships(ctx context.Context, org ID) ([]Partnership, error)
+	// ordered by ID, one page at a time; next is "" after the last page.
+	// A malformed cursor is ErrInvalid.
+	Partnerships(ctx context.Context, org ID, p Page) (pss []Partnership, next string, err error)
 
 	// The change feed (feed.go): every event of every organisation, in
 	// one order that a reader follows with one position.

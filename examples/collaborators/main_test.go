@@ -207,7 +207,7 @@ func TestStatus(t *testing.T) {
 	assert.Equal(t, access.Inactive, off.Explain(ExportData, "site:eu").Reason)
 	_, err = member.UpdateProfile(a.ctx, a.db, a.org.ID, a.rep.ID, a.rep.ID, "Jimmy O.", store.Profile{})
 	require.ErrorIs(t, err, member.ErrInactive, "nor act through its own session")
-	keys, err := a.db.Keys(a.ctx, a.org.ID, a.rep.ID)
+	keys, _, err := a.db.Keys(a.ctx, a.org.ID, a.rep.ID, store.Page{})
 	require.NoError(t, err)
 	assert.Len(t, keys, 1, "its API keys are preserved")
 	viaKey, _, err := member.Authenticate(a.ctx, a.db, secret)

@@ -90,7 +90,7 @@ func openStore(ctx context.Context, path string) (store.Store, func() error, err
 // seed returns the demo organisation, the first one the user "olga" belongs
 // to, and creates it, owned by olga, on first start.
 func seed(ctx context.Context, db store.Store) (store.Org, error) {
-	ms, err := db.UserOrgs(ctx, "olga")
+	ms, _, err := db.UserOrgs(ctx, "olga", store.Page{Limit: 1})
 	if err != nil {
 		return store.Org{}, err
 	}

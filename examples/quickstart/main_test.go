@@ -57,7 +57,7 @@ func TestRunTwice(t *testing.T) {
 	defer sqlDB.Close()
 	db, err := sqlstore.New(sqlDB, sqlstore.SQLite, store.Env{Policy: policy}, sqlstore.Options{})
 	require.NoError(t, err)
-	ms, err := db.UserOrgs(ctx, "bob")
+	ms, _, err := db.UserOrgs(ctx, "bob", store.Page{})
 	require.NoError(t, err)
 	require.Len(t, ms, 2)
 	for i, m := range ms {

@@ -29,6 +29,7 @@ var (
 	Escalation     = errors.New("roster: escalation")
 	SeatLimit      = errors.New("roster: seat limit reached")
 	InUse          = errors.New("roster: in use")
+	LimitReached   = errors.New("roster: limit reached")
 
 	Expired          = errors.New("roster: invitation expired")
 	AlreadyUsed      = errors.New("roster: already used")
@@ -72,6 +73,7 @@ var Table = []Coded{
 	{Escalation, "escalation", http.StatusForbidden},
 	{SeatLimit, "seat_limit", http.StatusConflict},
 	{InUse, "in_use", http.StatusConflict},
+	{LimitReached, "limit_reached", http.StatusConflict},
 
 	{Expired, "expired", http.StatusConflict},
 	{AlreadyUsed, "already_used", http.StatusConflict},

@@ -12,4 +12,5 @@ var (
 	ErrEscalation     = errs.Escalation
 	ErrSeatLimit      = errs.SeatLimit
 	ErrInUse          = errs.InUse
+	ErrLimitReached   = errs.LimitReached
 )

@@ -112,6 +112,43 @@ func ParseCursor(c string) (store.ID, error) {
 	return store.ID(b), nil
 }
 
+// EncodeNameCursor returns the opaque page cursor that follows the
+// record named name (a custom role): lists ordered by name page with it.
+func EncodeNameCursor(name string) string { return base64.RawURLEncoding.EncodeToString([]byte(name)) }
+
+// ParseNameCursor decodes a cursor from EncodeNameCursor; "" is the first
+// page. A malformed cursor, or one that does not hold a valid name, wraps
+// ErrInvalid.
+func ParseNameCursor(c string) (string, error) {
+	if c == "" {
+		return "", nil
+	}
+	b, err := base64.RawURLEncoding.Strict().DecodeString(c)
+	if err != nil || access.ValidName(string(b)) != nil {
+		return "", fmt.Errorf("%w: malformed cursor %q", store.ErrInvalid, c)
+	}
+	return string(b), nil
+}
+
+// All reads every page of a list, one call of list per page, and returns
+// the items in order: for the rules that need a whole list, which the
+// limits on what an organisation holds keep small.
+func All[T any](list func(p store.Page) ([]T, string, error)) ([]T, error) {
+	var out []T
+	p := store.Page{Limit: store.MaxPageSize}
+	for {
+		items, next, err := list(p)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, items...)
+		if next == "" {
+			return out, nil
+		}
+		p.After = next
+	}
+}
+
 // checkText validates a free-text value: between lo and hi bytes of valid
 // UTF-8 without control or format characters (access.CheckText).
 func checkText(what, s string, lo, hi int) error {

@@ -664,7 +664,7 @@ func (d *driver) render(p *access.Policy) (string, error) {
 					bad("O%d: member %s: Explain(%v, %s) says %q, CanIn %v", oi, d.idName(m.ID), p, sc, e, m.CanIn(p, sc))
 				}
 			}
-			keys, err := s.Keys(ctx, id, m.ID)
+			keys, err := readAll(2, func(p store.Page) ([]store.Key, string, error) { return s.Keys(ctx, id, m.ID, p) })
 			if err != nil {
 				return "", err
 			}
@@ -682,7 +682,7 @@ func (d *driver) render(p *access.Policy) (string, error) {
 		if live && owners != 1 {
 			bad("O%d has %d owners", oi, owners)
 		}
-		roles, err := s.Roles(ctx, id)
+		roles, err := readAll(2, func(p store.Page) ([]store.Role, string, error) { return s.Roles(ctx, id, p) })
 		if err != nil {
 			return "", err
 		}
@@ -736,7 +736,7 @@ func (d *driver) render(p *access.Policy) (string, error) {
 				r.Email, r.Name, perms, granted, d.idName(r.Member), r.Status)})
 		}
 		sorted(lines)
-		parts, err := s.Partnerships(ctx, id)
+		parts, err := readAll(2, func(p store.Page) ([]store.Partnership, string, error) { return s.Partnerships(ctx, id, p) })
 		if err != nil {
 			return "", err
 		}
@@ -924,14 +924,33 @@ func heldOf(m *store.Member, roles map[string]pmask) pmask {
 	return (rp | allow) &^ deny & allPerms
 }
 
+// readAll reads every page of a list, size items at a time.
+func readAll[T any](size int, list func(store.Page) ([]T, string, error)) ([]T, error) {
+	var all []T
+	for p := (store.Page{Limit: size}); ; {
+		items, next, err := list(p)
+		if err != nil {
+			return nil, err
+		}
+		if len(items) > size || next != "" && len(items) != size {
+			return nil, fmt.Errorf("a page of %d holds %d items (next %q)", size, len(items), next)
+		}
+		all = append(all, items...)
+		if next == "" {
+			return all, nil
+		}
+		p.After = next
+	}
+}
+
 // reads renders each user's organisations (UserOrgs), and each
 // organisation's pending list (invite.ListPending) and members by filter,
-// read a page of two at a time.
+// each read a page of two at a time.
 func (d *driver) reads() ([]string, error) {
 	ctx, s := d.ctx, d.s
 	var out []string
 	for u := range numUsers {
-		ms, err := s.UserOrgs(ctx, userID(u))
+		ms, err := readAll(2, func(p store.Page) ([]store.Member, string, error) { return s.UserOrgs(ctx, userID(u), p) })
 		if err != nil {
 			return nil, err
 		}

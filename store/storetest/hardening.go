@@ -2,9 +2,16 @@ package storetest
 
 import (
 	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/rosterhq/roster/access"
 	"github.com/rosterhq/roster/internal/fixture"
 	"github.com/rosterhq/roster/invite"
@@ -223,7 +230,7 @@ func testLookupInputs(t *testing.T, f Factory) {
 		require.ErrorIs(t, err, store.ErrInvalid, "MemberByUser(%q)", bad)
 		_, err = invite.Grant(w.ctx, w.s, w.org.ID, bad)
 		require.ErrorIs(t, err, store.ErrInvalid, "invite.Grant(%q)", bad)
-		_, err = w.s.UserOrgs(w.ctx, bad)
+		_, _, err = w.s.UserOrgs(w.ctx, bad, store.Page{})
 		require.ErrorIs(t, err, store.ErrInvalid, "UserOrgs(%q)", bad)
 	}
 	for _, bad := range []string{"editor ", "edi\x00tor", "\xffeditor", custom.Name + " "} {
@@ -265,4 +272,229 @@ func testUnitOfWorkTime(t *testing.T, f Factory) {
 	evs, err := w.s.Events(w.ctx, w.org.ID, 0, 1000)
 	require.NoError(t, err)
 	require.True(t, evs[len(evs)-1].Time.Equal(first), "event at %v, not at the unit of work's time %v", evs[len(evs)-1].Time, first)
+}
+
+// Keys, Roles, UserOrgs and Partnerships page as Members does: with page
+// size k, every item comes exactly once, in order, a full page before each
+// cursor; a malformed cursor is ErrInvalid; an unknown organisation lists
+// nothing.
+func testListPages(t *testing.T, f Factory) {
+	w := newWorld(t, f)
+	// Keys: seven of the editor's, two of the admin's that its list leaves out.
+	for i := range 7 {
+		_, _, err := member.IssueKey(w.ctx, w.s, w.org.ID, w.admin.ID, w.editor.ID, fmt.Sprint("key-", i))
+		require.NoError(t, err)
+	}
+	for range 2 {
+		_, _, err := member.IssueKey(w.ctx, w.s, w.org.ID, w.admin.ID, w.admin.ID, "admin's")
+		require.NoError(t, err)
+	}
+	keys := pagedList(t, 3, 3, func(p store.Page) ([]store.Key, string, error) { return w.s.Keys(w.ctx, w.org.ID, w.editor.ID, p) })
+	require.Len(t, keys, 7)
+	var ids []store.ID
+	for _, k := range keys {
+		require.Equal(t, w.editor.ID, k.Member)
+		ids = append(ids, k.ID)
+	}
+	require.IsIncreasing(t, idStrings(ids))
+	first, next, err := w.s.Keys(w.ctx, w.org.ID, w.editor.ID, store.Page{})
+	require.NoError(t, err)
+	require.Equal(t, keys, first, "the default page holds them all")
+	require.Empty(t, next)
+
+	// Roles, by name in byte order whatever the database's collation.
+	names := []string{"Zeta", "alpha", "Beta", "b.1", "a-b", "ab", "A_", ":x"}
+	for _, n := range names {
+		_, err := member.CreateRole(w.ctx, w.s, w.org.ID, w.owner.ID, n, "", access.SetOf(fixture.ViewProducts))
+		require.NoError(t, err)
+	}
+	roles := pagedList(t, 3, 3, func(p store.Page) ([]store.Role, string, error) { return w.s.Roles(w.ctx, w.org.ID, p) })
+	var got []string
+	for _, r := range roles {
+		got = append(got, r.Name)
+	}
+	require.Equal(t, slices.Sorted(slices.Values(names)), got)
+
+	// UserOrgs: the owner's user owns four organisations more.
+	for i := range 4 {
+		_, _, err := member.CreateOrg(w.ctx, w.s, member.NewOrg{Name: fmt.Sprint("Org ", i),
+			Owner: member.NewUser{UserID: w.owner.UserID, Email: w.owner.Email}})
+		require.NoError(t, err)
+	}
+	orgs := pagedList(t, 2, 3, func(p store.Page) ([]store.Member, string, error) { return w.s.UserOrgs(w.ctx, w.owner.UserID, p) })
+	ids = ids[:0]
+	for _, m := range orgs {
+		require.Equal(t, w.owner.UserID, m.UserID)
+		ids = append(ids, m.Org)
+	}
+	require.Len(t, ids, 5)
+	require.IsIncreasing(t, idStrings(ids))
+	require.Contains(t, ids, w.org.ID)
+
+	// Partnerships, granted and received.
+	for i := range 5 {
+		po, powner := w.newOrg(fmt.Sprint("Partner ", i), 0)
+		_, tok, err := invite.InvitePartner(w.ctx, w.s, w.org.ID, w.admin.ID, invite.NewPartner{Email: powner.Email, Level: "viewer"})
+		require.NoError(t, err)
+		_, err = invite.AcceptPartner(w.ctx, w.s, tok, po.ID, powner.ID)
+		require.NoError(t, err)
+	}
+	other, otherOwner := w.newOrg("Grantor", 0)
+	_, tok, err := invite.InvitePartner(w.ctx, w.s, other.ID, otherOwner.ID, invite.NewPartner{Email: w.owner.Email, Level: "viewer"})
+	require.NoError(t, err)
+	_, err = invite.AcceptPartner(w.ctx, w.s, tok, w.org.ID, w.owner.ID)
+	require.NoError(t, err)
+	parts := pagedList(t, 4, 2, func(p store.Page) ([]store.Partnership, string, error) { return w.s.Partnerships(w.ctx, w.org.ID, p) })
+	ids = ids[:0]
+	for _, ps := range parts {
+		require.True(t, ps.Org == w.org.ID || ps.Partner == w.org.ID)
+		ids = append(ids, ps.ID)
+	}
+	require.Len(t, ids, 6)
+	require.IsIncreasing(t, idStrings(ids))
+
+	// Malformed cursors are ErrInvalid on every list.
+	bad := []string{"!!", "AAAA", base64.RawURLEncoding.EncodeToString(make([]byte, 17))}
+	for _, c := range bad {
+		p := store.Page{After: c}
+		_, _, err := w.s.Keys(w.ctx, w.org.ID, w.editor.ID, p)
+		require.ErrorIs(t, err, store.ErrInvalid, "Keys after %q", c)
+		_, _, err = w.s.UserOrgs(w.ctx, w.owner.UserID, p)
+		require.ErrorIs(t, err, store.ErrInvalid, "UserOrgs after %q", c)
+		_, _, err = w.s.Partnerships(w.ctx, w.org.ID, p)
+		require.ErrorIs(t, err, store.ErrInvalid, "Partnerships after %q", c)
+	}
+	for _, c := range []string{"!!", base64.RawURLEncoding.EncodeToString([]byte("a b")), base64.RawURLEncoding.EncodeToString([]byte("x\x00"))} {
+		_, _, err := w.s.Roles(w.ctx, w.org.ID, store.Page{After: c})
+		require.ErrorIs(t, err, store.ErrInvalid, "Roles after %q", c)
+	}
+	// An unknown organisation or member lists nothing.
+	nobody := uuid.New()
+	ks, next, err := w.s.Keys(w.ctx, nobody, w.editor.ID, store.Page{})
+	require.NoError(t, err)
+	require.Empty(t, ks)
+	require.Empty(t, next)
+	ks, _, err = w.s.Keys(w.ctx, w.org.ID, nobody, store.Page{})
+	require.NoError(t, err)
+	require.Empty(t, ks)
+	rs, _, err := w.s.Roles(w.ctx, nobody, store.Page{})
+	require.NoError(t, err)
+	require.Empty(t, rs)
+	pss, _, err := w.s.Partnerships(w.ctx, nobody, store.Page{})
+	require.NoError(t, err)
+	require.Empty(t, pss)
+}
+
+// pagedList reads a list size items a page and requires pages pages, each
+// full but the last, with a cursor after each but the last; it returns the
+// items, which must be those of one page of MaxPageSize, in the same order.
+func pagedList[T any](t *testing.T, size, pages int, list func(store.Page) ([]T, string, error)) []T {
+	t.Helper()
+	var all []T
+	n := 0
+	for p := (store.Page{Limit: size}); ; n++ {
+		items, next, err := list(p)
+		require.NoError(t, err)
+		if next != "" {
+			require.Len(t, items, size, "page %d is not full but has a next page", n)
+		} else {
+			require.LessOrEqual(t, len(items), size)
+		}
+		all = append(all, items...)
+		if next == "" {
+			break
+		}
+		p.After = next
+	}
+	require.Equal(t, pages, n+1, "pages of %d", size)
+	whole, next, err := list(store.Page{Limit: store.MaxPageSize})
+	require.NoError(t, err)
+	require.Empty(t, next)
+	require.Equal(t, whole, all, "paging gives each item once, in order")
+	return all
+}
+
+// A member holds at most member.MaxKeysPerMember API keys, also when
+// workers issue the last ones at once; the one more is ErrLimitReached and
+// writes nothing; revoking one frees its place.
+func testKeyLimit(t *testing.T, f Factory) {
+	w := newWorld(t, f)
+	issue := func(name string) (store.Key, error) {
+		k, _, err := member.IssueKey(w.ctx, w.s, w.org.ID, w.admin.ID, w.editor.ID, name)
+		return k, err
+	}
+	const free = workers / 2
+	for i := range member.MaxKeysPerMember - free {
+		_, err := issue(fmt.Sprint("key-", i))
+		require.NoError(t, err)
+	}
+	ok := atLimit(t, func(g int) error {
+		_, err := issue(fmt.Sprint("last-", g))
+		return err
+	})
+	require.Equal(t, free, ok, "the free places, and not one more, are taken")
+	keys, _, err := w.s.Keys(w.ctx, w.org.ID, w.editor.ID, store.Page{Limit: store.MaxPageSize})
+	require.NoError(t, err)
+	require.Len(t, keys, member.MaxKeysPerMember)
+
+	n := len(w.events(w.org.ID))
+	w.refuse(w.org.ID, member.ErrLimitReached, func() error { _, err := issue("one more"); return err })
+	require.Len(t, w.events(w.org.ID), n, "a refusal writes no event")
+	code, status := store.ErrorCode(fmt.Errorf("x: %w", member.ErrLimitReached))
+	require.Equal(t, "limit_reached", code)
+	require.Equal(t, 409, status)
+	// The limit is the member's: another still gets keys.
+	_, _, err = member.IssueKey(w.ctx, w.s, w.org.ID, w.admin.ID, w.admin.ID, "admin's")
+	require.NoError(t, err)
+	require.NoError(t, member.RevokeKey(w.ctx, w.s, w.org.ID, w.editor.ID, keys[0].ID))
+	_, err = issue("after a revocation")
+	require.NoError(t, err)
+}
+
+// An organisation holds at most member.MaxCustomRoles custom roles, also
+// when workers create the last ones at once; the one more is
+// ErrLimitReached and writes nothing; deleting one frees its place.
+func testRoleLimit(t *testing.T, f Factory) {
+	w := newWorld(t, f)
+	create := func(name string) error {
+		_, err := member.CreateRole(w.ctx, w.s, w.org.ID, w.owner.ID, name, "", access.SetOf(fixture.ViewProducts))
+		return err
+	}
+	const free = workers / 2
+	for i := range member.MaxCustomRoles - free {
+		require.NoError(t, create(fmt.Sprintf("role-%03d", i)))
+	}
+	ok := atLimit(t, func(g int) error { return create(fmt.Sprint("last-", g)) })
+	require.Equal(t, free, ok, "the free places, and not one more, are taken")
+	roles, _, err := w.s.Roles(w.ctx, w.org.ID, store.Page{Limit: store.MaxPageSize})
+	require.NoError(t, err)
+	require.Len(t, roles, member.MaxCustomRoles)
+
+	n := len(w.events(w.org.ID))
+	w.refuse(w.org.ID, member.ErrLimitReached, func() error { return create("one-more") })
+	require.Len(t, w.events(w.org.ID), n, "a refusal writes no event")
+	// A refusal for another reason keeps its own error.
+	w.refuse(w.org.ID, store.ErrExists, func() error { return create("role-000") })
+	require.NoError(t, member.DeleteRole(w.ctx, w.s, w.org.ID, w.owner.ID, "role-000"))
+	require.NoError(t, create("after-a-deletion"))
+}
+
+// atLimit runs op once in each of workers goroutines at once and returns
+// how many succeeded; every other must be ErrLimitReached.
+func atLimit(t *testing.T, op func(g int) error) int {
+	var ok atomic.Int32
+	var wg sync.WaitGroup
+	for g := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := op(g); err == nil {
+				ok.Add(1)
+			} else if !errors.Is(err, member.ErrLimitReached) {
+				t.Errorf("worker %d: %v, want ErrLimitReached", g, err)
+			}
+		}()
+	}
+	wg.Wait()
+	return int(ok.Load())
 }

@@ -54,7 +54,7 @@ func testKeys(t *testing.T, f Factory) {
 		_, _, err := member.IssueKey(w.ctx, w.s, w.org.ID, w.admin.ID, w.viewer.ID, "k")
 		return err
 	})
-	keys, err := w.s.Keys(w.ctx, w.org.ID, w.editor.ID)
+	keys, _, err := w.s.Keys(w.ctx, w.org.ID, w.editor.ID, store.Page{})
 	require.NoError(t, err)
 	require.Len(t, keys, 1)
 	require.Equal(t, k, keys[0])

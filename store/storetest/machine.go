@@ -778,7 +778,7 @@ func (d *driver) checkFinal(t *testing.T, tl *tally) {
 				t.Errorf("O%d: invitation %s accepted %d times", oi, d.idName(obj), n)
 			}
 		}
-		roles, err := d.s.Roles(d.ctx, id)
+		roles, err := readAll(2, func(p store.Page) ([]store.Role, string, error) { return d.s.Roles(d.ctx, id, p) })
 		if err != nil {
 			t.Fatal(err)
 		}

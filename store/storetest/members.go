@@ -375,7 +375,7 @@ func testStatus(t *testing.T, f Factory) {
 	}
 	require.Equal(t, access.Inactive, off.Explain(fixture.ViewProducts).Reason)
 	require.Equal(t, before.Role, off.Role)
-	keys, err := w.s.Keys(w.ctx, w.org.ID, w.editor.ID)
+	keys, _, err := w.s.Keys(w.ctx, w.org.ID, w.editor.ID, store.Page{})
 	require.NoError(t, err)
 	require.Len(t, keys, 1, "an inactive member keeps its keys")
 	_, _, err = member.Authenticate(w.ctx, w.s, secret)
@@ -429,7 +429,7 @@ func testRemove(t *testing.T, f Factory) {
 	require.ErrorIs(t, err, store.ErrNotFound)
 	_, _, err = member.Authenticate(w.ctx, w.s, secret)
 	require.ErrorIs(t, err, store.ErrNotFound, "a removed member's keys stop at once")
-	orgs, err := w.s.UserOrgs(w.ctx, w.editor.UserID)
+	orgs, _, err := w.s.UserOrgs(w.ctx, w.editor.UserID, store.Page{})
 	require.NoError(t, err)
 	require.Empty(t, orgs)
 

@@ -34,6 +34,15 @@ func (m *model) applyKey(o op) outcome {
 				return refused(member.ErrInactive)
 			}
 		}
+		held := 0
+		for _, k := range m.keys {
+			if k.live && k.org == org && k.member == t.h {
+				held++
+			}
+		}
+		if held >= member.MaxKeysPerMember {
+			return refused(member.ErrLimitReached)
+		}
 		m.keys = append(m.keys, &mKey{org: org, member: t.h, live: true, name: o.name})
 		return m.done(m.ev(org, store.KeyIssued, a.h, t.h))
 	}

@@ -58,6 +58,9 @@ func (m *model) applyRole(o op) outcome {
 		if !m.canGrant(a, o.perms, a.scopes) {
 			return refused(member.ErrEscalation)
 		}
+		if len(org.roles) >= member.MaxCustomRoles {
+			return refused(member.ErrLimitReached)
+		}
 		org.roles[o.role] = mRole{label: o.name, perms: o.perms}
 		return m.done(m.ev(o.org, store.RoleCreated, a.h, -1))
 	}

@@ -40,7 +40,7 @@ func testCreateOrg(t *testing.T, f Factory) {
 	_, _, err = member.CreateOrg(w.ctx, w.s, member.NewOrg{Name: "X", SeatLimit: -1, Owner: w.user()})
 	require.ErrorIs(t, err, store.ErrInvalid)
 
-	orgs, err := w.s.UserOrgs(w.ctx, w.owner.UserID)
+	orgs, _, err := w.s.UserOrgs(w.ctx, w.owner.UserID, store.Page{})
 	require.NoError(t, err)
 	require.Len(t, orgs, 1)
 	require.Equal(t, w.org.ID, orgs[0].Org)
@@ -197,7 +197,7 @@ func testDeleteOrg(t *testing.T, f Factory) {
 	require.ErrorIs(t, err, store.ErrNotFound)
 	_, err = w.s.MemberByUser(w.ctx, w.org.ID, w.admin.UserID)
 	require.ErrorIs(t, err, store.ErrNotFound)
-	orgs, err := w.s.UserOrgs(w.ctx, w.admin.UserID)
+	orgs, _, err := w.s.UserOrgs(w.ctx, w.admin.UserID, store.Page{})
 	require.NoError(t, err)
 	require.Empty(t, orgs)
 	evs := w.events(w.org.ID)
@@ -229,7 +229,7 @@ func testIsolation(t *testing.T, f Factory) {
 	k, _, err := member.IssueKey(w.ctx, w.s, w.org.ID, w.admin.ID, w.admin.ID, "k")
 	require.NoError(t, err)
 	w.refuse(other.ID, store.ErrNotFound, func() error { return member.RevokeKey(w.ctx, w.s, other.ID, otherOwner.ID, k.ID) })
-	keys, err := w.s.Keys(w.ctx, other.ID, w.admin.ID)
+	keys, _, err := w.s.Keys(w.ctx, other.ID, w.admin.ID, store.Page{})
 	require.NoError(t, err)
 	require.Empty(t, keys)
 
@@ -237,7 +237,7 @@ func testIsolation(t *testing.T, f Factory) {
 	both, err := member.AddMember(w.ctx, w.s, other.ID, otherOwner.ID, member.NewMember{
 		NewUser: member.NewUser{UserID: w.editor.UserID, Email: w.editor.Email}, Role: "viewer"})
 	require.NoError(t, err)
-	orgs, err := w.s.UserOrgs(w.ctx, w.editor.UserID)
+	orgs, _, err := w.s.UserOrgs(w.ctx, w.editor.UserID, store.Page{})
 	require.NoError(t, err)
 	require.Len(t, orgs, 2)
 	got := map[store.ID]string{orgs[0].Org: orgs[0].Role, orgs[1].Org: orgs[1].Role}

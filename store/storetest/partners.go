@@ -79,10 +79,10 @@ func testPartners(t *testing.T, f Factory) {
 	_, err = member.Reactivate(w.ctx, w.s, w.retail.ID, w.rOwner.ID, w.rClerk.ID)
 	require.NoError(t, err)
 
-	list, err := w.s.Partnerships(w.ctx, w.retail.ID)
+	list, _, err := w.s.Partnerships(w.ctx, w.retail.ID, store.Page{})
 	require.NoError(t, err)
 	require.Len(t, list, 1)
-	list, err = w.s.Partnerships(w.ctx, w.org.ID)
+	list, _, err = w.s.Partnerships(w.ctx, w.org.ID, store.Page{})
 	require.NoError(t, err)
 	require.Len(t, list, 1)
 	// Partners take no seat.

@@ -42,7 +42,7 @@ func testCustomRoles(t *testing.T, f Factory) {
 		_, err := member.CreateRole(w.ctx, w.s, w.org.ID, w.admin.ID, "auditor", "", perms)
 		return err
 	})
-	roles, err := w.s.Roles(w.ctx, w.org.ID)
+	roles, _, err := w.s.Roles(w.ctx, w.org.ID, store.Page{})
 	require.NoError(t, err)
 	require.Len(t, roles, 1)
 	require.Equal(t, perms, roles[0].Perms)
@@ -80,7 +80,7 @@ func testCustomRoles(t *testing.T, f Factory) {
 	require.NoError(t, err)
 	require.NoError(t, member.Remove(w.ctx, w.s, w.org.ID, w.admin.ID, added.ID))
 	w.changes(w.org.ID, store.RoleDeleted, func() error { return member.DeleteRole(w.ctx, w.s, w.org.ID, w.admin.ID, "auditor") })
-	roles, err = w.s.Roles(w.ctx, w.org.ID)
+	roles, _, err = w.s.Roles(w.ctx, w.org.ID, store.Page{})
 	require.NoError(t, err)
 	require.Empty(t, roles)
 	w.refuse(w.org.ID, store.ErrInvalid, func() error {

@@ -42,7 +42,7 @@ func testAtomicity(t *testing.T, f Factory) {
 	require.True(t, w.get(w.owner).IsOwner())
 	_, err = w.s.MemberByUser(w.ctx, w.org.ID, w.manager.UserID)
 	require.NoError(t, err)
-	orgs, err := w.s.UserOrgs(w.ctx, w.manager.UserID)
+	orgs, _, err := w.s.UserOrgs(w.ctx, w.manager.UserID, store.Page{})
 	require.NoError(t, err)
 	require.Len(t, orgs, 1)
 

@@ -98,13 +98,13 @@ func (w *world) state(org store.ID) string {
 		g := m.Grant()
 		fmt.Fprintf(&b, "member %v %s %s %s %v %v %v %v %v %v %v\n", m.ID, m.UserID, m.Email, m.Role, m.Allow, m.Deny,
 			m.Scopes, m.Status, m.Kind, m.Profile.Map(), effective(g))
-		keys, err := w.s.Keys(w.ctx, org, m.ID)
+		keys, _, err := w.s.Keys(w.ctx, org, m.ID, store.Page{Limit: store.MaxPageSize})
 		require.NoError(w.t, err)
 		for _, k := range keys {
 			fmt.Fprintf(&b, "  key %v %s %x\n", k.ID, k.Name, k.Hash)
 		}
 	}
-	roles, err := w.s.Roles(w.ctx, org)
+	roles, _, err := w.s.Roles(w.ctx, org, store.Page{Limit: store.MaxPageSize})
 	require.NoError(w.t, err)
 	for _, r := range roles {
 		fmt.Fprintf(&b, "role %s %v\n", r.Name, r.Perms)
