@@ -40,6 +40,7 @@ var (
 	CodeRequired     = errors.New("roster: access code required")
 	WrongCode        = errors.New("roster: wrong access code")
 	Locked           = errors.New("roster: access code locked")
+	CodeExhausted    = errors.New("roster: access code exhausted")
 
 	OutcomeUnknown = errors.New("roster: outcome unknown")
 )
@@ -81,6 +82,7 @@ var Table = []Coded{
 	{CodeRequired, "code_required", http.StatusForbidden},
 	{WrongCode, "wrong_code", http.StatusForbidden},
 	{Locked, "locked", http.StatusTooManyRequests},
+	{CodeExhausted, "code_exhausted", http.StatusForbidden},
 	{OutcomeUnknown, "outcome_unknown", http.StatusServiceUnavailable},
 
 	{access.ErrInvalidPolicy, "invalid_policy", http.StatusInternalServerError},
