@@ -65,12 +65,21 @@ type kdfGate struct {
 // DeriveKey returns argon2id(secret, salt) at cost k, keyLen bytes long,
 // once one of the environment's CodeKDFConcurrency slots is free. A
 // context that ends while it waits is returned (wrapped) and nothing is
-// derived. The caller bounds k (KDF.Check) and keyLen. An Env that did not
-// come from Init has no slots and is refused with ErrInvalid.
+// derived. A cost outside KDF.Check's bounds, a key longer than 1 KiB, and
+// an Env that did not come from Init (it has no slots) are ErrInvalid.
+//
+// The rules call it inside a unit of work, so a guess waiting for a slot
+// holds its organisation meanwhile: give it a context with a deadline.
 func (e *Env) DeriveKey(ctx context.Context, secret, salt []byte, k KDF, keyLen uint32) ([]byte, error) {
 	g := e.kdf
 	if g == nil {
 		return nil, fmt.Errorf("%w: DeriveKey on an Env that did not come from Init", ErrInvalid)
+	}
+	if err := k.Check(); err != nil {
+		return nil, err
+	}
+	if keyLen == 0 || keyLen > 1024 {
+		return nil, fmt.Errorf("%w: a derived key of %d bytes", ErrInvalid, keyLen)
 	}
 	g.queued.Add(1)
 	select {
