@@ -12,7 +12,15 @@
 // Access requests (RequestAccess, Approve, Refuse, Withdraw, SetCode) let an
 // outside user ask to become an external collaborator, who holds only the
 // permissions approved and takes no seat; an organisation may require an
-// access code, hashed with argon2id and locked after five wrong attempts.
+// access code, hashed with argon2id. Wrong codes are counted per requester
+// (five in a row lock out that requester alone for 15 minutes, ErrLocked)
+// and per code (50 from all requesters together exhaust it until an admin
+// sets a new one, ErrCodeExhausted and a store.CodeExhausted event), so that
+// no stranger can lock out the rightful requester and a four-digit code
+// falls to at most 0.5% of attackers, however many identities they use (see
+// MaxWrongCodes for the arithmetic and the trade-off). A refused guess
+// costs no key derivation, and derivations run a bounded number at once
+// (store.Env.CodeKDFConcurrency).
 //
 // Partnerships (InvitePartner, AcceptPartner, ChangePartner, RevokePartner,
 // LeavePartner, Grant) let one organisation grant another's members scoped
@@ -26,7 +34,8 @@
 // answer a token or touch two organisations open their own.
 //
 // Errors are this package's own (ErrExpired, ErrAlreadyUsed, ErrCancelled,
-// ErrDeclined, ErrEmailMismatch, …), the member package's for the same
+// ErrDeclined, ErrEmailMismatch, ErrWrongCode, ErrLocked, ErrCodeExhausted,
+// …), the member package's for the same
 // meanings (member.ErrForbidden, member.ErrSeatLimit, …) and the store
 // package's (store.ErrNotFound, store.ErrInvalid, store.ErrAlreadyInvited,
 // …). Every successful change writes one audit event, in each organisation

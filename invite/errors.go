@@ -26,12 +26,18 @@ var (
 	// ErrCodeRequired: the organisation requires an access code and none
 	// was given.
 	ErrCodeRequired = errs.CodeRequired
-	// ErrWrongCode: the access code is wrong; the attempt was counted.
+	// ErrWrongCode: the access code is wrong; the attempt was counted,
+	// against the requester and against the code's budget.
 	ErrWrongCode = errs.WrongCode
-	// ErrLocked: too many wrong access codes; requests are refused until
-	// the lock ends.
+	// ErrLocked: this requester gave MaxCodeFailures wrong access codes in
+	// a row; its requests are refused, without checking the code, until
+	// its lock ends (CodeLockout). Other requesters are not affected.
 	ErrLocked = errs.Locked
 	// ErrSuperseded: the invitation was resent after the event that
 	// DeliveryLink was asked about; the resend's event delivers it.
 	ErrSuperseded = errs.Superseded
+	// ErrCodeExhausted: the access code took MaxWrongCodes wrong guesses,
+	// from all requesters together; it takes no more, from anyone, until
+	// an admin sets a new one (SetCode).
+	ErrCodeExhausted = errs.CodeExhausted
 )

@@ -16,10 +16,43 @@ import (
 	"golang.org/x/crypto/argon2"
 )
 
-// Access code rules.
+// Access code rules. The code gate counts wrong codes twice: per
+// requester (the host's user ID), so that a requester who keeps missing is
+// locked out for a while without affecting anyone else; and per code, all
+// requesters together, so that many identities cannot brute-force it.
+//
+//   - A requester who gives MaxCodeFailures wrong codes in a row is locked
+//     out for CodeLockout (ErrLocked); a right code, or the lock's end,
+//     starts its count again. No other requester is affected.
+//   - A code takes at most MaxWrongCodes wrong guesses in its life, from all
+//     requesters together. The guess that spends the budget writes a
+//     store.CodeExhausted event; after it every guess, right or wrong, is
+//     ErrCodeExhausted until an admin sets a new code (SetCode), which
+//     starts a new budget and forgets every requester's count.
+//
+// The arithmetic. A four-digit code is one of 10⁴. An attacker with any
+// number of identities gets at most MaxWrongCodes = 50 guesses at a code, so
+// its chance of finding it is at most 50/10⁴ = 0.5% per code set, however
+// long it tries; an admin who sets a new code each time the feed reports one
+// exhausted hands out 0.5% again each time (about 5% after ten). Six digits
+// make it 0.005% per code, twelve 5·10⁻¹¹. Under the old lock (five misses,
+// then 15 minutes, per organisation) the same attacker got 480 guesses a
+// day and found a four-digit code in ten days on average.
+//
+// The trade-off: a stranger cannot lock out a particular requester (the
+// host's user ID is its identity, so the host must authenticate it), but
+// with 50 wrong guesses it can exhaust the code, and then nobody can request
+// access with a code until an admin sets a new one; the event says when.
+//
+// A refused guess costs no key derivation: a missing or malformed code, a
+// locked requester and an exhausted code are decided from stored state
+// before argon2id runs. Derivations run through store.Env.DeriveKey, at
+// most Env.CodeKDFConcurrency at once, so concurrent guesses cannot exhaust
+// memory.
 const (
-	MaxCodeFailures = 5                // wrong codes before the lock
-	CodeLockout     = 15 * time.Minute // how long the lock lasts
+	MaxCodeFailures = 5                // wrong codes in a row before a requester is locked out
+	CodeLockout     = 15 * time.Minute // how long a requester's lock lasts
+	MaxWrongCodes   = 50               // wrong codes a code takes, from all requesters, before it is exhausted
 	MaxMessageLen   = 2000
 )
 
@@ -29,10 +62,13 @@ type Requester = member.NewUser
 // RequestAccess records an outside user's request to become an external
 // collaborator of org with perms (seed 002), or, from a collaborator, to
 // hold perms beyond what it holds. If the organisation set an access code,
-// code must match it: a missing code is ErrCodeRequired, a wrong one
-// ErrWrongCode (and counts: after MaxCodeFailures the code is locked for
-// CodeLockout, ErrLocked). A staff member is store.ErrAlreadyMember; a user
-// with an open request ErrAlreadyRequested. It writes RequestCreated.
+// code must match it: a missing code is ErrCodeRequired, one that is not 4
+// to 12 digits store.ErrInvalid, a wrong one ErrWrongCode, counted against
+// the requester and the code (see MaxCodeFailures and MaxWrongCodes). A
+// requester locked out is ErrLocked, an exhausted code ErrCodeExhausted,
+// decided before any key derivation. A staff member is
+// store.ErrAlreadyMember; a user with an open request ErrAlreadyRequested.
+// It writes RequestCreated.
 func RequestAccess(ctx context.Context, s store.Store, org store.ID, user Requester, perms access.Set, message, code string) (store.Request, error) {
 	// A wrong code must be counted though the request fails: the count
 	// commits, and the refusal is returned after.
@@ -52,7 +88,9 @@ func RequestAccess(ctx context.Context, s store.Store, org store.ID, user Reques
 }
 
 // RequestAccessTx is RequestAccess inside a unit of work. A wrong code is
-// counted in tx; return nil from the unit of work to keep the count.
+// counted in tx (and the guess that exhausts the code writes
+// store.CodeExhausted there); return nil from the unit of work to keep the
+// count.
 func RequestAccessTx(ctx context.Context, tx store.Tx, user Requester, perms access.Set, message, code string) (store.Request, error) {
 	env := tx.Env()
 	if err := checkInvitee(&user); err != nil {
@@ -67,7 +105,7 @@ func RequestAccessTx(ctx context.Context, tx store.Tx, user Requester, perms acc
 	if perms.IsEmpty() {
 		return store.Request{}, fmt.Errorf("%w: a request asks for at least one permission", store.ErrInvalid)
 	}
-	if err := checkCode(ctx, tx, code); err != nil {
+	if err := checkCode(ctx, tx, &user, code); err != nil {
 		return store.Request{}, err
 	}
 	r := store.Request{UserID: user.UserID, Email: user.Email, Name: user.Name, Perms: perms, Message: message, Status: store.Asked}
@@ -123,8 +161,9 @@ func checkText(what, s string, max int) error {
 }
 
 // checkCode checks code against the organisation's access code, counting a
-// wrong one.
-func checkCode(ctx context.Context, tx store.Tx, code string) error {
+// wrong one against the requester and the code. Every refusal it can decide
+// from stored state comes before the key derivation.
+func checkCode(ctx context.Context, tx store.Tx, user *Requester, code string) error {
 	c, err := tx.Code(ctx)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil
@@ -132,37 +171,60 @@ func checkCode(ctx context.Context, tx store.Tx, code string) error {
 	if err != nil {
 		return err
 	}
-	now := tx.Now()
-	if now.Before(c.LockedUntil) {
-		return fmt.Errorf("%w: until %s", ErrLocked, c.LockedUntil.Format(time.RFC3339))
+	if c.Failures >= MaxWrongCodes {
+		return fmt.Errorf("%w: %d wrong codes; an admin must set a new one", ErrCodeExhausted, c.Failures)
+	}
+	a, err := tx.CodeAttempt(ctx, user.UserID)
+	found := err == nil
+	if errors.Is(err, store.ErrNotFound) {
+		a = store.CodeAttempt{UserID: user.UserID}
+	} else if err != nil {
+		return err
+	}
+	env, now := tx.Env(), tx.Now()
+	if now.Before(a.LockedUntil) {
+		return fmt.Errorf("%w: user %q until %s", ErrLocked, user.UserID, a.LockedUntil.Format(time.RFC3339))
 	}
 	if code == "" {
 		return ErrCodeRequired
 	}
-	if !c.LockedUntil.IsZero() {
-		c.Failures, c.LockedUntil = 0, time.Time{} // the lock has ended
+	if err := checkCodeFormat(code); err != nil {
+		return err
 	}
-	ok, err := verifyCode(c.Hash, code)
+	ok, err := verifyCode(ctx, env, c.Hash, code)
 	if err != nil {
 		return err
 	}
+	if !a.LockedUntil.IsZero() {
+		a.Failures, a.LockedUntil = 0, time.Time{} // the lock has ended
+	}
 	if ok {
-		if c.Failures == 0 {
-			return nil
+		if !found {
+			return nil // no record to clear
 		}
-		c.Failures, c.Updated = 0, now
-		return tx.PutCode(ctx, c)
+		return tx.PutCodeAttempt(ctx, store.CodeAttempt{Org: c.Org, UserID: a.UserID, Updated: now})
+	}
+	a.Org, a.Updated = c.Org, now
+	if a.Failures++; a.Failures >= MaxCodeFailures {
+		a.Failures, a.LockedUntil = 0, now.Add(CodeLockout)
+	}
+	if err := tx.PutCodeAttempt(ctx, a); err != nil {
+		return err
 	}
 	c.Failures++
 	c.Updated = now
-	if c.Failures >= MaxCodeFailures {
-		c.Failures, c.LockedUntil = 0, now.Add(CodeLockout)
-	}
 	if err := tx.PutCode(ctx, c); err != nil {
 		return err
 	}
-	if !c.LockedUntil.IsZero() {
-		return fmt.Errorf("%w: %d wrong codes; locked until %s", ErrWrongCode, MaxCodeFailures, c.LockedUntil.Format(time.RFC3339))
+	if c.Failures >= MaxWrongCodes {
+		if err := rule.Emit(ctx, tx, store.Event{Type: store.CodeExhausted,
+			Actor: store.Party{UserID: user.UserID, Name: user.Name, Email: user.Email}}); err != nil {
+			return err
+		}
+		return fmt.Errorf("%w: the code took %d wrong codes and takes no more", ErrWrongCode, MaxWrongCodes)
+	}
+	if !a.LockedUntil.IsZero() {
+		return fmt.Errorf("%w: %d in a row; user %q locked until %s", ErrWrongCode, MaxCodeFailures, user.UserID, a.LockedUntil.Format(time.RFC3339))
 	}
 	return ErrWrongCode
 }
@@ -176,20 +238,23 @@ func checkCodeFormat(code string) error {
 }
 
 // hashCode hashes code with argon2id in PHC format.
-func hashCode(env *store.Env, code string) (string, error) {
+func hashCode(ctx context.Context, env *store.Env, code string) (string, error) {
 	salt := make([]byte, 16)
 	if err := env.Read(salt); err != nil {
 		return "", err
 	}
 	k := env.CodeKDF
-	sum := argon2.IDKey([]byte(code), salt, k.Time, k.MemoryKiB, k.Threads, 32)
+	sum, err := env.DeriveKey(ctx, []byte(code), salt, k, 32)
+	if err != nil {
+		return "", err
+	}
 	enc := base64.RawStdEncoding
 	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, k.MemoryKiB, k.Time, k.Threads,
 		enc.EncodeToString(salt), enc.EncodeToString(sum)), nil
 }
 
 // verifyCode compares code with a hash from hashCode, in constant time.
-func verifyCode(hash, code string) (bool, error) {
+func verifyCode(ctx context.Context, env *store.Env, hash, code string) (bool, error) {
 	var v int
 	var m, t uint32
 	var p uint8
@@ -212,13 +277,19 @@ func verifyCode(hash, code string) (bool, error) {
 	if err1 != nil || err2 != nil || len(salt) < 8 || len(salt) > 64 || len(want) < 16 || len(want) > 64 {
 		return false, fmt.Errorf("%w: stored access code hash does not decode", store.ErrConflict)
 	}
-	got := argon2.IDKey([]byte(code), salt, t, m, p, uint32(len(want)))
+	got, err := env.DeriveKey(ctx, []byte(code), salt, store.KDF{Time: t, MemoryKiB: m, Threads: p}, uint32(len(want)))
+	if err != nil {
+		return false, err
+	}
 	return subtle.ConstantTimeCompare(got, want) == 1, nil
 }
 
 // SetCode sets the organisation's access code (4 to 12 digits), or removes
-// it when code is "". Gated by access.ApproveRequests. It writes CodeSet or
-// CodeCleared; the code itself is never logged.
+// it when code is "". Either way the code's budget of wrong guesses starts
+// again and every requester's count and lock are forgotten: setting a new
+// code is how an admin reopens an exhausted one. Gated by
+// access.ApproveRequests. It writes CodeSet or CodeCleared; the code itself
+// is never logged.
 func SetCode(ctx context.Context, s store.Store, org, actor store.ID, code string) error {
 	_, err := rule.Update(ctx, s, org, func(tx store.Tx) (struct{}, error) { return struct{}{}, SetCodeTx(ctx, tx, actor, code) })
 	return err
@@ -239,7 +310,7 @@ func SetCodeTx(ctx context.Context, tx store.Tx, actor store.ID, code string) er
 	c := store.Code{Org: a.Org, Updated: tx.Now()}
 	typ := store.CodeCleared
 	if code != "" {
-		if c.Hash, err = hashCode(env, code); err != nil {
+		if c.Hash, err = hashCode(ctx, env, code); err != nil {
 			return err
 		}
 		typ = store.CodeSet
@@ -249,6 +320,9 @@ func SetCodeTx(ctx context.Context, tx store.Tx, actor store.ID, code string) er
 		return err
 	}
 	if err := tx.PutCode(ctx, c); err != nil {
+		return err
+	}
+	if err := tx.ClearCodeAttempts(ctx); err != nil {
 		return err
 	}
 	return rule.Emit(ctx, tx, store.Event{Type: typ, Actor: a.Party()})

@@ -132,6 +132,7 @@ type orgData struct {
 	reqs    map[ID]*store.Request
 	openReq map[string]ID
 	code    *store.Code
+	tries   map[string]store.CodeAttempt // by user ID; nil until the first
 
 	partners  map[ID]store.Partnership // granted by this organisation
 	byPartner map[ID]ID                // partner organisation → partnership

@@ -105,6 +105,59 @@ func (t *tx) PutCode(ctx context.Context, c store.Code) error {
 	return nil
 }
 
+// CodeAttempt implements store.Tx.
+func (t *tx) CodeAttempt(ctx context.Context, user string) (store.CodeAttempt, error) {
+	if err := live(ctx); err != nil {
+		return store.CodeAttempt{}, err
+	}
+	a, ok := t.o.tries[user]
+	if !ok {
+		return store.CodeAttempt{}, fmt.Errorf("access code attempts of %q: %w", user, store.ErrNotFound)
+	}
+	return a, nil
+}
+
+// PutCodeAttempt implements store.Tx.
+func (t *tx) PutCodeAttempt(ctx context.Context, a store.CodeAttempt) error {
+	if err := live(ctx); err != nil {
+		return err
+	}
+	o := t.o
+	prev, had := o.tries[a.UserID]
+	if a.Failures == 0 && a.LockedUntil.IsZero() {
+		if !had {
+			return nil
+		}
+		delete(o.tries, a.UserID)
+	} else {
+		if o.tries == nil {
+			o.tries = make(map[string]store.CodeAttempt)
+		}
+		a.Org = o.rec.ID
+		o.tries[a.UserID] = a
+	}
+	t.undo = append(t.undo, func() {
+		if had {
+			o.tries[a.UserID] = prev
+		} else {
+			delete(o.tries, a.UserID)
+		}
+	})
+	return nil
+}
+
+// ClearCodeAttempts implements store.Tx.
+func (t *tx) ClearCodeAttempts(ctx context.Context) error {
+	if err := live(ctx); err != nil {
+		return err
+	}
+	o := t.o
+	prev := o.tries
+	o.tries = nil
+	t.undo = append(t.undo, func() { o.tries = prev })
+	return nil
+}
+
 // Request implements store.Store.
 func (s *Store) Request(ctx context.Context, orgID, id ID) (store.Request, error) {
 	var r store.Request

@@ -6,17 +6,6 @@ import "context"
 // build a database as an earlier release left it.
 func MigrateTo(ctx context.Context, s *Store, upTo int) error { return s.migrate(ctx, upTo) }
 
-// Versions returns the versions of the dialect's migrations, in order: the
-// numbers may leave gaps.
-func Versions(s *Store) ([]int, error) {
-	all, err := s.loadMigrations()
-	var vs []int
-	for _, m := range all {
-		vs = append(vs, m.version)
-	}
-	return vs, err
-}
-
 // OpenLookups are the statements that the one-open indexes serve, as the
 // store runs them (in its query form), each with the name of that index.
 func OpenLookups(d Dialect) map[string]string {

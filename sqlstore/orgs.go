@@ -71,7 +71,7 @@ func (t *tx) PutOrg(ctx context.Context, o store.Org) error {
 func (t *tx) DeleteOrg(ctx context.Context) error {
 	t.members, t.invs = nil, nil
 	id := t.id(t.org.ID)
-	for _, table := range []string{"api_keys", "members", "roles", "invitations", "requests", "codes", "partners"} {
+	for _, table := range []string{"api_keys", "members", "roles", "invitations", "requests", "codes", "code_attempts", "partners"} {
 		if _, err := t.exec(ctx, `DELETE FROM {p}`+table+` WHERE org = ?`, id); err != nil {
 			return err
 		}

@@ -96,6 +96,35 @@ func (t *tx) PutCode(ctx context.Context, c store.Code) error {
 		[]any{t.id(t.org.ID), c.Hash, c.Failures, micros(c.LockedUntil), micros(c.Updated)})
 }
 
+// CodeAttempt implements store.Tx.
+func (t *tx) CodeAttempt(ctx context.Context, user string) (store.CodeAttempt, error) {
+	a := store.CodeAttempt{UserID: user}
+	var locked, updated int64
+	err := t.q.QueryRowContext(ctx, t.s.sql(`SELECT org, failures, locked_until, updated FROM {p}code_attempts WHERE org = ? AND user_id = ?`),
+		t.id(t.org.ID), user).Scan(&a.Org, &a.Failures, &locked, &updated)
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.CodeAttempt{}, fmt.Errorf("access code attempts of %q: %w", user, store.ErrNotFound)
+	}
+	a.LockedUntil, a.Updated = fromMicros(locked), fromMicros(updated)
+	return a, err
+}
+
+// PutCodeAttempt implements store.Tx.
+func (t *tx) PutCodeAttempt(ctx context.Context, a store.CodeAttempt) error {
+	if a.Failures == 0 && a.LockedUntil.IsZero() {
+		_, err := t.exec(ctx, `DELETE FROM {p}code_attempts WHERE org = ? AND user_id = ?`, t.id(t.org.ID), a.UserID)
+		return err
+	}
+	return t.upsert(ctx, "code_attempts", []string{"org", "user_id"}, []string{"org", "user_id", "failures", "locked_until", "updated"},
+		[]any{t.id(t.org.ID), a.UserID, a.Failures, micros(a.LockedUntil), micros(a.Updated)})
+}
+
+// ClearCodeAttempts implements store.Tx.
+func (t *tx) ClearCodeAttempts(ctx context.Context) error {
+	_, err := t.exec(ctx, `DELETE FROM {p}code_attempts WHERE org = ?`, t.id(t.org.ID))
+	return err
+}
+
 // Request implements store.Store.
 func (s *Store) Request(ctx context.Context, org, id ID) (store.Request, error) {
 	return s.oneRequest(ctx, s.reader(), "request "+id.String(), `WHERE org = ? AND id = ?`, s.f.id(org), s.f.id(id))

@@ -2,8 +2,8 @@
 // and its backends.
 //
 // It holds the records (Org, Member, Role, Key, Event, Invitation, Request,
-// Partnership, Code), the Env the rules run with (policy, clock,
-// randomness), the errors a backend returns, and the two interfaces a
+// Partnership, Code, CodeAttempt), the Env the rules run with (policy,
+// clock, randomness, the bounded argon2id derivations of access codes), the errors a backend returns, and the two interfaces a
 // backend implements: Store, whose reads serve a request handler and whose
 // Update opens a unit of work, and Tx, the unit of work itself. The rules
 // live in the member and invite packages, written against Tx; memstore and

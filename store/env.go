@@ -1,15 +1,19 @@
 package store
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/binary"
 	"fmt"
 	"io"
+	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/rosterhq/roster/access"
+	"golang.org/x/crypto/argon2"
 )
 
 // An Env is what the rules need besides the data: the host's policy, a
@@ -39,6 +43,72 @@ type Env struct {
 	// zero value means OWASP's recommendation: two passes over 19 MiB, one
 	// thread.
 	CodeKDF KDF
+	// CodeKDFConcurrency is how many argon2id derivations (DeriveKey) the
+	// store runs at once; more wait for a slot, or for their context to
+	// end. It bounds the memory that concurrent guesses take, whatever
+	// their number: at most CodeKDFConcurrency × CodeKDF.MemoryKiB (76 MiB
+	// at the defaults, where unbounded 16 concurrent guesses took 304 MiB).
+	// 0 means runtime.GOMAXPROCS at Init, at most DefaultKDFConcurrency:
+	// argon2id with one thread is bound by the CPU, so more at once would
+	// only wait longer together.
+	CodeKDFConcurrency int
+	kdf                *kdfGate
+}
+
+// DefaultKDFConcurrency caps the default of Env.CodeKDFConcurrency.
+const DefaultKDFConcurrency = 4
+
+// kdfGate holds an Env's derivation slots and counts the derivations.
+type kdfGate struct {
+	slots  chan struct{}
+	runs   atomic.Int64
+	queued atomic.Int64 // callers waiting for a slot, for tests
+	hook   func()       // tests: runs inside a slot, before the derivation
+}
+
+// DeriveKey returns argon2id(secret, salt) at cost k, keyLen bytes long,
+// once one of the environment's CodeKDFConcurrency slots is free. A
+// context that ends while it waits is returned (wrapped) and nothing is
+// derived. A cost outside KDF.Check's bounds, a key longer than 1 KiB, and
+// an Env that did not come from Init (it has no slots) are ErrInvalid.
+//
+// The rules call it inside a unit of work, so a guess waiting for a slot
+// holds its organisation meanwhile: give it a context with a deadline.
+func (e *Env) DeriveKey(ctx context.Context, secret, salt []byte, k KDF, keyLen uint32) ([]byte, error) {
+	g := e.kdf
+	if g == nil {
+		return nil, fmt.Errorf("%w: DeriveKey on an Env that did not come from Init", ErrInvalid)
+	}
+	if err := k.Check(); err != nil {
+		return nil, err
+	}
+	if keyLen == 0 || keyLen > 1024 {
+		return nil, fmt.Errorf("%w: a derived key of %d bytes", ErrInvalid, keyLen)
+	}
+	g.queued.Add(1)
+	select {
+	case g.slots <- struct{}{}:
+		g.queued.Add(-1)
+	case <-ctx.Done():
+		g.queued.Add(-1)
+		return nil, fmt.Errorf("roster: waiting to derive a key: %w", ctx.Err())
+	}
+	defer func() { <-g.slots }()
+	g.runs.Add(1)
+	if g.hook != nil {
+		g.hook()
+	}
+	return argon2.IDKey(secret, salt, k.Time, k.MemoryKiB, k.Threads, keyLen), nil
+}
+
+// Derivations returns how many key derivations DeriveKey has run in this
+// environment: a figure for a host's metrics, and how a test shows that a
+// refused guess cost none.
+func (e *Env) Derivations() int64 {
+	if e.kdf == nil {
+		return 0
+	}
+	return e.kdf.runs.Load()
 }
 
 // KDF is the argon2id cost of hashing a low-entropy secret.
@@ -93,6 +163,13 @@ func (e Env) Init() (*Env, error) {
 	if err := e.CodeKDF.Check(); err != nil {
 		return nil, fmt.Errorf("Env.CodeKDF: %w", err)
 	}
+	if e.CodeKDFConcurrency < 0 {
+		return nil, fmt.Errorf("%w: Env.CodeKDFConcurrency is %d", ErrInvalid, e.CodeKDFConcurrency)
+	}
+	if e.CodeKDFConcurrency == 0 {
+		e.CodeKDFConcurrency = min(runtime.GOMAXPROCS(0), DefaultKDFConcurrency)
+	}
+	e.kdf = &kdfGate{slots: make(chan struct{}, e.CodeKDFConcurrency)}
 	e.LinkKey = append([]byte(nil), e.LinkKey...)
 	e.ids = new(idClock)
 	return &e, nil

@@ -51,6 +51,7 @@ var sentinels = map[string]struct {
 	"invite.ErrWrongCode":          {invite.ErrWrongCode, "wrong_code", 403},
 	"invite.ErrLocked":             {invite.ErrLocked, "locked", 429},
 	"invite.ErrSuperseded":         {invite.ErrSuperseded, "superseded", 410},
+	"invite.ErrCodeExhausted":      {invite.ErrCodeExhausted, "code_exhausted", 403},
 	"access.ErrInvalidPolicy":      {access.ErrInvalidPolicy, "invalid_policy", 500},
 	"access.ErrEmptyName":          {access.ErrEmptyName, "empty_name", 422},
 	"access.ErrInvalidName":        {access.ErrInvalidName, "invalid_name", 422},

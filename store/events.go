@@ -97,4 +97,8 @@ const (
 	RequestWithdrawn    EventType = "request.withdrawn"
 	CodeSet             EventType = "access_code.set"
 	CodeCleared         EventType = "access_code.cleared"
+	// CodeExhausted: the wrong code that spent the access code's budget
+	// (invite.MaxWrongCodes); the code takes no more guesses until an admin
+	// sets a new one. The actor is the requester who gave it.
+	CodeExhausted EventType = "access_code.exhausted"
 )

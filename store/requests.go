@@ -53,12 +53,30 @@ type Request struct {
 }
 
 // A Code is an organisation's access code, which outside users must give to
-// request access: argon2id-hashed, and locked for a while after too many
-// wrong attempts.
+// request access: argon2id-hashed. Failures counts the wrong codes given
+// since the code was set, by every requester together: once it reaches the
+// rules' budget (invite.MaxWrongCodes) the code takes no more guesses until
+// an admin sets a new one.
 type Code struct {
+	Org  ID
+	Hash string // PHC-formatted argon2id hash
+	// Failures is the number of wrong codes since the code was set, from
+	// all requesters.
+	Failures int
+	// LockedUntil is no longer set: a lock is per requester (CodeAttempt).
+	// Stores keep the field so that a database written by an earlier
+	// version still reads; the rules ignore it.
+	LockedUntil time.Time
+	Updated     time.Time
+}
+
+// A CodeAttempt is one requester's record of wrong access codes in an
+// organisation: the misses since its last right code, and the end of its
+// lock, if any. One requester's misses never lock out another.
+type CodeAttempt struct {
 	Org         ID
-	Hash        string // PHC-formatted argon2id hash
-	Failures    int    // wrong attempts since the last right one or lock
+	UserID      string
+	Failures    int // wrong codes since the requester's last right one or lock
 	LockedUntil time.Time
 	Updated     time.Time
 }

@@ -132,6 +132,16 @@ type Tx interface {
 	Code(ctx context.Context) (Code, error)
 	// PutCode sets the access code; a Code with an empty Hash removes it.
 	PutCode(ctx context.Context, c Code) error
+	// CodeAttempt returns the user's record of wrong access codes, or
+	// ErrNotFound.
+	CodeAttempt(ctx context.Context, user string) (CodeAttempt, error)
+	// PutCodeAttempt inserts or replaces the record of a.UserID; one with
+	// no Failures and no LockedUntil removes it (removing none is no
+	// error).
+	PutCodeAttempt(ctx context.Context, a CodeAttempt) error
+	// ClearCodeAttempts removes every requester's record of the
+	// organisation. It is idempotent.
+	ClearCodeAttempts(ctx context.Context) error
 
 	// Partnership returns the partnership with id that the organisation
 	// grants, or ErrNotFound.

@@ -98,7 +98,8 @@ func TestRefuse(t *testing.T) {
 }
 
 // The optional four-digit code: required once set, wrong codes counted,
-// locked after five, for CodeLockout.
+// the requester who gave five in a row locked out for CodeLockout, and no
+// one else.
 func TestAccessCode(t *testing.T) {
 	s := newShop(t)
 	require.ErrorIs(t, invite.SetCode(s.ctx, s.db, s.org.ID, s.sue.ID, "4821"), member.ErrForbidden)
@@ -114,12 +115,14 @@ func TestAccessCode(t *testing.T) {
 		require.ErrorIs(t, ask("0000"), invite.ErrWrongCode, "attempt %d", i+1)
 	}
 	require.ErrorIs(t, ask("4821"), invite.ErrLocked, "locked after five wrong codes, even for the right one")
+	_, err := invite.RequestAccess(s.ctx, s.db, s.org.ID, member.NewUser{UserID: "c", Email: "c@x.example"}, s.some, "", "4821")
+	require.NoError(t, err, "another requester is not locked out")
 	s.now = s.now.Add(invite.CodeLockout)
 	require.NoError(t, ask("4821"), "the lock ends")
 
 	// Without the code, anyone may ask (the code is optional).
 	require.NoError(t, invite.SetCode(s.ctx, s.db, s.org.ID, s.owner.ID, ""))
-	_, err := invite.RequestAccess(s.ctx, s.db, s.org.ID, member.NewUser{UserID: "b", Email: "b@x.example"}, s.some, "", "")
+	_, err = invite.RequestAccess(s.ctx, s.db, s.org.ID, member.NewUser{UserID: "b", Email: "b@x.example"}, s.some, "", "")
 	require.NoError(t, err)
 }
 

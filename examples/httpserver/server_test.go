@@ -379,6 +379,7 @@ func TestFail(t *testing.T) {
 		invite.ErrEmailMismatch:    http.StatusForbidden,
 		invite.ErrCodeRequired:     http.StatusForbidden,
 		invite.ErrWrongCode:        http.StatusForbidden,
+		invite.ErrCodeExhausted:    http.StatusForbidden,
 		store.ErrNotFound:          http.StatusNotFound,
 		store.ErrAlreadyMember:     http.StatusConflict,
 		store.ErrAlreadyInvited:    http.StatusConflict,

@@ -41,6 +41,7 @@ var (
 	CodeRequired     = errors.New("roster: access code required")
 	WrongCode        = errors.New("roster: wrong access code")
 	Locked           = errors.New("roster: access code locked")
+	CodeExhausted    = errors.New("roster: access code exhausted")
 
 	OutcomeUnknown = errors.New("roster: outcome unknown")
 	Pruned         = errors.New("roster: events pruned")
@@ -85,6 +86,7 @@ var Table = []Coded{
 	{CodeRequired, "code_required", http.StatusForbidden},
 	{WrongCode, "wrong_code", http.StatusForbidden},
 	{Locked, "locked", http.StatusTooManyRequests},
+	{CodeExhausted, "code_exhausted", http.StatusForbidden},
 	{OutcomeUnknown, "outcome_unknown", http.StatusServiceUnavailable},
 	{Pruned, "pruned", http.StatusGone},
 	{Superseded, "superseded", http.StatusGone},

@@ -265,7 +265,7 @@ func checkModelPolicy(t *testing.T) {
 	if lc, _ := mask(p.Lifecycle()); lc != mLifecycle {
 		t.Fatalf("the model's lifecycle permissions are %#x, the policy's %#x", mLifecycle, lc)
 	}
-	if invite.MaxCodeFailures != codeFailures || invite.CodeLockout != codeLockout {
+	if invite.MaxCodeFailures != codeFailures || invite.CodeLockout != codeLockout || invite.MaxWrongCodes != codeBudget {
 		t.Fatal("the model's access code lock is not the package's")
 	}
 }

@@ -61,6 +61,7 @@ const (
 	inviteExpiry = 7 * 24 * time.Hour
 	codeFailures = 5
 	codeLockout  = 15 * time.Minute
+	codeBudget   = 50
 )
 
 // fieldAllowed: "phone" for everyone, "commission_pct" for editors.
@@ -367,4 +368,4 @@ var sentinels = []error{store.ErrNotFound, store.ErrInvalid, member.ErrForbidden
 	member.ErrOwnerProtected, member.ErrSelf, member.ErrEscalation, member.ErrSeatLimit, store.ErrAlreadyMember,
 	store.ErrExists, member.ErrInUse, invite.ErrExpired, invite.ErrAlreadyUsed, invite.ErrCancelled,
 	invite.ErrDeclined, store.ErrAlreadyInvited, invite.ErrAlreadyRequested, invite.ErrEmailMismatch,
-	invite.ErrNoLink, invite.ErrCodeRequired, invite.ErrWrongCode, invite.ErrLocked}
+	invite.ErrNoLink, invite.ErrCodeRequired, invite.ErrWrongCode, invite.ErrLocked, invite.ErrCodeExhausted}

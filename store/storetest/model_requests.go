@@ -10,8 +10,15 @@ import (
 	"github.com/rosterhq/roster/store"
 )
 
+// mCode is an access code: its value, the wrong codes it took from every
+// requester, and each requester's misses and lock by user ID.
 type mCode struct {
 	value    string
+	failures int
+	tries    map[string]mTry
+}
+
+type mTry struct {
 	failures int
 	locked   time.Time
 }
@@ -45,30 +52,42 @@ func (m *model) applyRequest(o op, now time.Time) outcome {
 		if !ok || o.perms == 0 {
 			return refused(store.ErrInvalid)
 		}
-		// The access code, if any; a wrong one is counted even though
-		// the request fails.
-		var code *mCode
-		if org.code != nil {
-			c := *org.code
-			code = &c
-			if now.Before(c.locked) {
+		// The access code, if any; a wrong one is counted, against the
+		// requester and the code, even though the request fails.
+		uid := userID(o.user)
+		if c := org.code; c != nil {
+			if c.failures >= codeBudget {
+				return refused(invite.ErrCodeExhausted)
+			}
+			t := c.tries[uid]
+			if now.Before(t.locked) {
 				return refused(invite.ErrLocked)
 			}
 			if o.code == "" {
 				return refused(invite.ErrCodeRequired)
 			}
-			if !c.locked.IsZero() {
-				code.failures, code.locked = 0, time.Time{}
+			if !validCode(o.code) {
+				return refused(store.ErrInvalid)
 			}
 			if o.code != c.value {
-				code.failures++
-				if code.failures >= codeFailures {
-					code.failures, code.locked = 0, now.Add(codeLockout)
+				if !t.locked.IsZero() {
+					t = mTry{}
 				}
-				org.code = code
-				return refused(invite.ErrWrongCode)
+				if t.failures++; t.failures >= codeFailures {
+					t = mTry{locked: now.Add(codeLockout)}
+				}
+				if c.tries == nil {
+					c.tries = map[string]mTry{}
+				}
+				c.tries[uid] = t
+				c.failures++
+				out := refused(invite.ErrWrongCode)
+				if c.failures >= codeBudget {
+					out.events = []orgEvent{m.ev(o.org, store.CodeExhausted, -1, -1)}
+					org.events++
+				}
+				return out
 			}
-			code.failures = 0
 		}
 		r := &mReq{org: o.org, user: o.user, userID: userID(o.user), email: email, name: userName(o.user),
 			perms: o.perms, member: -1, status: store.Asked}
@@ -83,8 +102,8 @@ func (m *model) applyRequest(o op, now time.Time) outcome {
 				return refused(invite.ErrAlreadyRequested)
 			}
 		}
-		if code != nil {
-			org.code = code
+		if org.code != nil {
+			delete(org.code.tries, uid) // a right code starts the requester's count again
 		}
 		m.reqs = append(m.reqs, r)
 		return m.done(m.ev(o.org, store.RequestCreated, r.member, r.member))

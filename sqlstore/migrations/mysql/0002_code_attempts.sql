@@ -1,0 +1,14 @@
+-- Wrong access codes are counted per requester (organisation, user): one
+-- requester's misses lock out only itself. The organisation's count in
+-- {p}codes.failures now counts every requester's wrong codes since the code
+-- was set, against the code's budget; {p}codes.locked_until is no longer
+-- written and is kept for the databases that have it.
+CREATE TABLE IF NOT EXISTS {p}code_attempts (
+	org          BINARY(16) NOT NULL,
+	user_id      VARCHAR(200) NOT NULL,
+	failures     INTEGER NOT NULL,
+	locked_until BIGINT NOT NULL,
+	updated      BIGINT NOT NULL,
+	PRIMARY KEY (org, user_id),
+	FOREIGN KEY (org) REFERENCES {p}orgs (id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
