@@ -392,3 +392,169 @@ func BenchmarkFollow(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkCachedLookup is the request path through the request cache
+// (Options.Cache), among 10,000 members of 1,000 organisations, on a hot
+// set of 1,024 of them: MemberByUser+Can and invite.Grant+Can answered from
+// memory, beside the same lookup without the cache and the floor of any
+// in-memory answer, a bare Go map read.
+func BenchmarkCachedLookup(b *testing.B) {
+	const n, hot = 10_000, 1024
+	for _, d := range benchDialects {
+		b.Run(d.String(), func(b *testing.B) {
+			ctx := context.Background()
+			s, db := newStore(b, d, fixture.NewEnv(fixture.NewClock(), 10))
+			bulkMembers(b, db, s, n)
+			c, err := sqlstore.New(db, d, *s.Env(), sqlstore.Options{Prefix: s.Prefix(), Cache: &sqlstore.CacheOptions{}})
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.Cleanup(func() { c.Close() })
+			type key struct {
+				org  store.ID
+				user string
+			}
+			keys := make([]key, hot)
+			floor := make(map[key]store.Member, hot)
+			for i := range keys {
+				k := i * (n / hot)
+				keys[i] = key{orgID(k / 10), fmt.Sprint("u", k)}
+				m, err := s.MemberByUser(ctx, keys[i].org, keys[i].user)
+				if err != nil {
+					b.Fatal(err)
+				}
+				floor[keys[i]] = m
+			}
+			byMember := func(st *sqlstore.Store) func(i int) error {
+				return func(i int) error {
+					k := keys[i%hot]
+					m, err := st.MemberByUser(ctx, k.org, k.user)
+					if err != nil {
+						return err
+					}
+					if !m.Can(fixture.EditProducts) {
+						return errors.New("an editor cannot edit")
+					}
+					return nil
+				}
+			}
+			byGrant := func(i int) error {
+				k := keys[i%hot]
+				g, err := invite.Grant(ctx, c, k.org, k.user)
+				if err != nil {
+					return err
+				}
+				if !g.Can(fixture.EditProducts) {
+					return errors.New("an editor cannot edit")
+				}
+				return nil
+			}
+			// Warm the cache until every hot lookup is a hit.
+			for deadline := time.Now().Add(30 * time.Second); ; {
+				misses := 0
+				for i := range hot {
+					before, _ := sqlstore.CacheStats(c)
+					if err := byMember(c)(i); err != nil {
+						b.Fatal(err)
+					}
+					if err := byGrant(i); err != nil {
+						b.Fatal(err)
+					}
+					if after, _ := sqlstore.CacheStats(c); after > before {
+						misses++
+					}
+				}
+				if misses == 0 {
+					break
+				}
+				if time.Now().After(deadline) {
+					b.Fatalf("%d of %d lookups still miss the cache", misses, hot)
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+			run := func(name string, lookup func(int) error) {
+				b.Run(name, func(b *testing.B) {
+					parallel(b, func(cl int, pb *testing.PB) {
+						for i := cl * 7919; pb.Next(); i++ {
+							if err := lookup(i); err != nil {
+								b.Error(err)
+								return
+							}
+						}
+					})
+				})
+			}
+			run("MemberByUser-cached", byMember(c))
+			run("Grant-cached", byGrant)
+			run("MemberByUser-uncached", byMember(s))
+			run("floor", func(i int) error {
+				m, ok := floor[keys[i%hot]]
+				if !ok || !m.Can(fixture.EditProducts) {
+					return errors.New("floor: not found")
+				}
+				return nil
+			})
+		})
+	}
+}
+
+// BenchmarkCacheEntry reports the heap one entry of the request cache takes
+// (B/entry), filled with 10,000 of a kind: a member (MemberByUser) or a
+// grant (invite.Grant, which keeps the grant alone); ns/op is then a hit.
+func BenchmarkCacheEntry(b *testing.B) {
+	const n = 10_000
+	d := sqlstore.SQLite
+	ctx := context.Background()
+	s, db := newStore(b, d, fixture.NewEnv(fixture.NewClock(), 10))
+	bulkMembers(b, db, s, n)
+	for _, kind := range []string{"member", "grant"} {
+		b.Run(kind, func(b *testing.B) {
+			c, err := sqlstore.New(db, d, *s.Env(), sqlstore.Options{Prefix: s.Prefix(), Cache: &sqlstore.CacheOptions{MaxStale: time.Hour, MaxEntries: 2 * n}})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer c.Close()
+			users := make([]string, n)
+			for k := range users {
+				users[k] = fmt.Sprint("u", k)
+			}
+			lookup := func(k int) error {
+				if kind == "member" {
+					_, err := c.MemberByUser(ctx, orgID(k/10), users[k])
+					return err
+				}
+				_, err := invite.Grant(ctx, c, orgID(k/10), users[k])
+				return err
+			}
+			for { // until the follower is fresh and entries are kept
+				if err := lookup(0); err != nil {
+					b.Fatal(err)
+				}
+				if _, e := sqlstore.CacheStats(c); e > 0 {
+					break
+				}
+				time.Sleep(time.Millisecond)
+			}
+			var before, after runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&before)
+			_, start := sqlstore.CacheStats(c)
+			for k := 1; k < n; k++ {
+				if err := lookup(k); err != nil {
+					b.Fatal(err)
+				}
+			}
+			runtime.GC()
+			runtime.ReadMemStats(&after)
+			_, entries := sqlstore.CacheStats(c)
+			perEntry := float64(int64(after.HeapAlloc)-int64(before.HeapAlloc)) / float64(entries-start)
+			b.ResetTimer()
+			for i := range b.N {
+				if err := lookup(i % n); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(perEntry, "B/entry")
+		})
+	}
+}

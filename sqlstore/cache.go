@@ -34,7 +34,11 @@ type CacheOptions struct {
 	MaxEntries int
 }
 
-// cache is the request cache of a Store.
+// cache is the request cache of a Store. A hit takes no lock that another
+// organisation's hit takes, and writes nothing shared: the organisations
+// are found in a sync.Map, and each organisation's entries are behind its
+// own lock. mu, taken before any organisation's lock, serialises the
+// writers: entries kept, batches applied, evictions.
 type cache struct {
 	s        *Store
 	maxStale time.Duration
@@ -42,18 +46,22 @@ type cache struct {
 
 	// fresh is when (Unix nanoseconds) the last read of the feed that
 	// reached its end began: every change committed before it has been
-	// applied.
+	// applied. It has a cache line of its own: the follower writes it,
+	// every hit reads it.
+	_     [64]byte
 	fresh atomic.Int64
+	_     [56]byte
 
-	mu      sync.RWMutex
-	epoch   uint64 // moves on when the whole cache is dropped
-	applied uint64 // moves on with each batch of events applied
-	orgs    map[ID]*orgCache
-	users   map[string]*userCache // principal entries by user
-	keys    map[[32]byte]keyEntry
-	n       int // entries
+	orgs    sync.Map // ID → *orgCache; entries are never removed, only emptied
+	epoch   atomic.Uint64
+	applied atomic.Uint64 // moves on with each batch of events applied
 
-	hits, misses atomic.Int64
+	mu    sync.Mutex
+	users map[string]*userCache // principal entries by user
+	keys  map[[32]byte]keyEntry
+	n     int // entries
+
+	misses atomic.Int64
 
 	start sync.Once
 	stop  context.CancelFunc
@@ -64,6 +72,7 @@ type cache struct {
 // dropped, so that an answer read from the database while they were
 // dropped is not kept.
 type orgCache struct {
+	mu        sync.RWMutex
 	gen       uint64
 	seen      int64 // the last Seq of the organisation the follower applied
 	byUser    map[string]memberEntry
@@ -76,7 +85,7 @@ type orgCache struct {
 // partnership.
 type userCache struct {
 	gen  uint64
-	orgs map[ID]struct{}
+	orgs []ID
 }
 
 type memberEntry struct {
@@ -101,36 +110,51 @@ type stamp struct {
 }
 
 func newCache(s *Store, o *CacheOptions) *cache {
-	c := &cache{s: s, maxStale: o.MaxStale, max: o.MaxEntries}
+	c := &cache{s: s, maxStale: o.MaxStale, max: o.MaxEntries, users: make(map[string]*userCache), keys: make(map[[32]byte]keyEntry)}
 	if c.maxStale <= 0 {
 		c.maxStale = time.Second
 	}
 	if c.max <= 0 {
 		c.max = 100_000
 	}
-	c.reset()
 	return c
 }
 
-// reset drops every entry; c.mu is held, or c is new.
+// reset drops every entry; c.mu is held.
 func (c *cache) reset() {
-	c.epoch++
-	c.applied++
-	c.orgs, c.users, c.keys, c.n = make(map[ID]*orgCache), make(map[string]*userCache), make(map[[32]byte]keyEntry), 0
+	c.epoch.Add(1)
+	c.applied.Add(1)
+	c.orgs.Range(func(_, v any) bool {
+		o := v.(*orgCache)
+		o.mu.Lock()
+		o.gen++
+		clear(o.byUser)
+		clear(o.byID)
+		clear(o.principal)
+		o.mu.Unlock()
+		return true
+	})
+	clear(c.users)
+	clear(c.keys)
+	c.n = 0
 }
 
-// usable reports whether the cache may answer a read under ctx on org.
+// usable reports whether the cache may answer a read under ctx.
 func (c *cache) usable(ctx context.Context) bool {
 	c.start.Do(c.run)
 	if time.Now().UnixNano()-c.fresh.Load() > int64(c.maxStale) {
 		return false
 	}
 	if tok, ok := store.Wanted(ctx); ok {
-		c.mu.RLock()
-		defer c.mu.RUnlock()
 		for _, m := range tok.Marks() {
-			o := c.orgs[m.Org]
-			if o == nil || o.seen < m.Seq {
+			o := c.lookup(m.Org)
+			if o == nil {
+				return false
+			}
+			o.mu.RLock()
+			seen := o.seen
+			o.mu.RUnlock()
+			if seen < m.Seq {
 				return false
 			}
 		}
@@ -138,78 +162,96 @@ func (c *cache) usable(ctx context.Context) bool {
 	return true
 }
 
-func (c *cache) org(id ID) *orgCache {
-	o := c.orgs[id]
-	if o == nil {
-		o = &orgCache{byUser: make(map[string]memberEntry), byID: make(map[ID]memberEntry), principal: make(map[string]grantEntry)}
-		c.orgs[id] = o
+func (c *cache) lookup(id ID) *orgCache {
+	if v, ok := c.orgs.Load(id); ok {
+		return v.(*orgCache)
 	}
-	return o
+	return nil
+}
+
+// org returns the entries of id, made if need be.
+func (c *cache) org(id ID) *orgCache {
+	if o := c.lookup(id); o != nil {
+		return o
+	}
+	v, _ := c.orgs.LoadOrStore(id, &orgCache{byUser: make(map[string]memberEntry), byID: make(map[ID]memberEntry), principal: make(map[string]grantEntry)})
+	return v.(*orgCache)
 }
 
 // stampOf returns the generations that an answer on org (for user, if
 // set) is read under.
 func (c *cache) stampOf(org ID, user string) stamp {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	st := stamp{epoch: c.epoch}
-	if o := c.orgs[org]; o != nil {
+	st := stamp{epoch: c.epoch.Load()}
+	if o := c.lookup(org); o != nil {
+		o.mu.RLock()
 		st.org = o.gen
+		o.mu.RUnlock()
 	}
-	if u := c.users[user]; u != nil {
-		st.user = u.gen
+	if user != "" {
+		c.mu.Lock()
+		if u := c.users[user]; u != nil {
+			st.user = u.gen
+		}
+		c.mu.Unlock()
 	}
 	return st
 }
 
-// valid reports whether st is still current; c.mu is held.
-func (c *cache) valid(org ID, user string, st stamp) bool {
-	if st.epoch != c.epoch {
-		return false
-	}
-	var og, ug uint64
-	if o := c.orgs[org]; o != nil {
-		og = o.gen
-	}
+// valid reports whether st is still current for o; c.mu and o.mu are held.
+func (c *cache) valid(o *orgCache, user string, st stamp) bool {
+	var ug uint64
 	if u := c.users[user]; u != nil {
 		ug = u.gen
 	}
-	return st.org == og && st.user == ug
+	return st.epoch == c.epoch.Load() && st.org == o.gen && st.user == ug
 }
 
-// room makes room for one more entry; c.mu is held for writing.
+// room makes room for one more entry; c.mu is held, and no organisation's
+// lock.
 func (c *cache) room() {
-	for c.n >= c.max {
-		c.evict()
+	for c.n >= c.max && c.evict() {
 	}
 	c.n++
 }
 
-// evict drops an arbitrary entry; c.mu is held for writing.
-func (c *cache) evict() {
+// evict drops an arbitrary entry, and reports whether there was one; c.mu
+// is held.
+func (c *cache) evict() bool {
 	for h := range c.keys {
 		delete(c.keys, h)
 		c.n--
-		return
+		return true
 	}
-	for _, o := range c.orgs {
+	done := false
+	c.orgs.Range(func(_, v any) bool {
+		o := v.(*orgCache)
+		o.mu.Lock()
+		defer o.mu.Unlock()
 		for k := range o.byUser {
 			delete(o.byUser, k)
-			c.n--
-			return
+			done = true
+			break
 		}
-		for k := range o.byID {
-			delete(o.byID, k)
-			c.n--
-			return
+		if !done {
+			for k := range o.byID {
+				delete(o.byID, k)
+				done = true
+				break
+			}
 		}
-		for k := range o.principal {
-			delete(o.principal, k)
-			c.n--
-			return
+		if !done {
+			for k := range o.principal {
+				delete(o.principal, k)
+				done = true
+				break
+			}
 		}
+		return !done
+	})
+	if done {
+		c.n--
 	}
-	c.n = 0 // nothing left to evict
+	return done
 }
 
 func notMember(org ID, what string) error {
@@ -220,23 +262,22 @@ func notMember(org ID, what string) error {
 // or returns the stamp to keep the database's answer with.
 func (c *cache) member(ctx context.Context, org ID, user string, id ID) (store.Member, error, bool, stamp) {
 	if c.usable(ctx) {
-		c.mu.RLock()
-		var e memberEntry
-		var hit bool
-		if o := c.orgs[org]; o != nil {
+		if o := c.lookup(org); o != nil {
+			var e memberEntry
+			var hit bool
+			o.mu.RLock()
 			if user != "" {
 				e, hit = o.byUser[user]
 			} else {
 				e, hit = o.byID[id]
 			}
-		}
-		c.mu.RUnlock()
-		if hit {
-			c.hits.Add(1)
-			if !e.ok {
-				return store.Member{}, notMember(org, "member"), true, stamp{}
+			o.mu.RUnlock()
+			if hit {
+				if !e.ok {
+					return store.Member{}, notMember(org, "member"), true, stamp{}
+				}
+				return e.m, nil, true, stamp{}
 			}
-			return e.m, nil, true, stamp{}
 		}
 	}
 	c.misses.Add(1)
@@ -250,15 +291,24 @@ func (c *cache) putMember(org ID, user string, id ID, st stamp, m store.Member, 
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if !c.valid(org, "", st) {
-		return
-	}
 	c.room()
 	o := c.org(org)
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if !c.valid(o, "", st) {
+		c.n--
+		return
+	}
+	var had bool
 	if user != "" {
+		_, had = o.byUser[user]
 		o.byUser[user] = memberEntry{m, err == nil}
 	} else {
+		_, had = o.byID[id]
 		o.byID[id] = memberEntry{m, err == nil}
+	}
+	if had {
+		c.n--
 	}
 }
 
@@ -266,19 +316,16 @@ func (c *cache) putMember(org ID, user string, id ID, st stamp, m store.Member, 
 // the database's answer with.
 func (c *cache) principal(ctx context.Context, org ID, user string) (access.Grant, error, bool, stamp) {
 	if c.usable(ctx) {
-		c.mu.RLock()
-		var e grantEntry
-		var hit bool
-		if o := c.orgs[org]; o != nil {
-			e, hit = o.principal[user]
-		}
-		c.mu.RUnlock()
-		if hit {
-			c.hits.Add(1)
-			if !e.ok {
-				return access.Grant{}, notMember(org, "user "+user+" is neither a member nor a partner member"), true, stamp{}
+		if o := c.lookup(org); o != nil {
+			o.mu.RLock()
+			e, hit := o.principal[user]
+			o.mu.RUnlock()
+			if hit {
+				if !e.ok {
+					return access.Grant{}, notMember(org, "user "+user+" is neither a member nor a partner member"), true, stamp{}
+				}
+				return e.g, nil, true, stamp{}
 			}
-			return e.g, nil, true, stamp{}
 		}
 	}
 	c.misses.Add(1)
@@ -291,52 +338,66 @@ func (c *cache) putPrincipal(org ID, user string, st stamp, g access.Grant, err 
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if !c.valid(org, user, st) {
+	c.room()
+	o := c.org(org)
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if !c.valid(o, user, st) {
+		c.n--
 		return
 	}
-	c.room()
-	c.org(org).principal[user] = grantEntry{g, err == nil}
+	if _, had := o.principal[user]; had {
+		c.n--
+	}
+	o.principal[user] = grantEntry{g, err == nil}
 	u := c.users[user]
 	if u == nil {
-		u = &userCache{orgs: make(map[ID]struct{})}
+		u = &userCache{}
 		c.users[user] = u
 	}
-	u.orgs[org] = struct{}{}
+	u.orgs = append(u.orgs, org)
 }
 
 // key answers KeyByHash from the cache, or returns the count of batches
 // applied before the database is read: a key's organisation is known only
 // once it is read, so it is kept only if no batch was applied meanwhile.
 func (c *cache) key(ctx context.Context, hash [32]byte) (store.Key, bool, uint64) {
+	applied := c.applied.Load()
 	if c.usable(ctx) {
-		c.mu.RLock()
+		c.mu.Lock()
 		e, hit := c.keys[hash]
+		c.mu.Unlock()
 		if hit {
-			if o := c.orgs[e.k.Org]; o == nil || o.gen != e.gen {
-				hit = false
+			if o := c.lookup(e.k.Org); o != nil {
+				o.mu.RLock()
+				hit = o.gen == e.gen
+				o.mu.RUnlock()
 			}
-		}
-		c.mu.RUnlock()
-		if hit {
-			c.hits.Add(1)
-			return e.k, true, 0
+			if hit {
+				return e.k, true, 0
+			}
 		}
 	}
 	c.misses.Add(1)
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	return store.Key{}, false, c.applied
+	return store.Key{}, false, applied
 }
 
 // putKey keeps a key read from the database after key returned applied.
 func (c *cache) putKey(hash [32]byte, applied uint64, k store.Key) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if applied != c.applied {
+	if applied != c.applied.Load() {
 		return
 	}
 	c.room()
-	c.keys[hash] = keyEntry{k, c.org(k.Org).gen}
+	o := c.org(k.Org)
+	o.mu.RLock()
+	gen := o.gen
+	o.mu.RUnlock()
+	if _, had := c.keys[hash]; had {
+		c.n--
+	}
+	c.keys[hash] = keyEntry{k, gen}
 }
 
 // apply drops what the events changed: everything of their organisations,
@@ -348,38 +409,36 @@ func (c *cache) apply(evs []store.Event) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.applied++
+	c.applied.Add(1)
 	for _, e := range evs {
 		if e.Type == store.OrgDeleted {
-			seen := make(map[ID]int64, len(c.orgs))
-			for id, o := range c.orgs {
-				seen[id] = o.seen
-			}
 			c.reset()
-			for id, s := range seen {
-				c.org(id).seen = s
-			}
 		}
 		o := c.org(e.Org)
+		o.mu.Lock()
 		o.gen++
 		o.seen = max(o.seen, e.Seq)
 		c.n -= len(o.byUser) + len(o.byID) + len(o.principal)
 		clear(o.byUser)
 		clear(o.byID)
 		clear(o.principal)
+		o.mu.Unlock()
 		if u := c.users[e.Target.UserID]; e.Target.UserID != "" && u != nil {
 			u.gen++
-			for id := range u.orgs {
-				if oo := c.orgs[id]; oo != nil {
+			for _, id := range u.orgs {
+				if oo := c.lookup(id); oo != nil {
+					oo.mu.Lock()
 					if _, ok := oo.principal[e.Target.UserID]; ok {
 						delete(oo.principal, e.Target.UserID)
 						c.n--
 					}
+					oo.mu.Unlock()
 				}
 			}
-			clear(u.orgs)
+			u.orgs = nil
 		}
 	}
+	c.n = max(c.n, 0)
 }
 
 // run starts the follower.

@@ -3,9 +3,12 @@ package sqlstore_test
 import (
 	"context"
 	"database/sql"
+	"fmt"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/rosterhq/roster/access"
 	"github.com/rosterhq/roster/internal/fixture"
 	"github.com/rosterhq/roster/invite"
 	"github.com/rosterhq/roster/member"
@@ -55,8 +58,11 @@ func TestCacheStaleness(t *testing.T) {
 			require.Eventually(t, func() bool {
 				_, err := b.MemberByUser(ctx, org.ID, "bob")
 				require.NoError(t, err)
-				hits, _, _ := sqlstore.CacheStats(b)
-				return hits > 0
+				misses, _ := sqlstore.CacheStats(b)
+				_, err = b.MemberByUser(ctx, org.ID, "bob")
+				require.NoError(t, err)
+				again, _ := sqlstore.CacheStats(b)
+				return again == misses
 			}, 5*time.Second, 10*time.Millisecond, "the cache answers once its follower is fresh")
 			_, err = b.MemberByUser(ctx, org.ID, "carol")
 			require.ErrorIs(t, err, store.ErrNotFound)
@@ -135,8 +141,11 @@ func TestCacheFollowerStuck(t *testing.T) {
 			require.Eventually(t, func() bool {
 				_, err := b.MemberByUser(ctx, org.ID, "bob")
 				require.NoError(t, err)
-				hits, _, _ := sqlstore.CacheStats(b)
-				return hits > 0
+				misses, _ := sqlstore.CacheStats(b)
+				_, err = b.MemberByUser(ctx, org.ID, "bob")
+				require.NoError(t, err)
+				again, _ := sqlstore.CacheStats(b)
+				return again == misses
 			}, 5*time.Second, 10*time.Millisecond)
 
 			// The change commits, then the feed's row is held: the follower
@@ -150,11 +159,11 @@ func TestCacheFollowerStuck(t *testing.T) {
 			_, err = hold.ExecContext(ctx, lock)
 			require.NoError(t, err)
 			settle(time.Now())
-			_, misses, _ := sqlstore.CacheStats(b)
+			misses, _ := sqlstore.CacheStats(b)
 			m, err := b.MemberByUser(ctx, org.ID, "bob")
 			require.NoError(t, err)
 			require.Equal(t, "viewer", m.Role, "past the bound, unconfirmed, the read goes to the database")
-			_, after, _ := sqlstore.CacheStats(b)
+			after, _ := sqlstore.CacheStats(b)
 			require.Greater(t, after, misses)
 			require.NoError(t, hold.Rollback())
 
@@ -181,15 +190,112 @@ func TestCacheCap(t *testing.T) {
 	require.NoError(t, err)
 	require.Eventually(t, func() bool {
 		_, _ = b.MemberByUser(ctx, org.ID, "owner")
-		hits, _, _ := sqlstore.CacheStats(b)
-		return hits > 0
+		_, n := sqlstore.CacheStats(b)
+		return n > 0
 	}, 5*time.Second, 10*time.Millisecond)
 	for i := range 50 {
 		_, err := b.MemberByUser(ctx, org.ID, "nobody"+string(rune('a'+i%26))+string(rune('a'+i/26)))
 		require.ErrorIs(t, err, store.ErrNotFound)
-		_, _, n := sqlstore.CacheStats(b)
+		_, n := sqlstore.CacheStats(b)
 		require.LessOrEqual(t, n, 5)
 	}
-	_, _, n := sqlstore.CacheStats(b)
+	_, n := sqlstore.CacheStats(b)
 	require.Equal(t, 5, n)
+}
+
+// TestCacheUnderChurn reads a member through the cache of one instance
+// while another changes its role again and again: no read that began
+// MaxStale after a change returned sees a role older than that change, and
+// none sees a role that was not yet being written when the read ended.
+func TestCacheUnderChurn(t *testing.T) {
+	for _, d := range dialects {
+		t.Run(d.String(), func(t *testing.T) {
+			requireDB(t, d)
+			ctx := context.Background()
+			a, _ := newStore(t, d, fixture.NewEnv(fixture.NewClock(), 24))
+			b, _ := cached(t, d, a, sqlstore.CacheOptions{MaxStale: maxStale})
+			org, owner, err := member.CreateOrg(ctx, a, member.NewOrg{Name: "Acme", Owner: member.NewUser{UserID: "owner", Email: "o@acme.io"}})
+			require.NoError(t, err)
+			const versions = 40
+			for i := range versions {
+				_, err := member.CreateRole(ctx, a, org.ID, owner.ID, fmt.Sprintf("r%02d", i), "Role", access.SetOf(fixture.ViewProducts))
+				require.NoError(t, err)
+			}
+			bob, err := member.AddMember(ctx, a, org.ID, owner.ID, member.NewMember{Role: "r00", NewUser: member.NewUser{UserID: "bob", Email: "bob@acme.io"}})
+			require.NoError(t, err)
+
+			// began[i] and done[i]: when the change to r<i> was called and
+			// returned.
+			began, done := make([]time.Time, versions), make([]time.Time, versions)
+			var mu sync.Mutex
+			stop := make(chan struct{})
+			type read struct {
+				start, end time.Time
+				role       int
+			}
+			var reads []read
+			var wg sync.WaitGroup
+			for range 4 {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for {
+						select {
+						case <-stop:
+							return
+						default:
+						}
+						start := time.Now()
+						m, err := b.MemberByUser(ctx, org.ID, "bob")
+						end := time.Now()
+						if err != nil {
+							t.Error(err)
+							return
+						}
+						var i int
+						fmt.Sscanf(m.Role, "r%d", &i)
+						mu.Lock()
+						reads = append(reads, read{start, end, i})
+						mu.Unlock()
+					}
+				}()
+			}
+			for i := 1; i < versions; i++ {
+				time.Sleep(20 * time.Millisecond)
+				mu.Lock()
+				began[i] = time.Now()
+				mu.Unlock()
+				_, err := member.ChangeRole(ctx, a, org.ID, owner.ID, bob.ID, fmt.Sprintf("r%02d", i))
+				require.NoError(t, err)
+				mu.Lock()
+				done[i] = time.Now()
+				mu.Unlock()
+			}
+			time.Sleep(maxStale + 50*time.Millisecond)
+			close(stop)
+			wg.Wait()
+
+			mu.Lock()
+			defer mu.Unlock()
+			stale := 0
+			for _, r := range reads {
+				// The newest change that returned MaxStale before the read.
+				floor := 0
+				for i := 1; i < versions; i++ {
+					if done[i].Add(maxStale).Before(r.start) {
+						floor = i
+					}
+				}
+				require.GreaterOrEqual(t, r.role, floor, "a read at %v saw r%02d, older than r%02d, which returned at %v", r.start, r.role, floor, done[floor])
+				if r.role > 0 {
+					require.True(t, began[r.role].Before(r.end), "a read saw r%02d before it was written", r.role)
+				}
+				if r.role < versions-1 && done[r.role+1].Before(r.start) {
+					stale++ // within the bound
+				}
+			}
+			t.Logf("%d reads; %d saw a role already changed (within the bound)", len(reads), stale)
+			require.Equal(t, versions-1, reads[len(reads)-1].role)
+		})
+	}
 }

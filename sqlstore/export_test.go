@@ -16,12 +16,12 @@ func OpenLookups(d Dialect) map[string]string {
 	}
 }
 
-// CacheStats returns the request cache's hits, misses and entries.
-func CacheStats(s *Store) (hits, misses int64, entries int) {
+// CacheStats returns the request cache's misses and entries.
+func CacheStats(s *Store) (misses int64, entries int) {
 	c := s.cache
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	return c.hits.Load(), c.misses.Load(), c.n
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.misses.Load(), c.n
 }
 
 // MigrationVersions are the versions of the store's embedded migrations, in

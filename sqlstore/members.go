@@ -184,10 +184,15 @@ func (s *Store) MemberByUser(ctx context.Context, org ID, user string) (store.Me
 		if hit {
 			return m, err
 		}
-		m, err = s.oneMember(ctx, s.reader(), "user "+user, `WHERE m.org = ? AND m.user_id = ?`, s.f.id(org), user)
+		m, err = s.memberByUser(ctx, org, user)
 		c.putMember(org, user, ID{}, st, m, err)
 		return m, err
 	}
+	return s.memberByUser(ctx, org, user)
+}
+
+// memberByUser is MemberByUser from the database, for a valid user.
+func (s *Store) memberByUser(ctx context.Context, org ID, user string) (store.Member, error) {
 	return s.oneMember(ctx, s.reader(), "user "+user, `WHERE m.org = ? AND m.user_id = ?`, s.f.id(org), user)
 }
 

@@ -80,10 +80,11 @@ func (s *Store) Partnerships(ctx context.Context, org ID, p store.Page) ([]store
 // or an external collaborator where the partnership opts in) and the
 // level's custom role.
 func (s *Store) Principal(ctx context.Context, org ID, user string) (access.Grant, error) {
+	// Validated before the query, as MemberByUser is.
+	if err := rule.CheckUserID(user); err != nil {
+		return access.Grant{}, err
+	}
 	if c := s.cache; c != nil && s.host == nil {
-		if err := rule.CheckUserID(user); err != nil {
-			return access.Grant{}, err
-		}
 		g, err, hit, st := c.principal(ctx, org, user)
 		if hit {
 			return g, err
@@ -96,7 +97,7 @@ func (s *Store) Principal(ctx context.Context, org ID, user string) (access.Gran
 }
 
 func (s *Store) principal(ctx context.Context, org ID, user string) (access.Grant, error) {
-	if m, err := s.MemberByUser(ctx, org, user); err == nil {
+	if m, err := s.memberByUser(ctx, org, user); err == nil {
 		return m.Grant(), nil
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return access.Grant{}, err
