@@ -48,6 +48,16 @@
 // Clock and Options.Clock. A host that sets Env.Now (a fake clock in tests)
 // gets it instead, unless it asks for DatabaseClock.
 //
+// The change feed (Store.Feed) gives events their positions after they
+// committed: each read of the feed first places, under the feed row's lock,
+// the committed events that have none, so that a number taken before
+// COMMIT can never be passed by a reader (feed.go). Durable cursors live in
+// the cursors table; AdvanceTx moves one in the host's transaction.
+//
+// Options.Cache switches on the request cache: the request path's answers
+// kept in memory, dropped by following the feed, and never staler than
+// CacheOptions.MaxStale (cache.go).
+//
 // SQLite is the embedded default for a host with one process: open it with
 // SQLiteDSN (write-ahead log, busy timeout, foreign keys, immediate
 // transactions).
