@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/rosterhq/roster/access"
 	"github.com/rosterhq/roster/member"
@@ -80,4 +81,45 @@ func ExampleStore_InTx() {
 	// Output:
 	// added in the host's transaction: <nil>
 	// after rollback: user bob: roster: not found 0
+}
+
+// Two instances of a service on one database, the second with the request
+// cache: a change on the first, made under store.Capture, returns a token
+// with which the second answers at least as fresh, at once.
+func ExampleCacheOptions() {
+	ctx := context.Background()
+	dir, _ := os.MkdirTemp("", "roster-example-")
+	defer os.RemoveAll(dir)
+	open := func(cache *sqlstore.CacheOptions) *sqlstore.Store {
+		db, err := sql.Open("sqlite", sqlstore.SQLiteDSN(filepath.Join(dir, "roster.db")))
+		if err != nil {
+			panic(err)
+		}
+		s, err := sqlstore.New(db, sqlstore.SQLite, store.Env{Policy: examplePolicy()}, sqlstore.Options{Cache: cache})
+		if err != nil {
+			panic(err)
+		}
+		if err := s.Migrate(ctx); err != nil {
+			panic(err)
+		}
+		return s
+	}
+	first, second := open(nil), open(&sqlstore.CacheOptions{MaxStale: time.Second})
+	defer second.Close()
+
+	org, ada, _ := member.CreateOrg(ctx, first, member.NewOrg{Name: "Acme", Owner: member.NewUser{UserID: "ada", Email: "ada@acme.io"}})
+	bob, _ := member.AddMember(ctx, first, org.ID, ada.ID, member.NewMember{NewUser: member.NewUser{UserID: "bob", Email: "bob@acme.io"}, Role: "viewer"})
+	m, _ := second.MemberByUser(ctx, org.ID, "bob") // now cached on the second instance
+	fmt.Println(m.Role)
+
+	wctx, tok := store.Capture(ctx)
+	_, err := member.ChangeRole(wctx, first, org.ID, ada.ID, bob.ID, "admin")
+	header := tok.String() // sent to the client, and back with its next request
+
+	t, _ := store.ParseToken(header)
+	m, _ = second.MemberByUser(store.AtLeast(ctx, t), org.ID, "bob")
+	fmt.Println(err, m.Role)
+	// Output:
+	// viewer
+	// <nil> admin
 }

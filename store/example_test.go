@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/rosterhq/roster/access"
 	"github.com/rosterhq/roster/invite"
@@ -70,4 +71,52 @@ func ExampleErrorCode() {
 	fmt.Println(code, status)
 	// Output:
 	// self 403
+}
+
+// A worker follows the change feed of the whole store with a durable
+// cursor: every organisation's events, in order, each handed over at least
+// once.
+func ExampleFollow() {
+	ctx, stop := context.WithCancel(context.Background())
+	policy := access.MustPolicy(access.Spec{
+		Permissions: []access.PermissionSpec{{Name: "members.manage"}},
+		Roles:       []access.RoleSpec{{Name: "owner"}, {Name: "viewer"}},
+		Owner:       "owner",
+		Gates:       map[access.Action]access.Permission{access.AddMember: 0, access.Remove: 0},
+	})
+	db, _ := memstore.New(store.Env{Policy: policy})
+	names := map[store.ID]string{}
+	for _, name := range []string{"Acme", "Globex"} {
+		org, owner, _ := member.CreateOrg(ctx, db, member.NewOrg{Name: name, Owner: member.NewUser{UserID: name + "-owner", Email: "owner@" + name + ".io"}})
+		names[org.ID] = name
+		bob, _ := member.AddMember(ctx, db, org.ID, owner.ID, member.NewMember{NewUser: member.NewUser{UserID: "bob", Email: "bob@x.io"}, Role: "viewer"})
+		_ = member.Remove(ctx, db, org.ID, owner.ID, bob.ID)
+	}
+	go func() { // a real worker runs until its process stops
+		for pos := int64(0); pos < 6; pos, _ = db.Cursor(ctx, "signout") {
+			time.Sleep(time.Millisecond)
+		}
+		stop()
+	}()
+
+	err := store.Follow(ctx, db, "signout", store.FollowOptions{}, func(ctx context.Context, evs []store.Event) error {
+		for _, e := range evs {
+			if e.Type == store.MemberRemoved {
+				fmt.Printf("%d: sign %s out of %s\n", e.Pos, e.Target.UserID, names[e.Org])
+			} else {
+				fmt.Printf("%d: %s in %s\n", e.Pos, e.Type, names[e.Org])
+			}
+		}
+		return nil
+	})
+	pos, _ := db.Cursor(context.Background(), "signout")
+	fmt.Println(errors.Is(err, context.Canceled), "cursor at", pos)
+	// Output:
+	// 1: org.created in Acme
+	// 2: member.added in Acme
+	// 3: sign bob out of Acme
+	// 4: org.created in Globex
+	// 5: member.added in Globex
+	// 6: sign bob out of Globex
+	// true cursor at 6
 }
