@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -284,8 +285,10 @@ func (c *cache) member(ctx context.Context, org ID, user string, id ID) (store.M
 	return store.Member{}, nil, false, c.stampOf(org, "")
 }
 
-// putMember keeps the database's answer to MemberByUser or Member.
-func (c *cache) putMember(org ID, user string, id ID, st stamp, m store.Member, err error) {
+// keep stores an answer the database gave under st (err nil or
+// ErrNotFound, else nothing is kept) with put, which reports whether it
+// replaced an entry; with c.mu and o.mu held.
+func (c *cache) keep(org ID, user string, st stamp, err error, put func(o *orgCache) (replaced bool)) {
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return
 	}
@@ -295,21 +298,23 @@ func (c *cache) putMember(org ID, user string, id ID, st stamp, m store.Member, 
 	o := c.org(org)
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	if !c.valid(o, "", st) {
-		c.n--
-		return
-	}
-	var had bool
-	if user != "" {
-		_, had = o.byUser[user]
-		o.byUser[user] = memberEntry{m, err == nil}
-	} else {
-		_, had = o.byID[id]
-		o.byID[id] = memberEntry{m, err == nil}
-	}
-	if had {
+	if !c.valid(o, user, st) || put(o) {
 		c.n--
 	}
+}
+
+// putMember keeps the database's answer to MemberByUser or Member.
+func (c *cache) putMember(org ID, user string, id ID, st stamp, m store.Member, err error) {
+	c.keep(org, "", st, err, func(o *orgCache) (had bool) {
+		if user != "" {
+			_, had = o.byUser[user]
+			o.byUser[user] = memberEntry{m, err == nil}
+		} else {
+			_, had = o.byID[id]
+			o.byID[id] = memberEntry{m, err == nil}
+		}
+		return had
+	})
 }
 
 // principal answers Principal from the cache, or returns the stamp to keep
@@ -332,30 +337,21 @@ func (c *cache) principal(ctx context.Context, org ID, user string) (access.Gran
 	return access.Grant{}, nil, false, c.stampOf(org, user)
 }
 
+// putPrincipal keeps the database's answer to Principal.
 func (c *cache) putPrincipal(org ID, user string, st stamp, g access.Grant, err error) {
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.room()
-	o := c.org(org)
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	if !c.valid(o, user, st) {
-		c.n--
-		return
-	}
-	if _, had := o.principal[user]; had {
-		c.n--
-	}
-	o.principal[user] = grantEntry{g, err == nil}
-	u := c.users[user]
-	if u == nil {
-		u = &userCache{}
-		c.users[user] = u
-	}
-	u.orgs = append(u.orgs, org)
+	c.keep(org, user, st, err, func(o *orgCache) bool {
+		_, had := o.principal[user]
+		o.principal[user] = grantEntry{g, err == nil}
+		u := c.users[user]
+		if u == nil {
+			u = &userCache{}
+			c.users[user] = u
+		}
+		if !slices.Contains(u.orgs, org) {
+			u.orgs = append(u.orgs, org)
+		}
+		return had
+	})
 }
 
 // key answers KeyByHash from the cache, or returns the count of batches

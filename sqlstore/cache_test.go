@@ -30,6 +30,21 @@ func cached(t *testing.T, d sqlstore.Dialect, s *sqlstore.Store, opts sqlstore.C
 	return c, db
 }
 
+// warmUp waits until the cache of b answers MemberByUser for user from
+// memory: its follower is fresh and the entry kept.
+func warmUp(t *testing.T, b *sqlstore.Store, org store.ID, user string) {
+	t.Helper()
+	require.Eventually(t, func() bool {
+		_, err := b.MemberByUser(context.Background(), org, user)
+		require.NoError(t, err)
+		misses, _ := sqlstore.CacheStats(b)
+		_, err = b.MemberByUser(context.Background(), org, user)
+		require.NoError(t, err)
+		again, _ := sqlstore.CacheStats(b)
+		return again == misses
+	}, 5*time.Second, 10*time.Millisecond, "the cache answers once its follower is fresh")
+}
+
 // settle waits until the cache's bound has passed since since.
 func settle(since time.Time) { time.Sleep(time.Until(since.Add(maxStale + 5*time.Millisecond))) }
 
@@ -55,15 +70,7 @@ func TestCacheStaleness(t *testing.T) {
 			bob := add(a, "bob", "editor")
 
 			// Warm: the second read is a hit.
-			require.Eventually(t, func() bool {
-				_, err := b.MemberByUser(ctx, org.ID, "bob")
-				require.NoError(t, err)
-				misses, _ := sqlstore.CacheStats(b)
-				_, err = b.MemberByUser(ctx, org.ID, "bob")
-				require.NoError(t, err)
-				again, _ := sqlstore.CacheStats(b)
-				return again == misses
-			}, 5*time.Second, 10*time.Millisecond, "the cache answers once its follower is fresh")
+			warmUp(t, b, org.ID, "bob")
 			_, err = b.MemberByUser(ctx, org.ID, "carol")
 			require.ErrorIs(t, err, store.ErrNotFound)
 			_, err = b.MemberByUser(ctx, org.ID, "carol")
@@ -138,15 +145,7 @@ func TestCacheFollowerStuck(t *testing.T) {
 			require.NoError(t, err)
 			bob, err := member.AddMember(ctx, a, org.ID, owner.ID, member.NewMember{Role: "editor", NewUser: member.NewUser{UserID: "bob", Email: "bob@acme.io"}})
 			require.NoError(t, err)
-			require.Eventually(t, func() bool {
-				_, err := b.MemberByUser(ctx, org.ID, "bob")
-				require.NoError(t, err)
-				misses, _ := sqlstore.CacheStats(b)
-				_, err = b.MemberByUser(ctx, org.ID, "bob")
-				require.NoError(t, err)
-				again, _ := sqlstore.CacheStats(b)
-				return again == misses
-			}, 5*time.Second, 10*time.Millisecond)
+			warmUp(t, b, org.ID, "bob")
 
 			// The change commits, then the feed's row is held: the follower
 			// cannot place the change's event.
