@@ -152,6 +152,10 @@ type flavor struct {
 	// the same form as open.
 	anyOpen func(gen string) string
 
+	// cursorUpsert ends the insert of a feed cursor: on a conflict with
+	// the cursor's name, the greater position and the new time.
+	cursorUpsert string
+
 	// Migrations.
 
 	// begin is the statement that begins a migration's transaction.
@@ -195,6 +199,7 @@ var flavorPostgres = flavor{
 	seqInInsert:   true,
 	open:          openByStatus,
 	anyOpen:       anyOpenByStatus,
+	cursorUpsert:  `ON CONFLICT (name) DO UPDATE SET pos = GREATEST({p}cursors.pos, excluded.pos), updated = excluded.updated`,
 	begin:         "BEGIN",
 	migrationLock: advisoryLock,
 	tableExists:   `SELECT COUNT(*) FROM (SELECT to_regclass($1) AS t) r WHERE t IS NOT NULL`,
@@ -224,6 +229,7 @@ var flavorSQLite = flavor{
 	open:        openByStatus,
 	anyOpen:     anyOpenByStatus,
 	// The immediate transaction is the migration lock.
+	cursorUpsert:  `ON CONFLICT (name) DO UPDATE SET pos = MAX({p}cursors.pos, excluded.pos), updated = excluded.updated`,
 	begin:         "BEGIN IMMEDIATE",
 	migrationLock: func(context.Context, *sql.Conn, string) (func(), error) { return func() {}, nil },
 	tableExists:   `SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?`,
@@ -265,6 +271,7 @@ var flavorMySQL = flavor{
 	seqInInsert:   false,
 	open:          func(_, gen string) string { return gen + " = ?" },
 	anyOpen:       func(gen string) string { return gen + " IS NOT NULL" },
+	cursorUpsert:  `ON DUPLICATE KEY UPDATE pos = GREATEST(pos, VALUES(pos)), updated = VALUES(updated)`,
 	begin:         "BEGIN",
 	migrationLock: getLock,
 	// 1060: duplicate column name; 1061: duplicate key name.

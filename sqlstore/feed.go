@@ -112,20 +112,30 @@ func (s *Store) place(ctx context.Context) error {
 		if err := errors.Join(rows.Err(), rows.Close()); err != nil {
 			return 0, err
 		}
-		for _, r := range runs {
-			// Each event by its key, so that MySQL locks the rows it
-			// changes and no gap after them, where a unit of work still
-			// running may be appending.
-			seqs := make([]any, 0, r.end-r.first+2)
-			seqs = append(seqs, placed-r.first+1, s.f.id(r.org))
-			for seq := r.first; seq < r.end; seq++ {
-				seqs = append(seqs, seq)
+		if len(runs) == 0 {
+			return placed, nil
+		}
+		// One statement gives every run its positions. Each event is named
+		// by its key, so that MySQL locks the rows it changes and no gap
+		// after them, where a unit of work still running may be appending.
+		var set, where strings.Builder
+		var setArgs, whereArgs []any
+		for i, r := range runs {
+			set.WriteString(` WHEN org = ? AND seq >= ? AND seq < ? THEN seq + ?`)
+			setArgs = append(setArgs, s.f.id(r.org), r.first, r.end, placed-r.first+1)
+			if i > 0 {
+				where.WriteString(` OR `)
 			}
-			marks := strings.Repeat(", ?", int(r.end-r.first))[2:]
-			if _, err := q.ExecContext(ctx, s.sql(`UPDATE {p}events SET pos = seq + ? WHERE org = ? AND seq IN (`+marks+`)`), seqs...); err != nil {
-				return 0, err
+			where.WriteString(`(org = ? AND seq IN (` + strings.Repeat(", ?", int(r.end-r.first))[2:] + `))`)
+			whereArgs = append(whereArgs, s.f.id(r.org))
+			for seq := r.first; seq < r.end; seq++ {
+				whereArgs = append(whereArgs, seq)
 			}
 			placed += r.end - r.first
+		}
+		if _, err := q.ExecContext(ctx, s.sql(`UPDATE {p}events SET pos = CASE`+set.String()+` END WHERE `+where.String()),
+			append(setArgs, whereArgs...)...); err != nil {
+			return 0, err
 		}
 		return placed, nil
 	})
@@ -169,16 +179,20 @@ func (s *Store) Cursor(ctx context.Context, name string) (int64, error) {
 	return pos, err
 }
 
-// Advance implements store.Store.
-func (s *Store) Advance(ctx context.Context, name string, pos int64) error {
+// Advance implements store.Store: one statement, in a transaction of its
+// own where the flavor allows one writer at a time.
+func (s *Store) Advance(ctx context.Context, name string, pos int64) (err error) {
 	if err := store.CheckCursor(name, pos); err != nil {
 		return err
 	}
-	q, end, err := s.begin(ctx)
-	if err != nil {
-		return err
+	q := s.reader()
+	if s.f.oneWriter && s.host == nil {
+		var end func(error) error
+		if q, end, err = s.begin(ctx); err != nil {
+			return err
+		}
+		defer func() { err = end(err) }()
 	}
-	defer func() { err = end(err) }()
 	return s.advance(ctx, q, name, pos)
 }
 
@@ -193,30 +207,10 @@ func (s *Store) AdvanceTx(ctx context.Context, tx *sql.Tx, name string, pos int6
 	return s.advance(ctx, conn{s: s, tx: tx}, name, pos)
 }
 
-// advance moves the cursor forward, never back, creating it: an update
-// first, an insert if it found none, and the update again if a concurrent
-// insert won.
+// advance moves the cursor forward, never back, creating it, in one
+// statement.
 func (s *Store) advance(ctx context.Context, q queryer, name string, pos int64) error {
-	now := micros(s.env.Time())
-	update := func() (bool, error) {
-		var found int
-		err := q.QueryRowContext(ctx, s.sql(`SELECT 1 FROM {p}cursors WHERE name = ?`+s.f.forUpdate), name).Scan(&found)
-		if errors.Is(err, sql.ErrNoRows) {
-			return false, nil
-		}
-		if err != nil {
-			return false, err
-		}
-		_, err = q.ExecContext(ctx, s.sql(`UPDATE {p}cursors SET pos = ?, updated = ? WHERE name = ? AND pos < ?`), pos, now, name, pos)
-		return true, err
-	}
-	if ok, err := update(); ok || err != nil {
-		return err
-	}
-	_, err := q.ExecContext(ctx, s.sql(`INSERT INTO {p}cursors (name, pos, updated) VALUES (?, ?, ?)`), name, pos, now)
-	if _, dup := s.f.isUnique(err); dup {
-		_, err = update()
-	}
+	_, err := q.ExecContext(ctx, s.sql(`INSERT INTO {p}cursors (name, pos, updated) VALUES (?, ?, ?) `+s.f.cursorUpsert), name, pos, micros(s.env.Time()))
 	return err
 }
 
