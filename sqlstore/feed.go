@@ -31,8 +31,10 @@ import (
 // Writers pay nothing for the feed but one more index entry per event;
 // readers pay for placing, once per batch of events.
 
-// maxPlace is the most events one round of placing gives positions to.
-const maxPlace = 1000
+// maxPlace is the most events one round of placing gives positions to: at
+// least a page of the feed, so that a read that returns less than a full
+// page has placed everything that had committed when it began.
+const maxPlace = store.MaxPageSize
 
 const eventCols = `org, seq, id, at, action, actor, target, object, before_state, after_state, pos`
 

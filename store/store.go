@@ -240,9 +240,9 @@ type Store interface {
 	// never given to an event that commits later: a reader that reads from
 	// its last position on misses nothing and sees nothing twice. Events
 	// of one organisation come in Seq order. An event of a unit of work
-	// that rolled back never appears. A position at or before the horizon
-	// of Prune (but 0 on a feed never pruned) is a *PrunedError; a
-	// negative one is ErrInvalid.
+	// that rolled back never appears. A position before the horizon of
+	// Prune is a *PrunedError (the horizon itself is where a reader that
+	// missed nothing goes on); a negative one is ErrInvalid.
 	Feed(ctx context.Context, after int64, limit int) ([]Event, error)
 	// Changes returns a channel that is closed once a unit of work run
 	// through this Store commits an event after the call: a follower of

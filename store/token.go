@@ -34,7 +34,7 @@ func (t Token) Marks() []Mark { return slices.Clone(t.marks) }
 // IsZero reports whether the token names no change.
 func (t Token) IsZero() bool { return len(t.marks) == 0 }
 
-// Add returns the token that covers t and e's change.
+// Add returns the token that covers t and the changes of org up to seq.
 func (t Token) Add(org ID, seq int64) Token {
 	marks := slices.Clone(t.marks)
 	i, found := slices.BinarySearchFunc(marks, org, func(m Mark, id ID) int { return strings.Compare(string(m.Org[:]), string(id[:])) })
