@@ -310,7 +310,8 @@ func bulkMembers(b *testing.B, db *sql.DB, s *sqlstore.Store, n int) {
 }
 
 // BenchmarkFollow measures the change feed's latency: 8 clients add members
-// to organisations of their own while store.Follow hands the events to a
+// to organisations of their own, as fast as they can ("busy") or each one a
+// member every 10 ms ("paced"), while store.Follow hands the events to a
 // handler, on the same Store ("local": woken by its commits) or on a second
 // Store on another connection pool, as another process would ("remote":
 // woken by its timer, FollowOptions' defaults). It reports the time from a
@@ -318,8 +319,9 @@ func bulkMembers(b *testing.B, db *sql.DB, s *sqlstore.Store, n int) {
 // percentile, in µs; ns/op is the writers' cost per member added.
 func BenchmarkFollow(b *testing.B) {
 	for _, d := range benchDialects {
-		for _, where := range []string{"local", "remote"} {
-			b.Run(d.String()+"/"+where, func(b *testing.B) {
+		for _, run := range []string{"busy/local", "busy/remote", "paced/local", "paced/remote"} {
+			pace, where, _ := strings.Cut(run, "/")
+			b.Run(d.String()+"/"+run, func(b *testing.B) {
 				ctx := context.Background()
 				env := store.Env{Policy: fixture.Policy()}
 				s, _ := newStore(b, d, env)
@@ -366,6 +368,9 @@ func BenchmarkFollow(b *testing.B) {
 							return
 						}
 						committed.Store(u, time.Now())
+						if pace == "paced" {
+							time.Sleep(10 * time.Millisecond)
+						}
 					}
 				})
 				b.StopTimer()
