@@ -456,15 +456,15 @@ func (c *cache) close() {
 	}
 }
 
-// follow reads the feed from its end on, applies each batch, and marks the
-// cache fresh after each read that reached the feed's end, until ctx ends.
+// follow reads the feed from its end on, every MaxStale/4, applies each
+// batch, and marks the cache fresh after each read that reached the feed's
+// end, until ctx ends.
 func (c *cache) follow(ctx context.Context) {
 	poll := max(c.maxStale/4, time.Millisecond)
 	var pos int64
 	known := false
 	for ctx.Err() == nil {
 		began := time.Now()
-		changed := c.s.bell.Wait()
 		if !known {
 			if p, err := c.s.feedEnd(ctx); err == nil {
 				pos, known = p, true
@@ -494,10 +494,11 @@ func (c *cache) follow(ctx context.Context) {
 				break
 			}
 		}
+		// This Store's own commits dropped their entries as they
+		// returned: the follower need not wake for them.
 		t := time.NewTimer(poll)
 		select {
 		case <-ctx.Done():
-		case <-changed:
 		case <-t.C:
 		}
 		t.Stop()
