@@ -4,8 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/rosterhq/roster/access"
@@ -122,4 +124,26 @@ func ExampleCacheOptions() {
 	// Output:
 	// viewer
 	// <nil> admin
+}
+
+// The schema as numbered up-migrations, for goose or golang-migrate to
+// apply beside the host's own.
+func ExampleSchema() {
+	fsys, err := sqlstore.Schema(sqlstore.Postgres, "roster_")
+	if err != nil {
+		panic(err)
+	}
+	entries, _ := fs.ReadDir(fsys, ".")
+	for _, e := range entries {
+		fmt.Println(e.Name())
+	}
+	first, _ := fs.ReadFile(fsys, entries[0].Name())
+	fmt.Println(strings.SplitN(string(first), "\n", 2)[0])
+	// Output:
+	// 0001_init.up.sql
+	// 0002_code_attempts.up.sql
+	// 0003_partner_reach.up.sql
+	// 0004_feed.up.sql
+	// 0005_paging.up.sql
+	// -- +goose Up
 }

@@ -25,8 +25,12 @@ type migration struct {
 
 // loadMigrations returns the dialect's migrations in order, with the table
 // prefix in place.
-func (s *Store) loadMigrations() ([]migration, error) {
-	dir := path.Join("migrations", s.f.name)
+func (s *Store) loadMigrations() ([]migration, error) { return loadMigrations(s.f, s.prefix) }
+
+// loadMigrations returns the migrations of flavor f in order, with the
+// table prefix in place.
+func loadMigrations(f *flavor, prefix string) ([]migration, error) {
+	dir := path.Join("migrations", f.name)
 	entries, err := fs.ReadDir(migrations, dir)
 	if err != nil {
 		return nil, err
@@ -42,7 +46,7 @@ func (s *Store) loadMigrations() ([]migration, error) {
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, migration{version: v, name: e.Name(), stmts: statements(strings.ReplaceAll(string(body), "{p}", s.prefix))})
+		out = append(out, migration{version: v, name: e.Name(), stmts: statements(strings.ReplaceAll(string(body), "{p}", prefix))})
 	}
 	slices.SortFunc(out, func(a, b migration) int { return a.version - b.version })
 	return out, nil

@@ -112,6 +112,20 @@ type Store struct {
 	cache *cache
 }
 
+// checkPrefix returns the table prefix that prefix (Options.Prefix) means,
+// or ErrInvalid.
+func checkPrefix(prefix string) (string, error) {
+	if prefix == "" {
+		prefix = "roster_"
+	}
+	if len(prefix) > 32 || prefix[0] >= '0' && prefix[0] <= '9' || strings.ContainsFunc(prefix, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_')
+	}) {
+		return "", fmt.Errorf("%w: table prefix %q: use letters, digits and underscores, not a digit first", store.ErrInvalid, prefix)
+	}
+	return prefix, nil
+}
+
 // New returns a Store on db, which must be open on a database of dialect d.
 // It does not touch the database: call Migrate before first use. sqlstore
 // imports no driver; the host opens db with the driver of its choice.
@@ -123,14 +137,9 @@ func New(db *sql.DB, d Dialect, env store.Env, opts Options) (*Store, error) {
 	if f == nil {
 		return nil, fmt.Errorf("%w: unknown dialect %v", store.ErrInvalid, d)
 	}
-	prefix := opts.Prefix
-	if prefix == "" {
-		prefix = "roster_"
-	}
-	if len(prefix) > 32 || prefix[0] >= '0' && prefix[0] <= '9' || strings.ContainsFunc(prefix, func(r rune) bool {
-		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_')
-	}) {
-		return nil, fmt.Errorf("%w: table prefix %q: use letters, digits and underscores, not a digit first", store.ErrInvalid, prefix)
+	prefix, err := checkPrefix(opts.Prefix)
+	if err != nil {
+		return nil, err
 	}
 	if opts.Clock > HostClock {
 		return nil, fmt.Errorf("%w: unknown clock %d", store.ErrInvalid, opts.Clock)
