@@ -74,6 +74,9 @@ func (f *feedLog) place(txs ...*tx) {
 			e.Pos = f.horizon + int64(len(f.events)) + 1
 			f.events = append(f.events, e)
 			placed = true
+			if t.unit != nil {
+				t.unit.Events = append(t.unit.Events, e.Type)
+			}
 		}
 		t.appended = nil
 	}

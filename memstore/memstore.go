@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/rosterhq/roster/access"
 	"github.com/rosterhq/roster/internal/rule"
@@ -182,6 +183,11 @@ func (s *Store) readOrg(id ID, fn func(o *org) error) error {
 
 // InsertOrg implements store.Store.
 func (s *Store) InsertOrg(ctx context.Context, rec store.Org, fn func(store.Tx) error) error {
+	u, done := s.observe(ctx, rec.ID)
+	return done(s.insertOrg(ctx, rec, fn, u))
+}
+
+func (s *Store) insertOrg(ctx context.Context, rec store.Org, fn func(store.Tx) error, u *store.Unit) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -193,7 +199,7 @@ func (s *Store) InsertOrg(ctx context.Context, rec store.Org, fn func(store.Tx) 
 		return err
 	}
 	defer o.unlock()
-	tx := &tx{s: s, o: o, ctx: ctx, now: s.env.Time()}
+	tx := &tx{s: s, o: o, ctx: ctx, now: s.env.Time(), unit: u}
 	if o.rec.Created.IsZero() {
 		o.rec.Created = tx.now
 	}
@@ -221,9 +227,31 @@ func (s *Store) InsertOrg(ctx context.Context, rec store.Org, fn func(store.Tx) 
 	return nil
 }
 
+// observe returns the record of a unit of work on orgs for the store's
+// Observer, and the step that tells the Observer of it with the unit of
+// work's error and returns that error; without an Observer, a nil record
+// and a step that only returns the error.
+func (s *Store) observe(ctx context.Context, orgs ...ID) (*store.Unit, func(error) error) {
+	obs := s.env.Observer
+	if obs == nil {
+		return nil, func(err error) error { return err }
+	}
+	start := time.Now()
+	u := &store.Unit{Rule: store.RuleOf(ctx), Orgs: orgs}
+	return u, func(err error) error {
+		u.Duration, u.Err = time.Since(start), err
+		if err != nil {
+			u.Events = nil
+		}
+		obs.Unit(ctx, *u)
+		return err
+	}
+}
+
 // Update implements store.Store.
 func (s *Store) Update(ctx context.Context, id ID, fn func(store.Tx) error) error {
-	return s.run(ctx, []ID{id}, func(txs []*tx) error { return fn(txs[0]) })
+	u, done := s.observe(ctx, id)
+	return done(s.run(ctx, []ID{id}, func(txs []*tx) error { return fn(txs[0]) }, u))
 }
 
 // UpdatePair implements store.Store.
@@ -231,12 +259,13 @@ func (s *Store) UpdatePair(ctx context.Context, a, b ID, fn func(ta, tb store.Tx
 	if a == b {
 		return fmt.Errorf("%w: a pair of organisations needs two", store.ErrInvalid)
 	}
-	return s.run(ctx, []ID{a, b}, func(txs []*tx) error { return fn(txs[0], txs[1]) })
+	u, done := s.observe(ctx, a, b)
+	return done(s.run(ctx, []ID{a, b}, func(txs []*tx) error { return fn(txs[0], txs[1]) }, u))
 }
 
 // run runs fn in a unit of work on each of ids, taking their locks in ID
 // order, and commits all or none.
-func (s *Store) run(ctx context.Context, ids []ID, fn func([]*tx) error) error {
+func (s *Store) run(ctx context.Context, ids []ID, fn func([]*tx) error, u *store.Unit) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -267,7 +296,7 @@ func (s *Store) run(ctx context.Context, ids []ID, fn func([]*tx) error) error {
 		if o.deleted {
 			return fmt.Errorf("organisation %v: %w", ids[i], store.ErrNotFound)
 		}
-		txs[i] = &tx{s: s, o: o, ctx: ctx, now: now}
+		txs[i] = &tx{s: s, o: o, ctx: ctx, now: now, unit: u}
 	}
 	err := guard(func() error { return fn(txs) }, txs...)
 	if err == nil {

@@ -24,6 +24,7 @@ type tx struct {
 	khash  map[[32]byte]bool // key hashes that changed
 
 	appended []*store.Event // events of this unit of work, for the feed
+	unit     *store.Unit    // the Observer's record, if the store has one
 
 	ptouched     map[ID]bool // partnerships that changed
 	rolesChanged bool        // custom roles changed: partnership levels may have
@@ -126,6 +127,13 @@ func (t *tx) touchPartner(id ID) {
 }
 
 func live(ctx context.Context) error { return ctx.Err() }
+
+// NoteActor implements store.ActorNoter.
+func (t *tx) NoteActor(id ID) {
+	if t.unit != nil && t.unit.Actor == (ID{}) {
+		t.unit.Actor = id
+	}
+}
 
 // Env implements store.Tx.
 func (t *tx) Env() *store.Env { return t.s.env }

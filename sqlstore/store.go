@@ -178,6 +178,18 @@ func (s *Store) Close() error {
 type conn struct {
 	s  *Store
 	tx *sql.Tx // nil: the pool
+	// rule names the rule whose unit of work this is, to put in each
+	// statement's context (store.WithRule) for a driver's tracer; "" for
+	// none.
+	rule string
+}
+
+// named returns ctx naming c's rule, if it has one and ctx does not.
+func (c conn) named(ctx context.Context) context.Context {
+	if c.rule == "" || store.RuleOf(ctx) != "" {
+		return ctx
+	}
+	return store.WithRule(ctx, c.rule)
 }
 
 // stmt returns the prepared statement for query (in the dialect's text),
@@ -233,6 +245,7 @@ func (c conn) raw() queryer {
 }
 
 func (c conn) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	ctx = c.named(ctx)
 	if st := c.stmt(ctx, query); st != nil {
 		return st.ExecContext(ctx, args...)
 	}
@@ -240,6 +253,7 @@ func (c conn) ExecContext(ctx context.Context, query string, args ...any) (sql.R
 }
 
 func (c conn) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	ctx = c.named(ctx)
 	if st := c.stmt(ctx, query); st != nil {
 		return st.QueryContext(ctx, args...)
 	}
@@ -247,6 +261,7 @@ func (c conn) QueryContext(ctx context.Context, query string, args ...any) (*sql
 }
 
 func (c conn) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	ctx = c.named(ctx)
 	if st := c.stmt(ctx, query); st != nil {
 		return st.QueryRowContext(ctx, args...)
 	}
@@ -352,21 +367,59 @@ const maxAttempts = 4
 // or first inserts the organisation created. It commits if fn returns nil
 // and rolls back otherwise.
 func (s *Store) run(ctx context.Context, ids []ID, created *store.Org, fn func([]*tx) error, token ...[]byte) error {
+	u, done := s.observe(ctx, ids, created)
 	for attempt := 1; ; attempt++ {
-		var evs []*store.Event
-		err := s.once(ctx, ids, created, fn, token, &evs)
+		var w work
+		w.unit = u
+		err := s.once(ctx, ids, created, fn, token, &w)
 		if err == nil {
-			s.committed(ctx, evs)
+			s.committed(ctx, w.evs)
+			if u != nil {
+				for _, e := range w.evs {
+					u.Events = append(u.Events, e.Type)
+				}
+			}
 		}
 		if !s.f.isRetryable(err) {
-			return err
+			return done(err)
 		}
 		if s.host != nil {
-			return fmt.Errorf("%w: the database refused the unit of work as a deadlock or serialisation failure; roll back the host's transaction and run it again: %w", store.ErrConflict, err)
+			return done(fmt.Errorf("%w: the database refused the unit of work as a deadlock or serialisation failure; roll back the host's transaction and run it again: %w", store.ErrConflict, err))
 		}
 		if attempt == maxAttempts {
-			return fmt.Errorf("%w: the database refused the unit of work as a deadlock or serialisation failure %d times: %w", store.ErrConflict, attempt, err)
+			return done(fmt.Errorf("%w: the database refused the unit of work as a deadlock or serialisation failure %d times: %w", store.ErrConflict, attempt, err))
 		}
+	}
+}
+
+// work is what a unit of work's attempt hands back to run: the events it
+// appended, and the Observer's record, which its units take note in.
+type work struct {
+	evs  []*store.Event
+	unit *store.Unit
+}
+
+// observe returns the record of a unit of work for the store's Observer,
+// and the step that tells the Observer of it with the unit of work's error
+// and returns that error; without an Observer, a nil record and a step
+// that only returns the error.
+func (s *Store) observe(ctx context.Context, ids []ID, created *store.Org) (*store.Unit, func(error) error) {
+	obs := s.env.Observer
+	if obs == nil {
+		return nil, func(err error) error { return err }
+	}
+	start := time.Now()
+	u := &store.Unit{Rule: store.RuleOf(ctx), Orgs: slices.Clone(ids)}
+	if created != nil {
+		u.Orgs = []ID{created.ID}
+	}
+	return u, func(err error) error {
+		u.Duration, u.Err = time.Since(start), err
+		if err != nil {
+			u.Events = nil
+		}
+		obs.Unit(ctx, *u)
+		return err
 	}
 }
 
@@ -393,7 +446,7 @@ func (s *Store) committed(ctx context.Context, evs []*store.Event) {
 	s.bell.Ring()
 }
 
-func (s *Store) once(ctx context.Context, ids []ID, created *store.Org, fn func([]*tx) error, token [][]byte, evs *[]*store.Event) (err error) {
+func (s *Store) once(ctx context.Context, ids []ID, created *store.Org, fn func([]*tx) error, token [][]byte, w *work) (err error) {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -460,9 +513,13 @@ func (s *Store) once(ctx context.Context, ids []ID, created *store.Org, fn func(
 	for _, t := range txs {
 		t.now = now
 		t.raw, t.q = q, q
+		t.unit = w.unit
 		if b != nil {
 			t.b, t.q = b, flushing{t}
 		}
+	}
+	if w.unit != nil && len(w.unit.Orgs) == 0 { // found by its token
+		w.unit.Orgs = []ID{txs[0].org.ID}
 	}
 	err = fn(txs)
 	if b != nil {
@@ -476,7 +533,7 @@ func (s *Store) once(ctx context.Context, ids []ID, created *store.Org, fn func(
 		return err
 	}
 	for _, t := range txs {
-		*evs = append(*evs, t.appended...)
+		w.evs = append(w.evs, t.appended...)
 	}
 	return ctx.Err()
 }
@@ -489,7 +546,7 @@ func (s *Store) begin(ctx context.Context) (queryer, func(error) error, error) {
 		if _, err := s.host.ExecContext(ctx, "SAVEPOINT "+name); err != nil {
 			return nil, nil, err
 		}
-		var q queryer = conn{s: s, tx: s.host}
+		var q queryer = conn{s: s, tx: s.host, rule: store.RuleOf(ctx)}
 		if !s.hostChecked.Load() && s.f.hostCheck != nil {
 			if err := s.f.hostCheck(ctx, q); err != nil {
 				_, _ = s.host.ExecContext(context.WithoutCancel(ctx), "ROLLBACK TO SAVEPOINT "+name)
@@ -498,7 +555,7 @@ func (s *Store) begin(ctx context.Context) (queryer, func(error) error, error) {
 			s.hostChecked.Store(true)
 		}
 		if s.f.hostReads != "" {
-			q = lockingReads{conn{s: s, tx: s.host}}
+			q = lockingReads{conn{s: s, tx: s.host, rule: store.RuleOf(ctx)}}
 		}
 		return q, func(err error) error {
 			if err != nil {
@@ -544,7 +601,7 @@ func (s *Store) begin(ctx context.Context) (queryer, func(error) error, error) {
 		}
 		return nil, nil, err
 	}
-	return conn{s: s, tx: t}, func(err error) error {
+	return conn{s: s, tx: t, rule: store.RuleOf(ctx)}, func(err error) error {
 		defer unlock()
 		defer cancel()
 		if err != nil {

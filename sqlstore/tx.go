@@ -33,6 +33,15 @@ type tx struct {
 	// appended is the events of this unit of work, for those told when it
 	// commits.
 	appended []*store.Event
+	// unit is the Observer's record, if the store has one.
+	unit *store.Unit
+}
+
+// NoteActor implements store.ActorNoter.
+func (t *tx) NoteActor(id ID) {
+	if t.unit != nil && t.unit.Actor == (ID{}) {
+		t.unit.Actor = id
+	}
 }
 
 // Env implements store.Tx.

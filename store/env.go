@@ -33,6 +33,8 @@ type Env struct {
 	// Rand is the source of tokens, keys and identifiers; nil means
 	// crypto/rand.Reader. Use anything else in tests only.
 	Rand io.Reader
+	// Observer, if set, is told of every unit of work (Observer).
+	Observer Observer
 	// LinkKey, if set, is a 32-byte secret with which invitation tokens
 	// are kept sealed, so that an allowed member can copy an invitation's
 	// link again. Without it only the token's hash is kept.

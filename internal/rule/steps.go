@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
+	"unicode"
 
 	"github.com/rosterhq/roster/access"
 	"github.com/rosterhq/roster/store"
@@ -31,6 +33,9 @@ import (
 func LoadActor(ctx context.Context, tx store.Tx, id store.ID) (store.Member, error) {
 	if err := CheckID("actor", id); err != nil {
 		return store.Member{}, err
+	}
+	if n, ok := tx.(store.ActorNoter); ok {
+		n.NoteActor(id)
 	}
 	a, err := tx.Member(ctx, id)
 	if err != nil {
@@ -203,6 +208,7 @@ func Update[T any](ctx context.Context, s store.Store, org store.ID, fn func(sto
 	if err := CheckID("organisation", org); err != nil {
 		return out, err
 	}
+	ctx = Named(ctx, s.Env())
 	err := s.Update(ctx, org, func(tx store.Tx) error {
 		var err error
 		out, err = fn(tx)
@@ -213,4 +219,28 @@ func Update[T any](ctx context.Context, s store.Store, org store.ID, fn func(sto
 		return zero, err
 	}
 	return out, nil
+}
+
+// Named returns ctx naming the rule that runs under it (store.WithRule)
+// when the store has an Observer: the first exported function of package
+// member or invite on the stack, such as "member.ChangeRole". Without an
+// Observer, or with a rule named already, it returns ctx as it is, and
+// costs nothing.
+func Named(ctx context.Context, env *store.Env) context.Context {
+	if env.Observer == nil || store.RuleOf(ctx) != "" {
+		return ctx
+	}
+	var pcs [16]uintptr
+	frames := runtime.CallersFrames(pcs[:runtime.Callers(2, pcs[:])])
+	for {
+		f, more := frames.Next()
+		name := f.Function[strings.LastIndexByte(f.Function, '/')+1:]
+		pkg, fn, _ := strings.Cut(name, ".")
+		if (pkg == "member" || pkg == "invite") && fn != "" && !strings.Contains(fn, ".") && unicode.IsUpper(rune(fn[0])) {
+			return store.WithRule(ctx, name)
+		}
+		if !more {
+			return ctx
+		}
+	}
 }

@@ -1,10 +1,12 @@
 package storetest
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -497,4 +499,82 @@ func atLimit(t *testing.T, op func(g int) error) int {
 	}
 	wg.Wait()
 	return int(ok.Load())
+}
+
+// testObserver checks what an Observer is told: each unit of work with its
+// rule, organisations, actor, events, duration and outcome.
+func testObserver(t *testing.T, f Factory) {
+	var mu sync.Mutex
+	var units []store.Unit
+	clock := fixture.NewClock()
+	env := fixture.NewEnv(clock, 41)
+	env.Observer = store.ObserverFunc(func(_ context.Context, u store.Unit) {
+		mu.Lock()
+		units = append(units, u)
+		mu.Unlock()
+	})
+	s := f(t, env)
+	ctx := context.Background()
+	last := func() store.Unit {
+		mu.Lock()
+		defer mu.Unlock()
+		require.NotEmpty(t, units)
+		return units[len(units)-1]
+	}
+	org, owner, err := member.CreateOrg(ctx, s, member.NewOrg{Name: "Acme", Owner: member.NewUser{UserID: "ada", Email: "ada@acme.io"}})
+	require.NoError(t, err)
+	u := last()
+	require.Equal(t, "member.CreateOrg", u.Rule)
+	require.Equal(t, []store.ID{org.ID}, u.Orgs)
+	require.Equal(t, []store.EventType{store.OrgCreated}, u.Events)
+	require.NoError(t, u.Err)
+	require.Positive(t, u.Duration)
+
+	viewer, err := member.AddMember(ctx, s, org.ID, owner.ID, member.NewMember{Role: "viewer", NewUser: member.NewUser{UserID: "vic", Email: "vic@acme.io"}})
+	require.NoError(t, err)
+	u = last()
+	require.Equal(t, "member.AddMember", u.Rule)
+	require.Equal(t, owner.ID, u.Actor)
+	require.Equal(t, []store.EventType{store.MemberAdded}, u.Events)
+	require.False(t, u.Refused())
+
+	_, err = member.ChangeRole(ctx, s, org.ID, viewer.ID, owner.ID, "viewer")
+	require.ErrorIs(t, err, member.ErrForbidden)
+	u = last()
+	require.Equal(t, "member.ChangeRole", u.Rule)
+	require.Equal(t, viewer.ID, u.Actor)
+	require.ErrorIs(t, u.Err, member.ErrForbidden)
+	require.True(t, u.Refused())
+	require.Empty(t, u.Events, "a refusal wrote nothing")
+
+	// A token's path, and a unit of work the host opened.
+	_, tok, err := invite.Send(ctx, s, org.ID, owner.ID, invite.NewInvitation{Email: "bo@acme.io", Role: "editor"})
+	require.NoError(t, err)
+	require.Equal(t, "invite.Send", last().Rule)
+	_, err = invite.Accept(ctx, s, tok, member.NewUser{UserID: "bo", Email: "bo@acme.io"})
+	require.NoError(t, err)
+	u = last()
+	require.Equal(t, "invite.Accept", u.Rule)
+	require.Equal(t, []store.ID{org.ID}, u.Orgs)
+	require.Equal(t, []store.EventType{store.InvitationAccepted}, u.Events)
+	require.NoError(t, s.Update(ctx, org.ID, func(tx store.Tx) error {
+		_, err := member.DeactivateTx(ctx, tx, owner.ID, viewer.ID)
+		return err
+	}))
+	u = last()
+	require.Equal(t, "", u.Rule, "the host's own unit of work")
+	require.Equal(t, owner.ID, u.Actor)
+	require.Equal(t, []store.EventType{store.MemberDeactivated}, u.Events)
+
+	// The slog adapter: a refusal at Info with its code.
+	var buf bytes.Buffer
+	l := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	store.SlogObserver(l).Unit(ctx, store.Unit{Rule: "member.ChangeRole", Orgs: []store.ID{org.ID}, Actor: viewer.ID, Err: fmt.Errorf("x: %w", member.ErrForbidden)})
+	store.SlogObserver(l).Unit(ctx, store.Unit{Rule: "member.AddMember", Events: []store.EventType{store.MemberAdded}})
+	store.SlogObserver(l).Unit(ctx, store.Unit{Rule: "member.AddMember", Err: errors.New("disk on fire")})
+	out := buf.String()
+	require.Contains(t, out, `level=INFO msg="roster: refused" rule=member.ChangeRole`)
+	require.Contains(t, out, "code=forbidden")
+	require.Contains(t, out, `level=DEBUG msg="roster: committed" rule=member.AddMember`)
+	require.Contains(t, out, `level=ERROR msg="roster: failed"`)
 }
