@@ -35,6 +35,13 @@ type Options struct {
 	Prefix string
 	// Cache, if set, switches on the request cache: see CacheOptions.
 	Cache *CacheOptions
+	// NoPrepare sends every statement unprepared, for PostgreSQL behind
+	// PgBouncer in transaction pooling, where a statement prepared on one
+	// server connection is unknown on the next. Open the pool so that the
+	// driver prepares nothing either (pgx: default_query_exec_mode=exec in
+	// the DSN), and run Migrate on a direct connection, as migration
+	// tools need one (its lock is the session's).
+	NoPrepare bool
 	// Clock says where a unit of work takes its time from (store.Tx.Now),
 	// by which the rules judge expiry and seats and stamp what they
 	// write. The zero value, DefaultClock, is the database's clock unless
@@ -99,6 +106,7 @@ type Store struct {
 	stmts   *sync.Map // dialect text → *sql.Stmt, prepared on db
 	// preparing holds the statements being prepared in the background.
 	preparing *sync.Map
+	noPrepare bool // Options.NoPrepare
 	points    *atomic.Int64
 	// writer serialises this process's units of work where the flavor
 	// allows one writer at a time (SQLite): waiting on a mutex costs less
@@ -150,7 +158,7 @@ func New(db *sql.DB, d Dialect, env store.Env, opts Options) (*Store, error) {
 		return nil, err
 	}
 	s := &Store{db: db, f: f, env: e, prefix: prefix, dbClock: dbClock, queries: new(sync.Map), texts: new(sync.Map), stmts: new(sync.Map),
-		preparing: new(sync.Map), points: new(atomic.Int64), writer: make(chan struct{}, 1), bell: new(bell.Bell)}
+		preparing: new(sync.Map), points: new(atomic.Int64), writer: make(chan struct{}, 1), bell: new(bell.Bell), noPrepare: opts.NoPrepare}
 	if opts.Cache != nil {
 		s.cache = newCache(s, opts.Cache)
 	}
@@ -199,6 +207,9 @@ func (c conn) named(ctx context.Context) context.Context {
 // connection, which a unit of work holding the pool's last one would wait
 // for forever.
 func (c conn) stmt(ctx context.Context, query string) *sql.Stmt {
+	if c.s.noPrepare {
+		return nil
+	}
 	v, ok := c.s.stmts.Load(query)
 	if !ok {
 		if c.tx != nil {
