@@ -3,6 +3,7 @@ package member
 import (
 	"context"
 	"fmt"
+	"maps"
 
 	"github.com/rosterhq/roster/access"
 	"github.com/rosterhq/roster/internal/rule"
@@ -223,6 +224,59 @@ func UpdateProfileTx(ctx context.Context, tx store.Tx, actor, target store.ID, n
 		return store.Member{}, err
 	}
 	return commit(ctx, tx, &a, &a, next, store.MemberProfileSet)
+}
+
+// A ProfilePatch changes part of a member's profile, and leaves the rest as
+// it is: the display name if Name is set, each field of Set to its value,
+// and each field of Unset removed. A field both set and unset is
+// store.ErrInvalid.
+type ProfilePatch struct {
+	Name  *string
+	Set   map[string]string
+	Unset []string
+}
+
+// PatchProfile applies p to target's profile, as UpdateProfile sets the
+// result: the same gates, the same event, and no need to send the fields
+// that do not change.
+func PatchProfile(ctx context.Context, s store.Store, org, actor, target store.ID, p ProfilePatch) (store.Member, error) {
+	return rule.Update(ctx, s, org, func(tx store.Tx) (store.Member, error) { return PatchProfileTx(ctx, tx, actor, target, p) })
+}
+
+// PatchProfileTx is PatchProfile inside a unit of work.
+func PatchProfileTx(ctx context.Context, tx store.Tx, actor, target store.ID, p ProfilePatch) (store.Member, error) {
+	for _, k := range p.Unset {
+		if _, both := p.Set[k]; both {
+			return store.Member{}, fmt.Errorf("%w: profile field %q both set and unset", store.ErrInvalid, k)
+		}
+	}
+	if err := rule.CheckID("actor", actor); err != nil {
+		return store.Member{}, err
+	}
+	if err := rule.CheckID("member", target); err != nil {
+		return store.Member{}, err
+	}
+	t, err := tx.Member(ctx, target)
+	if err != nil {
+		return store.Member{}, fmt.Errorf("member %v: %w", target, err)
+	}
+	name := t.Name
+	if p.Name != nil {
+		name = *p.Name
+	}
+	fields := t.Profile.Map()
+	if fields == nil {
+		fields = make(map[string]string, len(p.Set))
+	}
+	maps.Copy(fields, p.Set)
+	for _, k := range p.Unset {
+		delete(fields, k)
+	}
+	prof, err := store.NewProfile(fields)
+	if err != nil {
+		return store.Member{}, err
+	}
+	return UpdateProfileTx(ctx, tx, actor, target, name, prof)
 }
 
 // Deactivate makes target inactive: it can do nothing through its own

@@ -354,6 +354,45 @@ func testProfile(t *testing.T, f Factory) {
 	require.ErrorIs(t, err, store.ErrInvalid)
 	_, err = store.NewProfile(map[string]string{"k": strings.Repeat("v", 1025)})
 	require.ErrorIs(t, err, store.ErrInvalid)
+
+	// A patch changes what it names and keeps the rest.
+	name := "Edwina"
+	w.changes(w.org.ID, store.MemberProfileSet, func() error {
+		_, err := member.PatchProfile(w.ctx, w.s, w.org.ID, w.editor.ID, w.editor.ID, member.ProfilePatch{Name: &name})
+		return err
+	})
+	got := w.get(w.editor)
+	require.Equal(t, "Edwina", got.Name)
+	require.Equal(t, map[string]string{"commission_pct": "7.5"}, got.Profile.Map(), "renaming yourself keeps your fields")
+	w.changes(w.org.ID, store.MemberProfileSet, func() error {
+		_, err := member.PatchProfile(w.ctx, w.s, w.org.ID, w.manager.ID, w.editor.ID, member.ProfilePatch{Set: map[string]string{"phone": "+49 30 1234"}})
+		return err
+	})
+	got = w.get(w.editor)
+	require.Equal(t, "Edwina", got.Name, "a field's patch keeps the name")
+	require.Equal(t, map[string]string{"commission_pct": "7.5", "phone": "+49 30 1234"}, got.Profile.Map())
+	w.changes(w.org.ID, store.MemberProfileSet, func() error {
+		_, err := member.PatchProfile(w.ctx, w.s, w.org.ID, w.manager.ID, w.editor.ID, member.ProfilePatch{Unset: []string{"commission_pct"}})
+		return err
+	})
+	require.Equal(t, map[string]string{"phone": "+49 30 1234"}, w.get(w.editor).Profile.Map())
+	// The gates and checks of UpdateProfile hold.
+	w.refuse(w.org.ID, member.ErrForbidden, func() error {
+		_, err := member.PatchProfile(w.ctx, w.s, w.org.ID, w.editor.ID, w.editor.ID, member.ProfilePatch{Set: map[string]string{"phone": "1"}})
+		return err
+	})
+	w.refuse(w.org.ID, store.ErrInvalid, func() error {
+		_, err := member.PatchProfile(w.ctx, w.s, w.org.ID, w.manager.ID, w.viewer.ID, member.ProfilePatch{Set: map[string]string{"commission_pct": "1"}})
+		return err
+	})
+	w.refuse(w.org.ID, store.ErrInvalid, func() error {
+		_, err := member.PatchProfile(w.ctx, w.s, w.org.ID, w.manager.ID, w.editor.ID, member.ProfilePatch{Set: map[string]string{"phone": "1"}, Unset: []string{"phone"}})
+		return err
+	})
+	w.refuse(w.org.ID, store.ErrNotFound, func() error {
+		_, err := member.PatchProfile(w.ctx, w.s, w.org.ID, w.manager.ID, uuid.Must(uuid.NewV7()), member.ProfilePatch{Name: &name})
+		return err
+	})
 }
 
 func testStatus(t *testing.T, f Factory) {
