@@ -433,6 +433,25 @@ func Stale(err error) bool {
 	return false
 }
 
+// Show returns the invitation that token opens, for the page that shows it
+// to the invitee before they answer: a read, which takes no lock and
+// changes nothing. It is returned whatever its status (the page says
+// "accepted", "expired" and so on from Status and Expired), without its
+// token's hash or sealed copy. An unknown or malformed token is
+// store.ErrNotFound or store.ErrInvalid.
+func Show(ctx context.Context, s store.Store, token string) (store.Invitation, error) {
+	hash, err := HashToken(token)
+	if err != nil {
+		return store.Invitation{}, err
+	}
+	inv, err := s.InvitationByHash(ctx, hash)
+	if err != nil {
+		return store.Invitation{}, err
+	}
+	inv.TokenHash, inv.Sealed = [32]byte{}, nil
+	return inv, nil
+}
+
 // An Invitee is the user accepting or declining an invitation.
 type Invitee = member.NewUser
 

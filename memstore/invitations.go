@@ -43,6 +43,24 @@ func (t *tx) InvitationByHash(ctx context.Context, hash [32]byte) (store.Invitat
 	return t.o.invitation(id)
 }
 
+// InvitationByHash implements store.Store.
+func (s *Store) InvitationByHash(ctx context.Context, hash [32]byte) (store.Invitation, error) {
+	orgID, err := s.InvitationOrg(ctx, hash)
+	if err != nil {
+		return store.Invitation{}, err
+	}
+	var inv store.Invitation
+	err = s.readOrg(orgID, func(o *org) error {
+		id, ok := o.byHash[hash]
+		if !ok {
+			return fmt.Errorf("invitation token: %w", store.ErrNotFound)
+		}
+		inv, err = o.invitation(id)
+		return err
+	})
+	return inv, err
+}
+
 // PendingInvitation implements store.Tx.
 func (t *tx) PendingInvitation(ctx context.Context, kind store.InvitationKind, email string) (store.Invitation, error) {
 	if err := live(ctx); err != nil {

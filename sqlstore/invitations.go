@@ -132,6 +132,11 @@ func (s *Store) Invitation(ctx context.Context, org, id ID) (store.Invitation, e
 	return s.oneInvitation(ctx, s.reader(), "invitation "+id.String(), `WHERE org = ? AND id = ?`, s.f.id(org), s.f.id(id))
 }
 
+// InvitationByHash implements store.Store.
+func (s *Store) InvitationByHash(ctx context.Context, hash [32]byte) (store.Invitation, error) {
+	return s.oneInvitation(ctx, s.reader(), "invitation token", `WHERE token_hash = ?`, hash[:])
+}
+
 // Invitations implements store.Store.
 func (s *Store) Invitations(ctx context.Context, org ID, f store.InvitationFilter, p store.Page) ([]store.Invitation, string, error) {
 	q := `SELECT ` + invitationCols + ` FROM {p}invitations WHERE org = ?`

@@ -219,6 +219,10 @@ type Store interface {
 	// InvitationOrg returns the organisation holding the invitation whose
 	// current token hashes to hash, or ErrNotFound.
 	InvitationOrg(ctx context.Context, hash [32]byte) (ID, error)
+	// InvitationByHash returns the invitation whose current token hashes
+	// to hash, or ErrNotFound: a read, for the page that shows an
+	// invitation before it is answered.
+	InvitationByHash(ctx context.Context, hash [32]byte) (Invitation, error)
 	// Request returns an access request of org, or ErrNotFound.
 	Request(ctx context.Context, org, id ID) (Request, error)
 	// Requests lists the access requests of org with status st (0 for

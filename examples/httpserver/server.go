@@ -32,7 +32,9 @@ type server struct {
 func newServer(db store.Store, joinURL string) http.Handler {
 	s := &server{db: db, join: joinURL}
 	mux := http.NewServeMux()
-	// Accepting needs no membership: the token is the credential.
+	// Showing and accepting need no membership: the token is the
+	// credential.
+	mux.HandleFunc("GET /invitations/{token}", s.show)
 	mux.HandleFunc("POST /invitations/accept", s.accept)
 
 	// Everything else is for members of {org}.
@@ -144,6 +146,20 @@ func (s *server) writeInvitation(w http.ResponseWriter, status int, inv store.In
 		Invitation invitationJSON `json:"invitation"`
 		Link       string         `json:"link"`
 	}{viewInvitation(inv, false), link})
+}
+
+// GET /invitations/{token}: the join page's read, which locks nothing and
+// changes nothing: who invites whom to what, and whether it is still open.
+func (s *server) show(w http.ResponseWriter, r *http.Request) {
+	inv, err := invite.Show(r.Context(), s.db, r.PathValue("token"))
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{
+		"email": inv.Email, "role": inv.Role, "invited_by": inv.InvitedBy.Name,
+		"status": inv.Status.String(), "expires": inv.Expires, "expired": inv.Expired(time.Now()),
+	})
 }
 
 // POST /invitations/accept {"token": …, "email": …, "name": …}, as the

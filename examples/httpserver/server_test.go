@@ -189,6 +189,17 @@ func TestTeam(t *testing.T) {
 		map[string]string{"token": "not-a-token", "email": "adam@acme.example"}, "not a rinv secret")
 	c.refused(http.StatusNotFound, "POST", "/invitations/accept", "adam",
 		map[string]string{"token": "rinv_" + strings.Repeat("A", 43), "email": "adam@acme.example"})
+	// The join page shows the invitation before Adam answers it.
+	var shown struct {
+		Email, Role, Status string
+		Expired             bool
+	}
+	c.ok(http.StatusOK, &shown, "GET", "/invitations/"+adamToken, "", nil)
+	assert.Equal(t, "adam@acme.example", shown.Email)
+	assert.Equal(t, "admin", shown.Role)
+	assert.Equal(t, "pending", shown.Status)
+	assert.False(t, shown.Expired)
+	c.refused(http.StatusNotFound, "GET", "/invitations/rinv_"+strings.Repeat("A", 43), "", nil)
 	var adam memberJSON
 	c.ok(http.StatusCreated, &adam, "POST", "/invitations/accept", "adam",
 		map[string]string{"token": adamToken, "email": "adam@acme.example", "name": "Adam"})

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"errors"
 	"net/url"
 	"strings"
 	"testing"
@@ -309,4 +310,44 @@ func testInvitationEmail(t *testing.T, f Factory) {
 	m, err := invite.Accept(w.ctx, s, tok, member.NewUser{UserID: "p", Email: "personal@y.io"})
 	require.NoError(t, err)
 	require.Equal(t, "personal@y.io", m.Email)
+}
+
+// testShow reads an invitation by its token for the page that shows it,
+// changing nothing, whatever its status.
+func testShow(t *testing.T, f Factory) {
+	w := newWorld(t, f)
+	inv, tok, u := w.send(w.manager, "editor")
+	before := w.state(w.org.ID)
+	got, err := invite.Show(w.ctx, w.s, tok)
+	require.NoError(t, err)
+	require.Equal(t, w.state(w.org.ID), before, "Show changes nothing")
+	require.Equal(t, inv.ID, got.ID)
+	require.Equal(t, inv.Email, got.Email)
+	require.Equal(t, "editor", got.Role)
+	require.Equal(t, store.Pending, got.Status)
+	require.Equal(t, w.manager.ID, got.InvitedBy.Member)
+	require.Zero(t, got.TokenHash, "the token's hash is not shown")
+	require.Empty(t, got.Sealed)
+
+	_, err = invite.Show(w.ctx, w.s, "rinv_nosuchtoken0000000000000000000000000000")
+	require.Error(t, err)
+	require.True(t, errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrInvalid), "%v", err)
+	_, err = invite.Show(w.ctx, w.s, "not a token")
+	require.ErrorIs(t, err, store.ErrInvalid)
+
+	_, err = invite.Accept(w.ctx, w.s, tok, u)
+	require.NoError(t, err)
+	got, err = invite.Show(w.ctx, w.s, tok)
+	require.NoError(t, err, "an answered invitation still shows, with its status")
+	require.Equal(t, store.Accepted, got.Status)
+
+	// A resend's old token shows nothing.
+	inv2, old, _ := w.send(w.manager, "viewer")
+	_, fresh, err := invite.Resend(w.ctx, w.s, w.org.ID, w.manager.ID, inv2.ID)
+	require.NoError(t, err)
+	_, err = invite.Show(w.ctx, w.s, old)
+	require.ErrorIs(t, err, store.ErrNotFound)
+	got, err = invite.Show(w.ctx, w.s, fresh)
+	require.NoError(t, err)
+	require.Equal(t, inv2.ID, got.ID)
 }

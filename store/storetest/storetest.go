@@ -144,6 +144,7 @@ var conformance = []struct {
 	{"FeedPrune", testFeedPrune},
 	{"Follow", testFollow},
 	{"Delivery", testDelivery},
+	{"Show", testShow},
 	{"Observer", testObserver},
 	{"NoAliasing", testNoAliasing},
 	{"Cancelled", testCancelled},
