@@ -79,6 +79,9 @@ func (t *tx) deleteKey(k store.Key) {
 
 // Keys implements store.Store.
 func (s *Store) Keys(ctx context.Context, orgID, memberID ID, p store.Page) ([]store.Key, string, error) {
+	if _, err := s.Member(ctx, orgID, memberID); err != nil {
+		return nil, "", err
+	}
 	return pageOf(s, orgID, p, func(o *org) []ID { return o.keysOf(memberID) }, func(o *org, id ID) (store.Key, bool) {
 		k, ok := o.keys[id]
 		return k, ok

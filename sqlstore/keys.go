@@ -49,8 +49,16 @@ func (t *tx) DeleteKey(ctx context.Context, id ID) error {
 
 // Keys implements store.Store.
 func (s *Store) Keys(ctx context.Context, org, memberID ID, p store.Page) ([]store.Key, string, error) {
-	return page(ctx, s, p, `SELECT `+keyCols+` FROM {p}api_keys WHERE org = ? AND member_id = ?`, "id",
+	ks, next, err := page(ctx, s, p, `SELECT `+keyCols+` FROM {p}api_keys WHERE org = ? AND member_id = ?`, "id",
 		[]any{s.f.id(org), s.f.id(memberID)}, scanKey, func(k store.Key) ID { return k.ID })
+	if err == nil && len(ks) == 0 && p.After == "" {
+		// No keys, or no such member: the read that tells them apart
+		// costs a query only when the list is empty.
+		if _, err := s.Member(ctx, org, memberID); err != nil {
+			return nil, "", err
+		}
+	}
+	return ks, next, err
 }
 
 // CountKeys implements store.Tx.

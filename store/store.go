@@ -202,8 +202,9 @@ type Store interface {
 	// lists nothing; a malformed cursor is ErrInvalid.
 	Roles(ctx context.Context, org ID, p Page) (rs []Role, next string, err error)
 	// Keys lists the API keys of a member of org, ordered by ID, one page
-	// at a time; next is "" after the last page. An unknown org or member
-	// lists nothing; a malformed cursor is ErrInvalid.
+	// at a time; next is "" after the last page. A member that is not one
+	// of org's (or an unknown org) is ErrNotFound; a malformed cursor is
+	// ErrInvalid.
 	Keys(ctx context.Context, org, member ID, p Page) (ks []Key, next string, err error)
 	// KeyByHash returns the key with the hash, or ErrNotFound.
 	KeyByHash(ctx context.Context, hash [32]byte) (Key, error)

@@ -370,15 +370,17 @@ func testListPages(t *testing.T, f Factory) {
 		_, _, err := w.s.Roles(w.ctx, w.org.ID, store.Page{After: c})
 		require.ErrorIs(t, err, store.ErrInvalid, "Roles after %q", c)
 	}
-	// An unknown organisation or member lists nothing.
+	// The keys of an unknown member, or of a member of another
+	// organisation, are not found; an unknown organisation lists nothing.
 	nobody := uuid.New()
-	ks, next, err := w.s.Keys(w.ctx, nobody, w.editor.ID, store.Page{})
-	require.NoError(t, err)
+	_, _, err = w.s.Keys(w.ctx, nobody, w.editor.ID, store.Page{})
+	require.ErrorIs(t, err, store.ErrNotFound)
+	_, _, err = w.s.Keys(w.ctx, w.org.ID, nobody, store.Page{})
+	require.ErrorIs(t, err, store.ErrNotFound)
+	ks, next, err := w.s.Keys(w.ctx, w.org.ID, w.viewer.ID, store.Page{})
+	require.NoError(t, err, "a member without keys lists none")
 	require.Empty(t, ks)
 	require.Empty(t, next)
-	ks, _, err = w.s.Keys(w.ctx, w.org.ID, nobody, store.Page{})
-	require.NoError(t, err)
-	require.Empty(t, ks)
 	rs, _, err := w.s.Roles(w.ctx, nobody, store.Page{})
 	require.NoError(t, err)
 	require.Empty(t, rs)
