@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/google/uuid"
+	"github.com/rosterhq/roster/internal/rule"
 	"github.com/rosterhq/roster/store"
 )
 
@@ -159,4 +160,22 @@ func (s *Store) InvitationOrg(ctx context.Context, hash [32]byte) (ID, error) {
 		return ID{}, fmt.Errorf("invitation token: %w", store.ErrNotFound)
 	}
 	return id, nil
+}
+
+// PendingInvitation implements store.Store.
+func (s *Store) PendingInvitation(ctx context.Context, orgID ID, kind store.InvitationKind, email string) (store.Invitation, error) {
+	if err := rule.CheckNormalEmail(email); err != nil {
+		return store.Invitation{}, err
+	}
+	var inv store.Invitation
+	err := s.readOrg(orgID, func(o *org) error {
+		id, ok := o.pending[pendingKey{kind, email}]
+		if !ok {
+			return fmt.Errorf("pending invitation for %s: %w", email, store.ErrNotFound)
+		}
+		var err error
+		inv, err = o.invitation(id)
+		return err
+	})
+	return inv, err
 }

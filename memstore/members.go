@@ -223,3 +223,21 @@ func (s *Store) UserOrgs(ctx context.Context, user string, p store.Page) ([]stor
 		return m, err == nil
 	})
 }
+
+// MemberByEmail implements store.Store.
+func (s *Store) MemberByEmail(ctx context.Context, orgID ID, email string) (store.Member, error) {
+	if err := rule.CheckNormalEmail(email); err != nil {
+		return store.Member{}, err
+	}
+	var m store.Member
+	err := s.readOrg(orgID, func(o *org) error {
+		id, ok := o.byEmail[email]
+		if !ok {
+			return fmt.Errorf("e-mail %q: %w", email, store.ErrNotFound)
+		}
+		var err error
+		m, err = o.member(id)
+		return err
+	})
+	return m, err
+}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rosterhq/roster/internal/rule"
 	"github.com/rosterhq/roster/store"
 )
 
@@ -160,4 +161,12 @@ func (s *Store) InvitationOrg(ctx context.Context, hash [32]byte) (ID, error) {
 		return ID{}, fmt.Errorf("invitation token: %w", store.ErrNotFound)
 	}
 	return org, err
+}
+
+// PendingInvitation implements store.Store.
+func (s *Store) PendingInvitation(ctx context.Context, org ID, kind store.InvitationKind, email string) (store.Invitation, error) {
+	if err := rule.CheckNormalEmail(email); err != nil {
+		return store.Invitation{}, err
+	}
+	return s.oneInvitation(ctx, s.reader(), "pending invitation for "+email, pendingWhere(s.Dialect()), s.f.id(org), kind, email)
 }

@@ -227,3 +227,11 @@ func (s *Store) UserOrgs(ctx context.Context, user string, p store.Page) ([]stor
 		JOIN {p}orgs o ON o.id = m.org AND o.deleted = 0 WHERE m.user_id = ?`, "m.org",
 		[]any{user}, s.scanMember, func(m store.Member) ID { return m.Org })
 }
+
+// MemberByEmail implements store.Store.
+func (s *Store) MemberByEmail(ctx context.Context, org ID, email string) (store.Member, error) {
+	if err := rule.CheckNormalEmail(email); err != nil {
+		return store.Member{}, err
+	}
+	return s.oneMember(ctx, s.reader(), "e-mail "+email, `WHERE m.org = ? AND m.email = ?`, s.f.id(org), email)
+}

@@ -189,6 +189,14 @@ type Store interface {
 	// MemberByUser returns the member for the host's user in org, or
 	// ErrNotFound. It is the lookup on every request, and fast.
 	MemberByUser(ctx context.Context, org ID, user string) (Member, error)
+	// MemberByEmail returns the member of org with the e-mail, or
+	// ErrNotFound. The e-mail is given as member.NormalizeEmail leaves it;
+	// any other form is ErrInvalid.
+	MemberByEmail(ctx context.Context, org ID, email string) (Member, error)
+	// PendingInvitation returns org's invitation of kind to the e-mail
+	// whose status is Pending (expired or not), or ErrNotFound; the e-mail
+	// as MemberByEmail takes it.
+	PendingInvitation(ctx context.Context, org ID, kind InvitationKind, email string) (Invitation, error)
 	// Members lists the members of org that pass f, ordered by ID, one
 	// page at a time; next is "" after the last page. An unknown org
 	// lists nothing; a malformed cursor is ErrInvalid.

@@ -187,3 +187,16 @@ func CheckRoleName(name string) error {
 	}
 	return nil
 }
+
+// CheckNormalEmail refuses, with ErrInvalid, an e-mail that is not in the
+// form NormalizeEmail gives: the form the stores keep and look up.
+func CheckNormalEmail(email string) error {
+	n, err := NormalizeEmail(email)
+	if err != nil {
+		return err
+	}
+	if n != email {
+		return fmt.Errorf("%w: e-mail %q is not normalised (%q)", store.ErrInvalid, email, n)
+	}
+	return nil
+}

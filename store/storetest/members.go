@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/rosterhq/roster/access"
 	"github.com/rosterhq/roster/internal/fixture"
+	"github.com/rosterhq/roster/invite"
 	"github.com/rosterhq/roster/member"
 	"github.com/rosterhq/roster/store"
 	"github.com/stretchr/testify/require"
@@ -586,4 +587,39 @@ func testPagination(t *testing.T, f Factory) {
 	for i, e := range evs {
 		require.Equal(t, int64(i+1), e.Seq)
 	}
+}
+
+// testEmailLookups reads a member and a pending invitation by e-mail, as an
+// invite form asks "already a member? already invited?".
+func testEmailLookups(t *testing.T, f Factory) {
+	w := newWorld(t, f)
+	m, err := w.s.MemberByEmail(w.ctx, w.org.ID, w.editor.Email)
+	require.NoError(t, err)
+	require.Equal(t, w.editor.ID, m.ID)
+	require.True(t, m.Can(fixture.EditProducts), "resolved, as every member read")
+	_, err = w.s.MemberByEmail(w.ctx, w.org.ID, "nobody@example.com")
+	require.ErrorIs(t, err, store.ErrNotFound)
+	other, _ := w.newOrg("Other", 0)
+	_, err = w.s.MemberByEmail(w.ctx, other.ID, w.editor.Email)
+	require.ErrorIs(t, err, store.ErrNotFound, "another organisation's member")
+	_, err = w.s.MemberByEmail(w.ctx, w.org.ID, strings.ToUpper(w.editor.Email))
+	require.ErrorIs(t, err, store.ErrInvalid, "an e-mail not normalised")
+	_, err = w.s.MemberByEmail(w.ctx, w.org.ID, w.editor.Email+"\x00")
+	require.ErrorIs(t, err, store.ErrInvalid)
+
+	inv, tok, u := w.send(w.admin, "viewer")
+	got, err := w.s.PendingInvitation(w.ctx, w.org.ID, store.ForMember, inv.Email)
+	require.NoError(t, err)
+	require.Equal(t, inv.ID, got.ID)
+	_, err = w.s.PendingInvitation(w.ctx, w.org.ID, store.ForPartner, inv.Email)
+	require.ErrorIs(t, err, store.ErrNotFound, "of the other kind")
+	_, err = w.s.PendingInvitation(w.ctx, w.org.ID, store.ForMember, "  "+inv.Email)
+	require.ErrorIs(t, err, store.ErrInvalid)
+	_, err = invite.Accept(w.ctx, w.s, tok, u)
+	require.NoError(t, err)
+	_, err = w.s.PendingInvitation(w.ctx, w.org.ID, store.ForMember, inv.Email)
+	require.ErrorIs(t, err, store.ErrNotFound, "accepted: no longer pending")
+	m, err = w.s.MemberByEmail(w.ctx, w.org.ID, inv.Email)
+	require.NoError(t, err)
+	require.Equal(t, u.UserID, m.UserID)
 }

@@ -145,6 +145,7 @@ var conformance = []struct {
 	{"Follow", testFollow},
 	{"Delivery", testDelivery},
 	{"Show", testShow},
+	{"EmailLookups", testEmailLookups},
 	{"Observer", testObserver},
 	{"NoAliasing", testNoAliasing},
 	{"Cancelled", testCancelled},
