@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/rosterhq/roster/access"
 	"github.com/rosterhq/roster/internal/rule"
@@ -183,7 +182,7 @@ func (s *Store) readOrg(id ID, fn func(o *org) error) error {
 
 // InsertOrg implements store.Store.
 func (s *Store) InsertOrg(ctx context.Context, rec store.Org, fn func(store.Tx) error) error {
-	u, done := s.observe(ctx, rec.ID)
+	u, done := rule.Observe(ctx, s.env, rec.ID)
 	return done(s.insertOrg(ctx, rec, fn, u))
 }
 
@@ -227,30 +226,9 @@ func (s *Store) insertOrg(ctx context.Context, rec store.Org, fn func(store.Tx) 
 	return nil
 }
 
-// observe returns the record of a unit of work on orgs for the store's
-// Observer, and the step that tells the Observer of it with the unit of
-// work's error and returns that error; without an Observer, a nil record
-// and a step that only returns the error.
-func (s *Store) observe(ctx context.Context, orgs ...ID) (*store.Unit, func(error) error) {
-	obs := s.env.Observer
-	if obs == nil {
-		return nil, func(err error) error { return err }
-	}
-	start := time.Now()
-	u := &store.Unit{Rule: store.RuleOf(ctx), Orgs: orgs}
-	return u, func(err error) error {
-		u.Duration, u.Err = time.Since(start), err
-		if err != nil {
-			u.Events = nil
-		}
-		obs.Unit(ctx, *u)
-		return err
-	}
-}
-
 // Update implements store.Store.
 func (s *Store) Update(ctx context.Context, id ID, fn func(store.Tx) error) error {
-	u, done := s.observe(ctx, id)
+	u, done := rule.Observe(ctx, s.env, id)
 	return done(s.run(ctx, []ID{id}, func(txs []*tx) error { return fn(txs[0]) }, u))
 }
 
@@ -259,7 +237,7 @@ func (s *Store) UpdatePair(ctx context.Context, a, b ID, fn func(ta, tb store.Tx
 	if a == b {
 		return fmt.Errorf("%w: a pair of organisations needs two", store.ErrInvalid)
 	}
-	u, done := s.observe(ctx, a, b)
+	u, done := rule.Observe(ctx, s.env, a, b)
 	return done(s.run(ctx, []ID{a, b}, func(txs []*tx) error { return fn(txs[0], txs[1]) }, u))
 }
 

@@ -13,6 +13,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/rosterhq/roster/internal/bell"
+	"github.com/rosterhq/roster/internal/rule"
 	"github.com/rosterhq/roster/store"
 )
 
@@ -378,7 +379,11 @@ const maxAttempts = 4
 // or first inserts the organisation created. It commits if fn returns nil
 // and rolls back otherwise.
 func (s *Store) run(ctx context.Context, ids []ID, created *store.Org, fn func([]*tx) error, token ...[]byte) error {
-	u, done := s.observe(ctx, ids, created)
+	orgs := ids
+	if created != nil {
+		orgs = []ID{created.ID}
+	}
+	u, done := rule.Observe(ctx, s.env, orgs...)
 	for attempt := 1; ; attempt++ {
 		var w work
 		w.unit = u
@@ -408,30 +413,6 @@ func (s *Store) run(ctx context.Context, ids []ID, created *store.Org, fn func([
 type work struct {
 	evs  []*store.Event
 	unit *store.Unit
-}
-
-// observe returns the record of a unit of work for the store's Observer,
-// and the step that tells the Observer of it with the unit of work's error
-// and returns that error; without an Observer, a nil record and a step
-// that only returns the error.
-func (s *Store) observe(ctx context.Context, ids []ID, created *store.Org) (*store.Unit, func(error) error) {
-	obs := s.env.Observer
-	if obs == nil {
-		return nil, func(err error) error { return err }
-	}
-	start := time.Now()
-	u := &store.Unit{Rule: store.RuleOf(ctx), Orgs: slices.Clone(ids)}
-	if created != nil {
-		u.Orgs = []ID{created.ID}
-	}
-	return u, func(err error) error {
-		u.Duration, u.Err = time.Since(start), err
-		if err != nil {
-			u.Events = nil
-		}
-		obs.Unit(ctx, *u)
-		return err
-	}
 }
 
 // committed tells whoever waits of the events of a unit of work that

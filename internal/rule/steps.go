@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"slices"
 	"strings"
+	"time"
 	"unicode"
 
 	"github.com/rosterhq/roster/access"
@@ -242,5 +244,27 @@ func Named(ctx context.Context, env *store.Env) context.Context {
 		if !more {
 			return ctx
 		}
+	}
+}
+
+// Observe is how a store reports a unit of work on orgs to its Observer:
+// it returns the record, which the unit of work's Txs fill in (the actor,
+// the events), and the step that ends it, telling the Observer with the
+// unit of work's error and returning that error. Without an Observer the
+// record is nil and the step only returns the error.
+func Observe(ctx context.Context, env *store.Env, orgs ...store.ID) (*store.Unit, func(error) error) {
+	obs := env.Observer
+	if obs == nil {
+		return nil, func(err error) error { return err }
+	}
+	start := time.Now()
+	u := &store.Unit{Rule: store.RuleOf(ctx), Orgs: slices.Clone(orgs)}
+	return u, func(err error) error {
+		u.Duration, u.Err = time.Since(start), err
+		if err != nil {
+			u.Events = nil
+		}
+		obs.Unit(ctx, *u)
+		return err
 	}
 }
