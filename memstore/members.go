@@ -121,6 +121,7 @@ func (o *org) setMember(m *store.Member) {
 	if m.Kind == store.Staff {
 		o.staff++
 	}
+	o.holders[m.Role]++
 }
 
 func (o *org) unsetMember(m *store.Member) {
@@ -135,6 +136,9 @@ func (o *org) unsetMember(m *store.Member) {
 	}
 	if m.Kind == store.Staff {
 		o.staff--
+	}
+	if o.holders[m.Role]--; o.holders[m.Role] == 0 {
+		delete(o.holders, m.Role)
 	}
 }
 

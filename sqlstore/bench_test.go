@@ -612,6 +612,9 @@ func bulkOrgMembers(b *testing.B, db *sql.DB, s *sqlstore.Store, org store.ID, n
 	if _, err := db.Exec(q, n, dialectID(s.Dialect(), org)); err != nil {
 		b.Fatal(err)
 	}
+	if _, err := db.Exec(s.Dialect().Rebind(`UPDATE `+p+`orgs SET staff = staff + ? WHERE id = ?`), n, dialectID(s.Dialect(), org)); err != nil {
+		b.Fatal(err)
+	}
 	if s.Dialect() == sqlstore.Postgres {
 		if _, err := db.Exec(`ANALYZE ` + p + `members`); err != nil {
 			b.Fatal(err)
