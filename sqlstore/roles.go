@@ -56,9 +56,9 @@ func (t *tx) DeleteRole(ctx context.Context, name string) error {
 
 // RoleInUse implements store.Tx.
 func (t *tx) RoleInUse(ctx context.Context, name string) (bool, error) {
-	// Three indexed EXISTS (members_role, invitations_role,
-	// partners_level): each stops at the first row, whatever the
-	// organisation's size.
+	// Three indexed EXISTS (members_role; the one-open index, over the
+	// pending invitations alone; partners_level): each stops at the first
+	// row, whatever the organisation's size.
 	var n int
 	id := t.id(t.org.ID)
 	err := t.q.QueryRowContext(ctx, t.s.sql(`SELECT
