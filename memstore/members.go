@@ -90,16 +90,18 @@ func (t *tx) PutMember(ctx context.Context, m store.Member) error {
 	o.resolve(p, &m)
 	prev := o.members[m.ID]
 	if prev != nil {
-		o.unsetMember(prev)
+		o.unindexMember(prev)
 		t.touchUser(prev.UserID)
 	}
 	o.setMember(&m)
 	t.touchUser(m.UserID)
 	t.undo = append(t.undo, func() {
-		o.unsetMember(o.members[m.ID])
-		if prev != nil {
-			o.setMember(prev)
+		if prev == nil {
+			o.unsetMember(o.members[m.ID])
+			return
 		}
+		o.unindexMember(o.members[m.ID])
+		o.setMember(prev)
 	})
 	return nil
 }
@@ -121,20 +123,31 @@ func (o *org) setMember(m *store.Member) {
 	if m.Kind == store.Staff {
 		o.staff++
 	}
+	o.holders[m.Role]++
 }
 
 func (o *org) unsetMember(m *store.Member) {
-	delete(o.members, m.ID)
-	delete(o.byUser, m.UserID)
-	delete(o.byEmail, m.Email)
+	o.unindexMember(m)
 	if i, found := slices.BinarySearchFunc(o.order, m.ID, compareID); found {
 		o.order = slices.Delete(o.order, i, i+1)
 	}
+}
+
+// unindexMember is unsetMember but for the order of IDs, which a member
+// replaced by its next version keeps: deleting from and inserting into it
+// would move every later ID, a cost in the organisation's size.
+func (o *org) unindexMember(m *store.Member) {
+	delete(o.members, m.ID)
+	delete(o.byUser, m.UserID)
+	delete(o.byEmail, m.Email)
 	if o.owner == m.ID {
 		o.owner = uuid.Nil
 	}
 	if m.Kind == store.Staff {
 		o.staff--
+	}
+	if o.holders[m.Role]--; o.holders[m.Role] == 0 {
+		delete(o.holders, m.Role)
 	}
 }
 

@@ -120,7 +120,8 @@ type orgData struct {
 	byUser  map[string]*store.Member // the same records as members
 	byEmail map[string]ID
 	owner   ID
-	staff   int // staff members, for seats
+	staff   int            // staff members, for seats
+	holders map[string]int // members per role, for RoleInUse
 
 	roles map[string]store.Role
 	keys  map[ID]store.Key
@@ -144,6 +145,7 @@ func newOrg(rec store.Org) *org {
 		members: make(map[ID]*store.Member),
 		byUser:  make(map[string]*store.Member),
 		byEmail: make(map[string]ID),
+		holders: make(map[string]int),
 		roles:   make(map[string]store.Role),
 		keys:    make(map[ID]store.Key),
 		invs:    make(map[ID]*store.Invitation),

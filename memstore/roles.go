@@ -85,11 +85,11 @@ func (t *tx) RoleInUse(ctx context.Context, name string) (bool, error) {
 	if err := live(ctx); err != nil {
 		return false, err
 	}
-	for _, m := range t.o.members {
-		if m.Role == name {
-			return true, nil
-		}
+	if t.o.holders[name] > 0 { // a count per role, not a scan of the members
+		return true, nil
 	}
+	// The pending invitations are bounded by the seat limit, and the
+	// partnerships are few.
 	for _, id := range t.o.pending {
 		if t.o.invs[id].Role == name {
 			return true, nil

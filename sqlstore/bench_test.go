@@ -563,3 +563,136 @@ func BenchmarkCacheEntry(b *testing.B) {
 		})
 	}
 }
+
+// orgSizes are the sizes of the one organisation BenchmarkOrgSize works in.
+var orgSizes = []int{10, 10_000, 100_000}
+
+// BenchmarkOrgSize measures the writes of an organisation's life, and one
+// page of its members, in one organisation of 10, 10,000 and 100,000
+// members with a seat limit, so that every send and accept counts the
+// seats. Their cost must not grow with the organisation:
+//
+//	go test ./sqlstore -run '^$' -bench OrgSize -benchmem
+func BenchmarkOrgSize(b *testing.B) {
+	for _, d := range benchDialects {
+		for _, n := range orgSizes {
+			b.Run(fmt.Sprintf("%s/members=%d", d, n), func(b *testing.B) {
+				ctx := context.Background()
+				s, db := newStore(b, d, fixture.NewEnv(fixture.NewClock(), 11))
+				org, owner, err := member.CreateOrg(ctx, s, member.NewOrg{Name: "big", Owner: member.NewUser{UserID: "owner", Email: "owner@big.io"}})
+				if err != nil {
+					b.Fatal(err)
+				}
+				bulkOrgMembers(b, db, s, org.ID, n-1)
+				if _, err := member.SetSeatLimit(ctx, s, org.ID, member.MaxSeatLimit); err != nil {
+					b.Fatal(err)
+				}
+				orgSizeBench(b, s, org.ID, owner.ID, memberID(n/2))
+			})
+		}
+	}
+}
+
+// bulkOrgMembers inserts n editors into org with plain SQL, with IDs
+// memberID(0) to memberID(n-1), and counts them on the organisation.
+func bulkOrgMembers(b *testing.B, db *sql.DB, s *sqlstore.Store, org store.ID, n int) {
+	b.Helper()
+	p := s.Prefix()
+	var q string
+	switch s.Dialect() {
+	case sqlstore.Postgres:
+		q = `INSERT INTO ` + p + `members (id, org, user_id, email, name, role, allow, deny, scopes, status, kind, is_owner, profile, created, updated)
+			SELECT ('02' || lpad(to_hex(i), 30, '0'))::uuid, $2, 'b' || i, 'b' || i || '@big.io', '', 'editor', '', '', '', 1, 1, 0, '{}', 0, 0
+			FROM generate_series(0, $1 - 1) i`
+	case sqlstore.SQLite:
+		q = `WITH RECURSIVE s(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM s WHERE i + 1 < ?)
+			INSERT INTO ` + p + `members (id, org, user_id, email, name, role, allow, deny, scopes, status, kind, is_owner, profile, created, updated)
+			SELECT unhex('02' || printf('%030x', i)), ?, 'b' || i, 'b' || i || '@big.io', '', 'editor', '', '', '', 1, 1, 0, '{}', 0, 0 FROM s`
+	}
+	if _, err := db.Exec(q, n, dialectID(s.Dialect(), org)); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := db.Exec(s.Dialect().Rebind(`UPDATE `+p+`orgs SET staff = staff + ? WHERE id = ?`), n, dialectID(s.Dialect(), org)); err != nil {
+		b.Fatal(err)
+	}
+	if s.Dialect() == sqlstore.Postgres {
+		if _, err := db.Exec(`ANALYZE ` + p + `members`); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// orgSizeBench runs BenchmarkOrgSize's operations in org, as owner; target
+// is a member whose role it changes.
+func orgSizeBench(b *testing.B, s store.Store, org, owner, target store.ID) {
+	ctx := context.Background()
+	run := prefixes.Add(1)
+	var seq atomic.Int64
+	user := func() member.NewUser {
+		i := seq.Add(1)
+		return member.NewUser{UserID: fmt.Sprintf("n%d-%d", run, i), Email: fmt.Sprintf("n%d-%d@big.io", run, i)}
+	}
+	send := func(b *testing.B, u member.NewUser) string {
+		_, tok, err := invite.Send(ctx, s, org, owner, invite.NewInvitation{Email: u.Email, Role: "viewer"})
+		if err != nil {
+			b.Fatal(err)
+		}
+		return tok
+	}
+	b.Run("Send", func(b *testing.B) {
+		for b.Loop() {
+			send(b, user())
+		}
+	})
+	b.Run("Accept", func(b *testing.B) {
+		users := make([]member.NewUser, b.N)
+		tokens := make([]string, b.N)
+		for i := range users {
+			users[i] = user()
+			tokens[i] = send(b, users[i])
+		}
+		b.ResetTimer()
+		for i := range b.N {
+			if _, err := invite.Accept(ctx, s, tokens[i], users[i]); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("ChangeRole", func(b *testing.B) {
+		roles := [2]string{"viewer", "editor"}
+		for i := 0; b.Loop(); i++ {
+			if _, err := member.ChangeRole(ctx, s, org, owner, target, roles[i&1]); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("Remove", func(b *testing.B) {
+		ids := make([]store.ID, b.N)
+		for i := range ids {
+			m, err := member.AddMember(ctx, s, org, owner, member.NewMember{NewUser: user(), Role: "viewer"})
+			if err != nil {
+				b.Fatal(err)
+			}
+			ids[i] = m.ID
+		}
+		b.ResetTimer()
+		for i := range b.N {
+			if err := member.Remove(ctx, s, org, owner, ids[i]); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("Page", func(b *testing.B) {
+		var after string
+		for b.Loop() {
+			ms, next, err := s.Members(ctx, org, store.Filter{Role: "editor"}, store.Page{After: after, Limit: 50})
+			if err != nil {
+				b.Fatal(err)
+			}
+			if len(ms) == 0 && next == "" && after == "" {
+				b.Fatal("no editors")
+			}
+			after = next
+		}
+	})
+}

@@ -145,5 +145,6 @@ func ExampleSchema() {
 	// 0003_partner_reach.up.sql
 	// 0004_feed.up.sql
 	// 0005_paging.up.sql
+	// 0006_org_counters.up.sql
 	// -- +goose Up
 }

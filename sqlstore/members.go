@@ -130,17 +130,47 @@ func (t *tx) PutMember(ctx context.Context, m store.Member) error {
 	if m.Org != t.org.ID {
 		return fmt.Errorf("%w: member %v does not belong to organisation %v", store.ErrInvalid, m.ID, t.org.ID)
 	}
+	// The organisation's staff counter (orgs.staff) changes with the
+	// member's kind: by what this unit of work knows of the row, after the
+	// write; else in one statement before it, from the row as stored (a
+	// write that then fails fails the unit of work, which rolls back).
+	old, known := t.members[m.ID]
+	if !known {
+		if _, err := t.exec(ctx, `UPDATE {p}orgs SET staff = staff + ? - (SELECT COUNT(*) FROM {p}members WHERE org = ? AND id = ? AND kind = ?) WHERE id = ?`,
+			staff(m), t.id(t.org.ID), t.id(m.ID), store.Staff, t.id(t.org.ID)); err != nil {
+			return err
+		}
+	}
 	// The one-owner index by its exact name (on SQLite, its one column):
 	// not a substring, which a table prefix could hold.
-	return putKnown(ctx, t, &t.members, m.ID, m, "members", memberColumns, t.memberValues, func(err error) error {
+	if err := putKnown(ctx, t, &t.members, m.ID, m, "members", memberColumns, t.memberValues, func(err error) error {
 		return t.s.unique(err, "member "+m.ID.String(), map[string]error{"members_one_owner": store.ErrConflict}, store.ErrAlreadyMember)
-	})
+	}); err != nil {
+		return err
+	}
+	if d := staff(m) - staff(old); known && d != 0 {
+		_, err := t.exec(ctx, `UPDATE {p}orgs SET staff = staff + ? WHERE id = ?`, d, t.id(t.org.ID))
+		return err
+	}
+	return nil
+}
+
+// staff is 1 for a staff member, who takes a seat, else 0.
+func staff(m store.Member) int {
+	if m.Kind == store.Staff {
+		return 1
+	}
+	return 0
 }
 
 // DeleteMember implements store.Tx.
 func (t *tx) DeleteMember(ctx context.Context, id ID) error {
 	delete(t.members, id)
 	if _, err := t.exec(ctx, `DELETE FROM {p}api_keys WHERE org = ? AND member_id = ?`, t.id(t.org.ID), t.id(id)); err != nil {
+		return err
+	}
+	if _, err := t.exec(ctx, `UPDATE {p}orgs SET staff = staff - (SELECT COUNT(*) FROM {p}members WHERE org = ? AND id = ? AND kind = ?) WHERE id = ?`,
+		t.id(t.org.ID), t.id(id), store.Staff, t.id(t.org.ID)); err != nil {
 		return err
 	}
 	return t.deleted(t.exec(ctx, `DELETE FROM {p}members WHERE org = ? AND id = ?`, t.id(t.org.ID), t.id(id)))("member " + id.String())
@@ -150,10 +180,11 @@ func (t *tx) DeleteMember(ctx context.Context, id ID) error {
 func (t *tx) Seats(ctx context.Context) (int, error) {
 	var n int
 	id := t.id(t.org.ID)
-	err := t.q.QueryRowContext(ctx, t.s.sql(`SELECT
-		(SELECT COUNT(*) FROM {p}members WHERE org = ? AND kind = ?) +
-		(`+pendingSeats(t.s.Dialect())+`)`),
-		id, store.Staff, id, store.ForMember, micros(t.now)).Scan(&n)
+	// The staff counter, one row, and the pending invitations through
+	// the one-open index: as many as are pending, not the organisation's
+	// size.
+	err := t.q.QueryRowContext(ctx, t.s.sql(`SELECT o.staff + (`+pendingSeats(t.s.Dialect())+`) FROM {p}orgs o WHERE o.id = ?`),
+		id, store.ForMember, micros(t.now), id).Scan(&n)
 	return n, err
 }
 

@@ -3,6 +3,7 @@ package sqlstore_test
 import (
 	"context"
 	"fmt"
+	"github.com/google/uuid"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -48,14 +49,26 @@ func upgrade(t *testing.T, d sqlstore.Dialect, env store.Env, from int) {
 	require.NoError(t, err)
 	require.Equal(t, from, applied)
 
-	org, owner, err := member.CreateOrg(ctx, s, member.NewOrg{Name: "Acme", Owner: member.NewUser{UserID: "owner", Email: "owner@acme.io"}})
+	// The organisation and its members written as the old schema's rows
+	// (the rules of today keep the staff counter, which it lacks), read
+	// back with today's reads.
+	org := store.Org{ID: uuid.Must(uuid.NewV7())}
+	_, err = db.ExecContext(ctx, d.Rebind(`INSERT INTO `+s.Prefix()+`orgs (id, name, seat_limit, pending_owner, created, updated) VALUES (?, 'Acme', 0, ?, 0, 0)`),
+		dialectID(d, org.ID), dialectID(d, store.ID{}))
 	require.NoError(t, err)
+	row := func(user, role string, owner int) store.Member {
+		_, err := db.ExecContext(ctx, d.Rebind(`INSERT INTO `+s.Prefix()+`members (id, org, user_id, email, name, role, allow, deny, scopes, status, kind, is_owner, profile, created, updated)
+			VALUES (?, ?, ?, ?, '', ?, '', '', '', 1, 1, ?, '{}', 0, 0)`),
+			dialectID(d, uuid.Must(uuid.NewV7())), dialectID(d, org.ID), user, user+"@acme.io", role, owner)
+		require.NoError(t, err)
+		m, err := s.MemberByUser(ctx, org.ID, user)
+		require.NoError(t, err)
+		return m
+	}
+	owner := row("owner", "owner", 1)
 	var added []store.Member
 	for i := range 3 {
-		m, err := member.AddMember(ctx, s, org.ID, owner.ID, member.NewMember{
-			NewUser: member.NewUser{UserID: fmt.Sprint("u", i), Email: fmt.Sprintf("u%d@acme.io", i)}, Role: "editor"})
-		require.NoError(t, err)
-		added = append(added, m)
+		added = append(added, row(fmt.Sprint("u", i), "editor", 0))
 	}
 	_, secret, err := member.IssueKey(ctx, s, org.ID, owner.ID, added[0].ID, "ci")
 	require.NoError(t, err)
@@ -104,6 +117,12 @@ func upgrade(t *testing.T, d sqlstore.Dialect, env store.Env, from int) {
 	require.NoError(t, err, "the API key survives the upgrade")
 	require.Equal(t, added[0].ID, km.ID)
 
+	// The migration counted the staff already there.
+	require.NoError(t, s.Update(ctx, org.ID, func(tx store.Tx) error {
+		seats, err := tx.Seats(ctx)
+		require.Equal(t, 4, seats, "the owner and three members")
+		return err
+	}))
 	// The constraints hold on the new tables, and the rules still run.
 	_, err = member.AddMember(ctx, s, org.ID, owner.ID, member.NewMember{NewUser: member.NewUser{UserID: "u1", Email: "other@acme.io"}, Role: "editor"})
 	require.ErrorIs(t, err, store.ErrAlreadyMember)

@@ -73,7 +73,10 @@ type Tx interface {
 	DeleteMember(ctx context.Context, id ID) error
 	// Seats returns the seats taken at the unit of work's time (Now):
 	// staff members of any status, plus pending invitations for staff
-	// that have not expired by then.
+	// that have not expired by then. It is checked on every send and
+	// add, so a store keeps its cost independent of the organisation's
+	// size (memstore and sqlstore keep a staff count in the unit of work,
+	// and count only the pending invitations).
 	Seats(ctx context.Context) (int, error)
 
 	// Role returns the custom role named name, or ErrNotFound.
@@ -87,7 +90,8 @@ type Tx interface {
 	// this unit of work sees them.
 	CountRoles(ctx context.Context) (int, error)
 	// RoleInUse reports whether a member, a pending invitation or a
-	// partnership of the organisation refers to the role.
+	// partnership of the organisation refers to the role: an indexed
+	// existence test, not a count of the holders.
 	RoleInUse(ctx context.Context, name string) (bool, error)
 
 	// Key returns the key with id, or ErrNotFound.

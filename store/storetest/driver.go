@@ -724,6 +724,17 @@ func (d *driver) render(p *access.Policy) (string, error) {
 		if live && o.SeatLimit > 0 && staff+open > o.SeatLimit {
 			bad("O%d: %d staff and %d open invitations exceed the %d seats", oi, staff, open, o.SeatLimit)
 		}
+		if live {
+			// The seats the store keeps (a counter on sqlstore) are a
+			// recount of what it lists.
+			var seats int
+			if err := s.Update(ctx, id, func(tx store.Tx) (err error) { seats, err = tx.Seats(ctx); return err }); err != nil {
+				return "", fmt.Errorf("seats of O%d: %w", oi, err)
+			}
+			if seats != staff+open {
+				bad("O%d: Seats says %d, the recount %d staff and %d open invitations", oi, seats, staff, open)
+			}
+		}
 		reqs, next, err := s.Requests(ctx, id, 0, store.Page{Limit: store.MaxPageSize})
 		if err != nil || next != "" {
 			return "", fmt.Errorf("requests of O%d: %v (next %q)", oi, err, next)

@@ -580,3 +580,141 @@ func testObserver(t *testing.T, f Factory) {
 	require.Contains(t, out, `level=DEBUG msg="roster: committed" rule=member.AddMember`)
 	require.Contains(t, out, `level=ERROR msg="roster: failed"`)
 }
+
+// seats returns Tx.Seats in a unit of work of org beside a full recount
+// read after it: every staff member, of any status, and every pending
+// invitation for staff open at the unit of work's time.
+func (w *world) seats(org store.ID) (got, recount int) {
+	w.t.Helper()
+	var now time.Time
+	require.NoError(w.t, w.s.Update(w.ctx, org, func(tx store.Tx) error {
+		var err error
+		now = tx.Now()
+		got, err = tx.Seats(w.ctx)
+		return err
+	}))
+	for p := (store.Page{Limit: 3}); ; {
+		ms, next, err := w.s.Members(w.ctx, org, store.Filter{}, p)
+		require.NoError(w.t, err)
+		for _, m := range ms {
+			if m.Kind == store.Staff {
+				recount++
+			}
+		}
+		if p.After = next; next == "" {
+			break
+		}
+	}
+	for p := (store.Page{Limit: 3}); ; {
+		is, next, err := w.s.Invitations(w.ctx, org, store.InvitationFilter{}, p)
+		require.NoError(w.t, err)
+		for _, i := range is {
+			if i.Kind == store.ForMember && i.Open(now) {
+				recount++
+			}
+		}
+		if p.After = next; next == "" {
+			break
+		}
+	}
+	return got, recount
+}
+
+// checkSeats says that org's seats are its recount, and how many.
+func (w *world) checkSeats(org store.ID, want int, after string) {
+	w.t.Helper()
+	got, recount := w.seats(org)
+	require.Equal(w.t, recount, got, "seats against a full recount, after %s", after)
+	require.Equal(w.t, want, got, "seats after %s", after)
+}
+
+// testSeatCounter: the seats an organisation keeps as it changes (a counter
+// on sqlstore) are, after every kind of change, a full recount of its
+// members and open invitations.
+func testSeatCounter(t *testing.T, f Factory) {
+	w := newWorld(t, f)
+	org := w.org.ID
+	w.checkSeats(org, 5, "the world's five members")
+	_, err := member.SetSeatLimit(w.ctx, w.s, org, 100)
+	require.NoError(t, err)
+
+	a := w.add(w.owner, "editor")
+	w.checkSeats(org, 6, "an add")
+	require.NoError(t, member.Remove(w.ctx, w.s, org, w.owner.ID, a.ID))
+	w.checkSeats(org, 5, "a remove")
+
+	inv, tok, u := w.send(w.owner, "viewer")
+	w.checkSeats(org, 6, "a send")
+	invited, err := invite.Accept(w.ctx, w.s, tok, u)
+	require.NoError(t, err)
+	w.checkSeats(org, 6, "an accept")
+	_, _, _ = w.send(w.owner, "viewer")
+	w.checkSeats(org, 7, "a second send")
+	cancelled, _, _ := w.send(w.owner, "viewer")
+	require.NoError(t, invite.Cancel(w.ctx, w.s, org, w.owner.ID, cancelled.ID))
+	w.checkSeats(org, 7, "a send and a cancel")
+	_ = inv
+
+	// An external collaborator takes no seat.
+	req, err := invite.RequestAccess(w.ctx, w.s, org, w.user(), access.SetOf(fixture.EditProducts), "please", "")
+	require.NoError(t, err)
+	ext, err := invite.Approve(w.ctx, w.s, org, w.owner.ID, req.ID, access.SetOf(fixture.EditProducts))
+	require.NoError(t, err)
+	require.Equal(t, store.External, ext.Kind)
+	w.checkSeats(org, 7, "an approved request")
+
+	_, err = member.Deactivate(w.ctx, w.s, org, w.owner.ID, invited.ID)
+	require.NoError(t, err)
+	w.checkSeats(org, 7, "a deactivation")
+	_, err = member.Reactivate(w.ctx, w.s, org, w.owner.ID, invited.ID)
+	require.NoError(t, err)
+	require.NoError(t, member.Leave(w.ctx, w.s, org, invited.ID))
+	w.checkSeats(org, 6, "a leave")
+	require.NoError(t, member.TransferOwnership(w.ctx, w.s, org, w.owner.ID, w.admin.ID))
+	w.checkSeats(org, 6, "a transfer")
+	require.NoError(t, member.Leave(w.ctx, w.s, org, w.owner.ID))
+	w.checkSeats(org, 5, "the former owner's leave")
+	require.NoError(t, member.Remove(w.ctx, w.s, org, w.admin.ID, ext.ID))
+	w.checkSeats(org, 5, "an external collaborator's removal")
+
+	// The kind changed by a host's writes inside a unit of work: of a
+	// member read in it, and of one it writes without reading.
+	require.NoError(t, w.s.Update(w.ctx, org, func(tx store.Tx) error {
+		m, err := tx.Member(w.ctx, w.viewer.ID)
+		if err != nil {
+			return err
+		}
+		m.Kind = store.External
+		return tx.PutMember(w.ctx, m)
+	}))
+	w.checkSeats(org, 4, "a member read and made external")
+	blind := w.get(w.viewer)
+	blind.Kind = store.Staff
+	require.NoError(t, w.s.Update(w.ctx, org, func(tx store.Tx) error { return tx.PutMember(w.ctx, blind) }))
+	w.checkSeats(org, 5, "a member made staff again, unread")
+	require.NoError(t, w.s.Update(w.ctx, org, func(tx store.Tx) error { return tx.PutMember(w.ctx, blind) }))
+	w.checkSeats(org, 5, "the same member written again, unread")
+	require.NoError(t, w.s.Update(w.ctx, org, func(tx store.Tx) error { return tx.DeleteMember(w.ctx, w.editor.ID) }))
+	w.checkSeats(org, 4, "a member deleted unread")
+
+	// A refused unit of work changes no seat.
+	boom := errors.New("boom")
+	require.ErrorIs(t, w.s.Update(w.ctx, org, func(tx store.Tx) error {
+		if err := tx.DeleteMember(w.ctx, w.manager.ID); err != nil {
+			return err
+		}
+		return boom
+	}), boom)
+	w.checkSeats(org, 4, "a refused deletion")
+
+	// Expiry frees the seat at the unit of work's time.
+	w.clock.Advance(30 * 24 * time.Hour)
+	w.checkSeats(org, 3, "the pending invitation's expiry")
+
+	// Deleting another organisation leaves this one's seats.
+	other, otherOwner := w.newOrg("Other", 10)
+	w.add(otherOwner, "viewer")
+	w.checkSeats(other.ID, 2, "another organisation's add")
+	require.NoError(t, member.DeleteOrg(w.ctx, w.s, other.ID, otherOwner.ID))
+	w.checkSeats(org, 3, "another organisation's deletion")
+}

@@ -174,6 +174,7 @@ var conformance = []struct {
 	{"ListPages", testListPages},
 	{"KeyLimit", testKeyLimit},
 	{"RoleLimit", testRoleLimit},
+	{"SeatCounter", testSeatCounter},
 	{"ConcurrentLifecycle", testConcurrentLifecycle},
 	{"ConcurrentAccept", testConcurrentAccept},
 	{"ConcurrentSeats", testConcurrentSeats},
