@@ -13,6 +13,7 @@ import (
 	"github.com/rosterhq/roster/member"
 	"github.com/rosterhq/roster/memstore"
 	"github.com/rosterhq/roster/store"
+	"github.com/rosterhq/roster/store/storetest"
 )
 
 // Run with:
@@ -380,81 +381,7 @@ func BenchmarkOrgSize(b *testing.B) {
 					target = m.ID
 				}
 			}
-			orgSizeBench(b, s, org.ID, owner.ID, target)
+			storetest.OrgSizeOps(b, s, org.ID, owner.ID, target)
 		})
 	}
-}
-
-// orgSizeBench runs BenchmarkOrgSize's operations in org, as owner; target
-// is a member whose role it changes.
-func orgSizeBench(b *testing.B, s store.Store, org, owner, target store.ID) {
-	ctx := context.Background()
-	seq := 0
-	user := func() member.NewUser {
-		seq++
-		return member.NewUser{UserID: fmt.Sprint("n", seq), Email: fmt.Sprintf("n%d@big.io", seq)}
-	}
-	send := func(b *testing.B, u member.NewUser) string {
-		_, tok, err := invite.Send(ctx, s, org, owner, invite.NewInvitation{Email: u.Email, Role: "viewer"})
-		if err != nil {
-			b.Fatal(err)
-		}
-		return tok
-	}
-	b.Run("Send", func(b *testing.B) {
-		for b.Loop() {
-			send(b, user())
-		}
-	})
-	b.Run("Accept", func(b *testing.B) {
-		users := make([]member.NewUser, b.N)
-		tokens := make([]string, b.N)
-		for i := range users {
-			users[i] = user()
-			tokens[i] = send(b, users[i])
-		}
-		b.ResetTimer()
-		for i := range b.N {
-			if _, err := invite.Accept(ctx, s, tokens[i], users[i]); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
-	b.Run("ChangeRole", func(b *testing.B) {
-		roles := [2]string{"viewer", "editor"}
-		for i := 0; b.Loop(); i++ {
-			if _, err := member.ChangeRole(ctx, s, org, owner, target, roles[i&1]); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
-	b.Run("Remove", func(b *testing.B) {
-		ids := make([]store.ID, b.N)
-		for i := range ids {
-			m, err := member.AddMember(ctx, s, org, owner, member.NewMember{NewUser: user(), Role: "viewer"})
-			if err != nil {
-				b.Fatal(err)
-			}
-			ids[i] = m.ID
-		}
-		b.ResetTimer()
-		for i := range b.N {
-			if err := member.Remove(ctx, s, org, owner, ids[i]); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
-	b.Run("Page", func(b *testing.B) {
-		var after string
-		for b.Loop() {
-			ms, next, err := s.Members(ctx, org, store.Filter{Role: "editor"}, store.Page{After: after, Limit: 50})
-			if err != nil {
-				b.Fatal(err)
-			}
-			if len(ms) == 0 && next == "" && after == "" {
-				b.Fatal("no editors")
-			}
-			after = next
-		}
-	})
 }

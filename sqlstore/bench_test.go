@@ -19,6 +19,7 @@ import (
 	"github.com/rosterhq/roster/member"
 	"github.com/rosterhq/roster/sqlstore"
 	"github.com/rosterhq/roster/store"
+	"github.com/rosterhq/roster/store/storetest"
 )
 
 // The benchmarks compare roster's SQL paths with the least any
@@ -587,7 +588,7 @@ func BenchmarkOrgSize(b *testing.B) {
 				if _, err := member.SetSeatLimit(ctx, s, org.ID, member.MaxSeatLimit); err != nil {
 					b.Fatal(err)
 				}
-				orgSizeBench(b, s, org.ID, owner.ID, memberID(n/2))
+				storetest.OrgSizeOps(b, s, org.ID, owner.ID, memberID(n/2))
 			})
 		}
 	}
@@ -620,79 +621,4 @@ func bulkOrgMembers(b *testing.B, db *sql.DB, s *sqlstore.Store, org store.ID, n
 			b.Fatal(err)
 		}
 	}
-}
-
-// orgSizeBench runs BenchmarkOrgSize's operations in org, as owner; target
-// is a member whose role it changes.
-func orgSizeBench(b *testing.B, s store.Store, org, owner, target store.ID) {
-	ctx := context.Background()
-	run := prefixes.Add(1)
-	var seq atomic.Int64
-	user := func() member.NewUser {
-		i := seq.Add(1)
-		return member.NewUser{UserID: fmt.Sprintf("n%d-%d", run, i), Email: fmt.Sprintf("n%d-%d@big.io", run, i)}
-	}
-	send := func(b *testing.B, u member.NewUser) string {
-		_, tok, err := invite.Send(ctx, s, org, owner, invite.NewInvitation{Email: u.Email, Role: "viewer"})
-		if err != nil {
-			b.Fatal(err)
-		}
-		return tok
-	}
-	b.Run("Send", func(b *testing.B) {
-		for b.Loop() {
-			send(b, user())
-		}
-	})
-	b.Run("Accept", func(b *testing.B) {
-		users := make([]member.NewUser, b.N)
-		tokens := make([]string, b.N)
-		for i := range users {
-			users[i] = user()
-			tokens[i] = send(b, users[i])
-		}
-		b.ResetTimer()
-		for i := range b.N {
-			if _, err := invite.Accept(ctx, s, tokens[i], users[i]); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
-	b.Run("ChangeRole", func(b *testing.B) {
-		roles := [2]string{"viewer", "editor"}
-		for i := 0; b.Loop(); i++ {
-			if _, err := member.ChangeRole(ctx, s, org, owner, target, roles[i&1]); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
-	b.Run("Remove", func(b *testing.B) {
-		ids := make([]store.ID, b.N)
-		for i := range ids {
-			m, err := member.AddMember(ctx, s, org, owner, member.NewMember{NewUser: user(), Role: "viewer"})
-			if err != nil {
-				b.Fatal(err)
-			}
-			ids[i] = m.ID
-		}
-		b.ResetTimer()
-		for i := range b.N {
-			if err := member.Remove(ctx, s, org, owner, ids[i]); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
-	b.Run("Page", func(b *testing.B) {
-		var after string
-		for b.Loop() {
-			ms, next, err := s.Members(ctx, org, store.Filter{Role: "editor"}, store.Page{After: after, Limit: 50})
-			if err != nil {
-				b.Fatal(err)
-			}
-			if len(ms) == 0 && next == "" && after == "" {
-				b.Fatal("no editors")
-			}
-			after = next
-		}
-	})
 }
