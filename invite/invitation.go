@@ -476,7 +476,6 @@ func open(ctx context.Context, s store.Store, token string, kind store.Invitatio
 // finding the organisation first and reading the invitation in its unit of
 // work.
 func updateByToken(ctx context.Context, s store.Store, hash [32]byte, fn func(store.Tx, store.Invitation) error) error {
-	ctx = rule.Named(ctx, s.Env())
 	if t, ok := s.(store.TokenUpdater); ok {
 		return t.UpdateByToken(ctx, hash, fn)
 	}

@@ -169,7 +169,6 @@ func openPair(ctx context.Context, s store.Store, token string, partnerOrg store
 	if org == partnerOrg {
 		return fmt.Errorf("%w: an organisation cannot partner with itself", member.ErrSelf)
 	}
-	ctx = rule.Named(ctx, s.Env())
 	return s.UpdatePair(ctx, org, partnerOrg, func(g, p store.Tx) error {
 		inv, err := byHash(ctx, g, hash)
 		if err != nil {
@@ -365,7 +364,6 @@ func pair(ctx context.Context, s store.Store, org, id store.ID, fn func(g, p sto
 	if err != nil {
 		return err
 	}
-	ctx = rule.Named(ctx, s.Env())
 	run := func(g, p store.Tx) error {
 		ps, err := g.Partnership(ctx, id)
 		if err != nil {

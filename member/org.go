@@ -64,7 +64,6 @@ func CreateOrg(ctx context.Context, s store.Store, n NewOrg) (store.Org, store.M
 		ID: ownerID, Org: orgID, UserID: n.Owner.UserID, Email: n.Owner.Email, Name: n.Owner.Name,
 		Role: env.Policy.Owner().Name, Status: store.Active, Kind: store.Staff,
 	}
-	ctx = rule.Named(ctx, env)
 	err = s.InsertOrg(ctx, o, func(tx store.Tx) error {
 		var err error
 		if o, err = tx.Org(ctx); err != nil {

@@ -184,7 +184,7 @@ func (s *Store) readOrg(id ID, fn func(o *org) error) error {
 
 // InsertOrg implements store.Store.
 func (s *Store) InsertOrg(ctx context.Context, rec store.Org, fn func(store.Tx) error) error {
-	u, done := rule.Observe(ctx, s.env, rec.ID)
+	ctx, u, done := rule.Observe(ctx, s.env, rec.ID)
 	return done(s.insertOrg(ctx, rec, fn, u))
 }
 
@@ -230,7 +230,7 @@ func (s *Store) insertOrg(ctx context.Context, rec store.Org, fn func(store.Tx) 
 
 // Update implements store.Store.
 func (s *Store) Update(ctx context.Context, id ID, fn func(store.Tx) error) error {
-	u, done := rule.Observe(ctx, s.env, id)
+	ctx, u, done := rule.Observe(ctx, s.env, id)
 	return done(s.run(ctx, []ID{id}, func(txs []*tx) error { return fn(txs[0]) }, u))
 }
 
@@ -239,7 +239,7 @@ func (s *Store) UpdatePair(ctx context.Context, a, b ID, fn func(ta, tb store.Tx
 	if a == b {
 		return fmt.Errorf("%w: a pair of organisations needs two", store.ErrInvalid)
 	}
-	u, done := rule.Observe(ctx, s.env, a, b)
+	ctx, u, done := rule.Observe(ctx, s.env, a, b)
 	return done(s.run(ctx, []ID{a, b}, func(txs []*tx) error { return fn(txs[0], txs[1]) }, u))
 }
 
@@ -392,10 +392,3 @@ func guard(fn func() error, txs ...*tx) error {
 func compareID(a, b ID) int { return cmp.Compare(string(a[:]), string(b[:])) }
 
 func isNotFound(err error) bool { return errors.Is(err, store.ErrNotFound) }
-
-func notFoundIsEmpty(err error) error {
-	if isNotFound(err) {
-		return nil
-	}
-	return err
-}

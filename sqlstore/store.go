@@ -383,7 +383,7 @@ func (s *Store) run(ctx context.Context, ids []ID, created *store.Org, fn func([
 	if created != nil {
 		orgs = []ID{created.ID}
 	}
-	u, done := rule.Observe(ctx, s.env, orgs...)
+	ctx, u, done := rule.Observe(ctx, s.env, orgs...)
 	for attempt := 1; ; attempt++ {
 		var w work
 		w.unit = u

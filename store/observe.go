@@ -97,8 +97,10 @@ type ruleKey struct{}
 
 // WithRule returns ctx naming the rule that runs a unit of work under it,
 // for the store to tell its Observer, and for a database driver's tracer to
-// attribute each statement: the rules' plain forms call it when the store
-// has an Observer.
+// attribute each statement. A store with an Observer names the rule itself
+// where a unit of work begins (the member or invite function that opened
+// it); a host that opens units of work of its own may name them with
+// WithRule.
 func WithRule(ctx context.Context, rule string) context.Context {
 	return context.WithValue(ctx, ruleKey{}, rule)
 }

@@ -210,7 +210,6 @@ func Update[T any](ctx context.Context, s store.Store, org store.ID, fn func(sto
 	if err := CheckID("organisation", org); err != nil {
 		return out, err
 	}
-	ctx = Named(ctx, s.Env())
 	err := s.Update(ctx, org, func(tx store.Tx) error {
 		var err error
 		out, err = fn(tx)
@@ -223,17 +222,16 @@ func Update[T any](ctx context.Context, s store.Store, org store.ID, fn func(sto
 	return out, nil
 }
 
-// Named returns ctx naming the rule that runs under it (store.WithRule)
-// when the store has an Observer: the first exported function of package
-// member or invite on the stack, such as "member.ChangeRole". Without an
-// Observer, or with a rule named already, it returns ctx as it is, and
-// costs nothing.
-func Named(ctx context.Context, env *store.Env) context.Context {
-	if env.Observer == nil || store.RuleOf(ctx) != "" {
+// named returns ctx naming the rule that runs under it (store.WithRule):
+// the first exported function of package member or invite on the stack,
+// such as "member.ChangeRole", or none for a unit of work the host opened
+// itself. A rule named already stays.
+func named(ctx context.Context) context.Context {
+	if store.RuleOf(ctx) != "" {
 		return ctx
 	}
-	var pcs [16]uintptr
-	frames := runtime.CallersFrames(pcs[:runtime.Callers(2, pcs[:])])
+	var pcs [24]uintptr
+	frames := runtime.CallersFrames(pcs[:runtime.Callers(3, pcs[:])])
 	for {
 		f, more := frames.Next()
 		name := f.Function[strings.LastIndexByte(f.Function, '/')+1:]
@@ -247,19 +245,23 @@ func Named(ctx context.Context, env *store.Env) context.Context {
 	}
 }
 
-// Observe is how a store reports a unit of work on orgs to its Observer:
-// it returns the record, which the unit of work's Txs fill in (the actor,
-// the events), and the step that ends it, telling the Observer with the
-// unit of work's error and returning that error. Without an Observer the
-// record is nil and the step only returns the error.
-func Observe(ctx context.Context, env *store.Env, orgs ...store.ID) (*store.Unit, func(error) error) {
+// Observe is how a store reports a unit of work on orgs to its Observer,
+// called where the unit of work begins. It returns ctx naming the rule that
+// runs it (found on the stack, see named), for the unit of work to run
+// under so that a SQL store's statements carry the name; the record, which
+// the unit of work's Txs fill in (the actor, the events); and the step that
+// ends it, telling the Observer with the unit of work's error and
+// returning that error. Without an Observer it returns ctx as it is, a nil
+// record and a step that only returns the error, and costs nothing.
+func Observe(ctx context.Context, env *store.Env, orgs ...store.ID) (context.Context, *store.Unit, func(error) error) {
 	obs := env.Observer
 	if obs == nil {
-		return nil, func(err error) error { return err }
+		return ctx, nil, func(err error) error { return err }
 	}
 	start := time.Now()
+	ctx = named(ctx)
 	u := &store.Unit{Rule: store.RuleOf(ctx), Orgs: slices.Clone(orgs)}
-	return u, func(err error) error {
+	return ctx, u, func(err error) error {
 		u.Duration, u.Err = time.Since(start), err
 		if err != nil {
 			u.Events = nil
