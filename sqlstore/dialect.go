@@ -447,11 +447,7 @@ func dollars(q string) string {
 		case c == '"' || c == '`':
 			end = quoted(q, i, c, false)
 		case c == '-' && strings.HasPrefix(q[i:], "--"):
-			if k := strings.IndexByte(q[i:], '\n'); k >= 0 {
-				end = i + k + 1
-			} else {
-				end = len(q)
-			}
+			end = lineComment(q, i)
 		case c == '/' && strings.HasPrefix(q[i:], "/*"):
 			end = blockComment(q, i)
 		case c == '$' && (i == 0 || !isWordByte(q[i-1])):
@@ -484,6 +480,15 @@ func quoted(q string, i int, quote byte, backslash bool) int {
 			}
 			return j + 1
 		}
+	}
+	return len(q)
+}
+
+// lineComment returns the end of the comment "--…" that starts at i: past
+// its newline, or the end of q.
+func lineComment(q string, i int) int {
+	if k := strings.IndexByte(q[i:], '\n'); k >= 0 {
+		return i + k + 1
 	}
 	return len(q)
 }
@@ -681,11 +686,7 @@ func lockEachSelect(q, clause string) string {
 		case c == '\'' || c == '"' || c == '`':
 			end = quoted(q, i, c, c == '\'')
 		case c == '-' && strings.HasPrefix(q[i:], "--"):
-			if k := strings.IndexByte(q[i:], '\n'); k >= 0 {
-				end = i + k + 1
-			} else {
-				end = len(q)
-			}
+			end = lineComment(q, i)
 		case c == '/' && strings.HasPrefix(q[i:], "/*"):
 			end = blockComment(q, i)
 		case c == '(':
