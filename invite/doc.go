@@ -7,7 +7,12 @@
 // sealed with XChaCha20-Poly1305 so that an allowed member can copy the link
 // again). An invitation is accepted at most once, never after it expired or
 // was cancelled, and by default only by a user with the invited e-mail.
-// Pending invitations take seats until they expire.
+// Pending invitations take seats until they expire. Show reads an
+// invitation by its token for the page that shows it, with no unit of work.
+// DeliveryLink gives a worker following the store's change feed the link
+// of an invitation sent or resent, as the host itself, also after its
+// sender left (it needs the link key; Stale tells which errors mean "no
+// longer needs mail").
 //
 // Access requests (RequestAccess, Approve, Refuse, Withdraw, SetCode) let an
 // outside user ask to become an external collaborator, who holds only the

@@ -8,4 +8,9 @@
 // lookups that cross organisations (a user's organisations, a token's or
 // key's hash, partnerships), use indexes updated when a unit of work
 // commits, so they never wait for one.
+//
+// The change feed places the events of each unit of work as it commits,
+// under the store's lock, so a reader never sees a later position before an
+// earlier one. memstore needs no request cache: its lookups are memory
+// already.
 package memstore

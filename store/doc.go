@@ -65,6 +65,14 @@
 // cursor left behind gets a *PrunedError that names the earliest position
 // kept.
 //
+// # Consistency tokens and observation
+//
+// A change made under Capture records a Token, and a read under AtLeast is
+// answered at least as fresh as it: a store with a request cache (sqlstore's
+// Options.Cache) then goes to the database unless its cache has seen the
+// token's changes. Env.Observer is told of every unit of work (rule,
+// organisations, actor, events, duration, outcome); SlogObserver logs them.
+//
 // # Optional fast paths
 //
 // A backend may implement TokenUpdater (an accept found and locked by its
