@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"math"
 	"net/http"
 	"time"
 
@@ -251,7 +252,7 @@ func expiresIn(now, t time.Time) string {
 	case d < 48*time.Hour:
 		return "Expires in " + itoa(int(d.Hours())) + " hours"
 	}
-	return "Expires in " + itoa(int(d.Hours()/24)) + " days"
+	return "Expires in " + itoa(int(math.Ceil(d.Hours()/24))) + " days"
 }
 
 // POST /orgs/{org}/invitations/{id}/resend
