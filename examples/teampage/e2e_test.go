@@ -144,7 +144,7 @@ func (p *visitor) submit(sel string) {
 	p.h.t.Helper()
 	ctx, cancel := context.WithTimeout(p.ctx, 15*time.Second)
 	defer cancel()
-	if _, err := chromedp.Run(ctx, chromedp.WaitEvent(page.LoadEventFired, nil, chromedp.Click(chromedp.CSS(sel)))); err != nil {
+	if _, err := chromedp.Run(ctx, chromedp.WaitEvent(pageLoad, nil, chromedp.Click(chromedp.CSS(sel)))); err != nil {
 		p.h.t.Fatalf("submit %s: %v", sel, err)
 	}
 }
@@ -564,6 +564,98 @@ func TestTeamPage(t *testing.T) {
 	})
 }
 
+// TestMemberLifecycle follows the member page's other controls in the
+// browser: a Sales Rep's commission, deactivation (the member's own
+// session then does nothing) and reactivation, removal is offered only with
+// its confirmation, and ownership proposed by the owner and accepted by the
+// admin in a browser of her own.
+func TestMemberLifecycle(t *testing.T) {
+	h := newHarness(t)
+	org := h.org()
+	ada := h.as("ada@northwind.example")
+	sam := h.member("sam@northwind.example")
+
+	ada.visit(org + "/members/" + sam.ID.String())
+	ada.pageIs("member")
+	if got := eval[string](ada, `document.getElementById("field-commission_pct").value`); got != "12.5" {
+		t.Errorf("commission field %q", got)
+	}
+	ada.do(chromedp.SetValue(chromedp.ID("field-commission_pct"), "15"))
+	ada.submit("#save-profile")
+	ada.notice("profile")
+	if got := ada.text("#fact-commission_pct"); got != "15" {
+		t.Errorf("commission shown %q", got)
+	}
+	if v, _ := h.member(sam.UserID).Profile.Get("commission_pct"); v != "15" {
+		t.Errorf("stored commission %q", v)
+	}
+	// The field is the Sales Rep's alone: a viewer's page has none.
+	ada.visit(org + "/members/" + h.member("vic@northwind.example").ID.String())
+	if ada.has("#field-commission_pct") || !ada.has("#field-phone") {
+		t.Error("a viewer's profile offers the commission, or no phone")
+	}
+	// A commission the server cannot take is refused in words.
+	if status, body := h.post("ada@northwind.example", org+"/members/"+sam.ID.String()+"/profile",
+		url.Values{"name": {"Sam"}, "commission_pct": {"250"}}); status != http.StatusUnprocessableEntity || !strings.Contains(body, "percentage from 0 to 100") {
+		t.Errorf("a commission of 250: %d %s", status, excerpt(body))
+	}
+
+	// Deactivate Sam: his own session does nothing, his record stays.
+	samB := h.as("sam@northwind.example")
+	ada.visit(org + "/members/" + sam.ID.String())
+	ada.submit("#deactivate")
+	ada.notice("deactivated")
+	if got := ada.text("#fact-status"); got != "inactive" {
+		t.Errorf("status shown %q", got)
+	}
+	samB.visit(org + "/members")
+	if got := eval[string](samB, `(e => e ? e.dataset.code : "")(document.getElementById("refusal"))`); got != "inactive" {
+		t.Errorf("an inactive member's page: refusal %q", got)
+	}
+	if m := h.member(sam.UserID); m.Status != store.Inactive || m.Role != "sales_rep" {
+		t.Errorf("stored: %v %s", m.Status, m.Role)
+	}
+	ada.submit("#reactivate")
+	ada.notice("reactivated")
+	if m := h.member(sam.UserID); m.Status != store.Active || m.Role != "sales_rep" || !m.Scopes.Equal(sam.Scopes) {
+		t.Errorf("reactivated: %v %s %v", m.Status, m.Role, m.Scopes)
+	}
+	samB.visit(org + "/members")
+	samB.pageIs("members")
+
+	// Nobody changes their own status: Ada's own page offers no control for it.
+	ada.visit(org + "/members/" + h.d.Ada.ID.String())
+	if ada.has("#deactivate") || ada.has("#role") || ada.has("#remove") {
+		t.Error("Ada's own page offers her own role, status or removal")
+	}
+	// The owner's page offers an admin nothing but the view.
+	ada.visit(org + "/members/" + h.d.Nora.ID.String())
+	if !ada.has("#read-only") {
+		t.Error("the owner's page offers an admin controls")
+	}
+
+	// Ownership: Nora proposes Ada; Ada accepts from the members page.
+	nora := h.as("nora@northwind.example")
+	nora.visit(org + "/members/" + h.d.Ada.ID.String())
+	nora.submit("#propose-transfer")
+	nora.notice("proposed")
+	if !nora.has("#cancel-transfer") {
+		t.Error("no control to cancel the proposal")
+	}
+	ada.visit(org + "/members")
+	if got := ada.text("#transfer-offer"); !strings.Contains(got, "Nora proposed you as the new owner") {
+		t.Errorf("Ada's offer %q", got)
+	}
+	ada.submit("#accept-transfer")
+	ada.notice("transferred")
+	if got := ada.text(`tr[data-email="ada@northwind.example"] .role`); got != "Owner" {
+		t.Errorf("Ada's role shown %q", got)
+	}
+	if a, n := h.member("ada@northwind.example"), h.member("nora@northwind.example"); a.Role != "owner" || n.Role != "admin" {
+		t.Errorf("stored roles: Ada %s, Nora %s", a.Role, n.Role)
+	}
+}
+
 // post sends a form as user (the demo's cookie) without a browser, as a
 // crafted request would, and returns the status and the page.
 func (h *harness) post(user, path string, form url.Values) (int, string) {
@@ -590,3 +682,6 @@ func excerpt(s string) string {
 	}
 	return s
 }
+
+// pageLoad is the event a page's load fires.
+var pageLoad = page.LoadEventFired
