@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/chromedp/chromedp"
+	"github.com/rosterhq/roster/invite"
 )
 
 // a11yProblems lists what the page lacks for assistive technology: a
@@ -46,7 +47,7 @@ func TestAccessibility(t *testing.T) {
 	h := newHarness(t)
 	org := h.org()
 	sam := h.member("sam@northwind.example").ID.String()
-	pages := []string{"/members", "/members/" + sam, "/invite", "/invitations", "/requests", "/partners", "/audit", "/content"}
+	pages := []string{"/members", "/members/" + sam, "/invite", "/invitations", "/requests", "/partners", "/audit", "/content", "/request-access"}
 
 	nora := h.as("nora@northwind.example")
 	for _, width := range []int64{1000, 375} {
@@ -68,8 +69,13 @@ func TestAccessibility(t *testing.T) {
 
 	// The join and sign-in pages, signed out.
 	anon := h.as("")
-	for _, p := range []string{"/signin"} {
+	_, token, err := invite.Send(h.ctx, h.db, h.d.Org.ID, h.d.Nora.ID, invite.NewInvitation{Email: "lou@northwind.example", Role: "viewer"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{"/signin", "/join?token=" + token} {
 		anon.visit(p)
+		anon.pageIs(strings.TrimPrefix(strings.Split(p, "?")[0], "/"))
 		if bad := eval[[]string](anon, a11yProblems); len(bad) > 0 {
 			t.Errorf("%s: %v", p, bad)
 		}

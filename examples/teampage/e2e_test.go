@@ -533,9 +533,35 @@ func TestTeamPage(t *testing.T) {
 		nora.do(chromedp.SetValue(chromedp.ID("code"), "4821"))
 		nora.submit("#set-code")
 		nora.notice("code")
-		if _, err := invite.RequestAccess(h.ctx, h.db, h.d.Org.ID, member.NewUser{UserID: "kim@agency.example", Email: "kim@agency.example"},
-			access.SetOf(ViewProducts), "", ""); err == nil {
-			t.Error("a request without the code was accepted")
+		// Kim, from outside, asks for access: without the code, and with a
+		// wrong one, the page says why not; with the code, the request waits.
+		kim := h.as("kim@agency.example")
+		kim.visit(org + "/request-access")
+		kim.pageIs("ask")
+		kim.do(chromedp.Click(chromedp.CSS(`input[value="products.view"]`)))
+		kim.submit("#ask")
+		if got := kim.text("#refusal"); !strings.Contains(got, "This organisation requires its access code.") {
+			t.Errorf("without the code: %q", got)
+		}
+		kim.do(chromedp.SetValue(chromedp.ID("ask-code"), "1111"))
+		kim.submit("#ask")
+		if got := kim.text("#refusal"); !strings.Contains(got, "The access code is wrong.") {
+			t.Errorf("a wrong code: %q", got)
+		}
+		kim.do(chromedp.SetValue(chromedp.ID("ask-code"), "4821"))
+		kim.submit("#ask")
+		if !kim.has("#asked") {
+			t.Fatalf("the right code: %q", kim.text("#refusal"))
+		}
+		reqs, _, err := h.db.Requests(h.ctx, h.d.Org.ID, store.Asked, store.Page{})
+		if err != nil || len(reqs) != 1 || reqs[0].UserID != "kim@agency.example" || reqs[0].Perms != access.SetOf(ViewProducts) {
+			t.Errorf("open requests %+v, %v", reqs, err)
+		}
+		nora.visit(org + "/requests")
+		nora.submit(`button[aria-label="Decline the request of kim"]`)
+		nora.notice("declined")
+		if nora.has("article.request") {
+			t.Error("the declined request is still listed")
 		}
 
 		// Remove Sam; the audit log keeps his name.

@@ -109,3 +109,80 @@ func (s *server) setCode(w http.ResponseWriter, r *http.Request, c *reqCtx) {
 	}
 	done(w, r, c.href("requests"), key)
 }
+
+type askView struct {
+	OrgName string
+	Perms   []permRow
+	Message string
+	Sent    bool
+}
+
+// GET /orgs/{org}/request-access: an outside user asks to collaborate
+// (seed 002), with the permissions it needs and, if the organisation set
+// one, its access code.
+func (s *server) askPage(w http.ResponseWriter, r *http.Request) {
+	s.showAsk(w, r, nil, &askView{})
+}
+
+func (s *server) showAsk(w http.ResponseWriter, r *http.Request, rf *refusal, av *askView) {
+	user, _ := userOf(r)
+	if user == "" {
+		http.Redirect(w, r, "/signin?next="+r.URL.RequestURI(), http.StatusSeeOther)
+		return
+	}
+	orgID, err := parseID(r.PathValue("org"))
+	if err != nil {
+		s.notFound(w, r)
+		return
+	}
+	org, err := s.db.Org(r.Context(), orgID)
+	if err != nil {
+		s.fail(w, r, nil, err)
+		return
+	}
+	av.OrgName = org.Name
+	if av.Perms == nil {
+		for p := range modulePerms.All() {
+			av.Perms = append(av.Perms, permRow{policy.Name(p), policy.Label(p), false})
+		}
+	}
+	v := &view{Title: "Ask for access to " + org.Name, Refusal: rf}
+	s.render(w, r, nil, "ask", v, av)
+}
+
+// POST /orgs/{org}/request-access perm=…&message=…&code=…
+func (s *server) ask(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+	_ = r.ParseForm()
+	user, name := userOf(r)
+	f := r.PostForm
+	av := &askView{Message: f.Get("message")}
+	asked := map[string]bool{}
+	for _, n := range f["perm"] {
+		asked[n] = true
+	}
+	for p := range modulePerms.All() {
+		av.Perms = append(av.Perms, permRow{policy.Name(p), policy.Label(p), asked[policy.Name(p)]})
+	}
+	if user == "" {
+		http.Redirect(w, r, "/signin", http.StatusSeeOther)
+		return
+	}
+	orgID, err := parseID(r.PathValue("org"))
+	if err != nil {
+		s.notFound(w, r)
+		return
+	}
+	perms, err := policy.ParseSet(f["perm"]...)
+	if err != nil || perms.IsEmpty() || !perms.SubsetOf(modulePerms) {
+		s.showAsk(w, r, invalid("Tick the permissions you need."), av)
+		return
+	}
+	if _, err := invite.RequestAccess(r.Context(), s.db, orgID, invite.Requester{UserID: user, Email: user, Name: name},
+		perms, f.Get("message"), f.Get("code")); err != nil {
+		s.showAsk(w, r, refuse(err), av)
+		return
+	}
+	av.Sent = true
+	s.showAsk(w, r, nil, av)
+}

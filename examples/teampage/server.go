@@ -67,6 +67,8 @@ func newServer(db store.Store) (http.Handler, error) {
 	mux.HandleFunc("GET /partner-join", s.partnerJoinPage)
 	mux.HandleFunc("POST /partner-join", s.partnerJoin)
 	mux.HandleFunc("GET /orgs/{org}/content", s.content)
+	mux.HandleFunc("GET /orgs/{org}/request-access", s.askPage)
+	mux.HandleFunc("POST /orgs/{org}/request-access", s.ask)
 
 	for pattern, h := range map[string]orgHandler{
 		"GET /orgs/{org}/{$}": func(w http.ResponseWriter, r *http.Request, c *reqCtx) {
