@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/google/uuid"
@@ -47,7 +48,7 @@ type contentView struct {
 func (s *server) content(w http.ResponseWriter, r *http.Request) {
 	user, _ := userOf(r)
 	if user == "" {
-		http.Redirect(w, r, "/signin?next="+r.URL.RequestURI(), http.StatusSeeOther)
+		http.Redirect(w, r, "/signin?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 		return
 	}
 	orgID, err := uuid.Parse(r.PathValue("org"))

@@ -2,6 +2,7 @@ package main
 
 import (
 	"net/http"
+	"net/url"
 	"regexp"
 
 	"github.com/rosterhq/roster/access"
@@ -127,7 +128,7 @@ func (s *server) askPage(w http.ResponseWriter, r *http.Request) {
 func (s *server) showAsk(w http.ResponseWriter, r *http.Request, rf *refusal, av *askView) {
 	user, _ := userOf(r)
 	if user == "" {
-		http.Redirect(w, r, "/signin?next="+r.URL.RequestURI(), http.StatusSeeOther)
+		http.Redirect(w, r, "/signin?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 		return
 	}
 	orgID, err := parseID(r.PathValue("org"))
