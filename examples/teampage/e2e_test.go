@@ -308,6 +308,29 @@ func TestTeamPage(t *testing.T) {
 			t.Errorf("copied link %q, want the sent one %q", got, link)
 		}
 		nora.screenshot("pending")
+
+		// Resend Eve's invitation (a new link, a new expiry), then cancel it:
+		// her seat comes free.
+		eve, err := h.db.PendingInvitation(h.ctx, h.d.Org.ID, store.ForMember, "eve@northwind.example")
+		if err != nil {
+			t.Fatal(err)
+		}
+		nora.submit(`button[aria-label="Resend the invitation to eve@northwind.example"]`)
+		nora.notice("resent")
+		if again, err := h.db.Invitation(h.ctx, h.d.Org.ID, eve.ID); err != nil || again.Resends != 1 || again.TokenHash == eve.TokenHash {
+			t.Errorf("after resend: %d resends, same token %v, %v", again.Resends, again.TokenHash == eve.TokenHash, err)
+		}
+		nora.submit(`button[aria-label="Cancel the invitation to eve@northwind.example"]`)
+		nora.notice("cancelled")
+		if nora.has(`tr[data-email="eve@northwind.example"]`) {
+			t.Error("the cancelled invitation is still listed")
+		}
+		if got := nora.text("#seats"); !strings.Contains(got, "5 of 10") { // 4 members, Eli's invitation
+			t.Errorf("seats after the cancel %q, want 5 of 10", got)
+		}
+		if inv, err := h.db.Invitation(h.ctx, h.d.Org.ID, eve.ID); err != nil || inv.Status != store.Cancelled {
+			t.Errorf("Eve's invitation: %v, %v", inv.Status, err)
+		}
 	})
 
 	t.Run("InviteeAcceptsInSecondBrowser", func(t *testing.T) {
@@ -503,6 +526,21 @@ func TestTeamPage(t *testing.T) {
 		rexB.visit(org + "/content")
 		if got := rexB.count("#content .item"); got != 3 {
 			t.Errorf("after resuming the partner sees %d items, want 3", got)
+		}
+
+		// Revoking ends it: the partner has no access at all.
+		ada.do(chromedp.Click(chromedp.ID("confirm-revoke")))
+		ada.submit("#revoke")
+		ada.notice("revoked")
+		if got := ada.text("#partners tbody"); got != "No partner yet." {
+			t.Errorf("after revoking the list shows %q", got)
+		}
+		if pss, _, err := h.db.Partnerships(h.ctx, h.d.Org.ID, store.Page{}); err != nil || len(pss) != 0 {
+			t.Errorf("after revoking: %d partnerships, %v", len(pss), err)
+		}
+		rexB.visit(org + "/content")
+		if got := rexB.text("#denied"); !strings.Contains(got, "no partnership of yours reaches it") {
+			t.Errorf("a revoked partner sees %q", got)
 		}
 	})
 
