@@ -254,6 +254,12 @@ func TestTeamPage(t *testing.T) {
 		if got := nora.text(".steps [aria-current=step]"); got != "1. Who" {
 			t.Fatalf("step %q, want 1. Who", got)
 		}
+		// A member already: the first step says so, in words.
+		nora.do(chromedp.SetValue(chromedp.ID("email"), "ada@northwind.example"))
+		nora.submit("#next")
+		if got := nora.text("#refusal"); !strings.Contains(got, "That person is already a member.") {
+			t.Errorf("inviting a member: %q", got)
+		}
 		nora.do(chromedp.SetValue(chromedp.ID("email"), "Eli@Northwind.example"), chromedp.SetValue(chromedp.ID("role"), "editor"))
 		nora.screenshot("invite-who")
 		nora.submit("#next")

@@ -1,11 +1,3 @@
-// Command teampage serves a Team settings page on roster: members, the
-// invite wizard, pending invitations, access requests, partners and the
-// audit log, as HTML forms with html/template and net/http, on SQLite.
-//
-//	go run . -addr localhost:8080 -db team.db
-//
-// It signs people in with a demo form that asks for an e-mail address and
-// trusts it: a host brings its own authentication. See README.md.
 package main
 
 import (
