@@ -57,7 +57,7 @@ type harness struct {
 
 func newHarness(t *testing.T) *harness {
 	exe := chromiumPath(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	t.Cleanup(cancel)
 	db, err := open(ctx, filepath.Join(t.TempDir(), "team.db"))
 	if err != nil {
