@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/rosterhq/roster/access"
 	"github.com/rosterhq/roster/internal/rule"
@@ -41,6 +42,10 @@ type Store struct {
 	pairs    map[[2]ID]ID
 
 	feed feedLog
+
+	// dead are the deleted organisations whose records Purge has yet to
+	// remove, oldest first.
+	dead []*org
 }
 
 type partnerEntry struct {
@@ -86,6 +91,11 @@ type pendingKey struct {
 type org struct {
 	gate chan struct{} // a token: held by the unit of work in progress
 	mu   sync.RWMutex
+	// gone is set when the organisation's deletion commits, for the
+	// readers of the Store's indexes, which hold none of its locks: its
+	// records stay (orgData, and their entries in the indexes) until
+	// Purge removes them, and every reader passes them by.
+	gone atomic.Bool
 	orgData
 
 	// The audit log, which outlives the organisation: events[i] has Seq

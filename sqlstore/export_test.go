@@ -34,3 +34,28 @@ func MigrationVersions(s *Store) ([]int, error) {
 	}
 	return out, err
 }
+
+// Leftovers counts the rows s keeps of org in the tables of its records,
+// deleted or not (storetest.Leftovers).
+func Leftovers(ctx context.Context, s *Store, org ID) (int, error) {
+	n := 0
+	for _, pt := range purgeTables {
+		var k int
+		if err := s.db.QueryRowContext(ctx, s.sql(`SELECT COUNT(*) FROM {p}`+pt.table+` WHERE org = ?`), s.f.id(org)).Scan(&k); err != nil {
+			return 0, err
+		}
+		n += k
+	}
+	return n, nil
+}
+
+// Queued counts the organisations in s's purge queue.
+func Queued(ctx context.Context, s *Store) (int, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, s.sql(`SELECT COUNT(*) FROM {p}purges`)).Scan(&n)
+	return n, err
+}
+
+// SetPurgeHook sets the function each batch of s.Purge calls before it
+// commits, with the rows it deleted.
+func SetPurgeHook(s *Store, hook func(ctx context.Context, deleted int)) { s.purgeHook = hook }
