@@ -14,7 +14,9 @@ func TestIDSet(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		var s idSet
 		var model []ID
-		id := func(label string) ID { return ID{byte(rapid.IntRange(0, 3).Draw(t, label)), byte(rapid.IntRange(0, 255).Draw(t, label+"2"))} }
+		id := func(label string) ID {
+			return ID{byte(rapid.IntRange(0, 3).Draw(t, label)), byte(rapid.IntRange(0, 255).Draw(t, label+"2"))}
+		}
 		for range rapid.IntRange(1, 3*maxBlock).Draw(t, "steps") {
 			x := id("id")
 			i, found := slices.BinarySearchFunc(model, x, compareID)
