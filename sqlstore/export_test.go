@@ -1,6 +1,10 @@
 package sqlstore
 
-import "context"
+import (
+	"context"
+
+	"github.com/rosterhq/roster/store"
+)
 
 // MigrateTo applies the migrations up to version upTo, so that tests can
 // build a database as an earlier release left it.
@@ -59,3 +63,11 @@ func Queued(ctx context.Context, s *Store) (int, error) {
 // SetPurgeHook sets the function each batch of s.Purge calls before it
 // commits, with the rows it deleted.
 func SetPurgeHook(s *Store, hook func(ctx context.Context, deleted int)) { s.purgeHook = hook }
+
+// MembersPage is the statement, in the store's dialect, and the arguments
+// with which Members reads limit members of org that pass f after the
+// member after.
+func MembersPage(s *Store, org ID, f store.Filter, after ID, limit int) (string, []any) {
+	q, args := s.membersQuery(org, f)
+	return s.sql(q + pageTail("m.id")), append(args, s.f.id(after), limit+1)
+}

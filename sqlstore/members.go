@@ -232,6 +232,14 @@ func (s *Store) Members(ctx context.Context, org ID, f store.Filter, p store.Pag
 	if err := rule.CheckFilter(f); err != nil {
 		return nil, "", err
 	}
+	q, args := s.membersQuery(org, f)
+	return page(ctx, s, p, q, "m.id", args, s.scanMember, func(m store.Member) ID { return m.ID })
+}
+
+// membersQuery is the query of Members with f, but for the page's cursor
+// and limit: an index in the order of IDs serves each filter (members_role,
+// members_status, members_kind, from migration 0006; 0007 on SQLite).
+func (s *Store) membersQuery(org ID, f store.Filter) (string, []any) {
 	q := `SELECT ` + memberCols + memberFrom + `WHERE m.org = ?` + liveOrg("m")
 	args := []any{s.f.id(org)}
 	if f.Status != 0 {
@@ -246,7 +254,7 @@ func (s *Store) Members(ctx context.Context, org ID, f store.Filter, p store.Pag
 		q += ` AND m.role = ?`
 		args = append(args, f.Role)
 	}
-	return page(ctx, s, p, q, "m.id", args, s.scanMember, func(m store.Member) ID { return m.ID })
+	return q, args
 }
 
 // UserOrgs implements store.Store.

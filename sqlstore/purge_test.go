@@ -21,21 +21,43 @@ import (
 // minutes. Their IDs start with 0x03 and do not meet memberID's.
 func insertMembers(t testing.TB, db *sql.DB, s *sqlstore.Store, org store.ID, n int) {
 	t.Helper()
+	insertMembersWith(t, db, s, org, n, func(i int) store.ID {
+		id := memberID(i)
+		id[0] = 0x03
+		return id
+	}, func(int) (string, store.Status, store.Kind) { return "editor", store.Active, store.Staff })
+}
+
+// insertMembersWith is insertMembers with the ID that idOf gives member i,
+// and the role, status and kind that each gives it.
+func insertMembersWith(t testing.TB, db *sql.DB, s *sqlstore.Store, org store.ID, n int, idOf func(i int) store.ID, each func(i int) (string, store.Status, store.Kind)) {
+	t.Helper()
 	d := s.Dialect()
+	staff := 0
 	for from := 0; from < n; from += 500 {
 		var rows []string
 		var args []any
 		for i := from; i < min(from+500, n); i++ {
-			id := memberID(i)
-			id[0] = 0x03
-			rows = append(rows, "(?, ?, ?, ?, '', 'editor', '', '', '', 1, 1, 0, '{}', 0, 0)")
-			args = append(args, dialectID(d, id), dialectID(d, org), fmt.Sprint("p", i), fmt.Sprintf("p%d@big.io", i))
+			mid := idOf(i)
+			role, status, kind := each(i)
+			if kind == store.Staff {
+				staff++
+			}
+			rows = append(rows, "(?, ?, ?, ?, '', ?, '', '', '', ?, ?, 0, '{}', 0, 0)")
+			args = append(args, dialectID(d, mid), dialectID(d, org), fmt.Sprintf("u%x", mid[:]), fmt.Sprintf("u%x@big.io", mid[:]), role, int(status), int(kind))
 		}
 		_, err := db.Exec(d.Rebind(`INSERT INTO `+s.Prefix()+`members (id, org, user_id, email, name, role, allow, deny, scopes, status, kind, is_owner, profile, created, updated) VALUES `+strings.Join(rows, ", ")), args...)
 		require.NoError(t, err)
 	}
-	_, err := db.Exec(d.Rebind(`UPDATE `+s.Prefix()+`orgs SET staff = staff + ? WHERE id = ?`), n, dialectID(d, org))
+	_, err := db.Exec(d.Rebind(`UPDATE `+s.Prefix()+`orgs SET staff = staff + ? WHERE id = ?`), staff, dialectID(d, org))
 	require.NoError(t, err)
+}
+
+// bigID is the ID insertMembers gives member i.
+func bigID(i int) []byte {
+	id := memberID(i)
+	id[0] = 0x03
+	return id[:]
 }
 
 func leftoversOf(t *testing.T, s *sqlstore.Store, org store.ID) int {
@@ -80,7 +102,7 @@ func TestPurgeLargeOrg(t *testing.T) {
 
 			require.NoError(t, member.DeleteOrg(ctx, s, big.ID, bigOwner.ID))
 			require.Equal(t, before, leftoversOf(t, s, big.ID), "the tombstone removes no row")
-			_, err = s.MemberByUser(ctx, big.ID, "p7")
+			_, err = s.MemberByUser(ctx, big.ID, fmt.Sprintf("u%x", bigID(7)))
 			require.ErrorIs(t, err, store.ErrNotFound)
 
 			var batches []int // written by the one purge, read once it returned
@@ -177,7 +199,7 @@ func TestPurgeKilled(t *testing.T) {
 	queued, err := sqlstore.Queued(ctx, s)
 	require.NoError(t, err)
 	require.Equal(t, 1, queued)
-	_, err = s.MemberByUser(ctx, big.ID, "p1")
+	_, err = s.MemberByUser(ctx, big.ID, fmt.Sprintf("u%x", bigID(1)))
 	require.ErrorIs(t, err, store.ErrNotFound)
 
 	sqlstore.SetPurgeHook(s, nil)
