@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rosterhq/roster/access"
 	"github.com/rosterhq/roster/internal/fixture"
@@ -371,6 +372,7 @@ func BenchmarkOrgSize(b *testing.B) {
 				b.Fatal(err)
 			}
 			var target store.ID
+			seeding := time.Now()
 			for i := range n - 1 {
 				m, err := member.AddMember(ctx, s, org.ID, owner.ID, member.NewMember{
 					NewUser: member.NewUser{UserID: fmt.Sprint("b", i), Email: fmt.Sprintf("b%d@big.io", i)}, Role: "editor"})
@@ -381,6 +383,7 @@ func BenchmarkOrgSize(b *testing.B) {
 					target = m.ID
 				}
 			}
+			b.Logf("seeded %d members through the rules in %v", n, time.Since(seeding).Round(time.Millisecond))
 			storetest.OrgSizeOps(b, s, org.ID, owner.ID, target)
 		})
 	}

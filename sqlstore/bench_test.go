@@ -584,7 +584,9 @@ func BenchmarkOrgSize(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
+				seeding := time.Now()
 				bulkOrgMembers(b, db, s, org.ID, n-1)
+				b.Logf("seeded %d members with SQL in %v", n, time.Since(seeding).Round(time.Millisecond))
 				if _, err := member.SetSeatLimit(ctx, s, org.ID, member.MaxSeatLimit); err != nil {
 					b.Fatal(err)
 				}
