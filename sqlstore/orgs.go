@@ -71,12 +71,16 @@ func (t *tx) PutOrg(ctx context.Context, o store.Org) error {
 // queue, two rows whatever the organisation's size. The reads outside a
 // unit of work pass its records by (liveOrg) until Purge removes them.
 func (t *tx) DeleteOrg(ctx context.Context) error {
+	if t.tombstoned {
+		return nil
+	}
 	t.members, t.invs = nil, nil
 	id := t.id(t.org.ID)
 	if _, err := t.exec(ctx, `UPDATE {p}orgs SET deleted = ? WHERE id = ?`, micros(t.now), id); err != nil {
 		return err
 	}
 	_, err := t.exec(ctx, `INSERT INTO {p}purges (org, deleted) VALUES (?, ?)`, id, micros(t.now))
+	t.tombstoned = err == nil
 	return err
 }
 
