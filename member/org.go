@@ -164,6 +164,9 @@ func SetSeatLimitTx(ctx context.Context, tx store.Tx, limit int) (store.Org, err
 // go with it, and their partners' logs say nothing of it: revoke them
 // first (invite.RevokePartner) to record it on both sides. Partnerships it
 // received stay with their granting organisations, which may revoke them.
+// Its cost does not depend on the organisation's size: the store writes a
+// tombstone, every read passes the records by at once, and Store.Purge
+// removes them later in bounded batches.
 func DeleteOrg(ctx context.Context, s store.Store, org, actor store.ID) error {
 	_, err := rule.Update(ctx, s, org, func(tx store.Tx) (struct{}, error) { return struct{}{}, DeleteOrgTx(ctx, tx, actor) })
 	return err

@@ -7,7 +7,14 @@
 // organisation wait for it. The request-time lookup of a member by user, and
 // lookups that cross organisations (a user's organisations, a token's or
 // key's hash, partnerships), use indexes updated when a unit of work
-// commits, so they never wait for one.
+// commits, so they never wait for one. An organisation's members are kept
+// in order in blocks, with an order by role, status and kind beside it, so
+// that a write or a filtered page costs the same in an organisation of ten
+// members or of a hundred thousand.
+//
+// DeleteOrg marks the organisation deleted; the indexes pass its entries by
+// from its commit, and Purge removes its records and their entries, up to
+// its limit at a time, under the store's lock for that long only.
 //
 // The change feed places the events of each unit of work as it commits,
 // under the store's lock, so a reader never sees a later position before an

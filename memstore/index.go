@@ -5,6 +5,7 @@ import (
 	"hash/maphash"
 	"math/bits"
 	"sync"
+	"sync/atomic"
 
 	"github.com/rosterhq/roster/access"
 	"github.com/rosterhq/roster/store"
@@ -56,7 +57,10 @@ type indexed struct {
 	n     uint8 // len(user) if at most maxShort, else long and user is m.UserID
 	short [maxShort]byte
 	next  *indexed // the next pair with the same hash
-	m     store.Member
+	// gone is the organisation's tombstone: set once its deletion
+	// commits, when its entries stay until Purge removes them.
+	gone *atomic.Bool
+	m    store.Member
 }
 
 func newUserIndex() *userIndex {
@@ -89,13 +93,17 @@ func (e *indexed) is(org ID, user string) bool {
 	return e.n == long && e.m.UserID == user
 }
 
-// get returns the member of org whose user ID is user, or nil.
+// get returns the member of org whose user ID is user, or nil (also once
+// org's deletion committed).
 func (x *userIndex) get(org ID, user string) *indexed {
 	h := x.hash(org, user)
 	sh := x.shard(h)
 	sh.mu.RLock()
 	e := sh.find(h, org, user)
 	sh.mu.RUnlock()
+	if e != nil && e.gone.Load() {
+		return nil
+	}
 	return e
 }
 
@@ -113,7 +121,7 @@ func (sh *indexShard) find(h uint64, org ID, user string) *indexed {
 // absent from it is forgotten). The shards concerned are all locked at once,
 // in order, so that a commit is seen whole: once a lookup has found the new
 // owner of a transfer, no later lookup finds the old owner still owner.
-func (x *userIndex) apply(org ID, users map[string]bool, members map[string]*store.Member) {
+func (x *userIndex) apply(org ID, gone *atomic.Bool, users map[string]bool, members map[string]*store.Member) {
 	type pair struct {
 		user string
 		h    uint64
@@ -130,7 +138,7 @@ func (x *userIndex) apply(org ID, users map[string]bool, members map[string]*sto
 		}
 	}
 	for _, p := range pairs {
-		x.shard(p.h).put(p.h, org, p.user, members[p.user])
+		x.shard(p.h).put(p.h, org, gone, p.user, members[p.user])
 	}
 	for i, l := range locked {
 		if l {
@@ -142,10 +150,10 @@ func (x *userIndex) apply(org ID, users map[string]bool, members map[string]*sto
 // put makes m the member of org whose user ID is user, or forgets that
 // member if m is nil; the shard's lock must be held. A changed member gets
 // a new entry: readers may still be copying from the old one.
-func (sh *indexShard) put(h uint64, org ID, user string, m *store.Member) {
+func (sh *indexShard) put(h uint64, org ID, gone *atomic.Bool, user string, m *store.Member) {
 	var e *indexed
 	if m != nil {
-		e = &indexed{grant: m.Grant(), org: org, n: long, m: *m}
+		e = &indexed{grant: m.Grant(), org: org, n: long, gone: gone, m: *m}
 		if len(user) <= maxShort {
 			e.n = uint8(copy(e.short[:], user))
 		}

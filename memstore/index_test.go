@@ -3,6 +3,7 @@ package memstore
 import (
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/rosterhq/roster/store"
@@ -33,7 +34,7 @@ func TestIndexChains(t *testing.T) {
 			} else {
 				delete(model, p)
 			}
-			sh.put(hashOf(p), p.org, p.user, m)
+			sh.put(hashOf(p), p.org, new(atomic.Bool), p.user, m)
 			for _, o := range orgs {
 				for _, u := range users {
 					q := pair{o, u}
@@ -75,7 +76,7 @@ func TestIndexLongUserIDs(t *testing.T) {
 		users[u] = true
 		members[u] = &store.Member{Org: org, UserID: u}
 	}
-	x.apply(org, users, members)
+	x.apply(org, new(atomic.Bool), users, members)
 	for u, m := range members {
 		if e := x.get(org, u); e == nil || e.m.UserID != m.UserID {
 			t.Fatalf("user of %d bytes: not found", len(u))
@@ -90,7 +91,7 @@ func TestIndexLongUserIDs(t *testing.T) {
 			t.Fatalf("user of %d bytes: a shorter ID found it", len(u))
 		}
 	}
-	x.apply(org, users, map[string]*store.Member{})
+	x.apply(org, new(atomic.Bool), users, map[string]*store.Member{})
 	for u := range members {
 		if x.get(org, u) != nil {
 			t.Fatalf("user of %d bytes: found after removal", len(u))

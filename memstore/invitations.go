@@ -155,6 +155,7 @@ func (s *Store) Invitations(ctx context.Context, orgID ID, f store.InvitationFil
 func (s *Store) InvitationOrg(ctx context.Context, hash [32]byte) (ID, error) {
 	s.mu.RLock()
 	id, ok := s.tokens[hash]
+	ok = ok && !s.goneOrg(id)
 	s.mu.RUnlock()
 	if !ok {
 		return ID{}, fmt.Errorf("invitation token: %w", store.ErrNotFound)

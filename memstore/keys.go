@@ -9,12 +9,32 @@ import (
 )
 
 func (t *tx) keyByHash(h [32]byte) bool {
-	for _, k := range t.o.keys {
-		if k.Hash == h {
-			return true
-		}
+	_, ok := t.o.keyHashes[h]
+	return ok
+}
+
+// setKey and unsetKey add and remove k with its indexes.
+func (o *org) setKey(k store.Key) {
+	o.keys[k.ID] = k
+	o.keyHashes[k.Hash] = k.ID
+	ids := o.memberKeys[k.Member]
+	if i, found := slices.BinarySearchFunc(ids, k.ID, compareID); !found {
+		o.memberKeys[k.Member] = slices.Insert(ids, i, k.ID)
 	}
-	return false
+}
+
+func (o *org) unsetKey(k store.Key) {
+	delete(o.keys, k.ID)
+	delete(o.keyHashes, k.Hash)
+	ids := o.memberKeys[k.Member]
+	if i, found := slices.BinarySearchFunc(ids, k.ID, compareID); found {
+		ids = slices.Delete(ids, i, i+1)
+	}
+	if len(ids) == 0 {
+		delete(o.memberKeys, k.Member)
+	} else {
+		o.memberKeys[k.Member] = ids
+	}
 }
 
 // Key implements store.Tx.
@@ -44,9 +64,9 @@ func (t *tx) PutKey(ctx context.Context, k store.Key) error {
 	if _, exists := o.keys[k.ID]; exists || t.keyByHash(k.Hash) || t.s.keyHashTaken(k.Hash) {
 		return fmt.Errorf("%w: key %v or its hash exists", store.ErrConflict, k.ID)
 	}
-	o.keys[k.ID] = k
+	o.setKey(k)
 	t.touchKey(k.Hash)
-	t.undo = append(t.undo, func() { delete(o.keys, k.ID) })
+	t.undo = append(t.undo, func() { o.unsetKey(k) })
 	return nil
 }
 
@@ -72,9 +92,9 @@ func (t *tx) DeleteKey(ctx context.Context, id ID) error {
 
 func (t *tx) deleteKey(k store.Key) {
 	o := t.o
-	delete(o.keys, k.ID)
+	o.unsetKey(k)
 	t.touchKey(k.Hash)
-	t.undo = append(t.undo, func() { o.keys[k.ID] = k })
+	t.undo = append(t.undo, func() { o.setKey(k) })
 }
 
 // Keys implements store.Store.
@@ -90,14 +110,7 @@ func (s *Store) Keys(ctx context.Context, orgID, memberID ID, p store.Page) ([]s
 
 // keysOf returns the IDs of the member's keys, sorted.
 func (o *org) keysOf(memberID ID) []ID {
-	var ids []ID
-	for id, k := range o.keys {
-		if k.Member == memberID {
-			ids = append(ids, id)
-		}
-	}
-	slices.SortFunc(ids, compareID)
-	return ids
+	return o.memberKeys[memberID]
 }
 
 // CountKeys implements store.Tx.
@@ -105,13 +118,7 @@ func (t *tx) CountKeys(ctx context.Context, memberID ID) (int, error) {
 	if err := live(ctx); err != nil {
 		return 0, err
 	}
-	n := 0
-	for _, k := range t.o.keys {
-		if k.Member == memberID {
-			n++
-		}
-	}
-	return n, nil
+	return len(t.o.memberKeys[memberID]), nil
 }
 
 // KeyByHash implements store.Store.
@@ -123,10 +130,8 @@ func (s *Store) KeyByHash(ctx context.Context, hash [32]byte) (store.Key, error)
 	err := fmt.Errorf("key: %w", store.ErrNotFound)
 	if ok {
 		_ = s.readOrg(orgID, func(o *org) error {
-			for _, c := range o.keys {
-				if c.Hash == hash {
-					k, err = c, nil
-				}
+			if id, ok := o.keyHashes[hash]; ok {
+				k, err = o.keys[id], nil
 			}
 			return nil
 		})

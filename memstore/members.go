@@ -114,9 +114,7 @@ func (o *org) setMember(m *store.Member) {
 	o.members[m.ID] = m
 	o.byUser[m.UserID] = m
 	o.byEmail[m.Email] = m.ID
-	if i, found := slices.BinarySearchFunc(o.order, m.ID, compareID); !found {
-		o.order = slices.Insert(o.order, i, m.ID)
-	}
+	o.order.add(m.ID)
 	if m.IsOwner() {
 		o.owner = m.ID
 	}
@@ -124,18 +122,18 @@ func (o *org) setMember(m *store.Member) {
 		o.staff++
 	}
 	o.holders[m.Role]++
+	addTo(o.byRole, m.Role, m.ID)
+	addTo(o.byStatus, m.Status, m.ID)
+	addTo(o.byKind, m.Kind, m.ID)
 }
 
 func (o *org) unsetMember(m *store.Member) {
 	o.unindexMember(m)
-	if i, found := slices.BinarySearchFunc(o.order, m.ID, compareID); found {
-		o.order = slices.Delete(o.order, i, i+1)
-	}
+	o.order.remove(m.ID)
 }
 
 // unindexMember is unsetMember but for the order of IDs, which a member
-// replaced by its next version keeps: deleting from and inserting into it
-// would move every later ID, a cost in the organisation's size.
+// replaced by its next version keeps.
 func (o *org) unindexMember(m *store.Member) {
 	delete(o.members, m.ID)
 	delete(o.byUser, m.UserID)
@@ -149,6 +147,28 @@ func (o *org) unindexMember(m *store.Member) {
 	if o.holders[m.Role]--; o.holders[m.Role] == 0 {
 		delete(o.holders, m.Role)
 	}
+	removeFrom(o.byRole, m.Role, m.ID)
+	removeFrom(o.byStatus, m.Status, m.ID)
+	removeFrom(o.byKind, m.Kind, m.ID)
+}
+
+// addTo adds id to the set of k in sets.
+func addTo[K comparable](sets map[K]*idSet, k K, id ID) {
+	set := sets[k]
+	if set == nil {
+		set = new(idSet)
+		sets[k] = set
+	}
+	set.add(id)
+}
+
+// removeFrom removes id from the set of k in sets, and the set once empty.
+func removeFrom[K comparable](sets map[K]*idSet, k K, id ID) {
+	if set := sets[k]; set != nil {
+		if set.remove(id); set.len() == 0 {
+			delete(sets, k)
+		}
+	}
 }
 
 // DeleteMember implements store.Tx.
@@ -161,10 +181,8 @@ func (t *tx) DeleteMember(ctx context.Context, id ID) error {
 	if !ok {
 		return fmt.Errorf("member %v: %w", id, store.ErrNotFound)
 	}
-	for _, k := range o.keys {
-		if k.Member == id {
-			t.deleteKey(k)
-		}
+	for _, kid := range slices.Clone(o.memberKeys[id]) { // its keys alone
+		t.deleteKey(o.keys[kid])
 	}
 	o.unsetMember(prev)
 	t.touchUser(prev.UserID)
@@ -212,15 +230,49 @@ func (s *Store) MemberByUser(ctx context.Context, orgID ID, user string) (store.
 	return store.Member{}, fmt.Errorf("user %q in organisation %v: %w", user, orgID, store.ErrNotFound)
 }
 
-// Members implements store.Store.
+// Members implements store.Store. A filtered page reads the members of
+// the filter's role, else status, else kind, in order, as a SQL store reads
+// an index: not the whole organisation, unless the filter matches few of
+// the index's members.
 func (s *Store) Members(ctx context.Context, orgID ID, f store.Filter, p store.Page) ([]store.Member, string, error) {
 	if err := rule.CheckFilter(f); err != nil {
 		return nil, "", err
 	}
-	return pageOf(s, orgID, p, func(o *org) []ID { return o.order }, func(o *org, id ID) (store.Member, bool) {
-		m := o.members[id]
-		return *m, f.Match(m)
+	after, err := rule.ParseCursor(p.After)
+	if err != nil {
+		return nil, "", err
+	}
+	var out []store.Member
+	var next string
+	err = s.readOrg(orgID, func(o *org) error {
+		ids := &o.order
+		switch {
+		case f.Role != "":
+			ids = o.byRole[f.Role]
+		case f.Status != 0:
+			ids = o.byStatus[f.Status]
+		case f.Kind != 0:
+			ids = o.byKind[f.Kind]
+		}
+		n := p.Size()
+		ids.each(after, p.After != "", func(id ID) bool {
+			m := o.members[id]
+			if !f.Match(m) {
+				return true
+			}
+			if len(out) == n {
+				next = rule.EncodeCursor(out[n-1].ID)
+				return false
+			}
+			out = append(out, *m)
+			return true
+		})
+		return nil
 	})
+	if err != nil && !isNotFound(err) {
+		return nil, "", err
+	}
+	return out, next, nil
 }
 
 // UserOrgs implements store.Store.

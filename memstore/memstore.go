@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/rosterhq/roster/access"
 	"github.com/rosterhq/roster/internal/rule"
@@ -41,6 +42,10 @@ type Store struct {
 	pairs    map[[2]ID]ID
 
 	feed feedLog
+
+	// dead are the deleted organisations whose records Purge has yet to
+	// remove, oldest first.
+	dead []*org
 }
 
 type partnerEntry struct {
@@ -86,6 +91,11 @@ type pendingKey struct {
 type org struct {
 	gate chan struct{} // a token: held by the unit of work in progress
 	mu   sync.RWMutex
+	// gone is set when the organisation's deletion commits, for the
+	// readers of the Store's indexes, which hold none of its locks: its
+	// records stay (orgData, and their entries in the indexes) until
+	// Purge removes them, and every reader passes them by.
+	gone atomic.Bool
 	orgData
 
 	// The audit log, which outlives the organisation: events[i] has Seq
@@ -116,15 +126,24 @@ type orgData struct {
 	rec     store.Org
 
 	members map[ID]*store.Member     // resolved
-	order   []ID                     // member IDs, sorted
+	order   idSet                    // member IDs, sorted
 	byUser  map[string]*store.Member // the same records as members
 	byEmail map[string]ID
 	owner   ID
 	staff   int            // staff members, for seats
 	holders map[string]int // members per role, for RoleInUse
+	// The member IDs by role, status and kind, sorted: a filtered page
+	// reads one of them, as a SQL store reads an index.
+	byRole   map[string]*idSet
+	byStatus map[store.Status]*idSet
+	byKind   map[store.Kind]*idSet
 
 	roles map[string]store.Role
 	keys  map[ID]store.Key
+	// The keys by member (IDs, sorted) and by hash, so that removing a
+	// member or counting its keys reads its keys alone.
+	memberKeys map[ID][]ID
+	keyHashes  map[[32]byte]ID
 
 	invs    map[ID]*store.Invitation
 	byHash  map[[32]byte]ID
@@ -146,13 +165,21 @@ func newOrg(rec store.Org) *org {
 		byUser:  make(map[string]*store.Member),
 		byEmail: make(map[string]ID),
 		holders: make(map[string]int),
-		roles:   make(map[string]store.Role),
-		keys:    make(map[ID]store.Key),
-		invs:    make(map[ID]*store.Invitation),
-		byHash:  make(map[[32]byte]ID),
-		pending: make(map[pendingKey]ID),
-		reqs:    make(map[ID]*store.Request),
-		openReq: make(map[string]ID),
+
+		byRole:   make(map[string]*idSet),
+		byStatus: make(map[store.Status]*idSet),
+		byKind:   make(map[store.Kind]*idSet),
+
+		roles: make(map[string]store.Role),
+		keys:  make(map[ID]store.Key),
+
+		memberKeys: make(map[ID][]ID),
+		keyHashes:  make(map[[32]byte]ID),
+		invs:       make(map[ID]*store.Invitation),
+		byHash:     make(map[[32]byte]ID),
+		pending:    make(map[pendingKey]ID),
+		reqs:       make(map[ID]*store.Request),
+		openReq:    make(map[string]ID),
 
 		partners:  make(map[ID]store.Partnership),
 		byPartner: make(map[ID]ID),

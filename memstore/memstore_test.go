@@ -21,7 +21,7 @@ func memFactory(t *testing.T, env store.Env) store.Store {
 // the concurrency tests, PairRace among them (it found a data race, since
 // fixed: run it with -race).
 func TestStore(t *testing.T) {
-	storetest.Run(t, memFactory, storetest.Options{MachineRuns: 1000})
+	storetest.Run(t, memFactory, storetest.Options{MachineRuns: 1000, Leftovers: leftovers})
 }
 
 // TestFeed is the change feed under load: writers on many organisations,
@@ -46,5 +46,12 @@ func TestStoreWithoutFastPaths(t *testing.T) {
 			t.Fatal("plain still offers the principal fast path")
 		}
 		return s
-	}, storetest.Options{MachineRuns: 100, SkipRandomConcurrent: true, SkipPairRace: true})
+	}, storetest.Options{MachineRuns: 100, SkipRandomConcurrent: true, SkipPairRace: true, Leftovers: func(t *testing.T, s store.Store, org store.ID) int {
+		return leftovers(t, s.(plain).Store, org)
+	}})
+}
+
+// leftovers is storetest.Leftovers for memstore.
+func leftovers(_ *testing.T, s store.Store, org store.ID) int {
+	return memstore.Leftovers(s.(*memstore.Store), org)
 }

@@ -90,6 +90,7 @@ func (t *tx) DeletePartnership(ctx context.Context, id ID) error {
 func (s *Store) Partnership(ctx context.Context, orgID, id ID) (store.Partnership, error) {
 	s.mu.RLock()
 	e, ok := s.partners[id]
+	ok = ok && !s.goneOrg(e.ps.Org)
 	s.mu.RUnlock()
 	if !ok || e.ps.Org != orgID && e.ps.Partner != orgID {
 		return store.Partnership{}, fmt.Errorf("partnership %v: %w", id, store.ErrNotFound)
@@ -105,7 +106,7 @@ func (s *Store) Partnerships(ctx context.Context, orgID ID, p store.Page) ([]sto
 	s.mu.RLock()
 	found := make(map[ID]store.Partnership)
 	for id, e := range s.partners {
-		if e.ps.Org == orgID || e.ps.Partner == orgID {
+		if (e.ps.Org == orgID || e.ps.Partner == orgID) && !s.goneOrg(e.ps.Org) {
 			found[id] = e.ps
 		}
 	}
@@ -126,14 +127,18 @@ func (s *Store) Principal(ctx context.Context, orgID ID, user string) (access.Gr
 	s.mu.RLock()
 	var best partnerEntry
 	var bestActive, found bool
-	for b := range s.users[user] {
+	users := s.users[user]
+	if s.goneOrg(orgID) {
+		users = nil // its partnerships went with it
+	}
+	for b := range users {
 		pid, ok := s.pairs[[2]ID{orgID, b}]
 		if !ok || found && compareID(b, best.ps.Partner) >= 0 {
 			continue
 		}
 		// A partnership reaches the partner's staff, its outside
-		// collaborators only by the granting organisation's opt-in; a
-		// deleted organisation's members have left the index.
+		// collaborators only by the granting organisation's opt-in; the
+		// index passes a deleted organisation's members by.
 		if e := s.byOrgUser.get(b, user); e != nil && s.partners[pid].ps.Reaches(&e.m) {
 			best, bestActive, found = s.partners[pid], e.m.Status == store.Active, true
 		}
@@ -149,4 +154,11 @@ func (s *Store) Principal(ctx context.Context, orgID ID, user string) (access.Gr
 		return access.Grant{}, err
 	}
 	return access.Grant{}, fmt.Errorf("user %q is neither a member of organisation %v nor a member of its partners: %w", user, orgID, store.ErrNotFound)
+}
+
+// goneOrg reports whether the organisation id is deleted, its deletion
+// committed; s.mu must be held.
+func (s *Store) goneOrg(id ID) bool {
+	o, ok := s.orgs[id]
+	return ok && o.gone.Load()
 }

@@ -50,14 +50,15 @@ func (t *tx) PutRole(ctx context.Context, r store.Role) error {
 // reresolve recomputes the grants of the members holding role, replacing
 // their records so that copies handed out stay as they were.
 func (o *org) reresolve(p *access.Policy, role string) {
-	for id, m := range o.members {
-		if m.Role == role && m.Kind == store.Staff {
+	o.byRole[role].each(ID{}, false, func(id ID) bool { // its holders alone
+		if m := o.members[id]; m.Kind == store.Staff {
 			c := *m
 			o.resolve(p, &c)
 			o.members[id] = &c
 			o.byUser[c.UserID] = &c
 		}
-	}
+		return true
+	})
 }
 
 // DeleteRole implements store.Tx.

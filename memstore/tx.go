@@ -46,7 +46,13 @@ func (t *tx) applyIndexes() {
 			t.touchUser(u)
 		}
 	}
-	s.byOrgUser.apply(id, t.users, o.byUser)
+	if o.deleted && !o.gone.Load() {
+		// The tombstone commits: readers of the indexes pass the
+		// organisation's entries by from now, and Purge removes them.
+		o.gone.Store(true)
+		s.dead = append(s.dead, o)
+	}
+	s.byOrgUser.apply(id, &o.gone, t.users, o.byUser)
 	for u := range t.users {
 		if _, ok := o.byUser[u]; ok {
 			if s.users[u] == nil {

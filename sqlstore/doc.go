@@ -54,6 +54,14 @@
 // COMMIT can never be passed by a reader (feed.go). Durable cursors live in
 // the cursors table; AdvanceTx moves one in the host's transaction.
 //
+// Deleting an organisation writes its tombstone (orgs.deleted) and queues
+// it for Purge, two rows whatever its size; the reads outside a unit of
+// work pass a deleted organisation's rows by from then. Purge deletes up to
+// its limit of them in one transaction that locks the queue's entry and no
+// live organisation, at READ COMMITTED on MySQL (no gap locks), so units of
+// work on other organisations go on beside it; on SQLite they wait for one
+// batch at most.
+//
 // Options.Cache switches on the request cache: the request path's answers
 // kept in memory, dropped by following the feed, and never staler than
 // CacheOptions.MaxStale (cache.go).

@@ -1,6 +1,10 @@
 package sqlstore
 
-import "context"
+import (
+	"context"
+
+	"github.com/rosterhq/roster/store"
+)
 
 // MigrateTo applies the migrations up to version upTo, so that tests can
 // build a database as an earlier release left it.
@@ -33,4 +37,37 @@ func MigrationVersions(s *Store) ([]int, error) {
 		out = append(out, m.version)
 	}
 	return out, err
+}
+
+// Leftovers counts the rows s keeps of org in the tables of its records,
+// deleted or not (storetest.Leftovers).
+func Leftovers(ctx context.Context, s *Store, org ID) (int, error) {
+	n := 0
+	for _, pt := range purgeTables {
+		var k int
+		if err := s.db.QueryRowContext(ctx, s.sql(`SELECT COUNT(*) FROM {p}`+pt.table+` WHERE org = ?`), s.f.id(org)).Scan(&k); err != nil {
+			return 0, err
+		}
+		n += k
+	}
+	return n, nil
+}
+
+// Queued counts the organisations in s's purge queue.
+func Queued(ctx context.Context, s *Store) (int, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, s.sql(`SELECT COUNT(*) FROM {p}purges`)).Scan(&n)
+	return n, err
+}
+
+// SetPurgeHook sets the function each batch of s.Purge calls before it
+// commits, with the rows it deleted.
+func SetPurgeHook(s *Store, hook func(ctx context.Context, deleted int)) { s.purgeHook = hook }
+
+// MembersPage is the statement, in the store's dialect, and the arguments
+// with which Members reads limit members of org that pass f after the
+// member after.
+func MembersPage(s *Store, org ID, f store.Filter, after ID, limit int) (string, []any) {
+	q, args := s.membersQuery(org, f)
+	return s.sql(q + pageTail("m.id")), append(args, s.f.id(after), limit+1)
 }

@@ -130,17 +130,17 @@ func pendingSeats(d Dialect) string {
 
 // Invitation implements store.Store.
 func (s *Store) Invitation(ctx context.Context, org, id ID) (store.Invitation, error) {
-	return s.oneInvitation(ctx, s.reader(), "invitation "+id.String(), `WHERE org = ? AND id = ?`, s.f.id(org), s.f.id(id))
+	return s.oneInvitation(ctx, s.reader(), "invitation "+id.String(), `WHERE org = ? AND id = ?`+liveOrg("{p}invitations"), s.f.id(org), s.f.id(id))
 }
 
 // InvitationByHash implements store.Store.
 func (s *Store) InvitationByHash(ctx context.Context, hash [32]byte) (store.Invitation, error) {
-	return s.oneInvitation(ctx, s.reader(), "invitation token", `WHERE token_hash = ?`, hash[:])
+	return s.oneInvitation(ctx, s.reader(), "invitation token", `WHERE token_hash = ?`+liveOrg("{p}invitations"), hash[:])
 }
 
 // Invitations implements store.Store.
 func (s *Store) Invitations(ctx context.Context, org ID, f store.InvitationFilter, p store.Page) ([]store.Invitation, string, error) {
-	q := `SELECT ` + invitationCols + ` FROM {p}invitations WHERE org = ?`
+	q := `SELECT ` + invitationCols + ` FROM {p}invitations WHERE org = ?` + liveOrg("{p}invitations")
 	args := []any{s.f.id(org)}
 	if f.Status != 0 {
 		q += ` AND status = ?`
@@ -156,7 +156,7 @@ func (s *Store) Invitations(ctx context.Context, org ID, f store.InvitationFilte
 // InvitationOrg implements store.Store.
 func (s *Store) InvitationOrg(ctx context.Context, hash [32]byte) (ID, error) {
 	var org ID
-	err := s.reader().QueryRowContext(ctx, s.sql(`SELECT org FROM {p}invitations WHERE token_hash = ?`), hash[:]).Scan(&org)
+	err := s.reader().QueryRowContext(ctx, s.sql(`SELECT org FROM {p}invitations WHERE token_hash = ?`+liveOrg("{p}invitations")), hash[:]).Scan(&org)
 	if errors.Is(err, sql.ErrNoRows) {
 		return ID{}, fmt.Errorf("invitation token: %w", store.ErrNotFound)
 	}
@@ -168,5 +168,5 @@ func (s *Store) PendingInvitation(ctx context.Context, org ID, kind store.Invita
 	if err := rule.CheckNormalEmail(email); err != nil {
 		return store.Invitation{}, err
 	}
-	return s.oneInvitation(ctx, s.reader(), "pending invitation for "+email, pendingWhere(s.Dialect()), s.f.id(org), kind, email)
+	return s.oneInvitation(ctx, s.reader(), "pending invitation for "+email, pendingWhere(s.Dialect())+liveOrg("{p}invitations"), s.f.id(org), kind, email)
 }

@@ -49,7 +49,7 @@ func (t *tx) DeleteKey(ctx context.Context, id ID) error {
 
 // Keys implements store.Store.
 func (s *Store) Keys(ctx context.Context, org, memberID ID, p store.Page) ([]store.Key, string, error) {
-	ks, next, err := page(ctx, s, p, `SELECT `+keyCols+` FROM {p}api_keys WHERE org = ? AND member_id = ?`, "id",
+	ks, next, err := page(ctx, s, p, `SELECT `+keyCols+` FROM {p}api_keys WHERE org = ? AND member_id = ?`+liveOrg("{p}api_keys"), "id",
 		[]any{s.f.id(org), s.f.id(memberID)}, scanKey, func(k store.Key) ID { return k.ID })
 	if err == nil && len(ks) == 0 && p.After == "" {
 		// No keys, or no such member: the read that tells them apart
@@ -86,7 +86,7 @@ func (s *Store) KeyByHash(ctx context.Context, hash [32]byte) (store.Key, error)
 }
 
 func (s *Store) keyByHash(ctx context.Context, hash [32]byte) (store.Key, error) {
-	k, err := scanKey(s.reader().QueryRowContext(ctx, s.sql(`SELECT `+keyCols+` FROM {p}api_keys WHERE hash = ?`), hash[:]))
+	k, err := scanKey(s.reader().QueryRowContext(ctx, s.sql(`SELECT `+keyCols+` FROM {p}api_keys WHERE hash = ?`+liveOrg("{p}api_keys")), hash[:]))
 	if errors.Is(err, sql.ErrNoRows) {
 		return store.Key{}, fmt.Errorf("key: %w", store.ErrNotFound)
 	}

@@ -195,11 +195,11 @@ func (s *Store) Member(ctx context.Context, org, id ID) (store.Member, error) {
 		if hit {
 			return m, err
 		}
-		m, err = s.oneMember(ctx, s.reader(), "member "+id.String(), `WHERE m.org = ? AND m.id = ?`, s.f.id(org), s.f.id(id))
+		m, err = s.oneMember(ctx, s.reader(), "member "+id.String(), `WHERE m.org = ? AND m.id = ?`+liveOrg("m"), s.f.id(org), s.f.id(id))
 		c.putMember(org, "", id, st, m, err)
 		return m, err
 	}
-	return s.oneMember(ctx, s.reader(), "member "+id.String(), `WHERE m.org = ? AND m.id = ?`, s.f.id(org), s.f.id(id))
+	return s.oneMember(ctx, s.reader(), "member "+id.String(), `WHERE m.org = ? AND m.id = ?`+liveOrg("m"), s.f.id(org), s.f.id(id))
 }
 
 // MemberByUser implements store.Store: one indexed query, and a second,
@@ -224,7 +224,7 @@ func (s *Store) MemberByUser(ctx context.Context, org ID, user string) (store.Me
 
 // memberByUser is MemberByUser from the database, for a valid user.
 func (s *Store) memberByUser(ctx context.Context, org ID, user string) (store.Member, error) {
-	return s.oneMember(ctx, s.reader(), "user "+user, `WHERE m.org = ? AND m.user_id = ?`, s.f.id(org), user)
+	return s.oneMember(ctx, s.reader(), "user "+user, `WHERE m.org = ? AND m.user_id = ?`+liveOrg("m"), s.f.id(org), user)
 }
 
 // Members implements store.Store.
@@ -232,7 +232,15 @@ func (s *Store) Members(ctx context.Context, org ID, f store.Filter, p store.Pag
 	if err := rule.CheckFilter(f); err != nil {
 		return nil, "", err
 	}
-	q := `SELECT ` + memberCols + memberFrom + `WHERE m.org = ?`
+	q, args := s.membersQuery(org, f)
+	return page(ctx, s, p, q, "m.id", args, s.scanMember, func(m store.Member) ID { return m.ID })
+}
+
+// membersQuery is the query of Members with f, but for the page's cursor
+// and limit: an index in the order of IDs serves each filter (members_role,
+// members_status, members_kind, from migration 0006; 0007 on SQLite).
+func (s *Store) membersQuery(org ID, f store.Filter) (string, []any) {
+	q := `SELECT ` + memberCols + memberFrom + `WHERE m.org = ?` + liveOrg("m")
 	args := []any{s.f.id(org)}
 	if f.Status != 0 {
 		q += ` AND m.status = ?`
@@ -246,7 +254,7 @@ func (s *Store) Members(ctx context.Context, org ID, f store.Filter, p store.Pag
 		q += ` AND m.role = ?`
 		args = append(args, f.Role)
 	}
-	return page(ctx, s, p, q, "m.id", args, s.scanMember, func(m store.Member) ID { return m.ID })
+	return q, args
 }
 
 // UserOrgs implements store.Store.
@@ -264,5 +272,5 @@ func (s *Store) MemberByEmail(ctx context.Context, org ID, email string) (store.
 	if err := rule.CheckNormalEmail(email); err != nil {
 		return store.Member{}, err
 	}
-	return s.oneMember(ctx, s.reader(), "e-mail "+email, `WHERE m.org = ? AND m.email = ?`, s.f.id(org), email)
+	return s.oneMember(ctx, s.reader(), "e-mail "+email, `WHERE m.org = ? AND m.email = ?`+liveOrg("m"), s.f.id(org), email)
 }

@@ -67,17 +67,29 @@ func (t *tx) PutOrg(ctx context.Context, o store.Org) error {
 	return err
 }
 
-// DeleteOrg implements store.Tx.
+// DeleteOrg implements store.Tx: the tombstone and an entry in the purge
+// queue, two rows whatever the organisation's size. The reads outside a
+// unit of work pass its records by (liveOrg) until Purge removes them.
 func (t *tx) DeleteOrg(ctx context.Context) error {
+	if t.tombstoned {
+		return nil
+	}
 	t.members, t.invs = nil, nil
 	id := t.id(t.org.ID)
-	for _, table := range []string{"api_keys", "members", "roles", "invitations", "requests", "codes", "code_attempts", "partners"} {
-		if _, err := t.exec(ctx, `DELETE FROM {p}`+table+` WHERE org = ?`, id); err != nil {
-			return err
-		}
+	if _, err := t.exec(ctx, `UPDATE {p}orgs SET deleted = ? WHERE id = ?`, micros(t.now), id); err != nil {
+		return err
 	}
-	_, err := t.exec(ctx, `UPDATE {p}orgs SET deleted = ? WHERE id = ?`, micros(t.now), id)
+	_, err := t.exec(ctx, `INSERT INTO {p}purges (org, deleted) VALUES (?, ?)`, id, micros(t.now))
+	t.tombstoned = err == nil
 	return err
+}
+
+// liveOrg is the condition that the organisation of the row that row names
+// (an alias, or a table as {p}name) is not deleted: the reads outside a
+// unit of work add it, and pass a deleted organisation's records by until
+// Purge removes them. It reads the organisation's row by its key.
+func liveOrg(row string) string {
+	return ` AND EXISTS (SELECT 1 FROM {p}orgs lo WHERE lo.id = ` + row + `.org AND lo.deleted = 0)`
 }
 
 // Org implements store.Store.

@@ -64,13 +64,13 @@ func (t *tx) DeletePartnership(ctx context.Context, id ID) error {
 
 // Partnership implements store.Store.
 func (s *Store) Partnership(ctx context.Context, org, id ID) (store.Partnership, error) {
-	return s.onePartner(ctx, s.reader(), "partnership "+id.String(), `WHERE id = ? AND (org = ? OR partner = ?)`,
+	return s.onePartner(ctx, s.reader(), "partnership "+id.String(), `WHERE id = ? AND (org = ? OR partner = ?)`+liveOrg("{p}partners"),
 		s.f.id(id), s.f.id(org), s.f.id(org))
 }
 
 // Partnerships implements store.Store.
 func (s *Store) Partnerships(ctx context.Context, org ID, p store.Page) ([]store.Partnership, string, error) {
-	return page(ctx, s, p, `SELECT `+partnerCols+` FROM {p}partners WHERE (org = ? OR partner = ?)`, "id",
+	return page(ctx, s, p, `SELECT `+partnerCols+` FROM {p}partners WHERE (org = ? OR partner = ?)`+liveOrg("{p}partners"), "id",
 		[]any{s.f.id(org), s.f.id(org)}, func(row scanner) (store.Partnership, error) { return scanPartner(row) },
 		func(ps store.Partnership) ID { return ps.ID })
 }
@@ -110,7 +110,7 @@ func (s *Store) principal(ctx context.Context, org ID, user string) (access.Gran
 		FROM {p}partners p
 		JOIN {p}members m ON m.org = p.partner AND m.user_id = ? AND (m.kind = 1 OR p.collaborators = 1)
 		LEFT JOIN {p}roles r ON r.org = p.org AND r.name = p.level
-		WHERE p.org = ? ORDER BY p.partner LIMIT 1`), user, s.f.id(org)), &status, &kind, &perms)
+		WHERE p.org = ?`+liveOrg("p")+liveOrg("m")+` ORDER BY p.partner LIMIT 1`), user, s.f.id(org)), &status, &kind, &perms)
 	if errors.Is(err, sql.ErrNoRows) {
 		return access.Grant{}, fmt.Errorf("user %q is neither a member of organisation %v nor a member of its partners: %w", user, org, store.ErrNotFound)
 	}

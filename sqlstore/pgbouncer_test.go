@@ -103,7 +103,7 @@ func TestPgBouncer(t *testing.T) {
 			t.Fatal(err)
 		}
 		return s
-	}, storetest.Options{MachineRuns: 5, SkipRegressions: true, SkipPairRace: true})
+	}, storetest.Options{MachineRuns: 5, SkipRegressions: true, SkipPairRace: true, Leftovers: leftovers})
 }
 
 // startPgBouncer starts PgBouncer in transaction pooling in front of the

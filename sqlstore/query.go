@@ -65,7 +65,7 @@ func pageNames[T any](ctx context.Context, s *Store, p store.Page, query, nameCo
 func pageAfter[T any](ctx context.Context, s *Store, p store.Page, query, col string, args []any, after any, scan func(scanner) (T, error), cursor func(T) string) ([]T, string, error) {
 	n := p.Size()
 	args = append(args, after, n+1)
-	rows, err := s.reader().QueryContext(ctx, s.sql(query+` AND `+col+` > ? ORDER BY `+col+` LIMIT ?`), args...)
+	rows, err := s.reader().QueryContext(ctx, s.sql(query+pageTail(col)), args...)
 	if err != nil {
 		return nil, "", err
 	}
@@ -78,6 +78,10 @@ func pageAfter[T any](ctx context.Context, s *Store, p store.Page, query, col st
 	}
 	return out, "", nil
 }
+
+// pageTail is what pageAfter adds to a query: the rows after the cursor
+// (the first argument it adds), in order, up to a limit (the second).
+func pageTail(col string) string { return ` AND ` + col + ` > ? ORDER BY ` + col + ` LIMIT ?` }
 
 func collect[T any](rows *sql.Rows, scan func(scanner) (T, error)) ([]T, error) {
 	defer rows.Close()

@@ -127,12 +127,12 @@ func (t *tx) ClearCodeAttempts(ctx context.Context) error {
 
 // Request implements store.Store.
 func (s *Store) Request(ctx context.Context, org, id ID) (store.Request, error) {
-	return s.oneRequest(ctx, s.reader(), "request "+id.String(), `WHERE org = ? AND id = ?`, s.f.id(org), s.f.id(id))
+	return s.oneRequest(ctx, s.reader(), "request "+id.String(), `WHERE org = ? AND id = ?`+liveOrg("{p}requests"), s.f.id(org), s.f.id(id))
 }
 
 // Requests implements store.Store.
 func (s *Store) Requests(ctx context.Context, org ID, st store.RequestStatus, p store.Page) ([]store.Request, string, error) {
-	q := `SELECT ` + requestCols + ` FROM {p}requests WHERE org = ?`
+	q := `SELECT ` + requestCols + ` FROM {p}requests WHERE org = ?` + liveOrg("{p}requests")
 	args := []any{s.f.id(org)}
 	if st != 0 {
 		q += ` AND status = ?`

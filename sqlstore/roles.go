@@ -71,7 +71,7 @@ func (t *tx) RoleInUse(ctx context.Context, name string) (bool, error) {
 
 // Roles implements store.Store.
 func (s *Store) Roles(ctx context.Context, org ID, p store.Page) ([]store.Role, string, error) {
-	return pageNames(ctx, s, p, `SELECT org, name, label, perms, created, updated FROM {p}roles WHERE org = ?`, "name",
+	return pageNames(ctx, s, p, `SELECT org, name, label, perms, created, updated FROM {p}roles WHERE org = ?`+liveOrg("{p}roles"), "name",
 		[]any{s.f.id(org)}, s.scanRole, func(r store.Role) string { return r.Name })
 }
 

@@ -1,6 +1,7 @@
 package sqlstore_test
 
 import (
+	"context"
 	"database/sql"
 	"sync"
 	"testing"
@@ -57,7 +58,18 @@ func TestFeed(t *testing.T) {
 
 func suite(t *testing.T, d sqlstore.Dialect, opts storetest.Options) {
 	requireDB(t, d)
+	opts.Leftovers = leftovers
 	storetest.Run(t, factory(d), opts)
+}
+
+// leftovers is storetest.Leftovers for sqlstore.
+func leftovers(t *testing.T, s store.Store, org store.ID) int {
+	t.Helper()
+	n, err := sqlstore.Leftovers(context.Background(), s.(*sqlstore.Store), org)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
 
 // factory returns a factory of migrated stores on d, each with tables of its

@@ -119,6 +119,10 @@ type Store struct {
 	bell *bell.Bell
 	// cache is the request cache, if Options.Cache switched it on.
 	cache *cache
+	// purgeHook, which tests set, runs at the end of each batch of Purge
+	// that found an organisation to purge, with the rows it deleted,
+	// before the batch commits.
+	purgeHook func(ctx context.Context, deleted int)
 }
 
 // checkPrefix returns the table prefix that prefix (Options.Prefix) means,

@@ -35,6 +35,9 @@ type tx struct {
 	appended []*store.Event
 	// unit is the Observer's record, if the store has one.
 	unit *store.Unit
+	// tombstoned is set once DeleteOrg wrote the tombstone, which a second
+	// DeleteOrg of the unit of work leaves as it is.
+	tombstoned bool
 }
 
 // NoteActor implements store.ActorNoter.

@@ -73,6 +73,23 @@
 // token's changes. Env.Observer is told of every unit of work (rule,
 // organisations, actor, events, duration, outcome); SlogObserver logs them.
 //
+// # Deleting an organisation
+//
+// Tx.DeleteOrg writes a tombstone, in a unit of work whose cost does not
+// depend on the organisation's size: from its commit every read and rule
+// answers as if its members, keys, roles, invitations, requests, access
+// code and the partnerships it granted were gone. Store.Purge removes
+// those records afterwards in bounded batches, each a short transaction
+// of its own that locks no live organisation; a host runs it from a
+// worker:
+//
+//	for {
+//		if _, err := store.PurgeAll(ctx, db, 1000); err != nil {
+//			log.Print(err) // what is left waits for the next round
+//		}
+//		time.Sleep(time.Minute)
+//	}
+//
 // # Optional fast paths
 //
 // A backend may implement TokenUpdater (an accept found and locked by its

@@ -120,3 +120,37 @@ func ExampleFollow() {
 	// 6: sign bob out of Globex
 	// true cursor at 6
 }
+
+// Deleting an organisation answers at once, whatever its size: its members
+// are gone for every read from the commit. A worker then removes the
+// records in batches, here of 2.
+func ExamplePurgeAll() {
+	ctx := context.Background()
+	policy := access.MustPolicy(access.Spec{
+		Permissions: []access.PermissionSpec{{Name: "members.manage"}},
+		Roles:       []access.RoleSpec{{Name: "owner"}, {Name: "admin", Permissions: access.SetOf(0)}},
+		Owner:       "owner",
+		Gates:       map[access.Action]access.Permission{access.AddMember: 0},
+	})
+	var db store.Store
+	db, _ = memstore.New(store.Env{Policy: policy})
+	org, ada, _ := member.CreateOrg(ctx, db, member.NewOrg{Name: "Acme", Owner: member.NewUser{UserID: "ada", Email: "ada@acme.io"}})
+	for _, u := range []string{"bob", "cy", "dee", "eve"} {
+		_, _ = member.AddMember(ctx, db, org.ID, ada.ID, member.NewMember{NewUser: member.NewUser{UserID: u, Email: u + "@acme.io"}, Role: "admin"})
+	}
+	if err := member.DeleteOrg(ctx, db, org.ID, ada.ID); err != nil {
+		fmt.Println(err)
+		return
+	}
+	_, err := db.MemberByUser(ctx, org.ID, "bob")
+	fmt.Println("bob:", errors.Is(err, store.ErrNotFound))
+
+	n, _ := db.Purge(ctx, 2)
+	fmt.Println("first batch:", n)
+	n, err = store.PurgeAll(ctx, db, 2)
+	fmt.Println("the rest:", n, err)
+	// Output:
+	// bob: true
+	// first batch: 2
+	// the rest: 3 <nil>
+}

@@ -46,8 +46,12 @@ type Tx interface {
 	// PutOrg replaces the organisation's record. Its ID cannot change.
 	PutOrg(ctx context.Context, o Org) error
 	// DeleteOrg deletes the organisation with its members, keys, roles,
-	// invitations, requests and partnerships. Its audit events stay
-	// readable; every later unit of work on it gets ErrNotFound.
+	// invitations, requests, access code and the partnerships it grants.
+	// Its audit events stay readable; every later unit of work on it gets
+	// ErrNotFound. It marks the organisation deleted (a tombstone), in a
+	// unit of work whose cost does not depend on the organisation's size:
+	// from its commit every read and rule answers as if those records
+	// were gone, and Store.Purge removes them later, in bounded batches.
 	DeleteOrg(ctx context.Context) error
 
 	// Member returns the member with id, resolved. A member of another
@@ -273,6 +277,15 @@ type Store interface {
 	// after pos stays where it is, so that a late consumer of a batch
 	// cannot move it back. A negative pos is ErrInvalid.
 	Advance(ctx context.Context, name string, pos int64) error
+	// Purge removes the records that deleted organisations left behind
+	// their tombstones (Tx.DeleteOrg), at most limit of them, in one short
+	// transaction of its own that locks no live organisation, and returns
+	// how many it removed: 0 once none is left. A host calls it from a
+	// worker, or PurgeAll; a Purge that fails or stops half-way leaves
+	// what it had not removed to the next. No read or rule sees the
+	// records either way. A limit below 1 is ErrInvalid.
+	Purge(ctx context.Context, limit int) (int, error)
+
 	// Prune deletes the events that the feed placed before the first one
 	// of time before or later, and returns the horizon: the last position
 	// deleted, ever. Cursors stay; a read after a position before the

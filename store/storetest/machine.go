@@ -304,6 +304,9 @@ func newMachine(t rapid.TB, tt *testing.T, fs map[string]Factory, lenient bool) 
 	return mc
 }
 
+// purgeBatch is the limit of the purge that follows every step.
+const purgeBatch = 3
+
 // setup builds the starting world, through the same checked steps as the
 // rest: three organisations, the first with a seat limit, a few members of
 // various roles in each, and, drawn, a custom role, pending invitations, a
@@ -392,6 +395,14 @@ func (mc *machine) do(o op) {
 		}
 		if want.err == nil {
 			mc.checkResult(d, o, got)
+		}
+		// One bounded batch of the deleted organisations' records after
+		// every step: their removal interleaves with the other
+		// operations, and the state checked below, with the model's,
+		// shows that it removes nothing of a live organisation and
+		// nothing that a read still answered.
+		if n, err := d.s.Purge(d.ctx, purgeBatch); err != nil || n > purgeBatch {
+			t.Fatalf("step %d: %v\n%s: a purge of %d removed %d: %v", mc.steps, o, d.name, purgeBatch, n, err)
 		}
 		evs, text, err := d.newEvents()
 		if err != nil {

@@ -72,6 +72,10 @@ type Options struct {
 	SkipRandomConcurrent bool
 	// SkipPairRace leaves out the PairRace test.
 	SkipPairRace bool
+
+	// Leftovers counts what the store keeps of an organisation, for the
+	// purge tests (Conformance/Purge…), which fail without it.
+	Leftovers Leftovers
 }
 
 // Run runs the suite against the stores f makes, as opts say, in the
@@ -84,6 +88,9 @@ func Run(t *testing.T, f Factory, opts Options) {
 		for _, tc := range conformance {
 			t.Run(tc.name, func(t *testing.T) { tc.fn(t, f) })
 		}
+		t.Run("Purge", func(t *testing.T) { testPurge(t, f, opts.Leftovers) })
+		t.Run("PurgeInterrupted", func(t *testing.T) { testPurgeInterrupted(t, f, opts.Leftovers) })
+		t.Run("PurgeConcurrent", func(t *testing.T) { testPurgeConcurrent(t, f, opts.Leftovers) })
 	})
 	t.Run("Machine", func(t *testing.T) { testMachine(t, f, orDefault(opts.MachineRuns)) })
 	if !opts.SkipRegressions {
