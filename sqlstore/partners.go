@@ -109,7 +109,7 @@ func (s *Store) grantAt(g access.Grant) access.Grant {
 
 func (s *Store) principal(ctx context.Context, org ID, user string) (access.Grant, error) {
 	if m, err := s.memberByUser(ctx, org, user); err == nil {
-		return m.Grant(), nil
+		return s.grantAt(m.Grant()), nil
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return access.Grant{}, err
 	}

@@ -179,4 +179,7 @@ var conformance = []struct {
 	{"ConcurrentAccept", testConcurrentAccept},
 	{"ConcurrentSeats", testConcurrentSeats},
 	{"ConcurrentPartners", testConcurrentPartners},
+	{"Expiry", testExpiry},
+	{"ExpiryCarried", testExpiryCarried},
+	{"ConcurrentExpiry", testConcurrentExpiry},
 }
