@@ -126,7 +126,8 @@ func CanGrant(actor *store.Member, perms access.Set, scopes access.Scopes) error
 
 // ResolveIn resolves m in tx: its role must be the policy's or one of the
 // organisation's custom roles (ErrInvalid otherwise), and external
-// collaborators must have none.
+// collaborators must have none. The grant is settled at the unit of work's
+// time (store.Member.At).
 func ResolveIn(ctx context.Context, tx store.Tx, m *store.Member) error {
 	p := tx.Env().Policy
 	if m.Kind == store.External {
@@ -134,10 +135,12 @@ func ResolveIn(ctx context.Context, tx store.Tx, m *store.Member) error {
 			return fmt.Errorf("%w: an external collaborator has no role", store.ErrInvalid)
 		}
 		store.Resolve(p, m, access.Set{})
+		m.At(tx.Now())
 		return nil
 	}
 	if _, ok := p.RolePerms(m.Role); ok {
 		store.Resolve(p, m, access.Set{})
+		m.At(tx.Now())
 		return nil
 	}
 	if m.Role == "" {
@@ -154,6 +157,7 @@ func ResolveIn(ctx context.Context, tx store.Tx, m *store.Member) error {
 		return err
 	}
 	store.Resolve(p, m, r.Perms)
+	m.At(tx.Now())
 	return nil
 }
 
