@@ -535,7 +535,8 @@ func checkEmail(p *access.Policy, inv *store.Invitation, email string) error {
 // use: of concurrent accepts, one wins and the rest get ErrAlreadyUsed. An
 // unknown token is store.ErrNotFound, a malformed one store.ErrInvalid;
 // expired, cancelled and declined invitations are ErrExpired, ErrCancelled
-// and ErrDeclined. The user's e-mail must match the invitation's, ignoring
+// and ErrDeclined; so is (ErrExpired) one whose access ended already
+// (Invitation.Until), and the member carries that end. The user's e-mail must match the invitation's, ignoring
 // case (ErrEmailMismatch), unless the policy accepts any. A user who is a
 // member already is store.ErrAlreadyMember. It writes InvitationAccepted.
 func Accept(ctx context.Context, s store.Store, token string, user Invitee) (store.Member, error) {

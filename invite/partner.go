@@ -295,11 +295,14 @@ type PartnerChange struct {
 // its scopes, its status (suspend: the partner loses access at once and
 // the settings are kept; resume: restores exactly them), or whether it
 // reaches the partner's external collaborators too (Collaborators, off by
-// default: the partner's staff only). Gated by
+// default: the partner's staff only), or its end (Until: set, moved, or
+// cleared with the zero time; an end that came and was not recorded is
+// recorded first, PartnerExpired). Gated by
 // access.ManagePartners; the actor must hold the partnership's permissions
 // and scopes, before and after. Each call changes one thing and writes one
 // event in each organisation (PartnerLevelChanged, PartnerScopesChanged,
-// PartnerSuspendedEvent, PartnerResumed or PartnerReachChanged); a call that changes nothing
+// PartnerSuspendedEvent, PartnerResumed, PartnerReachChanged or
+// PartnerExpiryChanged); a call that changes nothing
 // succeeds and writes none.
 func ChangePartner(ctx context.Context, s store.Store, org, actor, id store.ID, c PartnerChange) (store.Partnership, error) {
 	n := 0
