@@ -42,15 +42,16 @@ func (m *model) recordNoted(out outcome) outcome {
 	return out
 }
 
-// setExpiry: the end given first (an end in the past is ErrInvalid), then
+// setExpiry: in a live organisation, the end given first (an end in the
+// past is ErrInvalid), then
 // a change like a role's: gated by ChangeRoles, on another member who is
 // not the owner and holds no more than the actor.
 func (m *model) setExpiry(o op) outcome {
+	if !m.live(o.org) {
+		return refused(store.ErrNotFound) // the unit of work opens first
+	}
 	if o.dur < 0 {
 		return refused(store.ErrInvalid)
-	}
-	if !m.live(o.org) {
-		return refused(store.ErrNotFound)
 	}
 	a, err := m.loadActor(o.org, o.actor)
 	if err != nil {
