@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // A Source says where a Grant comes from.
@@ -44,6 +45,9 @@ type GrantSpec struct {
 	Active    bool   // false: the grant allows nothing
 	Suspended bool   // the partnership it comes through is suspended: it allows nothing
 	Via       string // for explanations: the partnership or key it comes through
+	// Until, if set, is when the grant ends: from then on At returns a
+	// grant that allows nothing (a member's or a partnership's end).
+	Until time.Time
 }
 
 // A Grant is what one principal may do in one organisation, resolved when the
@@ -79,6 +83,8 @@ type grantInfo struct {
 	active    bool
 	owner     bool
 	suspended bool
+	ended     bool      // At found the grant past its end: it allows nothing
+	until     time.Time // when the grant ends; zero for never
 }
 
 // NewGrant resolves spec into a Grant.
@@ -96,6 +102,7 @@ func NewGrant(spec GrantSpec) Grant {
 		source:    spec.Source,
 		active:    spec.Active && !spec.Suspended,
 		suspended: spec.Suspended,
+		until:     spec.Until,
 	}
 	g := Grant{scopes: spec.Scopes, why: info}
 	if spec.Source != FromPartner && spec.Policy.IsOwner(spec.Role) {
@@ -140,9 +147,58 @@ func (g Grant) Through(src Source, via string, active bool) Grant {
 		return g
 	}
 	info := *g.why
-	info.source, info.via, info.active = src, via, active && !info.suspended
+	info.source, info.via, info.active = src, via, active && !info.suspended && !info.ended
 	g.why = &info
 	g.settle()
+	return g
+}
+
+// Until returns when the grant ends, or the zero time for a grant without
+// an end.
+func (g Grant) Until() time.Time {
+	if g.why == nil {
+		return time.Time{}
+	}
+	return g.why.until
+}
+
+// Ended reports whether At found the grant past its end.
+func (g Grant) Ended() bool { return g.why != nil && g.why.ended }
+
+// At returns the grant as it stands at now: g itself before its end (or
+// for a grant without one), else a copy that allows nothing, whose Explain
+// says that the access ended. A grant's end is judged when it is read, so
+// a store calls At on every grant it returns, with the time of the read.
+func (g Grant) At(now time.Time) Grant {
+	if g.why == nil || g.why.until.IsZero() || g.why.ended || now.Before(g.why.until) {
+		return g
+	}
+	return g.End()
+}
+
+// End returns a copy of g that has ended, whatever its end: it allows
+// nothing, and Through cannot put it back in force.
+func (g Grant) End() Grant {
+	if g.why == nil || g.why.ended {
+		return g
+	}
+	info := *g.why
+	info.ended, info.active = true, false
+	g.why = &info
+	g.settle()
+	return g
+}
+
+// LimitUntil returns a copy of g whose end is until, if that is sooner
+// than g's own (or g has none): a partner member's grant ends with the
+// partnership or with the member's own access, whichever ends first.
+func (g Grant) LimitUntil(until time.Time) Grant {
+	if g.why == nil || until.IsZero() || !g.why.until.IsZero() && !until.Before(g.why.until) {
+		return g
+	}
+	info := *g.why
+	info.until = until
+	g.why = &info
 	return g
 }
 
@@ -243,6 +299,7 @@ const (
 	OutOfScope                 // denied: the scope is outside the grant's scopes
 	Undeclared                 // denied: the policy does not declare the permission
 	ScopeLimited               // denied: the grant is scope-limited, and no scope was given; use CanIn
+	Ended                      // denied: the principal's access (or the partnership's) ended at its end time
 )
 
 // A Decision explains one Can or CanIn answer.
@@ -279,6 +336,9 @@ func (g Grant) Explain(p Permission, scopes ...string) Decision {
 	switch {
 	case int(p) >= i.policy.Len():
 		d.Reason, d.text = Undeclared, fmt.Sprintf("denied: %v is not declared by the policy", p)
+		return d
+	case i.ended:
+		d.Reason, d.text = Ended, "denied: "+i.endText()
 		return d
 	case i.suspended:
 		d.Reason, d.text = Inactive, "denied: the partnership is suspended"+i.viaText()
@@ -335,6 +395,8 @@ func (g Grant) ExplainDo(a Action) Decision {
 	}
 	d := Decision{Role: i.name}
 	switch perm, gated := i.policy.Gate(a); {
+	case i.ended:
+		d.Reason, d.text = Ended, "denied: "+i.endText()
 	case !i.active && i.suspended:
 		d.Reason, d.text = Inactive, "denied: the partnership is suspended"+i.viaText()
 	case !i.active:
@@ -372,6 +434,14 @@ func (i *grantInfo) who() string {
 		return "the key's member"
 	}
 	return "the member"
+}
+
+func (i *grantInfo) endText() string {
+	what := i.who() + "'s access"
+	if i.source == FromPartner {
+		what = "the access through the partnership"
+	}
+	return what + " ended at " + i.until.UTC().Format(time.RFC3339) + i.viaText()
 }
 
 func (i *grantInfo) viaText() string {

@@ -27,6 +27,10 @@ type NewInvitation struct {
 	// TTL is how long the invitation stays valid; zero means the policy's
 	// InviteExpiry (7 days by default).
 	TTL time.Duration
+	// Until, if set, is when the access of the member that accepting
+	// makes ends (store.Member.Until); it must come after now
+	// (store.ErrInvalid), and accepting after it is ErrExpired.
+	Until time.Time
 }
 
 // Send invites a person to join the organisation, and returns the
@@ -111,7 +115,7 @@ func SendTx(ctx context.Context, tx store.Tx, actor store.ID, n NewInvitation) (
 	// The member the invitation would make, to check what it grants.
 	m, err := rule.NewMember(tx, store.Member{
 		Org: o.ID, UserID: "invitee", Email: email,
-		Kind: store.Staff, Role: n.Role, Allow: n.Allow, Deny: n.Deny, Scopes: n.Scopes, Profile: n.Profile,
+		Kind: store.Staff, Role: n.Role, Allow: n.Allow, Deny: n.Deny, Scopes: n.Scopes, Profile: n.Profile, Until: n.Until,
 	})
 	if err != nil {
 		return store.Invitation{}, "", err
@@ -135,7 +139,7 @@ func SendTx(ctx context.Context, tx store.Tx, actor store.ID, n NewInvitation) (
 		return store.Invitation{}, "", err
 	}
 	return create(ctx, tx, &a, store.Invitation{Kind: store.ForMember, Email: email, Role: n.Role, Allow: n.Allow,
-		Deny: n.Deny, Scopes: n.Scopes, Profile: n.Profile, TTL: ttl}, store.InvitationSent)
+		Deny: n.Deny, Scopes: n.Scopes, Profile: n.Profile, TTL: ttl, Until: m.Until}, store.InvitationSent)
 }
 
 // checkGrant checks what the member m (built from an invitation) would
@@ -531,7 +535,8 @@ func checkEmail(p *access.Policy, inv *store.Invitation, email string) error {
 // use: of concurrent accepts, one wins and the rest get ErrAlreadyUsed. An
 // unknown token is store.ErrNotFound, a malformed one store.ErrInvalid;
 // expired, cancelled and declined invitations are ErrExpired, ErrCancelled
-// and ErrDeclined. The user's e-mail must match the invitation's, ignoring
+// and ErrDeclined; so is (ErrExpired) one whose access ended already
+// (Invitation.Until), and the member carries that end. The user's e-mail must match the invitation's, ignoring
 // case (ErrEmailMismatch), unless the policy accepts any. A user who is a
 // member already is store.ErrAlreadyMember. It writes InvitationAccepted.
 func Accept(ctx context.Context, s store.Store, token string, user Invitee) (store.Member, error) {
@@ -547,6 +552,15 @@ func Accept(ctx context.Context, s store.Store, token string, user Invitee) (sto
 	return m, err
 }
 
+// accessEnded refuses, with ErrExpired, an invitation whose access would
+// have ended (Invitation.Until) by now.
+func accessEnded(now time.Time, inv *store.Invitation) error {
+	if !inv.Until.IsZero() && !now.Before(inv.Until) {
+		return fmt.Errorf("%w: the access invitation %v gives ended at %v", ErrExpired, inv.ID, inv.Until.Format(time.RFC3339))
+	}
+	return nil
+}
+
 func checkInvitee(u *Invitee) error { return rule.CheckUser(u.UserID, &u.Email, u.Name) }
 
 func acceptTx(ctx context.Context, tx store.Tx, inv store.Invitation, user Invitee) (store.Member, error) {
@@ -554,10 +568,13 @@ func acceptTx(ctx context.Context, tx store.Tx, inv store.Invitation, user Invit
 	if err := checkEmail(env.Policy, &inv, user.Email); err != nil {
 		return store.Member{}, err
 	}
+	if err := accessEnded(tx.Now(), &inv); err != nil {
+		return store.Member{}, err
+	}
 	m, err := rule.NewMember(tx, store.Member{
 		Org: inv.Org, UserID: user.UserID, Email: user.Email, Name: user.Name,
 		Kind: store.Staff, Role: inv.Role, Allow: inv.Allow, Deny: inv.Deny,
-		Scopes: inv.Scopes, Profile: inv.Profile,
+		Scopes: inv.Scopes, Profile: inv.Profile, Until: inv.Until,
 	})
 	if err != nil {
 		return store.Member{}, err

@@ -34,7 +34,7 @@ func Grant(ctx context.Context, s store.Store, org store.ID, user string) (acces
 	}
 	m, err := s.MemberByUser(ctx, org, user)
 	if err == nil {
-		return m.Grant(), nil
+		return m.Grant(), nil // settled at the read
 	}
 	if !errors.Is(err, store.ErrNotFound) {
 		return access.Grant{}, err
@@ -70,7 +70,7 @@ func Grant(ctx context.Context, s store.Store, org store.ID, user string) (acces
 				}
 			}
 		}
-		return store.ResolvePartner(s.Env().Policy, &ps, &pm, levelPerms), nil
+		return store.ResolvePartner(s.Env().Policy, &ps, &pm, levelPerms).At(s.Env().Time()), nil
 	}
 	return access.Grant{}, fmt.Errorf("user %q is neither a member of organisation %v nor a member of its partners: %w", user, org, store.ErrNotFound)
 }
@@ -81,6 +81,10 @@ type NewPartner struct {
 	Level  string // a role of the granting organisation
 	Scopes access.Scopes
 	TTL    time.Duration // zero means the policy's InviteExpiry
+	// Until, if set, is when the partnership ends (a partner until a
+	// contract date, store.Partnership.Until); it must come after now
+	// (store.ErrInvalid), and accepting after it is ErrExpired.
+	Until time.Time
 }
 
 // levelGrant checks a partnership level the actor may give: a role that is
@@ -123,6 +127,10 @@ func InvitePartnerTx(ctx context.Context, tx store.Tx, actor store.ID, n NewPart
 	if n.Level == "" {
 		return store.Invitation{}, "", fmt.Errorf("%w: a partnership needs a level", store.ErrInvalid)
 	}
+	until, err := rule.CheckUntil(n.Until, tx.Now())
+	if err != nil {
+		return store.Invitation{}, "", err
+	}
 	a, err := rule.GatedActor(ctx, tx, actor, access.ManagePartners)
 	if err != nil {
 		return store.Invitation{}, "", err
@@ -133,7 +141,7 @@ func InvitePartnerTx(ctx context.Context, tx store.Tx, actor store.ID, n NewPart
 	if err := closeExpired(ctx, tx, store.ForPartner, email, tx.Now()); err != nil {
 		return store.Invitation{}, "", err
 	}
-	return create(ctx, tx, &a, store.Invitation{Kind: store.ForPartner, Email: email, Role: n.Level, Scopes: n.Scopes, TTL: ttl}, store.PartnerInvited)
+	return create(ctx, tx, &a, store.Invitation{Kind: store.ForPartner, Email: email, Role: n.Level, Scopes: n.Scopes, TTL: ttl, Until: until}, store.PartnerInvited)
 }
 
 // partnerActor loads the actor of the partner organisation, which must be
@@ -201,8 +209,11 @@ func AcceptPartner(ctx context.Context, s store.Store, token string, partnerOrg,
 			return err
 		}
 		now := g.Now()
+		if err := accessEnded(now, &inv); err != nil {
+			return err
+		}
 		ps = store.Partnership{Org: inv.Org, Partner: partnerOrg, Level: inv.Role, Scopes: inv.Scopes,
-			Status: store.PartnerActive, Invitation: inv.ID, Created: now, Updated: now}
+			Status: store.PartnerActive, Invitation: inv.ID, Created: now, Updated: now, Until: inv.Until}
 		if ps.ID, err = g.Env().NewID(); err != nil {
 			return err
 		}
@@ -236,7 +247,8 @@ func DeclinePartner(ctx context.Context, s store.Store, token string, partnerOrg
 }
 
 func partnerState(ps *store.Partnership) store.State {
-	return store.State{Role: ps.Level, Scopes: ps.Scopes.Strings(), Status: ps.Status.String(), Collaborators: ps.Collaborators}
+	return store.State{Role: ps.Level, Scopes: ps.Scopes.Strings(), Status: ps.Status.String(), Collaborators: ps.Collaborators,
+		Until: ps.Until}
 }
 
 // emitBoth writes the event of a partnership change in the granting
@@ -273,27 +285,34 @@ type PartnerChange struct {
 	// reaching the partner's external collaborators, beside its staff
 	// (store.Partnership.Collaborators).
 	Collaborators *bool
+	// Until, set, sets, moves or (pointing at the zero time) clears the
+	// partnership's end (store.Partnership.Until); an end must come after
+	// now (store.ErrInvalid).
+	Until *time.Time
 }
 
 // ChangePartner changes a partnership the organisation grants: its level,
 // its scopes, its status (suspend: the partner loses access at once and
 // the settings are kept; resume: restores exactly them), or whether it
 // reaches the partner's external collaborators too (Collaborators, off by
-// default: the partner's staff only). Gated by
+// default: the partner's staff only), or its end (Until: set, moved, or
+// cleared with the zero time; an end that came and was not recorded is
+// recorded first, PartnerExpired). Gated by
 // access.ManagePartners; the actor must hold the partnership's permissions
 // and scopes, before and after. Each call changes one thing and writes one
 // event in each organisation (PartnerLevelChanged, PartnerScopesChanged,
-// PartnerSuspendedEvent, PartnerResumed or PartnerReachChanged); a call that changes nothing
+// PartnerSuspendedEvent, PartnerResumed, PartnerReachChanged or
+// PartnerExpiryChanged); a call that changes nothing
 // succeeds and writes none.
 func ChangePartner(ctx context.Context, s store.Store, org, actor, id store.ID, c PartnerChange) (store.Partnership, error) {
 	n := 0
-	for _, set := range []bool{c.Level != nil, c.Scopes != nil, c.Status != 0, c.Collaborators != nil} {
+	for _, set := range []bool{c.Level != nil, c.Scopes != nil, c.Status != 0, c.Collaborators != nil, c.Until != nil} {
 		if set {
 			n++
 		}
 	}
 	if n != 1 {
-		return store.Partnership{}, fmt.Errorf("%w: change one of level, scopes, status or collaborators at a time", store.ErrInvalid)
+		return store.Partnership{}, fmt.Errorf("%w: change one of level, scopes, status, collaborators or end at a time", store.ErrInvalid)
 	}
 	if c.Status != 0 && c.Status != store.PartnerActive && c.Status != store.PartnerSuspended {
 		return store.Partnership{}, fmt.Errorf("%w: partnership status %v", store.ErrInvalid, c.Status)
@@ -316,6 +335,20 @@ func ChangePartner(ctx context.Context, s store.Store, org, actor, id store.ID, 
 			next.Scopes, typ = *c.Scopes, store.PartnerScopesChanged
 		case c.Collaborators != nil:
 			next.Collaborators, typ = *c.Collaborators, store.PartnerReachChanged
+		case c.Until != nil:
+			until, err := rule.CheckUntil(*c.Until, g.Now())
+			if err != nil {
+				return err
+			}
+			next.Until, typ = until, store.PartnerExpiryChanged
+			if !until.Equal(ps.Until) {
+				next.EndRecorded = false
+				// An end that came and was not recorded yet is
+				// recorded before it moves.
+				if _, err := rule.RecordPartnerEnd(ctx, g, p, ps); err != nil {
+					return err
+				}
+			}
 		case c.Status == store.PartnerSuspended:
 			next.Status, typ = store.PartnerSuspended, store.PartnerSuspendedEvent
 		default:
@@ -325,7 +358,8 @@ func ChangePartner(ctx context.Context, s store.Store, org, actor, id store.ID, 
 			return err
 		}
 		out = next
-		if next.Level == ps.Level && next.Scopes.Equal(ps.Scopes) && next.Status == ps.Status && next.Collaborators == ps.Collaborators {
+		if next.Level == ps.Level && next.Scopes.Equal(ps.Scopes) && next.Status == ps.Status && next.Collaborators == ps.Collaborators &&
+			next.Until.Equal(ps.Until) {
 			return nil
 		}
 		next.Updated = g.Now()

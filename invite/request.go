@@ -368,6 +368,27 @@ func Approve(ctx context.Context, s store.Store, org, actor, id store.ID, perms 
 
 // ApproveTx is Approve inside a unit of work.
 func ApproveTx(ctx context.Context, tx store.Tx, actor, id store.ID, perms access.Set) (store.Member, error) {
+	return approveTx(ctx, tx, actor, id, perms, time.Time{})
+}
+
+// ApproveUntil is Approve with an end: the collaborator's access ends at
+// until (store.Member.Until; seed 002's support agent for a week), which
+// must come after now (store.ErrInvalid). For a collaborator asking for
+// more, until replaces the end it had; the zero time keeps it.
+func ApproveUntil(ctx context.Context, s store.Store, org, actor, id store.ID, perms access.Set, until time.Time) (store.Member, error) {
+	return rule.Update(ctx, s, org, func(tx store.Tx) (store.Member, error) { return ApproveUntilTx(ctx, tx, actor, id, perms, until) })
+}
+
+// ApproveUntilTx is ApproveUntil inside a unit of work.
+func ApproveUntilTx(ctx context.Context, tx store.Tx, actor, id store.ID, perms access.Set, until time.Time) (store.Member, error) {
+	return approveTx(ctx, tx, actor, id, perms, until)
+}
+
+func approveTx(ctx context.Context, tx store.Tx, actor, id store.ID, perms access.Set, until time.Time) (store.Member, error) {
+	until, err := rule.CheckUntil(until, tx.Now())
+	if err != nil {
+		return store.Member{}, err
+	}
 	if perms.IsEmpty() {
 		return store.Member{}, fmt.Errorf("%w: approve at least one permission, or refuse", store.ErrInvalid)
 	}
@@ -388,6 +409,9 @@ func ApproveTx(ctx context.Context, tx store.Tx, actor, id store.ID, perms acces
 		before = rule.Snapshot(env.Policy, &m)
 		m.Allow = m.Allow.Union(perms)
 		m.Updated = tx.Now()
+		if !until.IsZero() {
+			m.Until, m.EndRecorded = until, false
+		}
 		if err := rule.ResolveIn(ctx, tx, &m); err != nil {
 			return store.Member{}, err
 		}
@@ -397,7 +421,7 @@ func ApproveTx(ctx context.Context, tx store.Tx, actor, id store.ID, perms acces
 		}
 	} else {
 		m, err = rule.NewMember(tx, store.Member{Org: r.Org, UserID: r.UserID, Email: r.Email, Name: r.Name,
-			Kind: store.External, Allow: perms})
+			Kind: store.External, Allow: perms, Until: until})
 		if err != nil {
 			return store.Member{}, err
 		}

@@ -44,4 +44,9 @@
 //
 // Members returned by a store are resolved: m.Can(perm) is a bit test on the
 // permissions computed when the member was loaded.
+//
+// Access can end by itself (expiry.go): a member carries an end
+// (store.Member.Until), after which every read answers no for it and it
+// cannot act (ErrInactive), without any job; SetExpiry moves it, and
+// ExpireDue, a worker's sweep, records each end once in the audit log.
 package member

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"time"
 
 	"github.com/rosterhq/roster/access"
 	"github.com/rosterhq/roster/internal/rule"
@@ -23,13 +24,16 @@ type NewMember struct {
 	Deny    access.Set
 	Scopes  access.Scopes
 	Profile store.Profile
+	// Until, if set, is when the member's access ends (store.Member.Until);
+	// it must come after the unit of work's time (store.ErrInvalid).
+	Until time.Time
 }
 
 // build validates n and returns the member it describes, unresolved.
 func (n NewMember) build(tx store.Tx, org store.ID) (store.Member, error) {
 	return rule.NewMember(tx, store.Member{
 		Org: org, UserID: n.UserID, Email: n.Email, Name: n.Name, Kind: n.Kind,
-		Role: n.Role, Allow: n.Allow, Deny: n.Deny, Scopes: n.Scopes, Profile: n.Profile,
+		Role: n.Role, Allow: n.Allow, Deny: n.Deny, Scopes: n.Scopes, Profile: n.Profile, Until: n.Until,
 	})
 }
 

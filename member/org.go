@@ -210,7 +210,7 @@ func AuditLog(ctx context.Context, s store.Store, org, actor store.ID, after int
 	if err != nil {
 		return nil, fmt.Errorf("actor %v: %w", actor, err)
 	}
-	if a.Status != store.Active {
+	if a.Status != store.Active || a.Expired(s.Env().Time()) {
 		return nil, fmt.Errorf("%w: actor %v cannot act", ErrInactive, actor)
 	}
 	if err := rule.Gate(&a, access.ReadAudit); err != nil {

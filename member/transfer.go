@@ -3,6 +3,7 @@ package member
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/rosterhq/roster/access"
@@ -12,7 +13,8 @@ import (
 
 // TransferOwnership makes to the owner at once. Only the owner may; the
 // previous owner takes the policy's DemoteOwnerTo role. The new owner must be
-// an active staff member. It writes OwnerTransferred.
+// an active staff member whose access has not ended; an end it had is
+// cleared, for the owner has none. It writes OwnerTransferred.
 func TransferOwnership(ctx context.Context, s store.Store, org, actor, to store.ID) error {
 	_, err := rule.Update(ctx, s, org, func(tx store.Tx) (struct{}, error) { return struct{}{}, TransferOwnershipTx(ctx, tx, actor, to) })
 	return err
@@ -141,6 +143,8 @@ func transferParties(ctx context.Context, tx store.Tx, actor, to store.ID) (owne
 		return store.Member{}, store.Member{}, fmt.Errorf("%w: an external collaborator cannot own the organisation", store.ErrInvalid)
 	case next.Status != store.Active:
 		return store.Member{}, store.Member{}, fmt.Errorf("%w: the new owner must be active", ErrInactive)
+	case next.Expired(tx.Now()):
+		return store.Member{}, store.Member{}, fmt.Errorf("%w: the new owner's access has ended", ErrInactive)
 	}
 	return owner, next, nil
 }
@@ -156,6 +160,7 @@ func transfer(ctx context.Context, tx store.Tx, actor, owner, next *store.Member
 	promoted := *next
 	promoted.Role, promoted.Updated = p.Owner().Name, now
 	promoted.Allow, promoted.Deny, promoted.Scopes = access.Set{}, access.Set{}, access.Scopes{}
+	promoted.Until, promoted.EndRecorded = time.Time{}, false // the owner has no end
 	promoted.Profile = rule.KeepFields(p, promoted.Role, promoted.Profile)
 	if err := tx.PutMember(ctx, demoted); err != nil {
 		return err

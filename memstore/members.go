@@ -17,7 +17,9 @@ func (t *tx) Member(ctx context.Context, id ID) (store.Member, error) {
 	if err := live(ctx); err != nil {
 		return store.Member{}, err
 	}
-	return t.o.member(id)
+	m, err := t.o.member(id)
+	m.At(t.now)
+	return m, err
 }
 
 func (o *org) member(id ID) (store.Member, error) {
@@ -37,7 +39,9 @@ func (t *tx) MemberByUser(ctx context.Context, user string) (store.Member, error
 	if !ok {
 		return store.Member{}, fmt.Errorf("user %q: %w", user, store.ErrNotFound)
 	}
-	return *m, nil
+	c := *m
+	c.At(t.now)
+	return c, nil
 }
 
 // MemberByEmail implements store.Tx.
@@ -49,7 +53,9 @@ func (t *tx) MemberByEmail(ctx context.Context, email string) (store.Member, err
 	if !ok {
 		return store.Member{}, fmt.Errorf("e-mail %q: %w", email, store.ErrNotFound)
 	}
-	return t.o.member(id)
+	m, err := t.o.member(id)
+	m.At(t.now)
+	return m, err
 }
 
 // MemberByUserOrEmail implements store.Tx.
@@ -65,7 +71,9 @@ func (t *tx) Owner(ctx context.Context) (store.Member, error) {
 	if err := live(ctx); err != nil {
 		return store.Member{}, err
 	}
-	return t.o.member(t.o.owner)
+	m, err := t.o.member(t.o.owner)
+	m.At(t.now)
+	return m, err
 }
 
 // PutMember implements store.Tx.
@@ -213,14 +221,24 @@ func (s *Store) Member(ctx context.Context, orgID, id ID) (store.Member, error) 
 		m, err = o.member(id)
 		return err
 	})
+	s.at(&m)
 	return m, err
+}
+
+// at settles m's grant at the time of a read outside a unit of work.
+func (s *Store) at(m *store.Member) {
+	if !m.Until.IsZero() {
+		m.At(s.env.Time())
+	}
 }
 
 // MemberByUser implements store.Store. It is the lookup of every request:
 // one map lookup under a read lock, and a copy of the resolved member.
 func (s *Store) MemberByUser(ctx context.Context, orgID ID, user string) (store.Member, error) {
 	if e := s.byOrgUser.get(orgID, user); e != nil {
-		return e.m, nil // an exact match of a stored, valid user ID
+		m := e.m // an exact match of a stored, valid user ID
+		s.at(&m)
+		return m, nil
 	}
 	// Validated on a miss only: the answer is the same on every store
 	// (ErrInvalid), at no cost on the request path's hits.
@@ -256,15 +274,16 @@ func (s *Store) Members(ctx context.Context, orgID ID, f store.Filter, p store.P
 		}
 		n := p.Size()
 		ids.each(after, p.After != "", func(id ID) bool {
-			m := o.members[id]
-			if !f.Match(m) {
+			m := *o.members[id]
+			s.at(&m)
+			if !f.Match(&m) {
 				return true
 			}
 			if len(out) == n {
 				next = rule.EncodeCursor(out[n-1].ID)
 				return false
 			}
-			out = append(out, *m)
+			out = append(out, m)
 			return true
 		})
 		return nil
@@ -304,5 +323,6 @@ func (s *Store) MemberByEmail(ctx context.Context, orgID ID, email string) (stor
 		m, err = o.member(id)
 		return err
 	})
+	s.at(&m)
 	return m, err
 }

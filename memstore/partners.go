@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/rosterhq/roster/access"
@@ -122,7 +123,10 @@ func (s *Store) Partnerships(ctx context.Context, orgID ID, p store.Page) ([]sto
 // membership in the partner organisation, without allocating.
 func (s *Store) Principal(ctx context.Context, orgID ID, user string) (access.Grant, error) {
 	if e := s.byOrgUser.get(orgID, user); e != nil {
-		return e.grant, nil
+		if e.m.Until.IsZero() {
+			return e.grant, nil
+		}
+		return e.grant.At(s.env.Time()), nil
 	}
 	s.mu.RLock()
 	var best partnerEntry
@@ -131,6 +135,7 @@ func (s *Store) Principal(ctx context.Context, orgID ID, user string) (access.Gr
 	if s.goneOrg(orgID) {
 		users = nil // its partnerships went with it
 	}
+	var bestUntil time.Time
 	for b := range users {
 		pid, ok := s.pairs[[2]ID{orgID, b}]
 		if !ok || found && compareID(b, best.ps.Partner) >= 0 {
@@ -141,14 +146,21 @@ func (s *Store) Principal(ctx context.Context, orgID ID, user string) (access.Gr
 		// index passes a deleted organisation's members by.
 		if e := s.byOrgUser.get(b, user); e != nil && s.partners[pid].ps.Reaches(&e.m) {
 			best, bestActive, found = s.partners[pid], e.m.Status == store.Active, true
+			bestUntil = e.m.Until
 		}
 	}
 	s.mu.RUnlock()
 	if found {
+		g := best.grants[0]
 		if bestActive {
-			return best.grants[1], nil
+			g = best.grants[1]
 		}
-		return best.grants[0], nil
+		// The partnership's end, or the partner member's own, whichever
+		// comes first, judged now.
+		if !best.ps.Until.IsZero() || !bestUntil.IsZero() {
+			g = g.LimitUntil(bestUntil).At(s.env.Time())
+		}
+		return g, nil
 	}
 	if err := rule.CheckUserID(user); err != nil {
 		return access.Grant{}, err

@@ -298,3 +298,49 @@ func TestCacheUnderChurn(t *testing.T) {
 		})
 	}
 }
+
+// TestCacheExpiry: an entry of the request cache does not outlive its
+// member's end. The cache answers from memory (no miss) and the answer is
+// judged by the clock at the read: nothing committed, nothing followed.
+func TestCacheExpiry(t *testing.T) {
+	for _, d := range dialects {
+		t.Run(d.String(), func(t *testing.T) {
+			requireDB(t, d)
+			ctx := context.Background()
+			clock := fixture.NewClock()
+			a, _ := newStore(t, d, fixture.NewEnv(clock, 23))
+			b, _ := cached(t, d, a, sqlstore.CacheOptions{MaxStale: time.Hour})
+
+			org, owner, err := member.CreateOrg(ctx, a, member.NewOrg{Name: "Acme", Owner: member.NewUser{UserID: "owner", Email: "o@acme.io"}})
+			require.NoError(t, err)
+			agent, err := member.AddMember(ctx, a, org.ID, owner.ID, member.NewMember{Role: "editor", Until: clock.Now().Add(time.Hour),
+				NewUser: member.NewUser{UserID: "agent", Email: "agent@acme.io"}})
+			require.NoError(t, err)
+
+			warmUp(t, b, org.ID, "agent")
+			for range 2 { // the second of each is a hit
+				m, err := b.Member(ctx, org.ID, agent.ID)
+				require.NoError(t, err)
+				require.True(t, m.Can(fixture.ViewProducts))
+				g, err := b.Principal(ctx, org.ID, "agent")
+				require.NoError(t, err)
+				require.True(t, g.Can(fixture.ViewProducts))
+			}
+			misses, _ := sqlstore.CacheStats(b)
+
+			clock.Advance(time.Hour)
+			m, err := b.MemberByUser(ctx, org.ID, "agent")
+			require.NoError(t, err)
+			require.False(t, m.Can(fixture.ViewProducts), "MemberByUser from the cache, past the end")
+			require.Equal(t, access.Ended, m.Explain(fixture.ViewProducts).Reason)
+			m, err = b.Member(ctx, org.ID, agent.ID)
+			require.NoError(t, err)
+			require.False(t, m.Can(fixture.ViewProducts), "Member from the cache, past the end")
+			g, err := invite.Grant(ctx, b, org.ID, "agent")
+			require.NoError(t, err)
+			require.False(t, g.Can(fixture.ViewProducts), "Principal from the cache, past the end")
+			again, _ := sqlstore.CacheStats(b)
+			require.Equal(t, misses, again, "answered from the cache")
+		})
+	}
+}

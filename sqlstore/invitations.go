@@ -13,7 +13,7 @@ import (
 )
 
 const invitationCols = `id, org, kind, email, role, allow, deny, scopes, profile, invited_by, status, token_hash, sealed,
-	ttl, sent, expires, resends, joined, created, updated`
+	ttl, sent, expires, resends, joined, created, updated, member_ends`
 
 var invitationColumns = strings.FieldsFunc(invitationCols, func(r rune) bool { return r == ',' || r == ' ' || r == '\n' || r == '\t' })
 
@@ -29,9 +29,9 @@ func (s *Store) scanInvitation(row scanner) (store.Invitation, error) {
 	var i store.Invitation
 	var allow, deny, scopes, profile, by string
 	var hash []byte
-	var ttl, sent, expires, created, updated int64
+	var ttl, sent, expires, created, updated, ends int64
 	if err := row.Scan(&i.ID, &i.Org, &i.Kind, &i.Email, &i.Role, &allow, &deny, &scopes, &profile, &by, &i.Status,
-		&hash, &i.Sealed, &ttl, &sent, &expires, &i.Resends, &i.Joined, &created, &updated); err != nil {
+		&hash, &i.Sealed, &ttl, &sent, &expires, &i.Resends, &i.Joined, &created, &updated, &ends); err != nil {
 		return store.Invitation{}, err
 	}
 	var err error
@@ -55,6 +55,7 @@ func (s *Store) scanInvitation(row scanner) (store.Invitation, error) {
 	}
 	copy(i.TokenHash[:], hash)
 	i.TTL = time.Duration(ttl) * time.Microsecond
+	i.Until = fromMicros(ends)
 	i.Sent, i.Expires, i.Created, i.Updated = fromMicros(sent), fromMicros(expires), fromMicros(created), fromMicros(updated)
 	return i, nil
 }
@@ -75,7 +76,7 @@ func (t *tx) invitationValues(i *store.Invitation) ([]any, error) {
 	}
 	return []any{t.id(i.ID), t.id(i.Org), int64(i.Kind), i.Email, i.Role, allow, deny, scopesText(i.Scopes), profileText(i.Profile),
 		jsonText(i.InvitedBy), int64(i.Status), i.TokenHash[:], sealed, i.TTL.Microseconds(), micros(i.Sent), micros(i.Expires),
-		int64(i.Resends), t.id(i.Joined), micros(i.Created), micros(i.Updated)}, nil
+		int64(i.Resends), t.id(i.Joined), micros(i.Created), micros(i.Updated), micros(i.Until)}, nil
 }
 
 // oneInvitation reads the invitation that where selects.

@@ -13,23 +13,23 @@ import (
 // The columns of a member, with the permissions of its role when that is a
 // custom role.
 const memberCols = `m.id, m.org, m.user_id, m.email, m.name, m.role, m.allow, m.deny, m.scopes, m.status, m.kind,
-	m.profile, m.created, m.updated, COALESCE(r.perms, '')`
+	m.profile, m.created, m.updated, m.ends, m.ends_noted, COALESCE(r.perms, '')`
 
 const memberFrom = ` FROM {p}members m LEFT JOIN {p}roles r ON r.org = m.org AND r.name = m.role `
 
 // memberOwnCols are memberCols without the join, for one member.
 const memberOwnCols = `m.id, m.org, m.user_id, m.email, m.name, m.role, m.allow, m.deny, m.scopes, m.status, m.kind,
-	m.profile, m.created, m.updated, ''`
+	m.profile, m.created, m.updated, m.ends, m.ends_noted, ''`
 
-var memberColumns = []string{"id", "org", "user_id", "email", "name", "role", "allow", "deny", "scopes", "status", "kind", "is_owner", "profile", "created", "updated"}
+var memberColumns = []string{"id", "org", "user_id", "email", "name", "role", "allow", "deny", "scopes", "status", "kind", "is_owner", "profile", "created", "updated", "ends", "ends_noted"}
 
 // scanMember reads a member row and resolves it.
 func (s *Store) scanMember(row scanner) (store.Member, error) {
 	var m store.Member
 	var allow, deny, scopes, profile, rolePerms string
-	var created, updated int64
+	var created, updated, ends, noted int64
 	if err := row.Scan(&m.ID, &m.Org, &m.UserID, &m.Email, &m.Name, &m.Role, &allow, &deny, &scopes,
-		&m.Status, &m.Kind, &profile, &created, &updated, &rolePerms); err != nil {
+		&m.Status, &m.Kind, &profile, &created, &updated, &ends, &noted, &rolePerms); err != nil {
 		return store.Member{}, err
 	}
 	var err error
@@ -50,8 +50,19 @@ func (s *Store) scanMember(row scanner) (store.Member, error) {
 		return store.Member{}, err
 	}
 	m.Created, m.Updated = fromMicros(created), fromMicros(updated)
+	m.Until, m.EndRecorded = fromMicros(ends), noted == 1
 	store.Resolve(s.env.Policy, &m, perms)
 	return m, nil
+}
+
+// scanMemberNow is scanMember for a list read outside a unit of work,
+// settled at the time of the read.
+func (s *Store) scanMemberNow(row scanner) (store.Member, error) {
+	m, err := s.scanMember(row)
+	if err != nil {
+		return m, err
+	}
+	return s.at(m)
 }
 
 // memberValues are m's memberColumns as the database stores them.
@@ -69,7 +80,8 @@ func (t *tx) memberValues(m *store.Member) ([]any, error) {
 		owner = 1
 	}
 	return []any{t.id(m.ID), t.id(m.Org), m.UserID, m.Email, m.Name, m.Role, allow, deny, scopesText(m.Scopes),
-		int64(m.Status), int64(m.Kind), owner, profileText(m.Profile), micros(m.Created), micros(m.Updated)}, nil
+		int64(m.Status), int64(m.Kind), owner, profileText(m.Profile), micros(m.Created), micros(m.Updated),
+		micros(m.Until), boolInt(m.EndRecorded)}, nil
 }
 
 // oneMember runs a query for at most one member.
@@ -193,13 +205,26 @@ func (s *Store) Member(ctx context.Context, org, id ID) (store.Member, error) {
 	if c := s.cache; c != nil && s.host == nil {
 		m, err, hit, st := c.member(ctx, org, "", id)
 		if hit {
-			return m, err
+			return s.at(m, err)
 		}
 		m, err = s.oneMember(ctx, s.reader(), "member "+id.String(), `WHERE m.org = ? AND m.id = ?`+liveOrg("m"), s.f.id(org), s.f.id(id))
 		c.putMember(org, "", id, st, m, err)
-		return m, err
+		return s.at(m, err)
 	}
-	return s.oneMember(ctx, s.reader(), "member "+id.String(), `WHERE m.org = ? AND m.id = ?`+liveOrg("m"), s.f.id(org), s.f.id(id))
+	return s.at(s.oneMember(ctx, s.reader(), "member "+id.String(), `WHERE m.org = ? AND m.id = ?`+liveOrg("m"), s.f.id(org), s.f.id(id)))
+}
+
+// at settles m's grant at the time of a read outside a unit of work: a
+// member kept by the cache, or read, before its end allows nothing once it
+// has passed. It passes an error through.
+func (s *Store) at(m store.Member, err ...error) (store.Member, error) {
+	if !m.Until.IsZero() {
+		m.At(s.env.Time())
+	}
+	if len(err) > 0 {
+		return m, err[0]
+	}
+	return m, nil
 }
 
 // MemberByUser implements store.Store: one indexed query, and a second,
@@ -213,13 +238,13 @@ func (s *Store) MemberByUser(ctx context.Context, org ID, user string) (store.Me
 	if c := s.cache; c != nil && s.host == nil {
 		m, err, hit, st := c.member(ctx, org, user, ID{})
 		if hit {
-			return m, err
+			return s.at(m, err)
 		}
 		m, err = s.memberByUser(ctx, org, user)
 		c.putMember(org, user, ID{}, st, m, err)
-		return m, err
+		return s.at(m, err)
 	}
-	return s.memberByUser(ctx, org, user)
+	return s.at(s.memberByUser(ctx, org, user))
 }
 
 // memberByUser is MemberByUser from the database, for a valid user.
@@ -233,7 +258,7 @@ func (s *Store) Members(ctx context.Context, org ID, f store.Filter, p store.Pag
 		return nil, "", err
 	}
 	q, args := s.membersQuery(org, f)
-	return page(ctx, s, p, q, "m.id", args, s.scanMember, func(m store.Member) ID { return m.ID })
+	return page(ctx, s, p, q, "m.id", args, s.scanMemberNow, func(m store.Member) ID { return m.ID })
 }
 
 // membersQuery is the query of Members with f, but for the page's cursor
@@ -264,7 +289,7 @@ func (s *Store) UserOrgs(ctx context.Context, user string, p store.Page) ([]stor
 	}
 	return page(ctx, s, p, `SELECT `+memberCols+memberFrom+`
 		JOIN {p}orgs o ON o.id = m.org AND o.deleted = 0 WHERE m.user_id = ?`, "m.org",
-		[]any{user}, s.scanMember, func(m store.Member) ID { return m.Org })
+		[]any{user}, s.scanMemberNow, func(m store.Member) ID { return m.Org })
 }
 
 // MemberByEmail implements store.Store.
@@ -272,5 +297,5 @@ func (s *Store) MemberByEmail(ctx context.Context, org ID, email string) (store.
 	if err := rule.CheckNormalEmail(email); err != nil {
 		return store.Member{}, err
 	}
-	return s.oneMember(ctx, s.reader(), "e-mail "+email, `WHERE m.org = ? AND m.email = ?`+liveOrg("m"), s.f.id(org), email)
+	return s.at(s.oneMember(ctx, s.reader(), "e-mail "+email, `WHERE m.org = ? AND m.email = ?`+liveOrg("m"), s.f.id(org), email))
 }

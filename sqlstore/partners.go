@@ -12,14 +12,15 @@ import (
 	"github.com/rosterhq/roster/store"
 )
 
-const partnerCols = `id, org, partner, level, scopes, status, invitation, created, updated, collaborators`
+const partnerCols = `id, org, partner, level, scopes, status, invitation, created, updated, collaborators, ends, ends_noted`
 
 func scanPartner(row scanner, extra ...any) (store.Partnership, error) {
 	var p store.Partnership
 	var scopes string
 	var created, updated int64
-	var collaborators int64
-	dest := append([]any{&p.ID, &p.Org, &p.Partner, &p.Level, &scopes, &p.Status, &p.Invitation, &created, &updated, &collaborators}, extra...)
+	var collaborators, ends, noted int64
+	dest := append([]any{&p.ID, &p.Org, &p.Partner, &p.Level, &scopes, &p.Status, &p.Invitation, &created, &updated, &collaborators,
+		&ends, &noted}, extra...)
 	if err := row.Scan(dest...); err != nil {
 		return store.Partnership{}, err
 	}
@@ -27,6 +28,7 @@ func scanPartner(row scanner, extra ...any) (store.Partnership, error) {
 	p.Scopes, err = parseScopes(scopes)
 	p.Created, p.Updated = fromMicros(created), fromMicros(updated)
 	p.Collaborators = collaborators == 1
+	p.Until, p.EndRecorded = fromMicros(ends), noted == 1
 	return p, err
 }
 
@@ -53,7 +55,7 @@ func (t *tx) PutPartnership(ctx context.Context, p store.Partnership) error {
 	}
 	err := t.upsert(ctx, "partners", []string{"id"}, strings.Split(partnerCols, ", "),
 		[]any{t.id(p.ID), t.id(p.Org), t.id(p.Partner), p.Level, scopesText(p.Scopes), p.Status, t.id(p.Invitation),
-			micros(p.Created), micros(p.Updated), boolInt(p.Collaborators)})
+			micros(p.Created), micros(p.Updated), boolInt(p.Collaborators), micros(p.Until), boolInt(p.EndRecorded)})
 	return t.s.unique(err, "partnership "+p.ID.String(), nil, store.ErrExists)
 }
 
@@ -87,30 +89,40 @@ func (s *Store) Principal(ctx context.Context, org ID, user string) (access.Gran
 	if c := s.cache; c != nil && s.host == nil {
 		g, err, hit, st := c.principal(ctx, org, user)
 		if hit {
-			return g, err
+			return s.grantAt(g), err
 		}
 		g, err = s.principal(ctx, org, user)
 		c.putPrincipal(org, user, st, g, err)
-		return g, err
+		return s.grantAt(g), err
 	}
 	return s.principal(ctx, org, user)
 }
 
+// grantAt settles g at the time of a read: a grant kept by the cache, or
+// read, before its end allows nothing once it has passed.
+func (s *Store) grantAt(g access.Grant) access.Grant {
+	if g.Until().IsZero() {
+		return g
+	}
+	return g.At(s.env.Time())
+}
+
 func (s *Store) principal(ctx context.Context, org ID, user string) (access.Grant, error) {
 	if m, err := s.memberByUser(ctx, org, user); err == nil {
-		return m.Grant(), nil
+		return s.grantAt(m.Grant()), nil
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return access.Grant{}, err
 	}
 	var status store.Status
 	var kind store.Kind
 	var perms string
+	var ends int64
 	ps, err := scanPartner(s.reader().QueryRowContext(ctx, s.sql(`SELECT p.id, p.org, p.partner, p.level, p.scopes, p.status,
-		p.invitation, p.created, p.updated, p.collaborators, m.status, m.kind, COALESCE(r.perms, '')
+		p.invitation, p.created, p.updated, p.collaborators, p.ends, p.ends_noted, m.status, m.kind, m.ends, COALESCE(r.perms, '')
 		FROM {p}partners p
 		JOIN {p}members m ON m.org = p.partner AND m.user_id = ? AND (m.kind = 1 OR p.collaborators = 1)
 		LEFT JOIN {p}roles r ON r.org = p.org AND r.name = p.level
-		WHERE p.org = ?`+liveOrg("p")+liveOrg("m")+` ORDER BY p.partner LIMIT 1`), user, s.f.id(org)), &status, &kind, &perms)
+		WHERE p.org = ?`+liveOrg("p")+liveOrg("m")+` ORDER BY p.partner LIMIT 1`), user, s.f.id(org)), &status, &kind, &ends, &perms)
 	if errors.Is(err, sql.ErrNoRows) {
 		return access.Grant{}, fmt.Errorf("user %q is neither a member of organisation %v nor a member of its partners: %w", user, org, store.ErrNotFound)
 	}
@@ -121,6 +133,6 @@ func (s *Store) principal(ctx context.Context, org ID, user string) (access.Gran
 	if err != nil {
 		return access.Grant{}, err
 	}
-	m := store.Member{Status: status, Kind: kind}
-	return store.ResolvePartner(s.env.Policy, &ps, &m, levelPerms), nil
+	m := store.Member{Status: status, Kind: kind, Until: fromMicros(ends)}
+	return s.grantAt(store.ResolvePartner(s.env.Policy, &ps, &m, levelPerms)), nil
 }

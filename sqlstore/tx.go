@@ -64,6 +64,7 @@ func (t *tx) id(id ID) any { return t.s.f.id(id) }
 func (t *tx) sawMember(m store.Member, err error) (store.Member, error) {
 	if err == nil {
 		remember(&t.members, m.ID, m)
+		m.At(t.now)
 	}
 	return m, err
 }

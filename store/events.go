@@ -26,6 +26,9 @@ type State struct {
 	Email     string            `json:"email,omitempty"`
 	SeatLimit int               `json:"seat_limit,omitempty"`
 	Expires   time.Time         `json:"expires,omitzero"`
+	// Until is a member's or a partnership's end (Member.Until), in the
+	// events that set, move or record it.
+	Until time.Time `json:"until,omitzero"`
 	// ProposedOwner, in the Before of a deactivation, removal or leave,
 	// says that ownership had been proposed to the member, and that the
 	// change ended the proposal.
@@ -61,6 +64,13 @@ const (
 	RoleDeleted       EventType = "role.deleted"
 	KeyIssued         EventType = "key.issued"
 	KeyRevoked        EventType = "key.revoked"
+	// MemberExpiryChanged: a member's end was set, moved or cleared
+	// (Before.Until, After.Until).
+	MemberExpiryChanged EventType = "member.expiry_changed"
+	// MemberExpired: the member reached its end (Member.Until); written
+	// once, by the first unit of work or sweep that noticed it, with no
+	// actor.
+	MemberExpired EventType = "member.expired"
 )
 
 // An Event is one entry of an organisation's audit log, which is also the

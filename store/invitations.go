@@ -91,6 +91,10 @@ type Invitation struct {
 	Sent      time.Time     // last sent or resent
 	Expires   time.Time
 	Resends   int
+	// Until, if set, is the end of the access that accepting gives: the
+	// member's (Member.Until) or the partnership's (Partnership.Until).
+	// Accepting after it is ErrExpired.
+	Until time.Time
 	// Joined is the member (or, for a partnership, the partnership) that
 	// accepting created.
 	Joined  ID

@@ -93,10 +93,36 @@ type Member struct {
 	// Profile holds the host's profile fields, as the policy allows them
 	// for the member's role (seed 000's commission percentage).
 	Profile Profile
-	Created time.Time
-	Updated time.Time
+	// Until, if set, is when the member's access ends (a support agent
+	// for a week, an agency for a campaign): from then on every read
+	// returns the member with a grant that allows nothing, as if inactive,
+	// without waiting for any job. Its record, role and keys stay, and it
+	// keeps its seat, as an inactive member does, until it is removed or
+	// its end is moved (member.SetExpiry); an owner has no end.
+	Until time.Time
+	// EndRecorded says that the end has been written to the audit log
+	// (MemberExpired), once, by the first unit of work or sweep that
+	// noticed it (member.RecordEndsTx, member.ExpireDue). Moving the end
+	// clears it.
+	EndRecorded bool
+	Created     time.Time
+	Updated     time.Time
 
 	grant access.Grant
+}
+
+// Expired reports whether m's access has ended by now: it has an end, and
+// now is not before it.
+func (m *Member) Expired(now time.Time) bool { return !m.Until.IsZero() && !now.Before(m.Until) }
+
+// At settles m's grant at now: past its end (Until), the grant allows
+// nothing and says that the access ended. Stores call it on every member
+// they return, with the time of the read (Env.Now outside a unit of work,
+// Tx.Now inside); for a member without an end it costs one comparison.
+func (m *Member) At(now time.Time) {
+	if !m.Until.IsZero() {
+		m.grant = m.grant.At(now)
+	}
 }
 
 // Can reports whether the member may do p now: a bit test on the effective
@@ -153,6 +179,7 @@ func Resolve(p *access.Policy, m *Member, rolePerms access.Set) {
 		Deny:   m.Deny,
 		Scopes: m.Scopes,
 		Active: m.Status == Active,
+		Until:  m.Until,
 	}
 	if m.Kind == External {
 		spec.Source = access.FromCollaborator
@@ -196,10 +223,12 @@ func (m Member) MarshalJSON() ([]byte, error) {
 		Profile     Profile       `json:"profile"`
 		Owner       bool          `json:"owner"`
 		Permissions []string      `json:"permissions"`
+		Until       time.Time     `json:"until,omitzero"`
+		Ended       bool          `json:"ended,omitempty"`
 		Created     time.Time     `json:"created"`
 		Updated     time.Time     `json:"updated"`
 	}{m.ID, m.Org, m.UserID, m.Email, m.Name, m.Role, names(m.Allow), names(m.Deny), m.Scopes,
-		m.Status.String(), m.Kind.String(), m.Profile, m.grant.IsOwner(), names(perms), m.Created, m.Updated})
+		m.Status.String(), m.Kind.String(), m.Profile, m.grant.IsOwner(), names(perms), m.Until, m.grant.Ended(), m.Created, m.Updated})
 }
 
 // Filter selects members: zero fields select everything.

@@ -46,9 +46,17 @@ type Partnership struct {
 	// collaborators too, not only its staff. Off unless set with
 	// invite.ChangePartner.
 	Collaborators bool
-	Invitation    ID
-	Created       time.Time
-	Updated       time.Time
+	// Until, if set, is when the partnership ends (a partner until a
+	// contract date): from then on it grants nothing, on every read,
+	// without waiting for any job; it is kept, as a suspended one is,
+	// until revoked or its end is moved (invite.ChangePartner).
+	Until time.Time
+	// EndRecorded says that the end has been written to both
+	// organisations' audit logs (PartnerExpired), once.
+	EndRecorded bool
+	Invitation  ID
+	Created     time.Time
+	Updated     time.Time
 }
 
 // Event types of partnerships. Every change but the invitation writes one
@@ -64,7 +72,18 @@ const (
 	PartnerRevoked        EventType = "partner.revoked"
 	PartnerLeft           EventType = "partner.left"
 	PartnerReachChanged   EventType = "partner.reach_changed"
+	// PartnerExpiryChanged: the partnership's end was set, moved or
+	// cleared (Before.Until, After.Until).
+	PartnerExpiryChanged EventType = "partner.expiry_changed"
+	// PartnerExpired: the partnership reached its end; written once, by
+	// the first sweep that noticed it, with no actor.
+	PartnerExpired EventType = "partner.expired"
 )
+
+// Expired reports whether the partnership has ended by now.
+func (ps *Partnership) Expired(now time.Time) bool {
+	return !ps.Until.IsZero() && !now.Before(ps.Until)
+}
 
 // Reaches reports whether the partnership reaches m, a member of the
 // partner organisation: a staff member always, an external collaborator
@@ -77,6 +96,8 @@ func (ps Partnership) Reaches(m *Member) bool { return m.Kind == Staff || ps.Col
 // a lifecycle action, within the partnership's scopes, in force only while
 // the partnership is active and m is active, and only for a member the
 // partnership reaches (Reaches: a grant that allows nothing otherwise).
+// The grant ends with the partnership (Until) or with m's own access,
+// whichever ends first; the caller settles it with Grant.At.
 // Backends call it for the request-time lookup of a partner member; a host
 // never needs it.
 func ResolvePartner(p *access.Policy, ps *Partnership, m *Member, levelPerms access.Set) access.Grant {
@@ -87,6 +108,6 @@ func ResolvePartner(p *access.Policy, ps *Partnership, m *Member, levelPerms acc
 		Policy: p, Source: access.FromPartner, Role: ps.Level, RolePerms: levelPerms,
 		Deny: p.Lifecycle(), Scopes: ps.Scopes,
 		Active: m.Status == Active && ps.Reaches(m), Suspended: ps.Status != PartnerActive,
-		Via: "partner organisation " + ps.Partner.String(),
-	})
+		Via: "partner organisation " + ps.Partner.String(), Until: ps.Until,
+	}).LimitUntil(m.Until)
 }

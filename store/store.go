@@ -162,6 +162,9 @@ type Tx interface {
 	PutPartnership(ctx context.Context, ps Partnership) error
 	// DeletePartnership deletes the partnership, or returns ErrNotFound.
 	DeletePartnership(ctx context.Context, id ID) error
+
+	// The ends due and not yet recorded (ends.go).
+	EndTx
 }
 
 // Store is the one contract a backend implements: reads outside a unit of
@@ -292,6 +295,9 @@ type Store interface {
 	// horizon is a *PrunedError. The organisations' audit logs lose the
 	// same events.
 	Prune(ctx context.Context, before time.Time) (horizon int64, err error)
+
+	// The organisations with ends to record (ends.go).
+	EndReader
 }
 
 // TokenUpdater is an optional fast path of a Store: the unit of work of an

@@ -2,8 +2,8 @@
 // request (seed 002): a support agent from outside asks for access with a
 // set of permissions, the store owner narrows and accepts it (or refuses),
 // an optional four-digit security code guards the store, permissions are
-// adjusted later, access is removed at any time, and collaborators take no
-// staff seat.
+// adjusted later, the access lasts a week and ends by itself (or is removed
+// at any time), and collaborators take no staff seat.
 //
 //	go run ./examples/accessrequest
 package main
@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 
 	"github.com/rosterhq/roster/access"
 	"github.com/rosterhq/roster/invite"
@@ -30,7 +31,9 @@ func main() {
 }
 
 func run(ctx context.Context, w io.Writer) error {
-	db, err := memstore.New(store.Env{Policy: policy})
+	// The clock is the host's; this walkthrough moves it by a week.
+	now := time.Now()
+	db, err := memstore.New(store.Env{Policy: policy, Now: func() time.Time { return now }})
 	if err != nil {
 		return err
 	}
@@ -72,7 +75,7 @@ func run(ctx context.Context, w io.Writer) error {
 		return err
 	}
 
-	fmt.Fprintln(w, "4. Sam reviews the request, narrows it to themes and products, and accepts.")
+	fmt.Fprintln(w, "4. Sam reviews the request, narrows it to themes and products, and accepts it for a week.")
 	open, _, err := db.Requests(ctx, org.ID, store.Asked, store.Page{})
 	if err != nil {
 		return err
@@ -83,10 +86,12 @@ func run(ctx context.Context, w io.Writer) error {
 	req := open[0]
 	asked, _ := policy.Names(req.Perms)
 	fmt.Fprintf(w, "   %s <%s> asks for %v: %q\n", req.Name, req.Email, asked, req.Message)
-	alex, err := invite.Approve(ctx, db, org.ID, sam.ID, req.ID, access.SetOf(EditThemes, ViewProducts, EditProducts))
+	week := now.Add(7 * 24 * time.Hour)
+	alex, err := invite.ApproveUntil(ctx, db, org.ID, sam.ID, req.ID, access.SetOf(EditThemes, ViewProducts, EditProducts), week)
 	if err != nil {
 		return err
 	}
+	fmt.Fprintf(w, "   %s's access ends on %s\n", alex.Name, alex.Until.Format(time.DateOnly))
 	if err := expect(w, alex, true, EditThemes); err != nil {
 		return err
 	}
@@ -114,7 +119,33 @@ func run(ctx context.Context, w io.Writer) error {
 		return err
 	}
 
-	fmt.Fprintln(w, "7. The issue is solved; Sam removes the collaborator account.")
+	fmt.Fprintln(w, "7. A week later the agent's access has ended by itself: no job had to run.")
+	now = week
+	if alex, err = db.MemberByUser(ctx, org.ID, agent.UserID); err != nil {
+		return err
+	}
+	if err := expect(w, alex, false, ViewOrders); err != nil {
+		return err
+	}
+	// A worker's sweep writes the end to the audit log, once.
+	if n, err := member.ExpireDue(ctx, db, 100); err != nil || n != 1 {
+		return fmt.Errorf("the sweep recorded %d ends (%v), want 1", n, err)
+	}
+	evs, err := db.Events(ctx, org.ID, 0, 100)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "   audit log: %s %s\n", evs[len(evs)-1].Type, evs[len(evs)-1].Target.Name)
+
+	fmt.Fprintln(w, "8. A new issue: Sam extends the access by three days, and it is back as it was.")
+	if alex, err = member.SetExpiry(ctx, db, org.ID, sam.ID, alex.ID, now.Add(3*24*time.Hour)); err != nil {
+		return err
+	}
+	if err := expect(w, alex, true, ViewOrders); err != nil {
+		return err
+	}
+
+	fmt.Fprintln(w, "9. The issue is solved; Sam removes the collaborator account.")
 	if err := member.Remove(ctx, db, org.ID, sam.ID, alex.ID); err != nil {
 		return err
 	}
@@ -123,7 +154,7 @@ func run(ctx context.Context, w io.Writer) error {
 		return err
 	}
 
-	fmt.Fprintln(w, "8. A request Sam did not expect is refused.")
+	fmt.Fprintln(w, "10. A request Sam did not expect is refused.")
 	other, err := invite.RequestAccess(ctx, db, org.ID, member.NewUser{UserID: "x", Email: "x@unknown.example"},
 		access.SetOf(ViewCustomers), "", "4821")
 	if err != nil {

@@ -182,3 +182,50 @@ func TestNoSeat(t *testing.T) {
 	_, err = member.SetSeatLimit(s.ctx, s.db, s.org.ID, 2)
 	require.NoError(t, err, "the collaborator does not count against the limit")
 }
+
+// Seed 002's support agent for a week: the access ends at the week's end
+// on every read, with no job; the sweep records it once; the owner (and
+// not staff without the permission) extends it, which restores it.
+func TestAgentForAWeek(t *testing.T) {
+	s := newShop(t)
+	r := s.request(t, "")
+	week := s.now.Add(7 * 24 * time.Hour)
+	_, err := invite.ApproveUntil(s.ctx, s.db, s.org.ID, s.owner.ID, r.ID, s.some, s.now)
+	require.ErrorIs(t, err, store.ErrInvalid, "an end must come after now")
+	alex, err := invite.ApproveUntil(s.ctx, s.db, s.org.ID, s.owner.ID, r.ID, s.some, week)
+	require.NoError(t, err)
+	require.Equal(t, week, alex.Until)
+
+	can := func() bool {
+		m, err := s.db.MemberByUser(s.ctx, s.org.ID, s.agent.UserID)
+		require.NoError(t, err)
+		g, err := invite.Grant(s.ctx, s.db, s.org.ID, s.agent.UserID)
+		require.NoError(t, err)
+		require.Equal(t, m.Can(EditThemes), g.Can(EditThemes), "the member and the grant agree")
+		return m.Can(EditThemes)
+	}
+	s.now = week.Add(-time.Microsecond)
+	assert.True(t, can(), "until the last microsecond of the week")
+	s.now = week
+	assert.False(t, can(), "not from the week's end on")
+
+	n, err := member.ExpireDue(s.ctx, s.db, 10)
+	require.NoError(t, err)
+	assert.Equal(t, 1, n)
+	n, err = member.ExpireDue(s.ctx, s.db, 10)
+	require.NoError(t, err)
+	assert.Zero(t, n, "recorded once")
+
+	_, err = member.SetExpiry(s.ctx, s.db, s.org.ID, s.sue.ID, alex.ID, s.now.Add(time.Hour))
+	require.ErrorIs(t, err, member.ErrForbidden, "staff without the permission do not extend it")
+	_, err = member.SetExpiry(s.ctx, s.db, s.org.ID, s.owner.ID, alex.ID, s.now.Add(72*time.Hour))
+	require.NoError(t, err)
+	assert.True(t, can(), "extended")
+	evs, err := s.db.Events(s.ctx, s.org.ID, 0, 100)
+	require.NoError(t, err)
+	var types []store.EventType
+	for _, e := range evs {
+		types = append(types, e.Type)
+	}
+	assert.Equal(t, []store.EventType{store.RequestApproved, store.MemberExpired, store.MemberExpiryChanged}, types[len(types)-3:])
+}

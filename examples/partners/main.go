@@ -2,7 +2,8 @@
 // settings (seed 004): baseline roles adjusted per module (Products, Assets,
 // Share Links), access scoped by market and by set, pending invitations
 // whose link can be copied again, and partner organisations whose access is
-// changed, suspended, resumed and revoked.
+// changed, suspended, resumed, ends by itself at a contract's date, and is
+// revoked.
 //
 // Ed and the partner are limited to markets and sets, so every check on
 // them names the request's scope: g.CanIn(p, "market:de", "set:summer") and
@@ -23,6 +24,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/rosterhq/roster/access"
 	"github.com/rosterhq/roster/invite"
@@ -45,7 +47,9 @@ func run(ctx context.Context, w io.Writer) error {
 	if _, err := rand.Read(linkKey); err != nil {
 		return err
 	}
-	db, err := memstore.New(store.Env{Policy: policy, LinkKey: linkKey})
+	// The clock is the host's; this walkthrough moves it to a contract's end.
+	now := time.Now()
+	db, err := memstore.New(store.Env{Policy: policy, LinkKey: linkKey, Now: func() time.Time { return now }})
 	if err != nil {
 		return err
 	}
@@ -137,7 +141,7 @@ func run(ctx context.Context, w io.Writer) error {
 		return err
 	}
 
-	fmt.Fprintln(w, "5. Ada invites Alpine Retail as a partner: viewer of the summer set in Germany.")
+	fmt.Fprintln(w, "5. Ada invites Alpine Retail as a partner: viewer of the summer set in Germany, until the contract ends.")
 	alpine, rita, err := member.CreateOrg(ctx, db, member.NewOrg{Name: "Alpine Retail", Owner: user("rita", "alpine")})
 	if err != nil {
 		return err
@@ -146,8 +150,9 @@ func run(ctx context.Context, w io.Writer) error {
 	if err != nil {
 		return err
 	}
+	contract := now.Add(90 * 24 * time.Hour) // the contract's end date
 	_, token, err = invite.InvitePartner(ctx, db, org.ID, ada.ID, invite.NewPartner{Email: rita.Email, Level: "viewer",
-		Scopes: access.MustScopes("market:de", "set:summer")})
+		Scopes: access.MustScopes("market:de", "set:summer"), Until: contract})
 	if err != nil {
 		return err
 	}
@@ -180,7 +185,7 @@ func run(ctx context.Context, w io.Writer) error {
 		return err
 	}
 
-	fmt.Fprintln(w, "6. Ada raises Alpine to editor, adds the winter set, suspends, resumes, then revokes.")
+	fmt.Fprintln(w, "6. Ada raises Alpine to editor, adds the winter set, suspends, then resumes.")
 	level := "editor"
 	if _, err := invite.ChangePartner(ctx, db, org.ID, ada.ID, ps.ID, invite.PartnerChange{Level: &level}); err != nil {
 		return err
@@ -207,6 +212,24 @@ func run(ctx context.Context, w io.Writer) error {
 	if err := partner(true, ViewProducts, "set:winter"); err != nil { // exactly as before
 		return err
 	}
+
+	fmt.Fprintln(w, "7. The contract date passes: Alpine's access ends by itself, and a sweep logs it in both workspaces.")
+	now = contract
+	if err := partner(false, ViewProducts, "market:de", "set:summer"); err != nil {
+		return err
+	}
+	if n, err := member.ExpireDue(ctx, db, 100); err != nil || n != 1 {
+		return fmt.Errorf("the sweep recorded %d ends (%v), want 1", n, err)
+	}
+	for _, o := range []store.Org{org, alpine} {
+		evs, err := db.Events(ctx, o.ID, 0, store.MaxPageSize)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "   audit log of %s: %s\n", o.Name, evs[len(evs)-1].Type)
+	}
+
+	fmt.Fprintln(w, "8. The ended partnership is kept until Ada revokes it.")
 	if err := invite.RevokePartner(ctx, db, org.ID, ada.ID, ps.ID); err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/url"
 	"testing"
+	"time"
 
 	"github.com/rosterhq/roster/access"
 	"github.com/rosterhq/roster/invite"
@@ -24,6 +25,7 @@ func TestRun(t *testing.T) {
 type workspace struct {
 	ctx                          context.Context
 	db                           *memstore.Store
+	now                          time.Time // the host's clock, which a test moves
 	org, retail                  store.Org
 	owner, admin, editor, viewer store.Member
 	rOwner, rBuyer               store.Member
@@ -32,9 +34,10 @@ type workspace struct {
 func newWorkspace(t *testing.T, linkKey []byte) *workspace {
 	t.Helper()
 	ctx := context.Background()
-	db, err := memstore.New(store.Env{Policy: policy, LinkKey: linkKey})
+	ws := &workspace{ctx: ctx, now: time.Date(2026, 4, 1, 9, 0, 0, 0, time.UTC)}
+	db, err := memstore.New(store.Env{Policy: policy, LinkKey: linkKey, Now: func() time.Time { return ws.now }})
 	require.NoError(t, err)
-	ws := &workspace{ctx: ctx, db: db}
+	ws.db = db
 	ws.org, ws.owner, err = member.CreateOrg(ctx, db, member.NewOrg{Name: "Northwind", Owner: user("nora", "northwind")})
 	require.NoError(t, err)
 	ws.admin = ws.join(t, ws.owner, "ada", "admin", invite.NewInvitation{})
@@ -259,4 +262,49 @@ func TestPartners(t *testing.T) {
 	staff, _, err := ws.db.Members(ws.ctx, ws.org.ID, store.Filter{}, store.Page{})
 	require.NoError(t, err)
 	assert.Len(t, staff, 4, "partners take no seat")
+}
+
+// Seed 004's partner until a contract date: the partnership (set when it is
+// offered, or moved later by an admin only) grants nothing from its end on,
+// on every read and with no job; the sweep logs it once in both
+// workspaces; moving the end restores exactly what it granted.
+func TestPartnerUntilContract(t *testing.T) {
+	ws := newWorkspace(t, nil)
+	scopes := access.MustScopes("market:de", "set:summer")
+	contract := time.Date(2026, 6, 30, 0, 0, 0, 0, time.UTC)
+	_, _, err := invite.InvitePartner(ws.ctx, ws.db, ws.org.ID, ws.admin.ID, invite.NewPartner{Email: ws.rOwner.Email,
+		Level: "viewer", Scopes: scopes, Until: ws.now})
+	require.ErrorIs(t, err, store.ErrInvalid, "an end must come after now")
+	_, token, err := invite.InvitePartner(ws.ctx, ws.db, ws.org.ID, ws.admin.ID, invite.NewPartner{Email: ws.rOwner.Email,
+		Level: "viewer", Scopes: scopes, Until: contract})
+	require.NoError(t, err)
+	ps, err := invite.AcceptPartner(ws.ctx, ws.db, token, ws.retail.ID, ws.rOwner.ID)
+	require.NoError(t, err)
+	assert.Equal(t, contract, ps.Until)
+
+	ws.now = contract.Add(-time.Microsecond)
+	assert.True(t, ws.grant(t, ws.rBuyer.UserID).CanIn(ViewProducts, "market:de", "set:summer"))
+	ws.now = contract
+	g := ws.grant(t, ws.rBuyer.UserID)
+	assert.False(t, g.CanIn(ViewProducts, "market:de", "set:summer"), "the contract ended")
+	assert.Equal(t, access.Ended, g.Explain(ViewProducts, "market:de", "set:summer").Reason)
+
+	n, err := member.ExpireDue(ws.ctx, ws.db, 10)
+	require.NoError(t, err)
+	assert.Equal(t, 1, n)
+	n, err = member.ExpireDue(ws.ctx, ws.db, 10)
+	require.NoError(t, err)
+	assert.Zero(t, n, "logged once")
+	for _, o := range []store.ID{ws.org.ID, ws.retail.ID} {
+		evs, err := ws.db.Events(ws.ctx, o, 0, store.MaxPageSize)
+		require.NoError(t, err)
+		assert.Equal(t, store.PartnerExpired, evs[len(evs)-1].Type)
+	}
+
+	renewed := contract.AddDate(1, 0, 0)
+	_, err = invite.ChangePartner(ws.ctx, ws.db, ws.org.ID, ws.editor.ID, ps.ID, invite.PartnerChange{Until: &renewed})
+	require.ErrorIs(t, err, member.ErrForbidden, "editors do not manage partners")
+	_, err = invite.ChangePartner(ws.ctx, ws.db, ws.org.ID, ws.admin.ID, ps.ID, invite.PartnerChange{Until: &renewed})
+	require.NoError(t, err)
+	assert.True(t, ws.grant(t, ws.rBuyer.UserID).CanIn(ViewProducts, "market:de", "set:summer"), "renewed")
 }

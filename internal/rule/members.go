@@ -98,7 +98,7 @@ func CheckSeat(ctx context.Context, tx store.Tx, n int) error {
 }
 
 // NewMember validates a member to add, as a rule receives it (UserID,
-// Email, Name, Kind, Role, Allow, Deny, Scopes, Profile; Org set), and
+// Email, Name, Kind, Role, Allow, Deny, Scopes, Profile, Until; Org set), and
 // returns it complete and unresolved: e-mail normalised, Kind Staff if
 // unset, a new ID, Active, created at the unit of work's time.
 func NewMember(tx store.Tx, m store.Member) (store.Member, error) {
@@ -123,12 +123,16 @@ func NewMember(tx store.Tx, m store.Member) (store.Member, error) {
 	if m.Kind == store.External && m.Allow.IsEmpty() {
 		return store.Member{}, fmt.Errorf("%w: an external collaborator needs at least one permission", store.ErrInvalid)
 	}
+	now := tx.Now()
+	until, err := CheckUntil(m.Until, now)
+	if err != nil {
+		return store.Member{}, err
+	}
 	id, err := env.NewID()
 	if err != nil {
 		return store.Member{}, err
 	}
-	now := tx.Now()
-	m.ID, m.Status, m.Created, m.Updated = id, store.Active, now, now
+	m.ID, m.Status, m.Created, m.Updated, m.Until, m.EndRecorded = id, store.Active, now, now, until, false
 	return m, nil
 }
 

@@ -31,7 +31,8 @@ import (
 //  6. the rest of the rule (ErrSeatLimit, ErrAlreadyMember, ErrInUse, …).
 
 // LoadActor loads the member acting in the unit of work: ErrNotFound if it is
-// not a member of the organisation, ErrInactive if it is inactive.
+// not a member of the organisation, ErrInactive if it is inactive or its
+// access has ended (Member.Until) by the unit of work's time.
 func LoadActor(ctx context.Context, tx store.Tx, id store.ID) (store.Member, error) {
 	if err := CheckID("actor", id); err != nil {
 		return store.Member{}, err
@@ -45,6 +46,9 @@ func LoadActor(ctx context.Context, tx store.Tx, id store.ID) (store.Member, err
 	}
 	if a.Status != store.Active {
 		return store.Member{}, fmt.Errorf("%w: actor %v cannot act", ErrInactive, id)
+	}
+	if a.Expired(tx.Now()) {
+		return store.Member{}, fmt.Errorf("%w: actor %v's access ended at %v", ErrInactive, id, a.Until.Format(time.RFC3339))
 	}
 	return a, nil
 }
@@ -70,7 +74,10 @@ func Gate(actor *store.Member, a access.Action) error {
 
 // LoadTarget loads the member acted on and applies rule 4: ErrNotFound,
 // ErrSelf when it is the actor, ErrOwnerProtected when it is the owner, and
-// ErrEscalation when it holds more than the actor.
+// ErrEscalation when it holds more than the actor. A target whose access
+// has ended without the end being recorded gets it recorded (RecordEnd),
+// before the rule's own change: the end is in the log before whatever
+// follows it.
 func LoadTarget(ctx context.Context, tx store.Tx, actor *store.Member, id store.ID) (store.Member, error) {
 	if err := CheckID("target", id); err != nil {
 		return store.Member{}, err
@@ -86,6 +93,9 @@ func LoadTarget(ctx context.Context, tx store.Tx, actor *store.Member, id store.
 		return store.Member{}, fmt.Errorf("%w: only an ownership transfer changes the owner", ErrOwnerProtected)
 	}
 	if err := Covers(actor, &t); err != nil {
+		return store.Member{}, err
+	}
+	if err := RecordEnd(ctx, tx, &t); err != nil {
 		return store.Member{}, err
 	}
 	return t, nil
@@ -116,7 +126,8 @@ func CanGrant(actor *store.Member, perms access.Set, scopes access.Scopes) error
 
 // ResolveIn resolves m in tx: its role must be the policy's or one of the
 // organisation's custom roles (ErrInvalid otherwise), and external
-// collaborators must have none.
+// collaborators must have none. The grant is settled at the unit of work's
+// time (store.Member.At).
 func ResolveIn(ctx context.Context, tx store.Tx, m *store.Member) error {
 	p := tx.Env().Policy
 	if m.Kind == store.External {
@@ -124,10 +135,12 @@ func ResolveIn(ctx context.Context, tx store.Tx, m *store.Member) error {
 			return fmt.Errorf("%w: an external collaborator has no role", store.ErrInvalid)
 		}
 		store.Resolve(p, m, access.Set{})
+		m.At(tx.Now())
 		return nil
 	}
 	if _, ok := p.RolePerms(m.Role); ok {
 		store.Resolve(p, m, access.Set{})
+		m.At(tx.Now())
 		return nil
 	}
 	if m.Role == "" {
@@ -144,6 +157,7 @@ func ResolveIn(ctx context.Context, tx store.Tx, m *store.Member) error {
 		return err
 	}
 	store.Resolve(p, m, r.Perms)
+	m.At(tx.Now())
 	return nil
 }
 
@@ -164,6 +178,7 @@ func Snapshot(p *access.Policy, m *store.Member) store.State {
 		Scopes:  m.Scopes.Strings(),
 		Profile: m.Profile.Map(),
 		Name:    m.Name,
+		Until:   m.Until,
 	}
 }
 

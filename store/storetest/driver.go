@@ -225,6 +225,14 @@ func (d *driver) apply(o op) res {
 	return r
 }
 
+// until is the end an operation gives: dur from now, or none for 0.
+func (d *driver) until(dur time.Duration) time.Time {
+	if dur == 0 {
+		return time.Time{}
+	}
+	return d.clock.Now().Add(dur)
+}
+
 func (d *driver) call(o op) res {
 	ctx, s := d.ctx, d.s
 	org, actor, target := d.orgID(o.org), d.memberID(o.actor), d.memberID(o.target)
@@ -252,10 +260,15 @@ func (d *driver) call(o op) res {
 	case opAddMember:
 		r.m, r.err = member.AddMember(ctx, s, org, actor, member.NewMember{NewUser: newUser(),
 			Kind: map[bool]store.Kind{false: store.Staff, true: store.External}[o.external], Role: o.role,
-			Allow: setOf(o.allow), Deny: setOf(o.deny), Scopes: scopesOf(o.scopes), Profile: d.profile(o.profile)})
+			Allow: setOf(o.allow), Deny: setOf(o.deny), Scopes: scopesOf(o.scopes), Profile: d.profile(o.profile),
+			Until: d.until(o.dur)})
 		if r.err == nil {
 			d.addMember(r.m.ID, o.org)
 		}
+	case opSetExpiry:
+		r.m, r.err = member.SetExpiry(ctx, s, org, actor, target, d.until(o.dur))
+	case opExpireDue:
+		r.events, r.err = member.ExpireDue(ctx, s, 100)
 	case opChangeRole:
 		r.m, r.err = member.ChangeRole(ctx, s, org, actor, target, o.role)
 	case opSetPerms:
@@ -449,8 +462,10 @@ func (d *driver) eventsOf(o op) ([]orgEvent, bool) {
 	one := func(org int, typ store.EventType) []orgEvent { return []orgEvent{{org, typ, -2, -2}} }
 	two := func(a, b int, typ store.EventType) []orgEvent { return []orgEvent{{a, typ, -2, -2}, {b, typ, -2, -2}} }
 	switch o.kind {
-	case opTick, opAuthenticate, opCopyLink, opAuditLog:
+	case opTick, opAuthenticate, opCopyLink, opAuditLog, opExpireDue:
 		return nil, false
+	case opSetExpiry:
+		return one(o.org, store.MemberExpiryChanged), true
 	case opCreateOrg:
 		d.mu.Lock()
 		defer d.mu.Unlock()
@@ -649,6 +664,7 @@ func (d *driver) render(p *access.Policy) (string, error) {
 			hk := key(m.ID)
 			text := memberLine(hk, m.UserID, m.Email, m.Name, m.Role, allow, deny, m.Scopes.Strings(),
 				m.Status == store.Active, m.Kind == store.External, m.Profile.Map(), held, eff)
+			text += endLine(m.Until, m.EndRecorded, d.origin)
 			if d.idName(m.ID)[0] == '?' {
 				text = " unknown " + text
 			}

@@ -163,6 +163,12 @@ type model struct {
 	invs    []*mInv
 	reqs    []*mReq
 	parts   []*mPart
+
+	// now is the time of the operation being applied (model_expiry.go);
+	// noted the target whose end the operation records first, if it
+	// succeeds.
+	now   time.Time
+	noted *mMember
 }
 
 // outcome is what the model expects of an operation: the refusal, or
@@ -186,7 +192,7 @@ func (m *model) loadActor(org, h int) (*mMember, error) {
 	if a == nil {
 		return nil, store.ErrNotFound
 	}
-	if !a.active {
+	if !a.active || m.expired(a) {
 		return nil, member.ErrInactive
 	}
 	return a, nil
@@ -218,6 +224,7 @@ func (m *model) loadTarget(org int, a *mMember, h int) (*mMember, error) {
 	case !m.canGrant(a, m.held(t), t.scopes):
 		return nil, member.ErrEscalation
 	}
+	m.noteEnd(t)
 	return t, nil
 }
 
@@ -225,7 +232,17 @@ func (m *model) loadTarget(org int, a *mMember, h int) (*mMember, error) {
 // answer. The model changes only when the operation succeeds (and, for a
 // wrong access code, by the count of misses).
 func (m *model) apply(o op, now time.Time) outcome {
+	m.now, m.noted = now, nil
+	out := m.apply1(o, now)
+	return m.recordNoted(out)
+}
+
+func (m *model) apply1(o op, now time.Time) outcome {
 	switch o.kind {
+	case opSetExpiry:
+		return m.setExpiry(o)
+	case opExpireDue:
+		return m.expireDue()
 	case opCreateOrg:
 		return m.createOrg(o)
 	case opTick:
@@ -290,6 +307,7 @@ func (m *model) render(origin time.Time) string {
 			}
 			b.WriteString(memberLine(x.h, x.userID, x.email, x.name, x.role, x.allow, x.deny, scopeStrings(x.scopes),
 				x.active, x.external, x.profile, m.held(x), m.eff(x)))
+			b.WriteString(endLine(x.until, x.ended, origin))
 			b.WriteString(m.canLine(x))
 			for ki, k := range m.keys {
 				if k.live && k.member == x.h {
@@ -338,6 +356,19 @@ func memberLine(h int, uid, email, name, role string, allow, deny pmask, scopes 
 	}
 	return fmt.Sprintf(" member M%d %s %s %q role=%q allow=%#x deny=%#x scopes=%v active=%v external=%v profile=%v held=%#x eff=%#x\n",
 		h, uid, email, name, role, allow, deny, scopes, active, external, ps, held, eff)
+}
+
+// endLine renders a member's end, relative to the run's origin, and
+// whether it was recorded; nothing for a member without one.
+func endLine(until time.Time, recorded bool, origin time.Time) string {
+	if until.IsZero() && !recorded {
+		return ""
+	}
+	at := "none"
+	if !until.IsZero() {
+		at = until.Sub(origin).String()
+	}
+	return fmt.Sprintf("  ends %s recorded=%v\n", at, recorded)
 }
 
 func invLine(i int, partner bool, email, role string, allow, deny pmask, scopes []string, prof map[string]string,

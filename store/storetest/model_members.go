@@ -22,6 +22,8 @@ type mMember struct {
 	active       bool
 	external     bool
 	profile      map[string]string
+	until        time.Time // the end of its access; zero for none
+	ended        bool      // the end is recorded (store.Member.EndRecorded)
 }
 
 func isOwner(x *mMember) bool { return !x.external && x.role == ownerRole }
@@ -41,7 +43,7 @@ func (m *model) held(x *mMember) pmask {
 
 // eff is what Can answers from: nothing while inactive.
 func (m *model) eff(x *mMember) pmask {
-	if !x.active {
+	if !x.active || m.expired(x) {
 		return 0
 	}
 	return m.held(x)
@@ -184,6 +186,9 @@ func (m *model) applyMember(o op, now time.Time) outcome {
 		x := m.newMember(org, o.user, userID(o.user), email, userName(o.user))
 		x.role, x.allow, x.deny, x.scopes, x.external = role, o.allow, o.deny, o.scopes, o.external
 		x.profile = maps.Clone(profiles[o.profile])
+		if o.dur != 0 {
+			x.until = now.Add(o.dur)
+		}
 		return m.done(m.ev(org, store.MemberAdded, a.h, x.h))
 	case opChangeRole:
 		if o.role == "" {

@@ -150,7 +150,7 @@ func (m *model) applyTransfer(o op) outcome {
 		return refused(member.ErrSelf)
 	case t.external:
 		return refused(store.ErrInvalid)
-	case !t.active:
+	case !t.active || m.expired(t):
 		return refused(member.ErrInactive)
 	}
 	if o.kind == opTransfer {
@@ -168,6 +168,7 @@ func (m *model) transfer(org int, actor, next *mMember) outcome {
 	prev := m.owner(org)
 	prev.role, prev.profile = demotedRole, keepProfile(demotedRole, prev.profile)
 	next.role, next.allow, next.deny, next.scopes = ownerRole, 0, 0, 0
+	next.until, next.ended = time.Time{}, false
 	next.profile = keepProfile(ownerRole, next.profile)
 	m.orgs[org].pending = -1
 	return m.done(m.ev(org, store.OwnerTransferred, actor.h, next.h))

@@ -216,7 +216,7 @@ func (m *model) partnerGrant(org int, user string) (perms pmask, scopes uint8, o
 	if bp == nil {
 		return 0, 0, false
 	}
-	if bp.active && bx.active {
+	if bp.active && bx.active && !m.expired(bx) {
 		perms = m.rolePerms(org, bp.level) &^ mLifecycle
 	}
 	return perms, bp.scopes, true

@@ -57,6 +57,8 @@ const (
 	opLeavePartner
 	opAuditLog
 	opTick
+	opSetExpiry
+	opExpireDue
 	numOps
 )
 
@@ -65,7 +67,7 @@ var opNames = [numOps]string{"CreateOrg", "RenameOrg", "SetSeatLimit", "DeleteOr
 	"TransferOwnership", "ProposeTransfer", "AcceptTransfer", "CancelTransfer", "CreateRole", "UpdateRole",
 	"DeleteRole", "IssueKey", "RevokeKey", "Authenticate", "Send", "Resend", "Cancel", "CopyLink", "Accept",
 	"Decline", "RequestAccess", "Approve", "Refuse", "Withdraw", "SetCode", "InvitePartner", "AcceptPartner",
-	"DeclinePartner", "ChangePartner", "RevokePartner", "LeavePartner", "AuditLog", "Tick"}
+	"DeclinePartner", "ChangePartner", "RevokePartner", "LeavePartner", "AuditLog", "Tick", "SetExpiry", "ExpireDue"}
 
 func (k opKind) String() string { return opNames[k] }
 
@@ -170,6 +172,9 @@ func (o op) String() string {
 		arg("deny", fmt.Sprintf("%#x", o.deny))
 		arg("scopes", fmt.Sprint(scopeStrings(o.scopes)))
 		arg("profile", fmt.Sprint(profiles[o.profile]))
+		if o.dur != 0 {
+			arg("until", "+"+o.dur.String())
+		}
 	case opChangeRole:
 		org()
 		actor()
@@ -296,6 +301,15 @@ func (o op) String() string {
 		arg("part", handleName("P", o.part))
 	case opTick:
 		arg("by", o.dur.String())
+	case opSetExpiry:
+		org()
+		actor()
+		target()
+		if o.dur == 0 {
+			arg("until", "none")
+		} else {
+			arg("until", "+"+o.dur.String())
+		}
 	}
 	return b.String()
 }
@@ -527,7 +541,7 @@ func (g gen) part() int {
 
 // The categories of operations; the state machine draws one per step, and
 // an operation within it.
-var categories = []string{"org", "add", "member", "status", "owner", "role", "key", "invite", "answer", "request", "partner", "clock"}
+var categories = []string{"org", "add", "member", "status", "owner", "role", "key", "invite", "answer", "request", "partner", "clock", "expiry"}
 
 func (g gen) draw(cat string) op {
 	org := g.org()
@@ -565,6 +579,9 @@ func (g gen) draw(cat string) op {
 		o.allow, o.deny = g.perms("allow")&g.perms("allow2"), g.perms("deny")&g.perms("deny2")
 		o.scopes = g.scopes()
 		o.profile = g.n(len(profiles), "profile")
+		if g.rare(1, 4, "until") {
+			o.dur = []time.Duration{time.Hour, 24 * time.Hour}[g.n(2, "add-until")]
+		}
 	case "member":
 		o.target = g.target(org)
 		switch g.n(4, "member-op") {
@@ -703,6 +720,14 @@ func (g gen) draw(cat string) op {
 			o.role = g.role()
 			o.scopes = g.scopes()
 		}
+	case "expiry":
+		if g.rare(1, 4, "sweep") {
+			o.kind = opExpireDue
+			break
+		}
+		o.kind, o.target = opSetExpiry, g.target(org)
+		// An end in an hour or a day, none (clear it), or one in the past.
+		o.dur = []time.Duration{time.Hour, 24 * time.Hour, 0, -time.Hour, 30 * time.Minute}[g.n(5, "until")]
 	case "clock":
 		o.kind = opTick
 		o.dur = []time.Duration{time.Minute, time.Hour, 24 * time.Hour, 8 * 24 * time.Hour, 15 * time.Minute, 16 * time.Minute}[g.n(6, "tick")]

@@ -186,4 +186,7 @@ var conformance = []struct {
 	{"ConcurrentAccept", testConcurrentAccept},
 	{"ConcurrentSeats", testConcurrentSeats},
 	{"ConcurrentPartners", testConcurrentPartners},
+	{"Expiry", testExpiry},
+	{"ExpiryCarried", testExpiryCarried},
+	{"ConcurrentExpiry", testConcurrentExpiry},
 }

@@ -96,8 +96,8 @@ func (w *world) state(org store.ID) string {
 	require.NoError(w.t, err)
 	for _, m := range ms {
 		g := m.Grant()
-		fmt.Fprintf(&b, "member %v %s %s %s %v %v %v %v %v %v %v\n", m.ID, m.UserID, m.Email, m.Role, m.Allow, m.Deny,
-			m.Scopes, m.Status, m.Kind, m.Profile.Map(), effective(g))
+		fmt.Fprintf(&b, "member %v %s %s %s %v %v %v %v %v %v %v %v %v\n", m.ID, m.UserID, m.Email, m.Role, m.Allow, m.Deny,
+			m.Scopes, m.Status, m.Kind, m.Profile.Map(), effective(g), m.Until, m.EndRecorded)
 		keys, _, err := w.s.Keys(w.ctx, org, m.ID, store.Page{Limit: store.MaxPageSize})
 		require.NoError(w.t, err)
 		for _, k := range keys {

@@ -1,0 +1,11 @@
+-- Access that expires (#18): a member's and a partnership's end, in
+-- microseconds as every time here, 0 for none, and whether the end has been
+-- recorded in the audit log; the end an invitation carries for the member it
+-- makes. A sweep finds the ends due and unrecorded through the index.
+ALTER TABLE {p}members ADD COLUMN ends INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE {p}members ADD COLUMN ends_noted INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE {p}partners ADD COLUMN ends INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE {p}partners ADD COLUMN ends_noted INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE {p}invitations ADD COLUMN member_ends INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX {p}members_ends ON {p}members (ends_noted, ends);
+CREATE INDEX {p}partners_ends ON {p}partners (ends_noted, ends);
