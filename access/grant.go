@@ -79,6 +79,8 @@ type grantInfo struct {
 	active    bool
 	owner     bool
 	suspended bool
+	narrowed  bool // Within narrowed the grant: keyless holds what was cut
+	keyless   Set  // what the principal holds that the key does not carry
 }
 
 // NewGrant resolves spec into a Grant.
@@ -141,6 +143,32 @@ func (g Grant) Through(src Source, via string, active bool) Grant {
 	}
 	info := *g.why
 	info.source, info.via, info.active = src, via, active && !info.suspended
+	g.why = &info
+	g.settle()
+	return g
+}
+
+// Within returns a copy of g that holds no more than s: what g holds and s
+// lists. It serves API keys limited to a subset of their member's
+// permissions, computed when the key is used, so that the key narrows with
+// its member. A grant narrowed below every permission of its policy is not
+// the owner's: CanDo answers by the gates, and Explain says which
+// permissions the key does not carry.
+func (g Grant) Within(s Set) Grant {
+	if g.why == nil {
+		return g
+	}
+	info := *g.why
+	all := info.policy.All()
+	if info.owner && all.Difference(s).IsEmpty() {
+		return g
+	}
+	info.keyless = info.keyless.Union(info.held.Difference(s))
+	info.narrowed = true
+	info.owner = false
+	info.held = info.held.Intersect(s)
+	info.role = info.role.Intersect(s)
+	info.allow = info.allow.Intersect(s)
 	g.why = &info
 	g.settle()
 	return g
@@ -288,6 +316,9 @@ func (g Grant) Explain(p Permission, scopes ...string) Decision {
 		return d
 	case i.owner:
 		d.Reason, d.text = Owner, "allowed: role "+q(i.name)+" is the owner's and holds every permission"
+	case i.narrowed && i.keyless.Has(p):
+		d.Reason, d.text = Withdrawn, "denied: "+perm+" is not among the key's permissions"+i.viaText()
+		return d
 	case i.deny.Has(p) && i.source == FromPartner && i.policy.Lifecycle().Has(p):
 		d.Reason, d.text = Lifecycle, "denied: "+perm+" gates a lifecycle action, which a partnership never carries"
 		return d

@@ -125,6 +125,7 @@ type orgData struct {
 
 	roles map[string]store.Role
 	keys  map[ID]store.Key
+	khash map[[32]byte]ID // key hash → key
 
 	invs    map[ID]*store.Invitation
 	byHash  map[[32]byte]ID
@@ -148,6 +149,7 @@ func newOrg(rec store.Org) *org {
 		holders: make(map[string]int),
 		roles:   make(map[string]store.Role),
 		keys:    make(map[ID]store.Key),
+		khash:   make(map[[32]byte]ID),
 		invs:    make(map[ID]*store.Invitation),
 		byHash:  make(map[[32]byte]ID),
 		pending: make(map[pendingKey]ID),
