@@ -15,6 +15,7 @@ const (
 	FromCollaborator               // an external collaborator, through approved permissions
 	FromPartner                    // a member of a partner organisation, through the partnership
 	FromKey                        // an API key of a member
+	FromServiceKey                 // an organisation's service key, which belongs to no member
 )
 
 func (s Source) String() string {
@@ -27,6 +28,8 @@ func (s Source) String() string {
 		return "partner"
 	case FromKey:
 		return "key"
+	case FromServiceKey:
+		return "service key"
 	}
 	return "source(" + strconv.Itoa(int(s)) + ")"
 }
@@ -401,6 +404,8 @@ func (i *grantInfo) who() string {
 		return "the partner member"
 	case FromKey:
 		return "the key's member"
+	case FromServiceKey:
+		return "the key"
 	}
 	return "the member"
 }

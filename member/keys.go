@@ -173,7 +173,8 @@ func keyParty(k store.Key) store.Party { return store.Party{Key: k.ID, Name: k.N
 // acts in its own name (the audit log attributes what it does to the key,
 // store.Party.Key), and survives the removal of the member who issued it.
 // Gated by access.ManageServiceKeys; a permission the actor does not hold
-// is ErrEscalation; the organisation holds at most MaxKeysPerMember service
+// is ErrEscalation, and so is an actor limited by scopes, for a service key
+// acts everywhere; the organisation holds at most MaxKeysPerMember service
 // keys (ErrLimitReached). It writes KeyIssued, whose target is the key.
 func IssueServiceKey(ctx context.Context, s store.Store, org, actor store.ID, spec KeySpec) (store.Key, string, error) {
 	var secret string
@@ -200,6 +201,9 @@ func IssueServiceKeyTx(ctx context.Context, tx store.Tx, actor store.ID, spec Ke
 	a, err := rule.GatedActor(ctx, tx, actor, access.ManageServiceKeys)
 	if err != nil {
 		return store.Key{}, "", err
+	}
+	if !a.IsOwner() && !a.Scopes.IsZero() {
+		return store.Key{}, "", fmt.Errorf("%w: a service key acts everywhere, and the actor is limited to %v", ErrEscalation, a.Scopes)
 	}
 	if err := rule.CanGrant(&a, spec.Perms, a.Scopes); err != nil {
 		return store.Key{}, "", err

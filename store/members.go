@@ -148,7 +148,7 @@ func (m Member) ThroughKey(k Key) Member {
 // member.Authenticate call it; a host rarely needs it.
 func ServiceKeyMember(p *access.Policy, k Key) Member {
 	m := Member{ID: k.ID, Org: k.Org, Name: k.Name, Status: Active, Kind: Staff, Created: k.Created, Updated: k.Created, key: k.ID}
-	m.grant = access.NewGrant(access.GrantSpec{Policy: p, Source: access.FromKey, Allow: k.Perms, Active: true, Via: "key " + k.Prefix})
+	m.grant = access.NewGrant(access.GrantSpec{Policy: p, Source: access.FromServiceKey, Allow: k.Perms, Active: true, Via: "key " + k.Prefix})
 	return m
 }
 

@@ -247,7 +247,7 @@ func testServiceKeys(t *testing.T, f Factory) {
 	require.NoError(t, err)
 	require.Equal(t, k.ID, key.ID)
 	require.Equal(t, k.ID, m.ServiceKey())
-	require.Equal(t, access.FromKey, m.Grant().Source())
+	require.Equal(t, access.FromServiceKey, m.Grant().Source())
 	require.True(t, m.Can(fixture.ViewProducts))
 	require.True(t, m.CanDo(access.AddMember))
 	require.False(t, m.Can(fixture.EditProducts))
