@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
@@ -161,6 +162,56 @@ func BenchmarkAuthenticate(b *testing.B) {
 					})
 				})
 			}
+		})
+	}
+}
+
+// TestCacheKeys holds the request cache's answers about API keys to its
+// bound: a key's member demoted on another instance, a key rotated there
+// with no overlap, a service key revoked there; each is seen by every
+// Authenticate that begins MaxStale after it.
+func TestCacheKeys(t *testing.T) {
+	for _, d := range dialects {
+		t.Run(d.String(), func(t *testing.T) {
+			requireDB(t, d)
+			ctx := context.Background()
+			a, _ := newStore(t, d, fixture.NewEnv(fixture.NewClock(), 23))
+			b, _ := cached(t, d, a, sqlstore.CacheOptions{MaxStale: maxStale})
+			org, owner, err := member.CreateOrg(ctx, a, member.NewOrg{Name: "Acme", Owner: member.NewUser{UserID: "owner", Email: "o@acme.io"}})
+			require.NoError(t, err)
+			bob, err := member.AddMember(ctx, a, org.ID, owner.ID, member.NewMember{Role: "editor", NewUser: member.NewUser{UserID: "bob", Email: "bob@acme.io"}})
+			require.NoError(t, err)
+			k, secret, err := member.IssueKeyWith(ctx, a, org.ID, owner.ID, bob.ID, member.KeySpec{Name: "ci", Perms: access.SetOf(fixture.ViewProducts, fixture.EditProducts)})
+			require.NoError(t, err)
+			svc, ssecret, err := member.IssueServiceKey(ctx, a, org.ID, owner.ID, member.KeySpec{Name: "svc", Perms: access.SetOf(fixture.ViewProducts)})
+			require.NoError(t, err)
+			warmUp(t, b, org.ID, "bob")
+			for range 2 {
+				m, _, err := member.Authenticate(ctx, b, secret)
+				require.NoError(t, err)
+				require.True(t, m.Can(fixture.EditProducts))
+				_, _, err = member.Authenticate(ctx, b, ssecret)
+				require.NoError(t, err)
+			}
+
+			_, err = member.ChangeRole(ctx, a, org.ID, owner.ID, bob.ID, "viewer")
+			require.NoError(t, err)
+			settle(time.Now())
+			m, _, err := member.Authenticate(ctx, b, secret)
+			require.NoError(t, err)
+			require.False(t, m.Can(fixture.EditProducts), "the demotion narrows the key after the bound")
+			require.True(t, m.Can(fixture.ViewProducts))
+
+			_, next, err := member.RotateKey(ctx, a, org.ID, owner.ID, k.ID, 0)
+			require.NoError(t, err)
+			require.NoError(t, member.RevokeKey(ctx, a, org.ID, owner.ID, svc.ID))
+			settle(time.Now())
+			_, _, err = member.Authenticate(ctx, b, secret)
+			require.ErrorIs(t, err, store.ErrNotFound, "the rotated-out secret stops after the bound")
+			_, _, err = member.Authenticate(ctx, b, ssecret)
+			require.ErrorIs(t, err, store.ErrNotFound, "the revoked service key stops after the bound")
+			_, _, err = member.Authenticate(ctx, b, next)
+			require.NoError(t, err)
 		})
 	}
 }

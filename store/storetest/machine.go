@@ -477,8 +477,8 @@ func (mc *machine) checkResult(d *driver, o op, got res) {
 		if name := d.idName(got.m.ID); name != fmt.Sprintf("M%d", x.h) {
 			fail("the key authenticated %s, the model expects M%d", name, x.h)
 		}
-		if eff, _ := mask(effective(got.m.Grant())); eff != m.held(x) || got.m.Grant().Source() != access.FromKey {
-			fail("the key carries %#x from %v, the model expects %#x from a key", eff, got.m.Grant().Source(), m.held(x))
+		if eff, _ := mask(effective(got.m.Grant())); eff != m.keyHeld(k) || got.m.Grant().Source() != access.FromKey {
+			fail("the key carries %#x from %v, the model expects %#x from a key", eff, got.m.Grant().Source(), m.keyHeld(k))
 		}
 	case opCopyLink:
 		if tok := d.token(o.inv, m.invs[o.inv].gens-1); !strings.Contains(got.link, tok) {

@@ -255,7 +255,7 @@ func (m *model) apply(o op, now time.Time) outcome {
 	case opCreateRole, opUpdateRole, opDeleteRole:
 		return m.applyRole(o)
 	case opIssueKey, opRevokeKey:
-		return m.applyKey(o)
+		return m.applyKey(o, now)
 	case opSend, opResend, opCancel, opCopyLink:
 		return m.applyInvite(o, now)
 	case opRequest, opApprove, opRefuse, opWithdraw, opSetCode:
@@ -293,7 +293,7 @@ func (m *model) render(origin time.Time) string {
 			b.WriteString(m.canLine(x))
 			for ki, k := range m.keys {
 				if k.live && k.member == x.h {
-					fmt.Fprintf(&b, "  key K%d %q\n", ki, k.name)
+					fmt.Fprintf(&b, "  key K%d %q perms=%#x expires=%v\n", ki, k.name, k.perms, k.expires.Sub(origin))
 				}
 			}
 		}
