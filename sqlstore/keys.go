@@ -182,25 +182,27 @@ const keyHolderQuery = `SELECT ` + keyColsK + `, m.id IS NOT NULL,
 	WHERE k.hash = ?`
 
 // KeyHolder implements store.KeyHolderReader: one query, a JOIN of the key
-// with its member and the member's custom role. With the request cache it
-// answers from the cache when it can (a key and a member cached: no query).
+// with its member and the member's custom role. With the request cache, a
+// key it holds costs no query, and its member none when cached too; a key
+// it lacks, the one query, whose key it keeps.
 func (s *Store) KeyHolder(ctx context.Context, hash [32]byte) (store.Key, store.Member, error) {
-	if c := s.cache; c != nil && s.host == nil {
-		if k, hit, _ := c.key(ctx, hash); hit {
-			if k.Service() {
-				return k, store.Member{}, nil
-			}
-			m, err := s.Member(ctx, k.Org, k.Member)
-			return k, m, err
+	c := s.cache
+	if c == nil || s.host != nil {
+		return s.keyHolder(ctx, hash)
+	}
+	k, hit, applied := c.key(ctx, hash)
+	if !hit {
+		k, m, err := s.keyHolder(ctx, hash)
+		if err == nil {
+			c.putKey(hash, applied, k)
 		}
-		k, err := s.KeyByHash(ctx, hash)
-		if err != nil || k.Service() {
-			return k, store.Member{}, err
-		}
-		m, err := s.Member(ctx, k.Org, k.Member)
 		return k, m, err
 	}
-	return s.keyHolder(ctx, hash)
+	if k.Service() {
+		return k, store.Member{}, nil
+	}
+	m, err := s.Member(ctx, k.Org, k.Member)
+	return k, m, err
 }
 
 func (s *Store) keyHolder(ctx context.Context, hash [32]byte) (store.Key, store.Member, error) {
