@@ -368,4 +368,5 @@ var sentinels = []error{store.ErrNotFound, store.ErrInvalid, member.ErrForbidden
 	member.ErrOwnerProtected, member.ErrSelf, member.ErrEscalation, member.ErrSeatLimit, store.ErrAlreadyMember,
 	store.ErrExists, member.ErrInUse, invite.ErrExpired, invite.ErrAlreadyUsed, invite.ErrCancelled,
 	invite.ErrDeclined, store.ErrAlreadyInvited, invite.ErrAlreadyRequested, invite.ErrEmailMismatch,
-	invite.ErrNoLink, invite.ErrCodeRequired, invite.ErrWrongCode, invite.ErrLocked, invite.ErrCodeExhausted}
+	invite.ErrNoLink, invite.ErrCodeRequired, invite.ErrWrongCode, invite.ErrLocked, invite.ErrCodeExhausted,
+	member.ErrKeyExpired}
