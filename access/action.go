@@ -33,6 +33,9 @@ const (
 	// ManagePartners: invite, change, suspend and revoke partner
 	// organisations, and accept partnerships on the organisation's behalf.
 	ManagePartners
+	// ManageServiceKeys: issue, rotate and revoke the organisation's
+	// service keys, which belong to no member (member.IssueServiceKey).
+	ManageServiceKeys
 
 	numActions
 )
@@ -71,6 +74,8 @@ func (a Action) String() string {
 		return "approve_requests"
 	case ManagePartners:
 		return "manage_partners"
+	case ManageServiceKeys:
+		return "manage_service_keys"
 	}
 	return fmt.Sprintf("action(%d)", uint8(a))
 }

@@ -16,6 +16,7 @@ const (
 	FromCollaborator               // an external collaborator, through approved permissions
 	FromPartner                    // a member of a partner organisation, through the partnership
 	FromKey                        // an API key of a member
+	FromServiceKey                 // an organisation's service key, which belongs to no member
 )
 
 func (s Source) String() string {
@@ -28,6 +29,8 @@ func (s Source) String() string {
 		return "partner"
 	case FromKey:
 		return "key"
+	case FromServiceKey:
+		return "service key"
 	}
 	return "source(" + strconv.Itoa(int(s)) + ")"
 }
@@ -85,6 +88,8 @@ type grantInfo struct {
 	suspended bool
 	ended     bool      // At found the grant past its end: it allows nothing
 	until     time.Time // when the grant ends; zero for never
+	narrowed  bool      // Within narrowed the grant: keyless holds what was cut
+	keyless   Set       // what the principal holds that the key does not carry
 }
 
 // NewGrant resolves spec into a Grant.
@@ -184,6 +189,32 @@ func (g Grant) End() Grant {
 	}
 	info := *g.why
 	info.ended, info.active = true, false
+	g.why = &info
+	g.settle()
+	return g
+}
+
+// Within returns a copy of g that holds no more than s: what g holds and s
+// lists. It serves API keys limited to a subset of their member's
+// permissions, computed when the key is used, so that the key narrows with
+// its member. A grant narrowed below every permission of its policy is not
+// the owner's: CanDo answers by the gates, and Explain says which
+// permissions the key does not carry.
+func (g Grant) Within(s Set) Grant {
+	if g.why == nil {
+		return g
+	}
+	info := *g.why
+	all := info.policy.All()
+	if info.owner && all.Difference(s).IsEmpty() {
+		return g
+	}
+	info.keyless = info.keyless.Union(info.held.Difference(s))
+	info.narrowed = true
+	info.owner = false
+	info.held = info.held.Intersect(s)
+	info.role = info.role.Intersect(s)
+	info.allow = info.allow.Intersect(s)
 	g.why = &info
 	g.settle()
 	return g
@@ -348,6 +379,9 @@ func (g Grant) Explain(p Permission, scopes ...string) Decision {
 		return d
 	case i.owner:
 		d.Reason, d.text = Owner, "allowed: role "+q(i.name)+" is the owner's and holds every permission"
+	case i.narrowed && i.keyless.Has(p):
+		d.Reason, d.text = Withdrawn, "denied: "+perm+" is not among the key's permissions"+i.viaText()
+		return d
 	case i.deny.Has(p) && i.source == FromPartner && i.policy.Lifecycle().Has(p):
 		d.Reason, d.text = Lifecycle, "denied: "+perm+" gates a lifecycle action, which a partnership never carries"
 		return d
@@ -432,6 +466,8 @@ func (i *grantInfo) who() string {
 		return "the partner member"
 	case FromKey:
 		return "the key's member"
+	case FromServiceKey:
+		return "the key"
 	}
 	return "the member"
 }

@@ -42,6 +42,27 @@
 // member, MaxCustomRoles custom roles, counted inside the unit of work so
 // that concurrent creations cannot pass the bound together.
 //
+// # API keys
+//
+// A member's key (IssueKey, IssueKeyWith) acts for its member: Authenticate
+// returns the member as loaded now, holding what it holds and the key's
+// KeySpec.Perms lists (all of it when the key lists none), so that a
+// demoted member's keys lose what the member lost, with no write to the
+// keys; no key is issued with a permission its issuer lacks
+// (ErrEscalation). Every key expires: DefaultKeyTTL (365 days) unless the
+// spec says otherwise, at most MaxKeyTTL (2 years); after it, Authenticate
+// answers ErrKeyExpired. RotateKey issues a new secret and lets the old one
+// work for an overlap of at most MaxKeyOverlap (30 days), never past its
+// own expiry. An organisation's service key (IssueServiceKey, gated by
+// access.ManageServiceKeys) belongs to no member: it holds exactly its
+// permissions, acts in its own name (its ID is an actor the rules accept,
+// and the audit log names it, store.Party.Key), and outlives the member who
+// issued it. Store.Keys lists a member's keys, or with the zero member the
+// organisation's service keys, a page at a time. KeyUsage records when keys
+// were last used, at most once per interval a key. Seed 000's rules hold:
+// a deactivated member's keys stop unless the policy keeps them
+// (access.Spec.InactiveKeysValid); a removed member's keys are revoked.
+//
 // Members returned by a store are resolved: m.Can(perm) is a bit test on the
 // permissions computed when the member was loaded.
 //

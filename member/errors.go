@@ -32,4 +32,7 @@ var (
 	// may (MaxKeysPerMember API keys for the member, MaxCustomRoles custom
 	// roles); one must go before another comes.
 	ErrLimitReached = rule.ErrLimitReached
+	// ErrKeyExpired: the API key's expiry (or the end of its rotation's
+	// overlap) has passed; Authenticate refuses it.
+	ErrKeyExpired = rule.ErrKeyExpired
 )

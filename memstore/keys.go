@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/rosterhq/roster/store"
 )
@@ -58,7 +59,7 @@ func (t *tx) PutKey(ctx context.Context, k store.Key) error {
 	if k.Org != o.rec.ID {
 		return fmt.Errorf("%w: key does not belong to organisation %v", store.ErrInvalid, o.rec.ID)
 	}
-	if _, ok := o.members[k.Member]; !ok {
+	if _, ok := o.members[k.Member]; !ok && !k.Service() {
 		return fmt.Errorf("key's member %v: %w", k.Member, store.ErrNotFound)
 	}
 	if _, exists := o.keys[k.ID]; exists || t.keyByHash(k.Hash) || t.s.keyHashTaken(k.Hash) {
@@ -90,6 +91,23 @@ func (t *tx) DeleteKey(ctx context.Context, id ID) error {
 	return nil
 }
 
+// ExpireKey implements store.Tx.
+func (t *tx) ExpireKey(ctx context.Context, id ID, at time.Time) error {
+	if err := live(ctx); err != nil {
+		return err
+	}
+	o := t.o
+	k, ok := o.keys[id]
+	if !ok {
+		return fmt.Errorf("key %v: %w", id, store.ErrNotFound)
+	}
+	nk := k
+	nk.Expires = at.UTC().Truncate(time.Microsecond)
+	o.keys[id] = nk
+	t.undo = append(t.undo, func() { o.keys[id] = k })
+	return nil
+}
+
 func (t *tx) deleteKey(k store.Key) {
 	o := t.o
 	o.unsetKey(k)
@@ -99,7 +117,11 @@ func (t *tx) deleteKey(k store.Key) {
 
 // Keys implements store.Store.
 func (s *Store) Keys(ctx context.Context, orgID, memberID ID, p store.Page) ([]store.Key, string, error) {
-	if _, err := s.Member(ctx, orgID, memberID); err != nil {
+	if memberID == (ID{}) {
+		if _, err := s.Org(ctx, orgID); err != nil {
+			return nil, "", err
+		}
+	} else if _, err := s.Member(ctx, orgID, memberID); err != nil {
 		return nil, "", err
 	}
 	return pageOf(s, orgID, p, func(o *org) []ID { return o.keysOf(memberID) }, func(o *org, id ID) (store.Key, bool) {
@@ -108,7 +130,8 @@ func (s *Store) Keys(ctx context.Context, orgID, memberID ID, p store.Page) ([]s
 	})
 }
 
-// keysOf returns the IDs of the member's keys, sorted.
+// keysOf returns the IDs of the member's keys (the service keys' for the
+// zero ID), sorted.
 func (o *org) keysOf(memberID ID) []ID {
 	return o.memberKeys[memberID]
 }
@@ -123,18 +146,64 @@ func (t *tx) CountKeys(ctx context.Context, memberID ID) (int, error) {
 
 // KeyByHash implements store.Store.
 func (s *Store) KeyByHash(ctx context.Context, hash [32]byte) (store.Key, error) {
+	k, _, err := s.KeyHolder(ctx, hash)
+	return k, err
+}
+
+var _ store.KeyHolderReader = (*Store)(nil)
+
+// KeyHolder implements store.KeyHolderReader: the organisation by the hash,
+// then, under its read lock, the key by the hash and its member by ID: map
+// reads, no scan.
+func (s *Store) KeyHolder(ctx context.Context, hash [32]byte) (store.Key, store.Member, error) {
 	s.mu.RLock()
 	orgID, ok := s.keys[hash]
 	s.mu.RUnlock()
 	var k store.Key
+	var m store.Member
 	err := fmt.Errorf("key: %w", store.ErrNotFound)
 	if ok {
 		_ = s.readOrg(orgID, func(o *org) error {
-			if id, ok := o.keyHashes[hash]; ok {
-				k, err = o.keys[id], nil
+			id, ok := o.keyHashes[hash]
+			if !ok {
+				return nil
+			}
+			k = o.keys[id]
+			if k.Service() {
+				err = nil
+				return nil
+			}
+			if mp, ok := o.members[k.Member]; ok {
+				m, err = *mp, nil
 			}
 			return nil
 		})
 	}
-	return k, err
+	if err != nil {
+		return store.Key{}, store.Member{}, err
+	}
+	return k, m, nil
+}
+
+var _ store.KeyUsageWriter = (*Store)(nil)
+
+// TouchKeys implements store.KeyUsageWriter.
+func (s *Store) TouchKeys(ctx context.Context, uses []store.KeyUse) error {
+	if err := live(ctx); err != nil {
+		return err
+	}
+	for _, u := range uses {
+		o, ok := s.lookup(u.Org)
+		if !ok {
+			continue
+		}
+		at := u.At.UTC().Truncate(time.Microsecond)
+		o.mu.Lock()
+		if k, ok := o.keys[u.Key]; ok && !o.deleted && k.LastUsed.Before(at) {
+			k.LastUsed = at
+			o.keys[u.Key] = k
+		}
+		o.mu.Unlock()
+	}
+	return nil
 }

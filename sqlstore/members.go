@@ -23,34 +23,50 @@ const memberOwnCols = `m.id, m.org, m.user_id, m.email, m.name, m.role, m.allow,
 
 var memberColumns = []string{"id", "org", "user_id", "email", "name", "role", "allow", "deny", "scopes", "status", "kind", "is_owner", "profile", "created", "updated", "ends", "ends_noted"}
 
+// memberRow holds a member row as scanned (memberCols).
+type memberRow struct {
+	m                                       store.Member
+	allow, deny, scopes, profile, rolePerms string
+	created, updated, ends, noted           int64
+}
+
+func (r *memberRow) dests() []any {
+	m := &r.m
+	return []any{&m.ID, &m.Org, &m.UserID, &m.Email, &m.Name, &m.Role, &r.allow, &r.deny, &r.scopes,
+		&m.Status, &m.Kind, &r.profile, &r.created, &r.updated, &r.ends, &r.noted, &r.rolePerms}
+}
+
 // scanMember reads a member row and resolves it.
 func (s *Store) scanMember(row scanner) (store.Member, error) {
-	var m store.Member
-	var allow, deny, scopes, profile, rolePerms string
-	var created, updated, ends, noted int64
-	if err := row.Scan(&m.ID, &m.Org, &m.UserID, &m.Email, &m.Name, &m.Role, &allow, &deny, &scopes,
-		&m.Status, &m.Kind, &profile, &created, &updated, &ends, &noted, &rolePerms); err != nil {
+	var r memberRow
+	if err := row.Scan(r.dests()...); err != nil {
 		return store.Member{}, err
 	}
+	return s.memberOf(&r)
+}
+
+// memberOf resolves a scanned member row.
+func (s *Store) memberOf(r *memberRow) (store.Member, error) {
+	m := r.m
 	var err error
-	if m.Allow, err = s.parseSet(allow); err != nil {
+	if m.Allow, err = s.parseSet(r.allow); err != nil {
 		return store.Member{}, err
 	}
-	if m.Deny, err = s.parseSet(deny); err != nil {
+	if m.Deny, err = s.parseSet(r.deny); err != nil {
 		return store.Member{}, err
 	}
-	if m.Scopes, err = parseScopes(scopes); err != nil {
+	if m.Scopes, err = parseScopes(r.scopes); err != nil {
 		return store.Member{}, err
 	}
-	if m.Profile, err = parseProfile(profile); err != nil {
+	if m.Profile, err = parseProfile(r.profile); err != nil {
 		return store.Member{}, err
 	}
-	perms, err := s.parseSet(rolePerms)
+	perms, err := s.parseSet(r.rolePerms)
 	if err != nil {
 		return store.Member{}, err
 	}
-	m.Created, m.Updated = fromMicros(created), fromMicros(updated)
-	m.Until, m.EndRecorded = fromMicros(ends), noted == 1
+	m.Created, m.Updated = fromMicros(r.created), fromMicros(r.updated)
+	m.Until, m.EndRecorded = fromMicros(r.ends), r.noted == 1
 	store.Resolve(s.env.Policy, &m, perms)
 	return m, nil
 }

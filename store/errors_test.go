@@ -40,6 +40,7 @@ var sentinels = map[string]struct {
 	"member.ErrSeatLimit":          {member.ErrSeatLimit, "seat_limit", 409},
 	"member.ErrInUse":              {member.ErrInUse, "in_use", 409},
 	"member.ErrLimitReached":       {member.ErrLimitReached, "limit_reached", 409},
+	"member.ErrKeyExpired":         {member.ErrKeyExpired, "key_expired", 401},
 	"invite.ErrExpired":            {invite.ErrExpired, "expired", 409},
 	"invite.ErrAlreadyUsed":        {invite.ErrAlreadyUsed, "already_used", 409},
 	"invite.ErrCancelled":          {invite.ErrCancelled, "cancelled", 409},

@@ -10,6 +10,22 @@ type Party struct {
 	Name   string `json:"name,omitempty"`
 	Email  string `json:"email,omitempty"`
 	Org    ID     `json:"org,omitzero"` // set when the party belongs to another organisation
+	// Key is set when the party is an API key that belongs to no member:
+	// an organisation's service key, acting in its own name (actor kind
+	// "key"), or the service key an event concerns. Name is then the key's.
+	Key ID `json:"key,omitzero"`
+}
+
+// Kind says what kind of party p is: "key" for a service key, "member" for
+// a member, "system" for the zero Party (the host acting as the system).
+func (p Party) Kind() string {
+	switch {
+	case p.Key != (ID{}):
+		return "key"
+	case p.Member != (ID{}) || p.UserID != "":
+		return "member"
+	}
+	return "system"
 }
 
 // State is what an audit event records before and after a change; each event
@@ -29,6 +45,10 @@ type State struct {
 	// Until is a member's or a partnership's end (Member.Until), in the
 	// events that set, move or record it.
 	Until time.Time `json:"until,omitzero"`
+	// Permissions are an API key's, by name.
+	Permissions []string `json:"permissions,omitempty"`
+	// Replaces names the key a rotation replaced.
+	Replaces ID `json:"replaces,omitzero"`
 	// ProposedOwner, in the Before of a deactivation, removal or leave,
 	// says that ownership had been proposed to the member, and that the
 	// change ended the proposal.
@@ -71,6 +91,9 @@ const (
 	// once, by the first unit of work or sweep that noticed it, with no
 	// actor.
 	MemberExpired EventType = "member.expired"
+	// KeyRotated: a key's new secret was issued (Object is the new key)
+	// and the old one (After.Replaces) stops at After.Expires.
+	KeyRotated EventType = "key.rotated"
 )
 
 // An Event is one entry of an organisation's audit log, which is also the

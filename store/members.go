@@ -109,6 +109,7 @@ type Member struct {
 	Updated     time.Time
 
 	grant access.Grant
+	key   ID // the service key this principal is, if any (ServiceKeyMember)
 }
 
 // Expired reports whether m's access has ended by now: it has an end, and
@@ -154,16 +155,41 @@ func (m Member) Grant() access.Grant { return m.grant }
 // ThroughKey returns m as it acts through its API key k: the same
 // permissions, attributed to the key, and in force even while m is inactive
 // (for a policy that keeps an inactive member's keys valid).
+//
+// A key limited to some permissions (k.Perms not empty) holds what m holds
+// and k.Perms lists: computed now, from m as loaded, so that the key
+// narrows with its member.
 func (m Member) ThroughKey(k Key) Member {
 	m.grant = m.grant.Through(access.FromKey, "key "+k.Prefix, true)
+	if !k.Perms.IsEmpty() {
+		m.grant = m.grant.Within(k.Perms)
+	}
 	return m
 }
+
+// ServiceKeyMember returns the principal of the organisation's service key
+// k under policy p: no member, no role, exactly k's permissions (within the
+// policy's), active, named as the key; its ID is the key's, and the audit
+// log attributes what it does to the key (Party.Key). Stores and
+// member.Authenticate call it; a host rarely needs it.
+func ServiceKeyMember(p *access.Policy, k Key) Member {
+	m := Member{ID: k.ID, Org: k.Org, Name: k.Name, Status: Active, Kind: Staff, Created: k.Created, Updated: k.Created, key: k.ID}
+	m.grant = access.NewGrant(access.GrantSpec{Policy: p, Source: access.FromServiceKey, Allow: k.Perms, Active: true, Via: "key " + k.Prefix})
+	return m
+}
+
+// ServiceKey returns the ID of the service key m is the principal of
+// (ServiceKeyMember), or the zero ID for a member.
+func (m Member) ServiceKey() ID { return m.key }
 
 // IsOwner reports whether the member is the organisation's owner.
 func (m Member) IsOwner() bool { return m.grant.IsOwner() }
 
 // Party returns the snapshot of m that audit events keep.
 func (m Member) Party() Party {
+	if m.key != (ID{}) {
+		return Party{Key: m.key, Name: m.Name}
+	}
 	return Party{Member: m.ID, UserID: m.UserID, Name: m.Name, Email: m.Email}
 }
 

@@ -100,12 +100,18 @@ type Tx interface {
 
 	// Key returns the key with id, or ErrNotFound.
 	Key(ctx context.Context, id ID) (Key, error)
-	// PutKey inserts k. A duplicate hash is ErrConflict.
+	// PutKey inserts k. A duplicate hash is ErrConflict; a member that is
+	// not the organisation's is ErrNotFound. A zero k.Member makes a
+	// service key.
 	PutKey(ctx context.Context, k Key) error
 	// DeleteKey deletes the key, or returns ErrNotFound.
 	DeleteKey(ctx context.Context, id ID) error
+	// ExpireKey sets the key's Expires to at (a rotation's end of
+	// overlap), or returns ErrNotFound.
+	ExpireKey(ctx context.Context, id ID, at time.Time) error
 	// CountKeys returns how many API keys the member has, as this unit of
-	// work sees them; a member without keys, or none, has 0.
+	// work sees them; a member without keys, or none, has 0. The zero ID
+	// counts the organisation's service keys.
 	CountKeys(ctx context.Context, member ID) (int, error)
 
 	// Append assigns e the organisation's next sequence number, sets
@@ -223,7 +229,8 @@ type Store interface {
 	// Keys lists the API keys of a member of org, ordered by ID, one page
 	// at a time; next is "" after the last page. A member that is not one
 	// of org's (or an unknown org) is ErrNotFound; a malformed cursor is
-	// ErrInvalid.
+	// ErrInvalid. The zero member ID lists the organisation's service
+	// keys (an unknown org: ErrNotFound).
 	Keys(ctx context.Context, org, member ID, p Page) (ks []Key, next string, err error)
 	// KeyByHash returns the key with the hash, or ErrNotFound.
 	KeyByHash(ctx context.Context, hash [32]byte) (Key, error)

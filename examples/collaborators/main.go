@@ -1,8 +1,9 @@
 // Command collaborators shows roster expressing Pelcro's collaborators (seed
 // 000): an account owner and Admin, Support, Sales Rep and Agency
 // collaborators, access per site, API keys that survive a deactivation but
-// not a deletion, a profile field for one role, and enterprise custom
-// permissions.
+// not a deletion (limited to some permissions, expiring, rotated), an
+// account key tied to no collaborator, a profile field for one role, and
+// enterprise custom permissions.
 //
 // Every collaborator here works on the EU site, so every check names the
 // request's site: m.CanIn(p, "site:eu") and m.Explain(p, "site:eu"). A
@@ -20,6 +21,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/rosterhq/roster/access"
 	"github.com/rosterhq/roster/member"
@@ -111,11 +113,14 @@ func run(ctx context.Context, w io.Writer) error {
 		return err
 	}
 
-	fmt.Fprintln(w, "4. The admin generates an API key for the Sales Rep's CRM integration, then marks him inactive.")
-	_, secret, err := member.IssueKey(ctx, db, org.ID, perry.ID, jimmy.ID, "crm-sync")
+	fmt.Fprintln(w, "4. The admin generates an API key for the Sales Rep's CRM integration, for exporting only and for")
+	fmt.Fprintln(w, "   90 days, then marks him inactive.")
+	crm, secret, err := member.IssueKeyWith(ctx, db, org.ID, perry.ID, jimmy.ID,
+		member.KeySpec{Name: "crm-sync", Perms: access.SetOf(ExportData), TTL: 90 * 24 * time.Hour})
 	if err != nil {
 		return err
 	}
+	fmt.Fprintf(w, "   key %s… expires %s\n", crm.Prefix, crm.Expires.Sub(crm.Created))
 	_, err = member.Deactivate(ctx, db, org.ID, clark.ID, jimmy.ID)
 	if err := refused(w, "Support changes a collaborator's status", err, member.ErrForbidden); err != nil {
 		return err
@@ -131,6 +136,9 @@ func run(ctx context.Context, w io.Writer) error {
 		return fmt.Errorf("the key of an inactive collaborator: %w", err)
 	}
 	if err := expect(w, viaKey, true, ExportData, "site:eu"); err != nil {
+		return err
+	}
+	if err := expect(w, viaKey, false, ListProducts, "site:eu"); err != nil { // the key holds less than he does
 		return err
 	}
 
@@ -169,6 +177,49 @@ func run(ctx context.Context, w io.Writer) error {
 	if err := refused(w, "the deleted collaborator's API key", err, store.ErrNotFound); err != nil {
 		return err
 	}
+
+	fmt.Fprintln(w, "8. The owner issues an account key for the nightly export, tied to no collaborator; it is")
+	fmt.Fprintln(w, "   rotated with an hour's overlap, then the old secret is revoked.")
+	_, _, err = member.IssueServiceKey(ctx, db, org.ID, perry.ID, member.KeySpec{Name: "nightly-export", Perms: access.SetOf(ExportData)})
+	if err := refused(w, "an EU admin issues an account key, which reaches every site", err, member.ErrEscalation); err != nil {
+		return err
+	}
+	nightly, nsecret, err := member.IssueServiceKey(ctx, db, org.ID, owner.ID, member.KeySpec{Name: "nightly-export", Perms: access.SetOf(ExportData)})
+	if err != nil {
+		return err
+	}
+	job, _, err := member.Authenticate(ctx, db, nsecret)
+	if err != nil {
+		return err
+	}
+	if err := expect(w, job, true, ExportData, "site:eu"); err != nil {
+		return err
+	}
+	if err := expect(w, job, false, ImportData, "site:eu"); err != nil {
+		return err
+	}
+	_, next, err := member.RotateKey(ctx, db, org.ID, owner.ID, nightly.ID, time.Hour)
+	if err != nil {
+		return err
+	}
+	for _, sec := range []string{nsecret, next} {
+		if _, _, err := member.Authenticate(ctx, db, sec); err != nil {
+			return fmt.Errorf("during the overlap: %w", err)
+		}
+	}
+	if err := member.RevokeKey(ctx, db, org.ID, owner.ID, nightly.ID); err != nil {
+		return err
+	}
+	_, _, err = member.Authenticate(ctx, db, nsecret)
+	if err := refused(w, "the rotated key's old secret, revoked", err, store.ErrNotFound); err != nil {
+		return err
+	}
+	events, err := db.Events(ctx, org.ID, 0, 0)
+	if err != nil {
+		return err
+	}
+	last := events[len(events)-1]
+	fmt.Fprintf(w, "   audit: %s by %s %s on %s %q\n", last.Type, last.Actor.Kind(), last.Actor.Name, last.Target.Kind(), last.Target.Name)
 	fmt.Fprintln(w, "OK")
 	return nil
 }

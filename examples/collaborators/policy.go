@@ -72,15 +72,16 @@ var policy = access.MustPolicy(access.Spec{
 	Owner:  "owner",
 	Fields: []string{"phone"}, // every collaborator may have a phone number
 	Gates: map[access.Action]access.Permission{
-		access.AddMember:    ManageCollaborators,
-		access.Invite:       ManageCollaborators,
-		access.ChangeRole:   ManageCollaborators, // role, sites and custom permissions
-		access.ChangeStatus: ManageCollaborators,
-		access.EditProfile:  ManageCollaborators,
-		access.ManageRoles:  ManageCollaborators, // enterprise custom roles
-		access.Remove:       DeleteCollaborators,
-		access.ManageKeys:   GenerateAPIKeys,
-		access.ReadAudit:    ViewActivityLogs,
+		access.AddMember:         ManageCollaborators,
+		access.Invite:            ManageCollaborators,
+		access.ChangeRole:        ManageCollaborators, // role, sites and custom permissions
+		access.ChangeStatus:      ManageCollaborators,
+		access.EditProfile:       ManageCollaborators,
+		access.ManageRoles:       ManageCollaborators, // enterprise custom roles
+		access.Remove:            DeleteCollaborators,
+		access.ManageKeys:        GenerateAPIKeys,
+		access.ManageServiceKeys: GenerateAPIKeys,
+		access.ReadAudit:         ViewActivityLogs,
 	},
 	InactiveKeysValid: true,
 })

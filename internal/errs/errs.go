@@ -46,6 +46,7 @@ var (
 	OutcomeUnknown = errors.New("roster: outcome unknown")
 	Pruned         = errors.New("roster: events pruned")
 	Superseded     = errors.New("roster: invitation superseded")
+	KeyExpired     = errors.New("roster: API key expired")
 )
 
 // A Coded is one row of the table: a sentinel, its code and its status.
@@ -90,6 +91,7 @@ var Table = []Coded{
 	{OutcomeUnknown, "outcome_unknown", http.StatusServiceUnavailable},
 	{Pruned, "pruned", http.StatusGone},
 	{Superseded, "superseded", http.StatusGone},
+	{KeyExpired, "key_expired", http.StatusUnauthorized},
 
 	{access.ErrInvalidPolicy, "invalid_policy", http.StatusInternalServerError},
 	{access.ErrEmptyName, "empty_name", http.StatusUnprocessableEntity},

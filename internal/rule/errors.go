@@ -13,4 +13,5 @@ var (
 	ErrSeatLimit      = errs.SeatLimit
 	ErrInUse          = errs.InUse
 	ErrLimitReached   = errs.LimitReached
+	ErrKeyExpired     = errs.KeyExpired
 )

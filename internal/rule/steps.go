@@ -32,7 +32,10 @@ import (
 
 // LoadActor loads the member acting in the unit of work: ErrNotFound if it is
 // not a member of the organisation, ErrInactive if it is inactive or its
-// access has ended (Member.Until) by the unit of work's time.
+// access has ended (Member.Until) by the unit of work's time. An ID
+// that is no member's but one of the organisation's service keys loads the
+// key's principal (store.ServiceKeyMember), unless the key has expired
+// (ErrKeyExpired).
 func LoadActor(ctx context.Context, tx store.Tx, id store.ID) (store.Member, error) {
 	if err := CheckID("actor", id); err != nil {
 		return store.Member{}, err
@@ -41,6 +44,15 @@ func LoadActor(ctx context.Context, tx store.Tx, id store.ID) (store.Member, err
 		n.NoteActor(id)
 	}
 	a, err := tx.Member(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		// An organisation's service key acts in its own name.
+		if k, kerr := tx.Key(ctx, id); kerr == nil && k.Service() {
+			if k.Expired(tx.Now()) {
+				return store.Member{}, fmt.Errorf("%w: actor %v", ErrKeyExpired, id)
+			}
+			return store.ServiceKeyMember(tx.Env().Policy, k), nil
+		}
+	}
 	if err != nil {
 		return store.Member{}, fmt.Errorf("actor %v: %w", id, err)
 	}

@@ -329,7 +329,7 @@ func (d *driver) call(o op) res {
 	case opIssueKey:
 		var k store.Key
 		var secret string
-		k, secret, r.err = member.IssueKey(ctx, s, org, actor, target, o.name)
+		k, secret, r.err = member.IssueKeyWith(ctx, s, org, actor, target, member.KeySpec{Name: o.name, Perms: setOf(o.perms), TTL: o.ttl})
 		if r.err == nil {
 			d.mu.Lock()
 			d.nameID(k.ID, "K", len(d.keys))
@@ -686,7 +686,8 @@ func (d *driver) render(p *access.Policy) (string, error) {
 			}
 			var kl []line
 			for _, k := range keys {
-				kl = append(kl, line{key(k.ID), fmt.Sprintf("  key %s %q\n", d.idName(k.ID), k.Name)})
+				km, _ := mask(k.Perms)
+				kl = append(kl, line{key(k.ID), fmt.Sprintf("  key %s %q perms=%#x expires=%v\n", d.idName(k.ID), k.Name, km, k.Expires.Sub(d.origin))})
 			}
 			slices.SortStableFunc(kl, func(a, b line) int { return a.key - b.key })
 			for _, l := range kl {

@@ -507,7 +507,7 @@ func (mc *machine) checkResult(d *driver, o op, got res) {
 		if name := d.idName(got.m.ID); name != fmt.Sprintf("M%d", x.h) {
 			fail("the key authenticated %s, the model expects M%d", name, x.h)
 		}
-		want := m.held(x)
+		want := m.keyHeld(k)
 		if m.expired(x) {
 			want = 0 // a key stops with its member's access
 		}
@@ -846,9 +846,9 @@ func (d *driver) checkFinal(t *testing.T, tl *tally) {
 		}
 	}
 	for k := range d.secrets {
-		m, _, err := member.Authenticate(d.ctx, d.s, d.secrets[k])
+		m, key, err := member.Authenticate(d.ctx, d.s, d.secrets[k])
 		if err != nil {
-			if !errors.Is(err, store.ErrNotFound) && !errors.Is(err, member.ErrInactive) {
+			if !errors.Is(err, store.ErrNotFound) && !errors.Is(err, member.ErrInactive) && !errors.Is(err, member.ErrKeyExpired) {
 				t.Errorf("key K%d: %v", k, err)
 			}
 			continue
@@ -856,6 +856,10 @@ func (d *driver) checkFinal(t *testing.T, tl *tally) {
 		cur, err := d.s.Member(d.ctx, m.Org, m.ID)
 		if err != nil || cur.Status != store.Active {
 			t.Errorf("key K%d works for %s, which is %v (%v)", k, d.idName(m.ID), cur.Status, err)
+		}
+		// A key holds no more than its member, nor than its subset.
+		if held := m.Grant().Held(); !held.SubsetOf(cur.Grant().Held()) || !key.Perms.IsEmpty() && !held.SubsetOf(key.Perms) {
+			t.Errorf("key K%d holds %v; its member %v, its subset %v", k, held, cur.Grant().Held(), key.Perms)
 		}
 	}
 	t.Logf("%d organisations, %d members, %d invitations, %d keys, %d partnerships after %d operations",

@@ -272,7 +272,7 @@ func (m *model) apply1(o op, now time.Time) outcome {
 	case opCreateRole, opUpdateRole, opDeleteRole:
 		return m.applyRole(o)
 	case opIssueKey, opRevokeKey:
-		return m.applyKey(o)
+		return m.applyKey(o, now)
 	case opSend, opResend, opCancel, opCopyLink:
 		return m.applyInvite(o, now)
 	case opRequest, opApprove, opRefuse, opWithdraw, opSetCode:
@@ -311,7 +311,7 @@ func (m *model) render(origin time.Time) string {
 			b.WriteString(m.canLine(x))
 			for ki, k := range m.keys {
 				if k.live && k.member == x.h {
-					fmt.Fprintf(&b, "  key K%d %q\n", ki, k.name)
+					fmt.Fprintf(&b, "  key K%d %q perms=%#x expires=%v\n", ki, k.name, k.perms, k.expires.Sub(origin))
 				}
 			}
 		}
@@ -399,4 +399,5 @@ var sentinels = []error{store.ErrNotFound, store.ErrInvalid, member.ErrForbidden
 	member.ErrOwnerProtected, member.ErrSelf, member.ErrEscalation, member.ErrSeatLimit, store.ErrAlreadyMember,
 	store.ErrExists, member.ErrInUse, invite.ErrExpired, invite.ErrAlreadyUsed, invite.ErrCancelled,
 	invite.ErrDeclined, store.ErrAlreadyInvited, invite.ErrAlreadyRequested, invite.ErrEmailMismatch,
-	invite.ErrNoLink, invite.ErrCodeRequired, invite.ErrWrongCode, invite.ErrLocked, invite.ErrCodeExhausted}
+	invite.ErrNoLink, invite.ErrCodeRequired, invite.ErrWrongCode, invite.ErrLocked, invite.ErrCodeExhausted,
+	member.ErrKeyExpired}

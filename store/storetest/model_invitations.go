@@ -194,6 +194,9 @@ func (m *model) applyToken(o op, now time.Time) outcome {
 		if o.key < 0 || !m.keys[o.key].live {
 			return refused(store.ErrNotFound)
 		}
+		if !now.Before(m.keys[o.key].expires) {
+			return refused(member.ErrKeyExpired)
+		}
 		if !m.members[m.keys[o.key].member].active && !m.keysValid {
 			return refused(member.ErrInactive)
 		}

@@ -1,6 +1,8 @@
 package storetest
 
 import (
+	"time"
+
 	"github.com/rosterhq/roster/internal/fixture"
 	"github.com/rosterhq/roster/member"
 	"github.com/rosterhq/roster/store"
@@ -10,9 +12,21 @@ type mKey struct {
 	org, member int
 	live        bool
 	name        string
+	perms       pmask     // the key's subset; 0: whatever its member holds
+	expires     time.Time // the model's clock
 }
 
-func (m *model) applyKey(o op) outcome {
+// keyHeld is what key k holds when used: its member's permissions, within
+// its subset, computed at use (so it narrows with its member).
+func (m *model) keyHeld(k *mKey) pmask {
+	held := m.held(m.members[k.member])
+	if k.perms != 0 {
+		held &= k.perms
+	}
+	return held
+}
+
+func (m *model) applyKey(o op, now time.Time) outcome {
 	org := o.org
 	if o.kind == opIssueKey {
 		if o.name == "" {
@@ -34,6 +48,9 @@ func (m *model) applyKey(o op) outcome {
 				return refused(member.ErrInactive)
 			}
 		}
+		if !isOwner(a) && o.perms&^m.held(a) != 0 {
+			return refused(member.ErrEscalation)
+		}
 		held := 0
 		for _, k := range m.keys {
 			if k.live && k.org == org && k.member == t.h {
@@ -43,7 +60,11 @@ func (m *model) applyKey(o op) outcome {
 		if held >= member.MaxKeysPerMember {
 			return refused(member.ErrLimitReached)
 		}
-		m.keys = append(m.keys, &mKey{org: org, member: t.h, live: true, name: o.name})
+		ttl := o.ttl
+		if ttl == 0 {
+			ttl = member.DefaultKeyTTL
+		}
+		m.keys = append(m.keys, &mKey{org: org, member: t.h, live: true, name: o.name, perms: o.perms, expires: now.Add(ttl)})
 		return m.done(m.ev(org, store.KeyIssued, a.h, t.h))
 	}
 	if o.key < 0 {

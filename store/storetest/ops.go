@@ -216,6 +216,12 @@ func (o op) String() string {
 		actor()
 		target()
 		arg("name", fmt.Sprintf("%q", o.name))
+		if o.perms != 0 {
+			arg("perms", fmt.Sprintf("%#x", o.perms))
+		}
+		if o.ttl != 0 {
+			arg("ttl", o.ttl.String())
+		}
 	case opRevokeKey:
 		org()
 		actor()
@@ -625,6 +631,12 @@ func (g gen) draw(cat string) op {
 				o.target = g.target(org)
 			}
 			o.name = []string{"ci", "", "deploy"}[g.n(3, "key-name")]
+			// A key limited to a subset of permissions, and one
+			// that expires within a run (member.KeySpec).
+			if g.rare(1, 2, "key-subset") {
+				o.perms = g.perms("key-perms")
+			}
+			o.ttl = []time.Duration{0, time.Hour, 24 * time.Hour}[g.n(3, "key-ttl")]
 		case 1:
 			o.kind = opRevokeKey
 			o.key = g.key(org, -1)

@@ -101,7 +101,14 @@ func (w *world) state(org store.ID) string {
 		keys, _, err := w.s.Keys(w.ctx, org, m.ID, store.Page{Limit: store.MaxPageSize})
 		require.NoError(w.t, err)
 		for _, k := range keys {
-			fmt.Fprintf(&b, "  key %v %s %x\n", k.ID, k.Name, k.Hash)
+			fmt.Fprintf(&b, "  key %v %s %x %v %v\n", k.ID, k.Name, k.Hash, k.Perms, k.Expires)
+		}
+	}
+	if _, err := w.s.Org(w.ctx, org); err == nil {
+		keys, _, err := w.s.Keys(w.ctx, org, store.ID{}, store.Page{Limit: store.MaxPageSize})
+		require.NoError(w.t, err)
+		for _, k := range keys {
+			fmt.Fprintf(&b, "service key %v %s %x %v %v\n", k.ID, k.Name, k.Hash, k.Perms, k.Expires)
 		}
 	}
 	roles, _, err := w.s.Roles(w.ctx, org, store.Page{Limit: store.MaxPageSize})
