@@ -10,6 +10,11 @@ type Party struct {
 	Name   string `json:"name,omitempty"`
 	Email  string `json:"email,omitempty"`
 	Org    ID     `json:"org,omitzero"` // set when the party belongs to another organisation
+	// System names the host's system principal that acted (member.AsSystem:
+	// "support", "scim", "billing"); the other fields are then empty. An
+	// actor with no field set at all is the host acting unnamed (as
+	// member.SetSeatLimit outside AsSystem).
+	System string `json:"system,omitempty"`
 }
 
 // State is what an audit event records before and after a change; each event
@@ -77,7 +82,7 @@ type Event struct {
 	Pos    int64     `json:"pos,omitempty"`
 	Time   time.Time `json:"time"`
 	Type   EventType `json:"type"`
-	Actor  Party     `json:"actor"`  // zero for the host acting as the system
+	Actor  Party     `json:"actor"`  // Actor.System names the host acting as the system; zero when unnamed
 	Target Party     `json:"target"` // the member acted on, if any
 	Object ID        `json:"object,omitzero"`
 	Before State     `json:"before"`
@@ -101,4 +106,13 @@ const (
 	// (invite.MaxWrongCodes); the code takes no more guesses until an admin
 	// sets a new one. The actor is the requester who gave it.
 	CodeExhausted EventType = "access_code.exhausted"
+)
+
+// The event types of the host's operations on a user across organisations
+// (member.ChangeEmail, member.Erase); member.Deprovision writes
+// OwnerTransferred and MemberRemoved.
+const (
+	// MemberEmailChanged: the host changed the member's e-mail (Before
+	// and After carry the old and the new).
+	MemberEmailChanged EventType = "member.email_changed"
 )

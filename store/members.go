@@ -96,7 +96,8 @@ type Member struct {
 	Created time.Time
 	Updated time.Time
 
-	grant access.Grant
+	grant  access.Grant
+	system string // the system principal's name, for SystemMember
 }
 
 // Can reports whether the member may do p now: a bit test on the effective
@@ -138,6 +139,9 @@ func (m Member) IsOwner() bool { return m.grant.IsOwner() }
 
 // Party returns the snapshot of m that audit events keep.
 func (m Member) Party() Party {
+	if m.system != "" {
+		return Party{System: m.system}
+	}
 	return Party{Member: m.ID, UserID: m.UserID, Name: m.Name, Email: m.Email}
 }
 

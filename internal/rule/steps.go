@@ -32,9 +32,21 @@ import (
 
 // LoadActor loads the member acting in the unit of work: ErrNotFound if it is
 // not a member of the organisation, ErrInactive if it is inactive.
+//
+// Under a system context (WithSystem) the actor is the system principal:
+// id must be the zero ID, and the actor returned is store.SystemMember,
+// with the owner's reach and no record. The steps below treat it as the
+// owner, whom it never is: LoadTarget still refuses the owner as a target.
 func LoadActor(ctx context.Context, tx store.Tx, id store.ID) (store.Member, error) {
-	if err := CheckID("actor", id); err != nil {
+	if err := CheckActor(ctx, id); err != nil {
 		return store.Member{}, err
+	}
+	if name, ok := SystemOf(ctx); ok {
+		o, err := tx.Org(ctx)
+		if err != nil {
+			return store.Member{}, err
+		}
+		return store.SystemMember(tx.Env().Policy, o.ID, name), nil
 	}
 	if n, ok := tx.(store.ActorNoter); ok {
 		n.NoteActor(id)
@@ -261,6 +273,7 @@ func Observe(ctx context.Context, env *store.Env, orgs ...store.ID) (context.Con
 	start := time.Now()
 	ctx = named(ctx)
 	u := &store.Unit{Rule: store.RuleOf(ctx), Orgs: slices.Clone(orgs)}
+	u.System, _ = SystemOf(ctx)
 	return ctx, u, func(err error) error {
 		u.Duration, u.Err = time.Since(start), err
 		if err != nil {

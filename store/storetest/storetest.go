@@ -179,4 +179,8 @@ var conformance = []struct {
 	{"ConcurrentAccept", testConcurrentAccept},
 	{"ConcurrentSeats", testConcurrentSeats},
 	{"ConcurrentPartners", testConcurrentPartners},
+	{"SystemActor", testSystemActor},
+	{"SystemTransfer", testSystemTransfer},
+	{"ChangeEmail", testChangeEmail},
+	{"Deprovision", testDeprovision},
 }
