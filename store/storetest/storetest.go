@@ -183,4 +183,5 @@ var conformance = []struct {
 	{"SystemTransfer", testSystemTransfer},
 	{"ChangeEmail", testChangeEmail},
 	{"Deprovision", testDeprovision},
+	{"Erase", testErase},
 }

@@ -1,7 +1,9 @@
 package storetest
 
 import (
+	"encoding/json"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/rosterhq/roster/access"
@@ -342,4 +344,154 @@ func testDeprovision(t *testing.T, f Factory) {
 	require.NoError(t, err)
 	require.Empty(t, done)
 	require.Equal(t, before, all())
+}
+
+// personal lists what the store keeps, as readable through a Store, of
+// every organisation in orgs: members, events, the feed, invitations and
+// requests, as text, for a search for what an erasure must have removed.
+func (w *world) personal(orgs ...store.ID) string {
+	w.t.Helper()
+	var b strings.Builder
+	dump := func(v any) {
+		j, err := json.Marshal(v)
+		require.NoError(w.t, err)
+		b.Write(j)
+		b.WriteByte('\n')
+	}
+	// The feed first: a SQL store places events in the feed as it is read.
+	for after := int64(0); ; {
+		evs, err := w.s.Feed(w.ctx, after, store.MaxPageSize)
+		require.NoError(w.t, err)
+		if len(evs) == 0 {
+			break
+		}
+		dump(evs)
+		after = evs[len(evs)-1].Pos
+	}
+	for _, org := range orgs {
+		ms, _, err := w.s.Members(w.ctx, org, store.Filter{}, store.Page{Limit: store.MaxPageSize})
+		require.NoError(w.t, err)
+		for _, m := range ms {
+			dump(m)
+		}
+		dump(w.events(org))
+		invs, _, err := w.s.Invitations(w.ctx, org, store.InvitationFilter{}, store.Page{Limit: store.MaxPageSize})
+		require.NoError(w.t, err)
+		dump(invs)
+		reqs, _, err := w.s.Requests(w.ctx, org, 0, store.Page{Limit: store.MaxPageSize})
+		require.NoError(w.t, err)
+		dump(reqs)
+	}
+	return b.String()
+}
+
+// eraseWorld leaves the cross world's user with traces of every kind: it
+// renamed itself, changed its e-mail, invited someone, asked for access,
+// and was invited again after it was deprovisioned.
+func eraseWorld(t *testing.T, f Factory) (*crossWorld, []string) {
+	w := newCrossWorld(t, f)
+	sys := member.AsSystem(w.ctx, "scim")
+	uc, err := w.s.MemberByUser(w.ctx, w.c.ID, w.u.UserID)
+	require.NoError(t, err)
+	_, err = member.UpdateProfile(w.ctx, w.s, w.c.ID, uc.ID, uc.ID, "Uma Renamed", store.Profile{})
+	require.NoError(t, err)
+	ua, err := w.s.MemberByUser(w.ctx, w.a.ID, w.u.UserID)
+	require.NoError(t, err)
+	_, _, err = invite.Send(w.ctx, w.s, w.a.ID, ua.ID, invite.NewInvitation{Email: "friend@example.com", Role: "viewer"})
+	require.NoError(t, err)
+	_, err = member.ChangeEmail(sys, w.s, w.u.UserID, "uma@example.org")
+	require.NoError(t, err)
+	d, _ := w.newOrg("D", 0)
+	_, err = invite.RequestAccess(w.ctx, w.s, d.ID, invite.Requester{UserID: w.u.UserID, Email: "uma@example.org", Name: "Uma Renamed"},
+		access.SetOf(fixture.ViewProducts), "Uma here, from the agency", "")
+	require.NoError(t, err)
+	_, err = member.Deprovision(sys, w.s, w.u.UserID, map[store.ID]string{w.a.ID: w.aOwnerNext.UserID})
+	require.NoError(t, err)
+	_, _, err = invite.Send(w.ctx, w.s, w.c.ID, w.cOwner.ID, invite.NewInvitation{Email: "uma@example.org", Role: "viewer"})
+	require.NoError(t, err)
+	return w, []string{w.u.UserID, "Uma Seventeen", "Uma Renamed", "u17@example.com", "uma@example.org", "Uma here"}
+}
+
+func testErase(t *testing.T, f Factory) {
+	w, secrets := eraseWorld(t, f)
+	sys := member.AsSystem(w.ctx, "privacy")
+	d := w.orgsOfEvents()
+	before := w.personal(d...)
+	for _, s := range secrets {
+		require.Contains(t, before, s, "the world should hold %q before", s)
+	}
+	_, err := member.Erase(w.ctx, w.s, w.u.UserID)
+	require.ErrorIs(t, err, store.ErrInvalid, "the host's alone")
+	// Still a member somewhere: refused, nothing changes.
+	still := w.user()
+	_, err = member.AddMember(w.ctx, w.s, w.b.ID, w.bOwner.ID, member.NewMember{NewUser: still, Role: "viewer"})
+	require.NoError(t, err)
+	all := w.personal(d...)
+	_, err = member.Erase(sys, w.s, still.UserID)
+	require.ErrorIs(t, err, member.ErrInUse)
+	var oe *member.OrgsError
+	require.True(t, errors.As(err, &oe))
+	require.Equal(t, []store.ID{w.b.ID}, oe.Orgs)
+	require.Equal(t, all, w.personal(d...))
+
+	got, err := member.Erase(sys, w.s, w.u.UserID)
+	require.NoError(t, err)
+	require.Equal(t, member.Pseudonym(w.s.Env(), w.u.UserID), got.Pseudonym)
+	require.Len(t, got.Orgs, 4, "a, b, c and the organisation it asked to join")
+	after := w.personal(d...)
+	for _, s := range secrets {
+		require.NotContains(t, after, s, "%q remains after the erasure", s)
+	}
+	require.Contains(t, after, w.bOwner.Email, "another user's data stays")
+	require.Contains(t, after, "friend@example.com", "the invitee is another person")
+
+	// Attribution stays, under one pseudonym: the removal in each
+	// organisation names it; each log ends with the erasure.
+	for _, org := range []store.ID{w.a.ID, w.b.ID, w.c.ID} {
+		evs := w.events(org)
+		last := evs[len(evs)-1]
+		require.Equal(t, store.UserErased, last.Type)
+		require.Equal(t, store.Party{System: "privacy"}, last.Actor)
+		require.Equal(t, got.Pseudonym, last.Target.UserID)
+		var removed *store.Event
+		for i := range evs {
+			if evs[i].Type == store.MemberRemoved && evs[i].Target.UserID == got.Pseudonym {
+				removed = &evs[i]
+			}
+		}
+		require.NotNil(t, removed, "organisation %v: the removal is the pseudonym's", org)
+		require.Equal(t, got.Pseudonym+"@erased.invalid", removed.Target.Email)
+	}
+	// The pending invitation to the user's e-mail cannot be accepted as it.
+	pending, _, err := w.s.Invitations(w.ctx, w.c.ID, store.InvitationFilter{Status: store.Pending}, store.Page{})
+	require.NoError(t, err)
+	require.Empty(t, pending)
+
+	// Again: nothing left to erase, nothing written.
+	before = w.personal(d...)
+	again, err := member.Erase(sys, w.s, w.u.UserID)
+	require.NoError(t, err)
+	require.Empty(t, again.Orgs)
+	require.Equal(t, before, w.personal(d...))
+}
+
+// orgsOfEvents lists the organisations that have events in the feed.
+func (w *world) orgsOfEvents() []store.ID {
+	w.t.Helper()
+	seen := map[store.ID]bool{}
+	var out []store.ID
+	for after := int64(0); ; {
+		evs, err := w.s.Feed(w.ctx, after, store.MaxPageSize)
+		require.NoError(w.t, err)
+		if len(evs) == 0 {
+			return out
+		}
+		for _, e := range evs {
+			if !seen[e.Org] {
+				seen[e.Org] = true
+				out = append(out, e.Org)
+			}
+		}
+		after = evs[len(evs)-1].Pos
+	}
 }
