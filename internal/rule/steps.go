@@ -95,6 +95,9 @@ func LoadTarget(ctx context.Context, tx store.Tx, actor *store.Member, id store.
 		return store.Member{}, fmt.Errorf("%w: act on another member, or leave", ErrSelf)
 	}
 	if t.IsOwner() {
+		if actor.System() != "" {
+			return store.Member{}, fmt.Errorf("%w: only an ownership transfer changes the owner (the system: TransferOwnership, or RemoveOwner with a successor)", ErrOwnerProtected)
+		}
 		return store.Member{}, fmt.Errorf("%w: only an ownership transfer changes the owner", ErrOwnerProtected)
 	}
 	if err := Covers(actor, &t); err != nil {

@@ -228,6 +228,9 @@ func (d *driver) apply(o op) res {
 func (d *driver) call(o op) res {
 	ctx, s := d.ctx, d.s
 	org, actor, target := d.orgID(o.org), d.memberID(o.actor), d.memberID(o.target)
+	if o.actor == sysHandle {
+		ctx, actor = member.AsSystem(ctx, "support"), member.System
+	}
 	newUser := func() member.NewUser {
 		return member.NewUser{UserID: userID(o.user), Email: emailVariant(o.user, o.email), Name: userName(o.user)}
 	}
@@ -235,6 +238,19 @@ func (d *driver) call(o op) res {
 	switch o.kind {
 	case opTick:
 		d.clock.Advance(o.dur)
+	case opChangeEmail:
+		_, r.err = member.ChangeEmail(ctx, s, userID(o.user), emailVariant(o.user, o.email))
+	case opDeprovision:
+		succ := map[store.ID]string{}
+		if o.succ >= 0 {
+			d.mu.Lock()
+			for _, id := range d.orgs {
+				succ[id] = userID(o.succ)
+			}
+			d.mu.Unlock()
+		}
+		_, r.err = member.Deprovision(ctx, s, userID(o.user), succ)
+		d.rereadOwners()
 	case opCreateOrg:
 		var o2 store.Org
 		var owner store.Member
@@ -524,7 +540,7 @@ func (d *driver) newEvents() (map[int][]store.Event, map[int][]string, error) {
 }
 
 func (d *driver) party(p store.Party) string {
-	return fmt.Sprintf("{%s %s %q %s %s}", d.idName(p.Member), p.UserID, p.Name, p.Email, d.idName(p.Org))
+	return fmt.Sprintf("{%s %s %q %s %s %s}", d.idName(p.Member), p.UserID, p.Name, p.Email, d.idName(p.Org), p.System)
 }
 
 func (d *driver) eventText(e store.Event) string {
@@ -1020,4 +1036,28 @@ func (d *driver) reads() ([]string, error) {
 		out = append(out, fmt.Sprintf("O%d pending %v inactive %v external %v editors %v", oi, pending, inactive, external, editors))
 	}
 	return out, nil
+}
+
+// rereadOwners reads each organisation's owner and proposed owner again,
+// after an operation across organisations that may have changed them.
+func (d *driver) rereadOwners() {
+	d.mu.Lock()
+	orgs := slices.Clone(d.orgs)
+	d.mu.Unlock()
+	for i, id := range orgs {
+		o, err := d.s.Org(d.ctx, id)
+		if err != nil {
+			continue
+		}
+		owners, _, err := d.s.Members(d.ctx, id, store.Filter{Role: ownerRole}, store.Page{})
+		d.mu.Lock()
+		if err == nil && len(owners) == 1 {
+			d.owners[i] = d.order[owners[0].ID]
+		}
+		d.pending[i] = -1
+		if h, ok := d.order[o.PendingOwner]; ok && o.PendingOwner != uuid.Nil {
+			d.pending[i] = h
+		}
+		d.mu.Unlock()
+	}
 }

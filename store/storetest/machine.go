@@ -409,7 +409,7 @@ func (mc *machine) do(o op) {
 			t.Fatalf("step %d: %v → %s\n%s holds a state the model does not:\n%s", mc.steps, o, errName(want.err), d.name,
 				diff(wantState, state))
 		}
-		if want.err != nil && d.prev != "" && state != d.prev {
+		if want.err != nil && !want.partial && d.prev != "" && state != d.prev {
 			t.Fatalf("step %d: %v was refused (%v) but changed %s:\n%s", mc.steps, o, got.err, d.name, diff(d.prev, state))
 		}
 		d.prev = state
@@ -437,8 +437,11 @@ func (mc *machine) checkEvents(d *driver, want outcome, got map[int][]store.Even
 	for org, evs := range got {
 		var have []string
 		for _, e := range evs {
-			have = append(have, fmt.Sprintf("%s by %s on %s", e.Type,
-				strings.Replace(d.idName(e.Actor.Member), "-", "nil", 1), strings.Replace(d.idName(e.Target.Member), "-", "nil", 1)))
+			by := strings.Replace(d.idName(e.Actor.Member), "-", "nil", 1)
+			if e.Actor.System != "" {
+				by = "system:" + e.Actor.System
+			}
+			have = append(have, fmt.Sprintf("%s by %s on %s", e.Type, by, strings.Replace(d.idName(e.Target.Member), "-", "nil", 1)))
 		}
 		if fmt.Sprint(have) != fmt.Sprint(exp[org]) {
 			return fmt.Errorf("O%d: wrote events %v, the model expects %v", org, have, exp[org])
@@ -697,8 +700,12 @@ func randomConcurrent(t *testing.T, f Factory, seed uint64) {
 			g := gen{randDraw{r}, d}
 			for range concurrentOps * soak() {
 				o := g.draw(categories[r.IntN(len(categories))])
-				if o.kind == opDeleteOrg || o.kind == opCreateOrg || o.kind == opTick && o.dur > time.Hour {
-					continue // keep the world, and its invitations, alive
+				if o.kind == opDeleteOrg || o.kind == opCreateOrg || o.kind == opTick && o.dur > time.Hour ||
+					o.kind == opChangeEmail || o.kind == opDeprovision {
+					// Keep the world, and its invitations, alive; and leave
+					// out the operations across organisations, whose events
+					// the sequential machines check against the model.
+					continue
 				}
 				if o.kind == opSetSeats && o.seats == 0 {
 					o.seats = 8 // keep a seat limit to race for
