@@ -184,4 +184,5 @@ var conformance = []struct {
 	{"ChangeEmail", testChangeEmail},
 	{"Deprovision", testDeprovision},
 	{"Erase", testErase},
+	{"SystemObserver", testSystemObserver},
 }

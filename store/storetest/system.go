@@ -1,9 +1,11 @@
 package storetest
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/rosterhq/roster/access"
@@ -494,4 +496,49 @@ func (w *world) orgsOfEvents() []store.ID {
 		}
 		after = evs[len(evs)-1].Pos
 	}
+}
+
+// testSystemObserver: the Observer sees the system principal a unit of
+// work ran as, with no member actor, and the rule's name, also for the
+// operations across organisations.
+func testSystemObserver(t *testing.T, f Factory) {
+	var mu sync.Mutex
+	var units []store.Unit
+	env := fixture.NewEnv(fixture.NewClock(), 43)
+	env.Observer = store.ObserverFunc(func(_ context.Context, u store.Unit) {
+		mu.Lock()
+		units = append(units, u)
+		mu.Unlock()
+	})
+	s := f(t, env)
+	ctx := context.Background()
+	last := func() store.Unit {
+		mu.Lock()
+		defer mu.Unlock()
+		require.NotEmpty(t, units)
+		return units[len(units)-1]
+	}
+	org, owner, err := member.CreateOrg(ctx, s, member.NewOrg{Name: "Acme", Owner: member.NewUser{UserID: "ada", Email: "ada@acme.io"}})
+	require.NoError(t, err)
+	bob, err := member.AddMember(ctx, s, org.ID, owner.ID, member.NewMember{Role: "viewer", NewUser: member.NewUser{UserID: "bob", Email: "bob@acme.io"}})
+	require.NoError(t, err)
+	u := last()
+	require.Empty(t, u.System)
+	require.Equal(t, owner.ID, u.Actor)
+
+	sys := member.AsSystem(ctx, "support")
+	_, err = member.ChangeRole(sys, s, org.ID, member.System, bob.ID, "editor")
+	require.NoError(t, err)
+	u = last()
+	require.Equal(t, "member.ChangeRole", u.Rule)
+	require.Equal(t, "support", u.System)
+	require.Equal(t, store.ID{}, u.Actor)
+	require.Equal(t, []store.EventType{store.MemberRoleChanged}, u.Events)
+
+	_, err = member.ChangeEmail(member.AsSystem(ctx, "scim"), s, "bob", "robert@acme.io")
+	require.NoError(t, err)
+	u = last()
+	require.Equal(t, "member.ChangeEmail", u.Rule)
+	require.Equal(t, "scim", u.System)
+	require.Equal(t, []store.EventType{store.MemberEmailChanged}, u.Events)
 }
