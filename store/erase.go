@@ -26,10 +26,13 @@ type Erasure struct {
 	Email     string // stands for each e-mail: Pseudonym@erased.invalid
 }
 
-// party replaces p if it is the user's (its user ID or e-mail), and
-// reports whether it did.
+// party replaces p if it is the user's (its user ID, or, for a party
+// known by e-mail alone, an invitee, its e-mail), and reports whether it
+// did. Another user's party stays, whatever its e-mail: an address the
+// user gave up may be someone else's now.
 func (er *Erasure) party(p *Party) bool {
-	if p.System != "" || !(p.UserID != "" && p.UserID == er.UserID || p.Email != "" && er.Emails[p.Email]) {
+	mine := p.UserID != "" && p.UserID == er.UserID || p.UserID == "" && p.Email != "" && er.Emails[p.Email]
+	if p.System != "" || !mine {
 		return false
 	}
 	if p.UserID != "" {
@@ -89,10 +92,11 @@ func (er *Erasure) Invitation(inv *Invitation, now time.Time) bool {
 }
 
 // Request replaces the user's data in r (the requester, its message, who
-// decided), and reports whether it changed r.
+// decided) if the user made it or decided it, and reports whether it
+// changed r.
 func (er *Erasure) Request(r *Request, now time.Time) bool {
 	changed := er.party(&r.DecidedBy)
-	if r.UserID == er.UserID || er.Emails[r.Email] {
+	if r.UserID == er.UserID {
 		r.UserID, r.Email, r.Message, changed = er.Pseudonym, er.Email, "", true
 		if r.Name != "" {
 			r.Name = er.Pseudonym

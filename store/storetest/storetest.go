@@ -184,5 +184,6 @@ var conformance = []struct {
 	{"ChangeEmail", testChangeEmail},
 	{"Deprovision", testDeprovision},
 	{"Erase", testErase},
+	{"EraseKeepsOthers", testEraseKeepsOthers},
 	{"SystemObserver", testSystemObserver},
 }

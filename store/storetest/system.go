@@ -542,3 +542,37 @@ func testSystemObserver(t *testing.T, f Factory) {
 	require.Equal(t, "scim", u.System)
 	require.Equal(t, []store.EventType{store.MemberEmailChanged}, u.Events)
 }
+
+// testEraseKeepsOthers: an address the erased user gave up, now another
+// user's, stays that user's, and so does everything the other user did.
+func testEraseKeepsOthers(t *testing.T, f Factory) {
+	w := newWorld(t, f)
+	sys := member.AsSystem(w.ctx, "privacy")
+	a := member.NewUser{UserID: "ann-17", Email: "ann@example.com", Name: "Ann"}
+	am, err := member.AddMember(w.ctx, w.s, w.org.ID, w.owner.ID, member.NewMember{NewUser: a, Role: "editor"})
+	require.NoError(t, err)
+	_, err = member.ChangeEmail(sys, w.s, a.UserID, "ann.new@example.com")
+	require.NoError(t, err)
+	require.NoError(t, member.Remove(w.ctx, w.s, w.org.ID, w.owner.ID, am.ID))
+	b := member.NewUser{UserID: "ben-17", Email: "ann@example.com", Name: "Ben"}
+	bm, err := member.AddMember(w.ctx, w.s, w.org.ID, w.owner.ID, member.NewMember{NewUser: b, Role: "viewer"})
+	require.NoError(t, err)
+
+	got, err := member.Erase(sys, w.s, a.UserID)
+	require.NoError(t, err)
+	require.Equal(t, []store.ID{w.org.ID}, got.Orgs)
+	require.Equal(t, "ann@example.com", w.get(bm).Email)
+	for _, e := range w.events(w.org.ID) {
+		for _, p := range []store.Party{e.Actor, e.Target} {
+			require.NotEqual(t, a.UserID, p.UserID)
+			require.NotEqual(t, "Ann", p.Name)
+			require.NotEqual(t, "ann.new@example.com", p.Email)
+			if p.Member == bm.ID {
+				require.Equal(t, store.Party{Member: bm.ID, UserID: b.UserID, Name: "Ben", Email: "ann@example.com"}, p)
+			}
+			if p.Member == am.ID {
+				require.Equal(t, got.Pseudonym, p.UserID)
+			}
+		}
+	}
+}
