@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/rosterhq/roster/access"
 	"github.com/rosterhq/roster/internal/fixture"
+	"github.com/rosterhq/roster/internal/rule"
 	"github.com/rosterhq/roster/invite"
 	"github.com/rosterhq/roster/member"
 	"github.com/rosterhq/roster/store"
@@ -1060,4 +1062,61 @@ func (d *driver) rereadOwners() {
 		}
 		d.mu.Unlock()
 	}
+}
+
+// traces checks that user appears in no event, invitation or request of a
+// live organisation, and returns every organisation's audit log, as
+// eventText renders it.
+func (d *driver) traces(user string) (string, error) {
+	d.mu.Lock()
+	orgs := slices.Clone(d.orgs)
+	d.mu.Unlock()
+	var b strings.Builder
+	for oi, id := range orgs {
+		evs, err := rule.All(func(p store.Page) ([]store.Event, string, error) {
+			after := int64(0)
+			if p.After != "" {
+				after, _ = strconv.ParseInt(p.After, 10, 64)
+			}
+			evs, err := d.s.Events(d.ctx, id, after, store.MaxPageSize)
+			if err != nil || len(evs) == 0 {
+				return evs, "", err
+			}
+			return evs, strconv.FormatInt(evs[len(evs)-1].Seq, 10), nil
+		})
+		if err != nil {
+			return "", err
+		}
+		_, live := d.s.Org(d.ctx, id)
+		for _, e := range evs {
+			fmt.Fprintf(&b, "O%d %s\n", oi, d.eventText(e))
+			if live == nil && (e.Actor.UserID == user || e.Target.UserID == user) {
+				return "", fmt.Errorf("O%d: event %d still names %s", oi, e.Seq, user)
+			}
+		}
+		if live != nil {
+			continue
+		}
+		invs, err := rule.All(func(p store.Page) ([]store.Invitation, string, error) {
+			return d.s.Invitations(d.ctx, id, store.InvitationFilter{}, p)
+		})
+		if err != nil {
+			return "", err
+		}
+		for _, inv := range invs {
+			if inv.InvitedBy.UserID == user {
+				return "", fmt.Errorf("O%d: invitation %s still names %s", oi, d.idName(inv.ID), user)
+			}
+		}
+		reqs, err := rule.All(func(p store.Page) ([]store.Request, string, error) { return d.s.Requests(d.ctx, id, 0, p) })
+		if err != nil {
+			return "", err
+		}
+		for _, r := range reqs {
+			if r.UserID == user || r.DecidedBy.UserID == user {
+				return "", fmt.Errorf("O%d: request %s still names %s", oi, d.idName(r.ID), user)
+			}
+		}
+	}
+	return b.String(), nil
 }

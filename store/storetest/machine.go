@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -540,6 +541,40 @@ func (mc *machine) final() {
 		if a, b := strings.Join(want, "\n"), strings.Join(got, "\n"); a != b {
 			mc.t.Fatalf("after step %d: %s reads what the model does not:\n%s", mc.steps, d.name, diff(a, b))
 		}
+	}
+	mc.finalErase()
+}
+
+// finalErase erases (member.Erase), on every store, the first user who was
+// a member and is a member of no organisation at the end of the run, after
+// whatever the run did (one user: an erasure reads the whole feed): it
+// must succeed, leave the user's ID in no event, invitation or
+// request of a live organisation, and, with two stores, leave their audit
+// logs alike, event by event.
+func (mc *machine) finalErase() {
+	m := mc.model
+	sys := member.AsSystem(context.Background(), "privacy")
+	for u := range numUsers {
+		user := userID(u)
+		was := slices.ContainsFunc(m.members, func(x *mMember) bool { return x.userID == user })
+		if m.memberSomewhere(user) || !was {
+			continue // a member, or one with nothing to erase
+		}
+		var logs []string
+		for _, d := range mc.ds {
+			if _, err := member.Erase(sys, d.s, user); err != nil {
+				mc.t.Fatalf("after step %d: %s: erasing %s: %v", mc.steps, d.name, user, err)
+			}
+			log, err := d.traces(user)
+			if err != nil {
+				mc.t.Fatalf("after step %d: %s: erasing %s: %v", mc.steps, d.name, user, err)
+			}
+			logs = append(logs, log)
+		}
+		if len(logs) == 2 && logs[0] != logs[1] {
+			mc.t.Fatalf("after step %d: erasing %s, the stores' audit logs differ:\n%s", mc.steps, user, diff(logs[0], logs[1]))
+		}
+		return
 	}
 }
 
