@@ -45,4 +45,9 @@
 // package's (store.ErrNotFound, store.ErrInvalid, store.ErrAlreadyInvited,
 // …). Every successful change writes one audit event, in each organisation
 // it concerns.
+//
+// The host runs these rules as its system principal as it runs member's:
+// under member.AsSystem, with member.System as the actor (an invitation it
+// sends has InvitedBy.System set). Answering a token (Accept, Decline) is
+// the invitee's, whoever's context it runs under.
 package invite

@@ -38,6 +38,35 @@
 //  6. the rest of the rule (ErrSeatLimit, ErrAlreadyMember, ErrInUse,
 //     ErrLimitReached, …).
 //
+// # The host as the system
+//
+// A host acts by itself too: its support team transfers an ownership
+// (seeds 001 and 003: "contact Support"), its SCIM integration removes a
+// user who left, its billing changes the seats. It runs any rule as a
+// named system principal, under a context from AsSystem and with System as
+// the actor:
+//
+//	sys := member.AsSystem(ctx, "support")
+//	err := member.TransferOwnership(sys, db, org, member.System, newOwner)
+//
+// The system has the owner's reach and breaks no invariant: it is never the
+// owner (ErrOwnerProtected for the owner as a target), a transfer it makes
+// names the new owner and completes at once, and it removes the owner only
+// with a successor (RemoveOwner). Its events name it (Event.Actor.System,
+// "system:support" in Party.String). A context is the shape because an
+// actor ID can come from a request: under AsSystem a member's ID is
+// refused, and without it System (the zero ID) is refused, so nothing an
+// end user sends becomes the system (see AsSystem).
+//
+// The system alone runs the operations on a user across organisations,
+// each organisation in its own unit of work and recorded in its log:
+// ChangeEmail (the host verified the new address), Deprovision (with a
+// successor for each organisation the user owns, else an *OrgsError
+// wrapping ErrOwnerProtected, before anything changed) and Erase (the
+// user's ID, names and e-mails replaced by one pseudonym in every record).
+// A failure part-way is a *PartialError naming the organisations done; the
+// operations are idempotent, so a second call finishes.
+//
 // What one organisation can create is bounded: MaxKeysPerMember API keys a
 // member, MaxCustomRoles custom roles, counted inside the unit of work so
 // that concurrent creations cannot pass the bound together.

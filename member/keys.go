@@ -104,6 +104,9 @@ func IssueKeyWithTx(ctx context.Context, tx store.Tx, actor, target store.ID, sp
 		return store.Key{}, "", err
 	}
 	t := a
+	if a.System() != "" && target == actor {
+		return store.Key{}, "", fmt.Errorf("%w: the system holds no keys; name the member to issue one to", store.ErrInvalid)
+	}
 	if target != actor {
 		if t, err = rule.LoadTarget(ctx, tx, &a, target); err != nil {
 			return store.Key{}, "", err

@@ -218,6 +218,9 @@ func UpdateProfileTx(ctx context.Context, tx store.Tx, actor, target store.ID, n
 	if err != nil {
 		return store.Member{}, err
 	}
+	if a.System() != "" {
+		return store.Member{}, fmt.Errorf("%w: the system has no profile; name the member", store.ErrInvalid)
+	}
 	if !prof.Equal(a.Profile) {
 		if err := rule.Gate(&a, access.EditProfile); err != nil {
 			return store.Member{}, err
@@ -254,7 +257,7 @@ func PatchProfileTx(ctx context.Context, tx store.Tx, actor, target store.ID, p 
 			return store.Member{}, fmt.Errorf("%w: profile field %q both set and unset", store.ErrInvalid, k)
 		}
 	}
-	if err := rule.CheckID("actor", actor); err != nil {
+	if err := rule.CheckActor(ctx, actor); err != nil {
 		return store.Member{}, err
 	}
 	if err := rule.CheckID("member", target); err != nil {
@@ -363,6 +366,9 @@ func LeaveTx(ctx context.Context, tx store.Tx, actor store.ID) error {
 	a, err := rule.LoadActor(ctx, tx, actor)
 	if err != nil {
 		return err
+	}
+	if a.System() != "" {
+		return fmt.Errorf("%w: the system is no member and cannot leave; it removes (Remove, RemoveOwner)", store.ErrInvalid)
 	}
 	if a.IsOwner() {
 		return fmt.Errorf("%w: the owner must transfer ownership before leaving", ErrOwnerProtected)

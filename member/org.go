@@ -124,7 +124,7 @@ func ownerOnly(ctx context.Context, tx store.Tx, actor store.ID, what string) (s
 // SetSeatLimit sets the organisation's seat limit (0 for unlimited). It is
 // the host's to call, as the system, when the organisation's plan changes. A
 // limit below the seats taken now is ErrSeatLimit. It writes OrgSeatsChanged
-// with no actor.
+// with no actor, or the system principal that AsSystem put in ctx.
 func SetSeatLimit(ctx context.Context, s store.Store, org store.ID, limit int) (store.Org, error) {
 	return rule.Update(ctx, s, org, func(tx store.Tx) (store.Org, error) { return SetSeatLimitTx(ctx, tx, limit) })
 }
@@ -156,7 +156,14 @@ func SetSeatLimitTx(ctx context.Context, tx store.Tx, limit int) (store.Org, err
 	if err := tx.PutOrg(ctx, o); err != nil {
 		return store.Org{}, err
 	}
-	return o, rule.Emit(ctx, tx, store.Event{Type: store.OrgSeatsChanged, Before: store.State{SeatLimit: before}, After: store.State{SeatLimit: limit}})
+	var actor store.Party
+	if name, ok := rule.SystemOf(ctx); ok {
+		if err := rule.CheckSystemName(name); err != nil {
+			return store.Org{}, err
+		}
+		actor.System = name
+	}
+	return o, rule.Emit(ctx, tx, store.Event{Type: store.OrgSeatsChanged, Actor: actor, Before: store.State{SeatLimit: before}, After: store.State{SeatLimit: limit}})
 }
 
 // DeleteOrg deletes the organisation and everything in it but its audit log,
@@ -197,14 +204,19 @@ func clearTransfer(ctx context.Context, tx store.Tx, id store.ID) (bool, error) 
 
 // AuditLog returns up to limit audit events of org with a sequence number
 // above after, for an actor allowed to read them (access.ReadAudit, or the
-// owner). Hosts that show the log to people should read it through
-// AuditLog; Store.Events is the unguarded feed for the host's own workers.
+// owner), or for the system (AsSystem). Hosts that show the log to people
+// should read it through AuditLog; Store.Events is the unguarded feed for
+// the host's own workers. An event's Actor.System names the system
+// principal that acted (Party.String shows "system:support").
 func AuditLog(ctx context.Context, s store.Store, org, actor store.ID, after int64, limit int) ([]store.Event, error) {
 	if err := rule.CheckID("organisation", org); err != nil {
 		return nil, err
 	}
-	if err := rule.CheckID("actor", actor); err != nil {
+	if err := rule.CheckActor(ctx, actor); err != nil {
 		return nil, err
+	}
+	if _, ok := rule.SystemOf(ctx); ok {
+		return s.Events(ctx, org, after, limit) // the host's: also a deleted organisation's
 	}
 	a, err := s.Member(ctx, org, actor)
 	if err != nil {

@@ -21,12 +21,17 @@ func TransferOwnership(ctx context.Context, s store.Store, org, actor, to store.
 }
 
 // TransferOwnershipTx is TransferOwnership inside a unit of work.
+//
+// Under member.AsSystem (the host acting as its support, say, in seeds 001
+// and 003, where the owner cannot be reached) the system transfers the
+// ownership at once to the member it names, with the same checks of the
+// new owner; the event's Actor names the system.
 func TransferOwnershipTx(ctx context.Context, tx store.Tx, actor, to store.ID) error {
-	owner, next, err := transferParties(ctx, tx, actor, to)
+	a, owner, next, err := transferParties(ctx, tx, actor, to)
 	if err != nil {
 		return err
 	}
-	return transfer(ctx, tx, &owner, &owner, &next)
+	return transfer(ctx, tx, &a, &owner, &next)
 }
 
 // ProposeTransfer proposes ownership to to, who becomes the owner when it
@@ -41,7 +46,7 @@ func ProposeTransfer(ctx context.Context, s store.Store, org, actor, to store.ID
 
 // ProposeTransferTx is ProposeTransfer inside a unit of work.
 func ProposeTransferTx(ctx context.Context, tx store.Tx, actor, to store.ID) error {
-	owner, next, err := transferParties(ctx, tx, actor, to)
+	a, _, next, err := transferParties(ctx, tx, actor, to)
 	if err != nil {
 		return err
 	}
@@ -53,7 +58,7 @@ func ProposeTransferTx(ctx context.Context, tx store.Tx, actor, to store.ID) err
 	if err := tx.PutOrg(ctx, o); err != nil {
 		return err
 	}
-	return rule.Emit(ctx, tx, store.Event{Type: store.TransferProposed, Actor: owner.Party(), Target: next.Party()})
+	return rule.Emit(ctx, tx, store.Event{Type: store.TransferProposed, Actor: a.Party(), Target: next.Party()})
 }
 
 // AcceptTransfer completes the transfer proposed to the actor, which becomes
@@ -69,6 +74,9 @@ func AcceptTransferTx(ctx context.Context, tx store.Tx, actor store.ID) error {
 	a, err := rule.LoadActor(ctx, tx, actor)
 	if err != nil {
 		return err
+	}
+	if a.System() != "" {
+		return fmt.Errorf("%w: the system accepts no transfer; it transfers at once (TransferOwnership)", store.ErrInvalid)
 	}
 	o, err := tx.Org(ctx)
 	if err != nil {
@@ -121,32 +129,41 @@ func CancelTransferTx(ctx context.Context, tx store.Tx, actor store.ID) error {
 }
 
 // transferParties checks a transfer from actor to to: actor is the owner
-// (ErrForbidden), to is another (ErrSelf) active (ErrInactive) staff member
-// (ErrInvalid) of the organisation (ErrNotFound).
-func transferParties(ctx context.Context, tx store.Tx, actor, to store.ID) (owner, next store.Member, err error) {
+// or the system (ErrForbidden), to is another (ErrSelf) active
+// (ErrInactive) staff member (ErrInvalid) of the organisation
+// (ErrNotFound). It returns the actor, the owner and the new owner.
+func transferParties(ctx context.Context, tx store.Tx, actor, to store.ID) (a, owner, next store.Member, err error) {
+	fail := func(err error) (store.Member, store.Member, store.Member, error) {
+		return store.Member{}, store.Member{}, store.Member{}, err
+	}
 	if err := rule.CheckID("new owner", to); err != nil {
-		return store.Member{}, store.Member{}, err
+		return fail(err)
 	}
-	if owner, err = rule.LoadActor(ctx, tx, actor); err != nil {
-		return store.Member{}, store.Member{}, err
+	if a, err = rule.LoadActor(ctx, tx, actor); err != nil {
+		return fail(err)
 	}
-	if !owner.IsOwner() {
-		return store.Member{}, store.Member{}, fmt.Errorf("%w: only the owner transfers ownership", ErrForbidden)
+	owner = a
+	if a.System() != "" {
+		if owner, err = tx.Owner(ctx); err != nil {
+			return fail(err)
+		}
+	} else if !owner.IsOwner() {
+		return fail(fmt.Errorf("%w: only the owner transfers ownership", ErrForbidden))
 	}
 	if next, err = tx.Member(ctx, to); err != nil {
-		return store.Member{}, store.Member{}, fmt.Errorf("new owner %v: %w", to, err)
+		return fail(fmt.Errorf("new owner %v: %w", to, err))
 	}
 	switch {
 	case next.ID == owner.ID:
-		return store.Member{}, store.Member{}, fmt.Errorf("%w: the owner already owns the organisation", ErrSelf)
+		return fail(fmt.Errorf("%w: the owner already owns the organisation", ErrSelf))
 	case next.Kind != store.Staff:
-		return store.Member{}, store.Member{}, fmt.Errorf("%w: an external collaborator cannot own the organisation", store.ErrInvalid)
+		return fail(fmt.Errorf("%w: an external collaborator cannot own the organisation", store.ErrInvalid))
 	case next.Status != store.Active:
-		return store.Member{}, store.Member{}, fmt.Errorf("%w: the new owner must be active", ErrInactive)
+		return fail(fmt.Errorf("%w: the new owner must be active", ErrInactive))
 	case next.Expired(tx.Now()):
-		return store.Member{}, store.Member{}, fmt.Errorf("%w: the new owner's access has ended", ErrInactive)
+		return fail(fmt.Errorf("%w: the new owner's access has ended", ErrInactive))
 	}
-	return owner, next, nil
+	return a, owner, next, nil
 }
 
 // transfer demotes owner and promotes next, clears any proposal, and writes

@@ -70,6 +70,12 @@ func (f *feedLog) place(txs ...*tx) {
 	f.mu.Lock()
 	placed := false
 	for _, t := range txs {
+		for _, e := range t.rewritten {
+			if i := e.Pos - f.horizon - 1; i >= 0 && i < int64(len(f.events)) && f.events[i].Org == e.Org && f.events[i].Seq == e.Seq {
+				f.events[i] = e
+			}
+		}
+		t.rewritten = nil
 		for _, e := range t.appended {
 			e.Pos = f.horizon + int64(len(f.events)) + 1
 			f.events = append(f.events, e)
@@ -180,4 +186,56 @@ func (s *Store) Prune(ctx context.Context, before time.Time) (int64, error) {
 		o.mu.Unlock()
 	}
 	return horizon, nil
+}
+
+// Erase implements store.Tx. A rewritten event replaces its record in the
+// audit log, and in the feed once the unit of work commits: readers copy
+// the records they read, so none is changed in place.
+func (t *tx) Erase(ctx context.Context, er *store.Erasure) (int, error) {
+	if err := live(ctx); err != nil {
+		return 0, err
+	}
+	o, n := t.o, 0
+	for _, id := range slices.SortedFunc(maps.Keys(o.invs), compareID) {
+		inv, err := t.Invitation(ctx, id)
+		if err != nil {
+			return 0, err
+		}
+		if er.Invitation(&inv, t.now) {
+			if err := t.PutInvitation(ctx, inv); err != nil {
+				return 0, err
+			}
+			n++
+		}
+	}
+	for _, id := range slices.SortedFunc(maps.Keys(o.reqs), compareID) {
+		r, err := t.Request(ctx, id)
+		if err != nil {
+			return 0, err
+		}
+		if er.Request(&r, t.now) {
+			if err := t.PutRequest(ctx, r); err != nil {
+				return 0, err
+			}
+			n++
+		}
+	}
+	if a, ok := o.tries[er.UserID]; ok {
+		if err := t.PutCodeAttempt(ctx, store.CodeAttempt{Org: a.Org, UserID: a.UserID}); err != nil {
+			return 0, err
+		}
+		n++
+	}
+	for i, e := range o.events {
+		rec := copyEvent(*e)
+		if !er.Event(&rec) {
+			continue
+		}
+		old := e
+		o.events[i] = &rec
+		t.undo = append(t.undo, func() { o.events[i] = old })
+		t.rewritten = append(t.rewritten, &rec)
+		n++
+	}
+	return n, nil
 }

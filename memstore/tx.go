@@ -23,8 +23,9 @@ type tx struct {
 	hashes map[[32]byte]bool // invitation token hashes that changed
 	khash  map[[32]byte]bool // key hashes that changed
 
-	appended []*store.Event // events of this unit of work, for the feed
-	unit     *store.Unit    // the Observer's record, if the store has one
+	appended  []*store.Event // events of this unit of work, for the feed
+	rewritten []*store.Event // events it rewrote (Erase), for the feed
+	unit      *store.Unit    // the Observer's record, if the store has one
 
 	ptouched     map[ID]bool // partnerships that changed
 	rolesChanged bool        // custom roles changed: partnership levels may have
@@ -34,7 +35,7 @@ func (t *tx) rollback() {
 	for i := len(t.undo) - 1; i >= 0; i-- {
 		t.undo[i]()
 	}
-	t.undo, t.appended = nil, nil
+	t.undo, t.appended, t.rewritten = nil, nil, nil
 }
 
 // applyIndexes brings the Store's indexes in line with o; s.mu must be held.

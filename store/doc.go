@@ -90,6 +90,13 @@
 //		time.Sleep(time.Minute)
 //	}
 //
+// # The host as the system, and erasure
+//
+// An event's Actor.System names the host's system principal when the host
+// ran the rule under member.AsSystem. Tx.Erase rewrites an organisation's
+// records for member.Erase as an Erasure decides, the one place that says
+// what a record keeps of an erased user, so that every store erases alike.
+//
 // # Optional fast paths
 //
 // A backend may implement TokenUpdater (an accept found and locked by its

@@ -39,7 +39,13 @@ type Env struct {
 	// are kept sealed, so that an allowed member can copy an invitation's
 	// link again. Without it only the token's hash is kept.
 	LinkKey []byte
-	ids     *idClock // keeps identifiers increasing within a millisecond
+	// EraseKey, if set, keys the pseudonym that member.Erase leaves in
+	// place of a user (HMAC-SHA-256 of the user's ID), so that nobody
+	// without it can tell from a guessed user ID whose pseudonym it is.
+	// Without it the pseudonym is an unkeyed hash of the user's ID. Keep
+	// it as long as the data: the same key gives the same pseudonym.
+	EraseKey []byte
+	ids      *idClock // keeps identifiers increasing within a millisecond
 
 	// CodeKDF sets the cost of hashing access codes with argon2id; the
 	// zero value means OWASP's recommendation: two passes over 19 MiB, one
@@ -173,6 +179,7 @@ func (e Env) Init() (*Env, error) {
 	}
 	e.kdf = &kdfGate{slots: make(chan struct{}, e.CodeKDFConcurrency)}
 	e.LinkKey = append([]byte(nil), e.LinkKey...)
+	e.EraseKey = append([]byte(nil), e.EraseKey...)
 	e.ids = new(idClock)
 	return &e, nil
 }

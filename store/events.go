@@ -14,10 +14,16 @@ type Party struct {
 	// an organisation's service key, acting in its own name (actor kind
 	// "key"), or the service key an event concerns. Name is then the key's.
 	Key ID `json:"key,omitzero"`
+	// System names the host's system principal that acted (member.AsSystem:
+	// "support", "scim", "billing"); the other fields are then empty. An
+	// actor with no field set at all is the host acting unnamed (as
+	// member.SetSeatLimit outside AsSystem).
+	System string `json:"system,omitempty"`
 }
 
 // Kind says what kind of party p is: "key" for a service key, "member" for
-// a member, "system" for the zero Party (the host acting as the system).
+// a member, "system" for the host's system principal (System) and for the
+// zero Party (the host acting unnamed).
 func (p Party) Kind() string {
 	switch {
 	case p.Key != (ID{}):
@@ -110,7 +116,7 @@ type Event struct {
 	Pos    int64     `json:"pos,omitempty"`
 	Time   time.Time `json:"time"`
 	Type   EventType `json:"type"`
-	Actor  Party     `json:"actor"`  // zero for the host acting as the system
+	Actor  Party     `json:"actor"`  // Actor.System names the host acting as the system; zero when unnamed
 	Target Party     `json:"target"` // the member acted on, if any
 	Object ID        `json:"object,omitzero"`
 	Before State     `json:"before"`
@@ -134,4 +140,13 @@ const (
 	// (invite.MaxWrongCodes); the code takes no more guesses until an admin
 	// sets a new one. The actor is the requester who gave it.
 	CodeExhausted EventType = "access_code.exhausted"
+)
+
+// The event types of the host's operations on a user across organisations
+// (member.ChangeEmail, member.Erase); member.Deprovision writes
+// OwnerTransferred and MemberRemoved.
+const (
+	// MemberEmailChanged: the host changed the member's e-mail (Before
+	// and After carry the old and the new).
+	MemberEmailChanged EventType = "member.email_changed"
 )

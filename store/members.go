@@ -108,8 +108,9 @@ type Member struct {
 	Created     time.Time
 	Updated     time.Time
 
-	grant access.Grant
-	key   ID // the service key this principal is, if any (ServiceKeyMember)
+	grant  access.Grant
+	key    ID     // the service key this principal is, if any (ServiceKeyMember)
+	system string // the system principal's name, for SystemMember
 }
 
 // Expired reports whether m's access has ended by now: it has an end, and
@@ -189,6 +190,9 @@ func (m Member) IsOwner() bool { return m.grant.IsOwner() }
 func (m Member) Party() Party {
 	if m.key != (ID{}) {
 		return Party{Key: m.key, Name: m.Name}
+	}
+	if m.system != "" {
+		return Party{System: m.system}
 	}
 	return Party{Member: m.ID, UserID: m.UserID, Name: m.Name, Email: m.Email}
 }

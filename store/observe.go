@@ -31,6 +31,9 @@ type Unit struct {
 	// Actor is the member that acted, once a rule loaded it; zero for the
 	// host acting as the system, or a refusal before the actor was read.
 	Actor ID
+	// System names the system principal the unit of work ran as
+	// (member.AsSystem), or is "" for a member or the unnamed host.
+	System string
 	// Events are the types of the events it wrote, if it committed.
 	Events []EventType
 	// Duration is how long it took, waiting for the organisation included.
@@ -73,6 +76,9 @@ func SlogObserver(l *slog.Logger) Observer {
 		}
 		if u.Actor != (ID{}) {
 			attrs = append(attrs, slog.String("actor", u.Actor.String()))
+		}
+		if u.System != "" {
+			attrs = append(attrs, slog.String("system", u.System))
 		}
 		switch {
 		case u.Err == nil:

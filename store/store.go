@@ -120,6 +120,15 @@ type Tx interface {
 	// the unit of work ends.
 	Append(ctx context.Context, e *Event) error
 
+	// Erase rewrites the organisation's records as er says (its methods
+	// Event, Invitation and Request decide), writing back each that
+	// changed: every audit event (the feed shows the rewritten event at
+	// its position), invitation and access request; er.UserID's
+	// access-code attempts are deleted. It returns how many records
+	// changed. It reads the organisation's whole history, for
+	// member.Erase, a rare operation.
+	Erase(ctx context.Context, er *Erasure) (int, error)
+
 	// Invitation returns the invitation with id, or ErrNotFound (also for
 	// an invitation of another organisation).
 	Invitation(ctx context.Context, id ID) (Invitation, error)

@@ -136,12 +136,30 @@ func run(ctx context.Context, w io.Writer) error {
 	if adam.CanDo(access.ReadAudit) || !olga.CanDo(access.ReadAudit) {
 		return errors.New("the audit log should be the Owner's to read")
 	}
+
+	fmt.Fprintln(w, "7. \"If you need to transfer ownership, contact our support team\": support makes Adam the Owner.")
+	support := member.AsSystem(ctx, "support") // the support console's context, never a customer's request
+	if err := member.TransferOwnership(support, db, org.ID, member.System, adam.ID); err != nil {
+		return err
+	}
+	if adam, err = db.Member(ctx, org.ID, adam.ID); err != nil {
+		return err
+	}
+	if !adam.IsOwner() {
+		return errors.New("adam should own the organisation")
+	}
 	events, err := db.Events(ctx, org.ID, 0, 100)
 	if err != nil {
 		return err
 	}
+	if last := events[len(events)-1]; last.Type != store.OwnerTransferred || last.Actor.System != "support" {
+		return fmt.Errorf("last event %s by %v, want an ownership transfer by support", last.Type, last.Actor)
+	}
 	for _, e := range events {
 		actor, target := cmp.Or(e.Actor.Name, "(plan)"), cmp.Or(e.Target.Name, e.Target.Email)
+		if e.Actor.IsSystem() {
+			actor = e.Actor.String()
+		}
 		fmt.Fprintf(w, "   %2d %s %-24s %-6s → %s\n", e.Seq, e.Time.Format("Jan 02 15:04"), e.Type, actor, target)
 	}
 	fmt.Fprintln(w, "OK")

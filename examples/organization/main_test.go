@@ -267,3 +267,36 @@ func TestOwnerOnly(t *testing.T) {
 	require.ErrorIs(t, member.DeleteOrg(tm.ctx, tm.db, tm.org.ID, tm.admin.ID), member.ErrForbidden)
 	require.NoError(t, member.DeleteOrg(tm.ctx, tm.db, tm.org.ID, tm.owner.ID))
 }
+
+// TestSupportTransfer: seed 003's FAQ sends ownership transfers to "our
+// support team". Support runs it as the system, at once, to the member it
+// names; the organisation keeps exactly one Owner, Admins still cannot make
+// one, and the audit log names support.
+func TestSupportTransfer(t *testing.T) {
+	tm := newTeam(t)
+	support := member.AsSystem(tm.ctx, "support")
+
+	_, err := member.ChangeRole(support, tm.db, tm.org.ID, member.System, tm.editor.ID, "owner")
+	require.ErrorIs(t, err, member.ErrOwnerProtected, "support makes an Owner only by a transfer")
+	err = member.TransferOwnership(support, tm.db, tm.org.ID, member.System, tm.viewer.ID)
+	require.NoError(t, err)
+	err = member.TransferOwnership(support, tm.db, tm.org.ID, member.System, tm.admin.ID)
+	require.NoError(t, err)
+
+	owners, _, err := tm.db.Members(tm.ctx, tm.org.ID, store.Filter{Role: "owner"}, store.Page{})
+	require.NoError(t, err)
+	require.Len(t, owners, 1)
+	assert.Equal(t, tm.admin.ID, owners[0].ID)
+	assert.Equal(t, policy.DemoteOwnerTo().Name, tm.load(t, tm.owner).Role)
+	assert.True(t, tm.load(t, tm.admin).Grant().CanDo(access.ReadAudit), "the new Owner reads the audit log")
+
+	events, err := member.AuditLog(tm.ctx, tm.db, tm.org.ID, tm.admin.ID, 0, 100)
+	require.NoError(t, err)
+	var bySupport []store.EventType
+	for _, e := range events {
+		if e.Actor.System == "support" {
+			bySupport = append(bySupport, e.Type)
+		}
+	}
+	assert.Equal(t, []store.EventType{store.OwnerTransferred, store.OwnerTransferred}, bySupport)
+}

@@ -122,10 +122,21 @@ func run(ctx context.Context, w io.Writer) error {
 		return err
 	}
 
-	fmt.Fprintln(w, "5. Olivia sets Mark as Owner; she becomes a Manager, and the company still has one Owner.")
-	if err := member.TransferOwnership(ctx, db, org.ID, olivia.ID, mark.ID); err != nil {
+	fmt.Fprintln(w, "5. \"To transfer ownership, please contact Pickler Support\": support makes Mark the Owner;")
+	fmt.Fprintln(w, "   Olivia becomes a Manager, the company still has one Owner, and the log names support.")
+	support := member.AsSystem(ctx, "support") // the support console's context, never a user's request
+	if err := member.TransferOwnership(support, db, org.ID, member.System, mark.ID); err != nil {
 		return err
 	}
+	evs, err := member.AuditLog(ctx, db, org.ID, mark.ID, 0, 0)
+	if err != nil {
+		return err
+	}
+	last := evs[len(evs)-1]
+	if last.Type != store.OwnerTransferred || last.Actor.System != "support" {
+		return fmt.Errorf("last event %s by %v, want an ownership transfer by support", last.Type, last.Actor)
+	}
+	fmt.Fprintf(w, "   audit: %s by %s, to %s\n", last.Type, last.Actor, last.Target)
 	team, _, err := db.Members(ctx, org.ID, store.Filter{}, store.Page{})
 	if err != nil {
 		return err

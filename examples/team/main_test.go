@@ -169,3 +169,41 @@ func TestRemovalRevokesAtOnce(t *testing.T) {
 	_, err = member.UpdateProfile(c.ctx, c.db, c.org.ID, c.member1.ID, c.member1.ID, "Mia", store.Profile{})
 	require.ErrorIs(t, err, store.ErrNotFound)
 }
+
+// TestSupportTransfer: seed 001 transfers ownership "by contacting Pickler
+// Support". Support runs the transfer as the system: at once, to the Owner
+// it names, recorded as support's; it cannot touch the Owner otherwise, and
+// nothing a user sends makes a request the system.
+func TestSupportTransfer(t *testing.T) {
+	c := newCompany(t)
+	support := member.AsSystem(c.ctx, "support")
+
+	// A user's request cannot pass as support: the zero ID is no actor.
+	err := member.TransferOwnership(c.ctx, c.db, c.org.ID, member.System, c.manager.ID)
+	require.ErrorIs(t, err, store.ErrInvalid)
+	// Support cannot demote or remove the Owner, only transfer.
+	err = member.Remove(support, c.db, c.org.ID, member.System, c.owner.ID)
+	require.ErrorIs(t, err, member.ErrOwnerProtected)
+	_, err = member.ChangeRole(support, c.db, c.org.ID, member.System, c.owner.ID, "manager")
+	require.ErrorIs(t, err, member.ErrOwnerProtected)
+
+	require.NoError(t, member.TransferOwnership(support, c.db, c.org.ID, member.System, c.manager.ID))
+	assert.True(t, c.load(t, c.manager).IsOwner())
+	assert.Equal(t, "manager", c.load(t, c.owner).Role)
+	evs, err := member.AuditLog(c.ctx, c.db, c.org.ID, c.manager.ID, 0, 0)
+	require.NoError(t, err)
+	last := evs[len(evs)-1]
+	assert.Equal(t, store.OwnerTransferred, last.Type)
+	assert.Equal(t, store.Party{System: "support"}, last.Actor)
+	assert.Equal(t, c.manager.ID, last.Target.Member)
+	assert.Equal(t, c.owner.Email, last.Before.Email)
+
+	// The former Owner leaves the company: support removes the Owner only
+	// with a successor, who becomes the Owner in the same step.
+	err = member.Remove(support, c.db, c.org.ID, member.System, c.manager.ID)
+	require.ErrorIs(t, err, member.ErrOwnerProtected)
+	require.NoError(t, member.RemoveOwner(support, c.db, c.org.ID, member.System, c.manager2.ID))
+	assert.True(t, c.load(t, c.manager2).IsOwner())
+	_, err = c.db.MemberByUser(c.ctx, c.org.ID, c.manager.UserID)
+	require.ErrorIs(t, err, store.ErrNotFound)
+}

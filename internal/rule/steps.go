@@ -36,9 +36,21 @@ import (
 // that is no member's but one of the organisation's service keys loads the
 // key's principal (store.ServiceKeyMember), unless the key has expired
 // (ErrKeyExpired).
+//
+// Under a system context (WithSystem) the actor is the system principal:
+// id must be the zero ID, and the actor returned is store.SystemMember,
+// with the owner's reach and no record. The steps below treat it as the
+// owner, whom it never is: LoadTarget still refuses the owner as a target.
 func LoadActor(ctx context.Context, tx store.Tx, id store.ID) (store.Member, error) {
-	if err := CheckID("actor", id); err != nil {
+	if err := CheckActor(ctx, id); err != nil {
 		return store.Member{}, err
+	}
+	if name, ok := SystemOf(ctx); ok {
+		o, err := tx.Org(ctx)
+		if err != nil {
+			return store.Member{}, err
+		}
+		return store.SystemMember(tx.Env().Policy, o.ID, name), nil
 	}
 	if n, ok := tx.(store.ActorNoter); ok {
 		n.NoteActor(id)
@@ -102,6 +114,9 @@ func LoadTarget(ctx context.Context, tx store.Tx, actor *store.Member, id store.
 		return store.Member{}, fmt.Errorf("%w: act on another member, or leave", ErrSelf)
 	}
 	if t.IsOwner() {
+		if actor.System() != "" {
+			return store.Member{}, fmt.Errorf("%w: only an ownership transfer changes the owner (the system: TransferOwnership, or RemoveOwner with a successor)", ErrOwnerProtected)
+		}
 		return store.Member{}, fmt.Errorf("%w: only an ownership transfer changes the owner", ErrOwnerProtected)
 	}
 	if err := Covers(actor, &t); err != nil {
@@ -288,6 +303,7 @@ func Observe(ctx context.Context, env *store.Env, orgs ...store.ID) (context.Con
 	start := time.Now()
 	ctx = named(ctx)
 	u := &store.Unit{Rule: store.RuleOf(ctx), Orgs: slices.Clone(orgs)}
+	u.System, _ = SystemOf(ctx)
 	return ctx, u, func(err error) error {
 		u.Duration, u.Err = time.Since(start), err
 		if err != nil {

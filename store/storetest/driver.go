@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/rosterhq/roster/access"
 	"github.com/rosterhq/roster/internal/fixture"
+	"github.com/rosterhq/roster/internal/rule"
 	"github.com/rosterhq/roster/invite"
 	"github.com/rosterhq/roster/member"
 	"github.com/rosterhq/roster/store"
@@ -236,6 +238,9 @@ func (d *driver) until(dur time.Duration) time.Time {
 func (d *driver) call(o op) res {
 	ctx, s := d.ctx, d.s
 	org, actor, target := d.orgID(o.org), d.memberID(o.actor), d.memberID(o.target)
+	if o.actor == sysHandle {
+		ctx, actor = member.AsSystem(ctx, "support"), member.System
+	}
 	newUser := func() member.NewUser {
 		return member.NewUser{UserID: userID(o.user), Email: emailVariant(o.user, o.email), Name: userName(o.user)}
 	}
@@ -243,6 +248,19 @@ func (d *driver) call(o op) res {
 	switch o.kind {
 	case opTick:
 		d.clock.Advance(o.dur)
+	case opChangeEmail:
+		_, r.err = member.ChangeEmail(ctx, s, userID(o.user), emailVariant(o.user, o.email))
+	case opDeprovision:
+		succ := map[store.ID]string{}
+		if o.succ >= 0 {
+			d.mu.Lock()
+			for _, id := range d.orgs {
+				succ[id] = userID(o.succ)
+			}
+			d.mu.Unlock()
+		}
+		_, r.err = member.Deprovision(ctx, s, userID(o.user), succ)
+		d.rereadOwners()
 	case opCreateOrg:
 		var o2 store.Org
 		var owner store.Member
@@ -539,7 +557,7 @@ func (d *driver) newEvents() (map[int][]store.Event, map[int][]string, error) {
 }
 
 func (d *driver) party(p store.Party) string {
-	return fmt.Sprintf("{%s %s %q %s %s}", d.idName(p.Member), p.UserID, p.Name, p.Email, d.idName(p.Org))
+	return fmt.Sprintf("{%s %s %q %s %s %s}", d.idName(p.Member), p.UserID, p.Name, p.Email, d.idName(p.Org), p.System)
 }
 
 func (d *driver) eventText(e store.Event) string {
@@ -1037,4 +1055,85 @@ func (d *driver) reads() ([]string, error) {
 		out = append(out, fmt.Sprintf("O%d pending %v inactive %v external %v editors %v", oi, pending, inactive, external, editors))
 	}
 	return out, nil
+}
+
+// rereadOwners reads each organisation's owner and proposed owner again,
+// after an operation across organisations that may have changed them.
+func (d *driver) rereadOwners() {
+	d.mu.Lock()
+	orgs := slices.Clone(d.orgs)
+	d.mu.Unlock()
+	for i, id := range orgs {
+		o, err := d.s.Org(d.ctx, id)
+		if err != nil {
+			continue
+		}
+		owners, _, err := d.s.Members(d.ctx, id, store.Filter{Role: ownerRole}, store.Page{})
+		d.mu.Lock()
+		if err == nil && len(owners) == 1 {
+			d.owners[i] = d.order[owners[0].ID]
+		}
+		d.pending[i] = -1
+		if h, ok := d.order[o.PendingOwner]; ok && o.PendingOwner != uuid.Nil {
+			d.pending[i] = h
+		}
+		d.mu.Unlock()
+	}
+}
+
+// traces checks that user appears in no event, invitation or request of a
+// live organisation, and returns every organisation's audit log, as
+// eventText renders it.
+func (d *driver) traces(user string) (string, error) {
+	d.mu.Lock()
+	orgs := slices.Clone(d.orgs)
+	d.mu.Unlock()
+	var b strings.Builder
+	for oi, id := range orgs {
+		evs, err := rule.All(func(p store.Page) ([]store.Event, string, error) {
+			after := int64(0)
+			if p.After != "" {
+				after, _ = strconv.ParseInt(p.After, 10, 64)
+			}
+			evs, err := d.s.Events(d.ctx, id, after, store.MaxPageSize)
+			if err != nil || len(evs) == 0 {
+				return evs, "", err
+			}
+			return evs, strconv.FormatInt(evs[len(evs)-1].Seq, 10), nil
+		})
+		if err != nil {
+			return "", err
+		}
+		_, live := d.s.Org(d.ctx, id)
+		for _, e := range evs {
+			fmt.Fprintf(&b, "O%d %s\n", oi, d.eventText(e))
+			if live == nil && (e.Actor.UserID == user || e.Target.UserID == user) {
+				return "", fmt.Errorf("O%d: event %d still names %s", oi, e.Seq, user)
+			}
+		}
+		if live != nil {
+			continue
+		}
+		invs, err := rule.All(func(p store.Page) ([]store.Invitation, string, error) {
+			return d.s.Invitations(d.ctx, id, store.InvitationFilter{}, p)
+		})
+		if err != nil {
+			return "", err
+		}
+		for _, inv := range invs {
+			if inv.InvitedBy.UserID == user {
+				return "", fmt.Errorf("O%d: invitation %s still names %s", oi, d.idName(inv.ID), user)
+			}
+		}
+		reqs, err := rule.All(func(p store.Page) ([]store.Request, string, error) { return d.s.Requests(d.ctx, id, 0, p) })
+		if err != nil {
+			return "", err
+		}
+		for _, r := range reqs {
+			if r.UserID == user || r.DecidedBy.UserID == user {
+				return "", fmt.Errorf("O%d: request %s still names %s", oi, d.idName(r.ID), user)
+			}
+		}
+	}
+	return b.String(), nil
 }

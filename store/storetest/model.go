@@ -134,6 +134,8 @@ func emailVariant(u, variant int) string {
 		return userEmail((u + 1) % numUsers)
 	case 3:
 		return "not-an-email"
+	case 4:
+		return fmt.Sprintf("user%d.new@example.org", u)
 	}
 	return userEmail(u)
 }
@@ -176,6 +178,9 @@ type model struct {
 type outcome struct {
 	err    error
 	events []orgEvent
+	// partial: the error came after some organisations changed (an
+	// operation across organisations, member.PartialError).
+	partial bool
 }
 
 func refused(err error) outcome { return outcome{err: err} }
@@ -185,6 +190,10 @@ func (m *model) live(org int) bool { return org >= 0 && org < len(m.orgs) && m.o
 // The building blocks of package member's order, modelled.
 
 func (m *model) loadActor(org, h int) (*mMember, error) {
+	if h == sysHandle {
+		// The system (member.AsSystem): the owner's reach, no record.
+		return &mMember{h: sysHandle, org: org, user: -1, live: true, role: ownerRole, active: true}, nil
+	}
 	if h < 0 {
 		return nil, store.ErrInvalid
 	}
@@ -247,7 +256,12 @@ func (m *model) apply1(o op, now time.Time) outcome {
 		return m.createOrg(o)
 	case opTick:
 		return outcome{}
+	case opChangeEmail, opDeprovision:
+		return m.applyUser(o)
 	case opAuditLog:
+		if o.actor == sysHandle {
+			return m.done() // the host's: any organisation's log, a deleted one's too
+		}
 		// AuditLog checks the actor's ID before it reads the organisation.
 		if o.actor < 0 {
 			return refused(store.ErrInvalid)

@@ -40,6 +40,9 @@ func (m *model) applyKey(o op, now time.Time) outcome {
 			return refused(err)
 		}
 		t := a
+		if a.h == sysHandle && o.target == o.actor {
+			return refused(store.ErrInvalid) // the system holds no keys
+		}
 		if o.target != o.actor {
 			if t, err = m.loadTarget(org, a, o.target); err != nil {
 				return refused(err)

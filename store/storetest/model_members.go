@@ -207,6 +207,9 @@ func (m *model) applyMember(o op, now time.Time) outcome {
 		if err != nil {
 			return refused(err)
 		}
+		if a.h == sysHandle {
+			return refused(store.ErrInvalid) // the system is no member
+		}
 		if isOwner(a) {
 			return refused(member.ErrOwnerProtected)
 		}
@@ -219,6 +222,9 @@ func (m *model) applyMember(o op, now time.Time) outcome {
 		a, err := m.loadActor(org, o.actor)
 		if err != nil {
 			return refused(err)
+		}
+		if a.h == sysHandle {
+			return refused(store.ErrInvalid) // the system has no profile
 		}
 		if !maps.Equal(profiles[o.profile], a.profile) {
 			if err := m.gate(a, fixture.EditProfiles); err != nil {

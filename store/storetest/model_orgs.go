@@ -71,7 +71,11 @@ func (m *model) applyOrg(o op, now time.Time) outcome {
 			return m.done() // changes nothing, writes nothing
 		}
 		org.seats = o.seats
-		return m.done(m.ev(o.org, store.OrgSeatsChanged, -1, -1))
+		by := -1 // the host, unnamed; or named as the system under AsSystem
+		if o.actor == sysHandle {
+			by = sysHandle
+		}
+		return m.done(m.ev(o.org, store.OrgSeatsChanged, by, -1))
 	case opRenameOrg:
 		if o.name == "" || strings.ContainsRune(o.name, 1) {
 			return refused(store.ErrInvalid)
@@ -117,6 +121,9 @@ func (m *model) applyTransfer(o op) outcome {
 			return refused(err)
 		}
 		if o.kind == opAcceptTransfer {
+			if a.h == sysHandle {
+				return refused(store.ErrInvalid) // the system transfers at once
+			}
 			if org.pending != a.h {
 				return refused(store.ErrNotFound)
 			}
@@ -146,7 +153,7 @@ func (m *model) applyTransfer(o op) outcome {
 	switch {
 	case t == nil:
 		return refused(store.ErrNotFound)
-	case t == a:
+	case t == a || a.h == sysHandle && isOwner(t):
 		return refused(member.ErrSelf)
 	case t.external:
 		return refused(store.ErrInvalid)

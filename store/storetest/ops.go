@@ -56,6 +56,8 @@ const (
 	opRevokePartner
 	opLeavePartner
 	opAuditLog
+	opChangeEmail
+	opDeprovision
 	opTick
 	opSetExpiry
 	opExpireDue
@@ -67,7 +69,7 @@ var opNames = [numOps]string{"CreateOrg", "RenameOrg", "SetSeatLimit", "DeleteOr
 	"TransferOwnership", "ProposeTransfer", "AcceptTransfer", "CancelTransfer", "CreateRole", "UpdateRole",
 	"DeleteRole", "IssueKey", "RevokeKey", "Authenticate", "Send", "Resend", "Cancel", "CopyLink", "Accept",
 	"Decline", "RequestAccess", "Approve", "Refuse", "Withdraw", "SetCode", "InvitePartner", "AcceptPartner",
-	"DeclinePartner", "ChangePartner", "RevokePartner", "LeavePartner", "AuditLog", "Tick", "SetExpiry", "ExpireDue"}
+	"DeclinePartner", "ChangePartner", "RevokePartner", "LeavePartner", "AuditLog", "ChangeEmail", "Deprovision", "Tick", "SetExpiry", "ExpireDue"}
 
 func (k opKind) String() string { return opNames[k] }
 
@@ -119,9 +121,17 @@ type op struct {
 	ttl      time.Duration
 	dur      time.Duration
 	change   int
+	succ     int // Deprovision: the user that succeeds in every organisation (-1: none)
 }
 
+// sysHandle is the actor handle of the system principal "support"
+// (member.AsSystem, member.System).
+const sysHandle = -3
+
 func handleName(prefix string, i int) string {
+	if i == sysHandle && prefix == "M" {
+		return "system:support"
+	}
 	if i < 0 {
 		return "nil"
 	}
@@ -305,6 +315,13 @@ func (o op) String() string {
 		org()
 		actor()
 		arg("part", handleName("P", o.part))
+	case opChangeEmail:
+		actor()
+		user()
+	case opDeprovision:
+		actor()
+		arg("user", fmt.Sprint(o.user))
+		arg("successor", fmt.Sprint(o.succ))
 	case opTick:
 		arg("by", o.dur.String())
 	case opSetExpiry:
@@ -413,9 +430,12 @@ func (g gen) orgMember(org int) int {
 	return ms[g.n(len(ms), "member")]
 }
 
-// actor is the owner, a member of org, anyone, or nil.
+// actor is the owner, a member of org, anyone, nil, or the system
+// (member.AsSystem, the handle sysHandle).
 func (g gen) actor(org int) int {
-	switch g.choose("actor", 8, 1, 2, 9) {
+	switch g.choose("actor", 8, 1, 2, 9, 2) {
+	case 4:
+		return sysHandle
 	case 0:
 		if o := g.v.orgOwner(org); o >= 0 {
 			return o
@@ -547,7 +567,7 @@ func (g gen) part() int {
 
 // The categories of operations; the state machine draws one per step, and
 // an operation within it.
-var categories = []string{"org", "add", "member", "status", "owner", "role", "key", "invite", "answer", "request", "partner", "clock", "expiry"}
+var categories = []string{"org", "add", "member", "status", "owner", "role", "key", "invite", "answer", "request", "partner", "clock", "expiry", "user"}
 
 func (g gen) draw(cat string) op {
 	org := g.org()
@@ -740,6 +760,20 @@ func (g gen) draw(cat string) op {
 		o.kind, o.target = opSetExpiry, g.target(org)
 		// An end in an hour or a day, none (clear it), or one in the past.
 		o.dur = []time.Duration{time.Hour, 24 * time.Hour, 0, -time.Hour, 30 * time.Minute}[g.n(5, "until")]
+	case "user":
+		// The host's operations on a user across organisations: under
+		// the system mostly, to a new e-mail mostly.
+		if g.likely(3, 4, "as-system") {
+			o.actor = sysHandle
+		}
+		o.user = g.n(numUsers, "user")
+		if g.rare(1, 2, "user-op") {
+			o.kind = opChangeEmail
+			o.email = []int{4, 0, 1, 2, 3}[g.choose("new-email", 6, 1, 1, 2, 1)]
+		} else {
+			o.kind = opDeprovision
+			o.succ = g.n(numUsers+1, "successor") - 1
+		}
 	case "clock":
 		o.kind = opTick
 		o.dur = []time.Duration{time.Minute, time.Hour, 24 * time.Hour, 8 * 24 * time.Hour, 15 * time.Minute, 16 * time.Minute}[g.n(6, "tick")]

@@ -196,4 +196,11 @@ var conformance = []struct {
 	{"Expiry", testExpiry},
 	{"ExpiryCarried", testExpiryCarried},
 	{"ConcurrentExpiry", testConcurrentExpiry},
+	{"SystemActor", testSystemActor},
+	{"SystemTransfer", testSystemTransfer},
+	{"ChangeEmail", testChangeEmail},
+	{"Deprovision", testDeprovision},
+	{"Erase", testErase},
+	{"EraseKeepsOthers", testEraseKeepsOthers},
+	{"SystemObserver", testSystemObserver},
 }

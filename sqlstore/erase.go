@@ -1,0 +1,93 @@
+package sqlstore
+
+import (
+	"context"
+	"errors"
+
+	"github.com/rosterhq/roster/store"
+)
+
+// Erase implements store.Tx: it reads the organisation's invitations,
+// requests and events under its lock, and writes back those that er
+// changed. A rewritten event keeps its row, so its position in the feed.
+func (t *tx) Erase(ctx context.Context, er *store.Erasure) (int, error) {
+	n := 0
+	invs, err := t.orgIDs(ctx, `SELECT id FROM {p}invitations WHERE org = ? ORDER BY id`)
+	if err != nil {
+		return 0, err
+	}
+	for _, id := range invs {
+		inv, err := t.Invitation(ctx, id)
+		if err != nil {
+			return 0, err
+		}
+		if er.Invitation(&inv, t.now) {
+			if err := t.PutInvitation(ctx, inv); err != nil {
+				return 0, err
+			}
+			n++
+		}
+	}
+	reqs, err := t.orgIDs(ctx, `SELECT id FROM {p}requests WHERE org = ? ORDER BY id`)
+	if err != nil {
+		return 0, err
+	}
+	for _, id := range reqs {
+		r, err := t.Request(ctx, id)
+		if err != nil {
+			return 0, err
+		}
+		if er.Request(&r, t.now) {
+			if err := t.PutRequest(ctx, r); err != nil {
+				return 0, err
+			}
+			n++
+		}
+	}
+	if a, err := t.CodeAttempt(ctx, er.UserID); err == nil {
+		if err := t.PutCodeAttempt(ctx, store.CodeAttempt{Org: a.Org, UserID: a.UserID}); err != nil {
+			return 0, err
+		}
+		n++
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return 0, err
+	}
+	rows, err := t.q.QueryContext(ctx, t.s.sql(`SELECT `+eventCols+` FROM {p}events WHERE org = ? ORDER BY seq`), t.id(t.org.ID))
+	if err != nil {
+		return 0, err
+	}
+	evs, err := collect(rows, scanEvent)
+	if err != nil {
+		return 0, err
+	}
+	for _, e := range evs {
+		if !er.Event(&e) {
+			continue
+		}
+		if _, err := t.exec(ctx, `UPDATE {p}events SET actor = ?, target = ?, before_state = ?, after_state = ? WHERE org = ? AND seq = ?`,
+			jsonText(e.Actor), jsonText(e.Target), jsonText(e.Before), jsonText(e.After), t.id(t.org.ID), e.Seq); err != nil {
+			return 0, err
+		}
+		n++
+	}
+	return n, nil
+}
+
+// orgIDs reads the IDs that query selects for the unit of work's
+// organisation, its one argument.
+func (t *tx) orgIDs(ctx context.Context, query string) ([]ID, error) {
+	rows, err := t.q.QueryContext(ctx, t.s.sql(query), t.id(t.org.ID))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []ID
+	for rows.Next() {
+		var id ID
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
