@@ -147,6 +147,7 @@ var conformance = []struct {
 	{"Show", testShow},
 	{"EmailLookups", testEmailLookups},
 	{"Observer", testObserver},
+	{"OnRefusal", testOnRefusal},
 	{"NoAliasing", testNoAliasing},
 	{"Cancelled", testCancelled},
 	{"Panic", testPanic},
