@@ -92,6 +92,9 @@ func (t *tx) PutInvitation(ctx context.Context, inv store.Invitation) error {
 		return fmt.Errorf("%w: invitation token hash exists", store.ErrConflict)
 	}
 	c := copyInvitation(inv)
+	if err := store.RestateInvitation(t.s.env.Policy, t.s.env.Policy, &c); err != nil {
+		return fmt.Errorf("%w: invitation %v: %w", store.ErrInvalid, inv.ID, err)
+	}
 	prev := o.invs[inv.ID]
 	if prev != nil {
 		o.unsetInvitation(prev)

@@ -84,6 +84,10 @@ func (t *tx) PutMember(ctx context.Context, m store.Member) error {
 		return fmt.Errorf("%w: e-mail %q", store.ErrAlreadyMember, m.Email)
 	}
 	p := t.s.env.Policy
+	// What a store that keeps names would read back (store.StaleName).
+	if err := store.RestateMember(p, p, &m); err != nil {
+		return fmt.Errorf("%w: member %v: %w", store.ErrInvalid, m.ID, err)
+	}
 	if m.Kind == store.Staff && p.IsOwner(m.Role) && o.owner != uuid.Nil && o.owner != m.ID {
 		return fmt.Errorf("%w: organisation %v has an owner", store.ErrConflict, o.rec.ID)
 	}

@@ -48,6 +48,9 @@ func (t *tx) PutPartnership(ctx context.Context, ps store.Partnership) error {
 	if id, ok := o.byPartner[ps.Partner]; ok && id != ps.ID {
 		return fmt.Errorf("%w: a partnership with %v exists", store.ErrExists, ps.Partner)
 	}
+	if err := store.RestatePartnership(t.s.env.Policy, t.s.env.Policy, &ps); err != nil {
+		return fmt.Errorf("%w: partnership %v: %w", store.ErrInvalid, ps.ID, err)
+	}
 	prev, had := o.partners[ps.ID]
 	if had {
 		delete(o.byPartner, prev.Partner)

@@ -44,6 +44,9 @@ func (t *tx) PutRequest(ctx context.Context, r store.Request) error {
 	if r.Org != o.rec.ID || r.ID == uuid.Nil {
 		return fmt.Errorf("%w: request does not belong to organisation %v", store.ErrInvalid, o.rec.ID)
 	}
+	if err := store.RestateRequest(t.s.env.Policy, t.s.env.Policy, &r); err != nil {
+		return fmt.Errorf("%w: request %v: %w", store.ErrInvalid, r.ID, err)
+	}
 	if r.Status == store.Asked {
 		if id, ok := o.openReq[r.UserID]; ok && id != r.ID {
 			return fmt.Errorf("%w: user %q", invite.ErrAlreadyRequested, r.UserID)

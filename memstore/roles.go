@@ -32,6 +32,9 @@ func (t *tx) PutRole(ctx context.Context, r store.Role) error {
 	if r.Org != o.rec.ID {
 		return fmt.Errorf("%w: role %q does not belong to organisation %v", store.ErrInvalid, r.Name, o.rec.ID)
 	}
+	if err := store.RestateRole(t.s.env.Policy, t.s.env.Policy, &r); err != nil {
+		return fmt.Errorf("%w: role %q: %w", store.ErrInvalid, r.Name, err)
+	}
 	prev, had := o.roles[r.Name]
 	o.roles[r.Name] = r
 	t.rolesChanged = true
