@@ -205,3 +205,12 @@ type Drift struct {
 	// for a role the organisation, does not have at all.
 	Current string
 }
+
+// A Reopener is a store that opens its data again under another Env, as a
+// host restarted with a changed policy does: the store it returns reads
+// every record through the new policy (store.StaleName), and the old one
+// must not be used after. sqlstore's is a new Store on the same database;
+// memstore's moves its organisations into the new one.
+type Reopener interface {
+	Reopen(env Env) (Store, error)
+}

@@ -61,6 +61,9 @@ const (
 	RoleDeleted       EventType = "role.deleted"
 	KeyIssued         EventType = "key.issued"
 	KeyRevoked        EventType = "key.revoked"
+	// DriftPruned: member.PruneDrift rewrote the names stored under an
+	// older policy; Before.Allow lists them, as "kind field name".
+	DriftPruned EventType = "org.drift_pruned"
 )
 
 // An Event is one entry of an organisation's audit log, which is also the

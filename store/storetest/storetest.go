@@ -148,6 +148,7 @@ var conformance = []struct {
 	{"EmailLookups", testEmailLookups},
 	{"Observer", testObserver},
 	{"OnRefusal", testOnRefusal},
+	{"PolicyUpgrade", testPolicyUpgrade},
 	{"NoAliasing", testNoAliasing},
 	{"Cancelled", testCancelled},
 	{"Panic", testPanic},
