@@ -43,6 +43,9 @@ func Drift(ctx context.Context, s store.Store, org store.ID) ([]store.Drift, err
 			} else if perm, _, ok := p.ResolvePermission(st.Name); ok {
 				d.Current = p.Name(perm)
 			}
+			if d.Current == d.Name {
+				continue // a current name, stored beside an alias of it
+			}
 			out = append(out, d)
 		}
 	}

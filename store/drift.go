@@ -47,16 +47,25 @@ const (
 )
 
 // DecodeSet returns the set that stored permission names mean under p, and
-// appends to stale, for field, each alias and each name p does not
-// declare. Stores call it on every set they read.
+// appends to stale, for field, each name p does not declare, and each name
+// of a permission that is stored under an alias or under more than one
+// name (its current name too, then), so that EncodeSet writes them all
+// back. Stores call it on every set they read.
 func DecodeSet(p *access.Policy, field string, names []string, stale *[]StaleName) access.Set {
-	var s access.Set
+	var s, twice access.Set
 	for _, n := range names {
 		perm, alias, ok := p.ResolvePermission(n)
-		if ok {
-			s = s.With(perm)
+		if !ok {
+			continue
 		}
-		if !ok || alias {
+		if s.Has(perm) || alias {
+			twice = twice.With(perm)
+		}
+		s = s.With(perm)
+	}
+	for _, n := range names {
+		perm, _, ok := p.ResolvePermission(n)
+		if !ok || twice.Has(perm) {
 			*stale = append(*stale, StaleName{Field: field, Name: n})
 		}
 	}
@@ -64,27 +73,29 @@ func DecodeSet(p *access.Policy, field string, names []string, stale *[]StaleNam
 }
 
 // EncodeSet returns the names to store for set, in field, of a record
-// whose stale names are stale: for each permission, the alias it was read
-// under if it was, else its name; then each name of field that p does not
-// declare. A permission beyond the policy's is an error wrapping
+// whose stale names are stale: for each permission, the names it was read
+// under if DecodeSet kept them (an alias, or several names), else its
+// name; then each name of field that p does not declare. A permission beyond the policy's is an error wrapping
 // access.ErrUnknownPermission.
 func EncodeSet(p *access.Policy, field string, set access.Set, stale []StaleName) ([]string, error) {
 	names, err := p.Names(set)
 	if err != nil {
 		return nil, err
 	}
+	var out []string
 	for i, n := range names {
 		perm, _ := p.Permission(n)
+		before := len(out)
 		for _, st := range stale {
-			if st.Field != field {
-				continue
-			}
-			if q, alias, ok := p.ResolvePermission(st.Name); ok && alias && q == perm {
-				names[i] = st.Name
-				break
+			if q, _, ok := p.ResolvePermission(st.Name); ok && st.Field == field && q == perm && !contains(out[before:], st.Name) {
+				out = append(out, st.Name)
 			}
 		}
+		if len(out) == before {
+			out = append(out, names[i])
+		}
 	}
+	names = out
 	for _, st := range stale {
 		if _, _, ok := p.ResolvePermission(st.Name); st.Field == field && !ok && !contains(names, st.Name) {
 			names = append(names, st.Name)

@@ -149,6 +149,7 @@ var conformance = []struct {
 	{"Observer", testObserver},
 	{"OnRefusal", testOnRefusal},
 	{"PolicyUpgrade", testPolicyUpgrade},
+	{"PolicySwap", testPolicySwap},
 	{"NoAliasing", testNoAliasing},
 	{"Cancelled", testCancelled},
 	{"Panic", testPanic},
