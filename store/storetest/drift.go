@@ -251,3 +251,53 @@ func cmpStrings(a, b string) int {
 	}
 	return 0
 }
+
+// testStaleInvitations: invitations sent under v1, accepted under v2. One
+// for a renamed role makes a member of the role's new name, with what the
+// policy knows now (a dropped permission is not carried); one for a
+// dropped role is refused as an unknown role, and changes nothing. A
+// member of a dropped role can be given a role of the policy.
+func testStaleInvitations(t *testing.T, f Factory) {
+	w := newWorld(t, f)
+	ctx := w.ctx
+	_, edTok, err := invite.Send(ctx, w.s, w.org.ID, w.owner.ID, invite.NewInvitation{Email: "ed@acme.io", Role: "editor", Allow: access.SetOf(fixture.ReadAudit), Deny: access.SetOf(fixture.DeleteProducts)})
+	require.NoError(t, err)
+	_, manTok, err := invite.Send(ctx, w.s, w.org.ID, w.owner.ID, invite.NewInvitation{Email: "man@acme.io", Role: "manager"})
+	require.NoError(t, err)
+	v2 := policyV2(t)
+	s2 := reopen(t, w.s, v2)
+	ed, err := invite.Accept(ctx, s2, edTok, member.NewUser{UserID: "ed", Email: "ed@acme.io"})
+	require.NoError(t, err)
+	require.Equal(t, "author", ed.Role)
+	audit, _ := v2.Permission("audit.read")
+	require.Equal(t, access.SetOf(audit), ed.Allow)
+	require.Empty(t, ed.Deny, "a dropped permission is not carried to the new member")
+	ed = get2(t, s2, w.org.ID, ed.ID)
+	require.Empty(t, ed.Stale)
+	write, _ := v2.Permission("products.write")
+	require.True(t, ed.Can(write))
+
+	before, _, err := s2.Members(ctx, w.org.ID, store.Filter{}, store.Page{})
+	require.NoError(t, err)
+	_, err = invite.Accept(ctx, s2, manTok, member.NewUser{UserID: "man", Email: "man@acme.io"})
+	require.ErrorIs(t, err, store.ErrInvalid)
+	require.ErrorIs(t, err, access.ErrUnknownRole)
+	after, _, err := s2.Members(ctx, w.org.ID, store.Filter{}, store.Page{})
+	require.NoError(t, err)
+	require.Len(t, after, len(before))
+
+	// The manager of v1 holds nothing under v2, can be deactivated and
+	// reactivated, and made a viewer.
+	man := get2(t, s2, w.org.ID, w.manager.ID)
+	require.Equal(t, "manager", man.Role)
+	require.True(t, man.Grant().Held().IsEmpty())
+	_, err = member.Deactivate(ctx, s2, w.org.ID, w.owner.ID, w.manager.ID)
+	require.NoError(t, err)
+	_, err = member.Reactivate(ctx, s2, w.org.ID, w.owner.ID, w.manager.ID)
+	require.NoError(t, err)
+	man, err = member.ChangeRole(ctx, s2, w.org.ID, w.owner.ID, w.manager.ID, "viewer")
+	require.NoError(t, err)
+	view, _ := v2.Permission("products.view")
+	require.True(t, man.Can(view))
+	require.Equal(t, "viewer", get2(t, s2, w.org.ID, w.manager.ID).Role)
+}

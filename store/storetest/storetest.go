@@ -150,6 +150,7 @@ var conformance = []struct {
 	{"OnRefusal", testOnRefusal},
 	{"PolicyUpgrade", testPolicyUpgrade},
 	{"PolicySwap", testPolicySwap},
+	{"StaleInvitations", testStaleInvitations},
 	{"NoAliasing", testNoAliasing},
 	{"Cancelled", testCancelled},
 	{"Panic", testPanic},
