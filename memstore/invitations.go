@@ -29,6 +29,7 @@ func (o *org) invitation(id ID) (store.Invitation, error) {
 
 func copyInvitation(inv store.Invitation) store.Invitation {
 	inv.Sealed = slices.Clone(inv.Sealed)
+	inv.Stale = slices.Clone(inv.Stale)
 	return inv
 }
 

@@ -25,7 +25,7 @@ func (o *org) member(id ID) (store.Member, error) {
 	if !ok {
 		return store.Member{}, fmt.Errorf("member %v: %w", id, store.ErrNotFound)
 	}
-	return *m, nil
+	return cloneMember(m), nil
 }
 
 // MemberByUser implements store.Tx.
@@ -37,7 +37,7 @@ func (t *tx) MemberByUser(ctx context.Context, user string) (store.Member, error
 	if !ok {
 		return store.Member{}, fmt.Errorf("user %q: %w", user, store.ErrNotFound)
 	}
-	return *m, nil
+	return cloneMember(m), nil
 }
 
 // MemberByEmail implements store.Tx.
@@ -206,7 +206,9 @@ func (s *Store) Member(ctx context.Context, orgID, id ID) (store.Member, error) 
 // one map lookup under a read lock, and a copy of the resolved member.
 func (s *Store) MemberByUser(ctx context.Context, orgID ID, user string) (store.Member, error) {
 	if e := s.byOrgUser.get(orgID, user); e != nil {
-		return e.m, nil // an exact match of a stored, valid user ID
+		m := e.m // an exact match of a stored, valid user ID
+		m.Stale = slices.Clone(m.Stale)
+		return m, nil
 	}
 	// Validated on a miss only: the answer is the same on every store
 	// (ErrInvalid), at no cost on the request path's hits.
@@ -223,7 +225,7 @@ func (s *Store) Members(ctx context.Context, orgID ID, f store.Filter, p store.P
 	}
 	return pageOf(s, orgID, p, func(o *org) []ID { return o.order }, func(o *org, id ID) (store.Member, bool) {
 		m := o.members[id]
-		return *m, f.Match(m)
+		return cloneMember(m), f.Match(m)
 	})
 }
 
@@ -257,4 +259,11 @@ func (s *Store) MemberByEmail(ctx context.Context, orgID ID, email string) (stor
 		return err
 	})
 	return m, err
+}
+
+// cloneMember copies m, sharing nothing of it that a caller could change.
+func cloneMember(m *store.Member) store.Member {
+	c := *m
+	c.Stale = slices.Clone(c.Stale)
+	return c
 }

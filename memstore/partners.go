@@ -21,6 +21,7 @@ func (t *tx) Partnership(ctx context.Context, id ID) (store.Partnership, error) 
 	if !ok {
 		return store.Partnership{}, fmt.Errorf("partnership %v: %w", id, store.ErrNotFound)
 	}
+	ps.Stale = slices.Clone(ps.Stale)
 	return ps, nil
 }
 
@@ -97,7 +98,9 @@ func (s *Store) Partnership(ctx context.Context, orgID, id ID) (store.Partnershi
 	if !ok || e.ps.Org != orgID && e.ps.Partner != orgID {
 		return store.Partnership{}, fmt.Errorf("partnership %v: %w", id, store.ErrNotFound)
 	}
-	return e.ps, nil
+	ps := e.ps
+	ps.Stale = slices.Clone(ps.Stale)
+	return ps, nil
 }
 
 // Partnerships implements store.Store.
@@ -115,6 +118,7 @@ func (s *Store) Partnerships(ctx context.Context, orgID ID, p store.Page) ([]sto
 	s.mu.RUnlock()
 	return page(slices.SortedFunc(maps.Keys(found), compareID), p, func(id ID) (store.Partnership, bool) {
 		ps, ok := found[id]
+		ps.Stale = slices.Clone(ps.Stale)
 		return ps, ok
 	})
 }

@@ -20,6 +20,7 @@ func (t *tx) Role(ctx context.Context, name string) (store.Role, error) {
 	if !ok {
 		return store.Role{}, fmt.Errorf("role %q: %w", name, store.ErrNotFound)
 	}
+	r.Stale = slices.Clone(r.Stale)
 	return r, nil
 }
 
@@ -117,6 +118,7 @@ func (s *Store) Roles(ctx context.Context, orgID ID, p store.Page) ([]store.Role
 		var err error
 		out, next, err = pageNames(slices.Sorted(maps.Keys(o.roles)), p, func(name string) (store.Role, bool) {
 			r, ok := o.roles[name]
+			r.Stale = slices.Clone(r.Stale)
 			return r, ok
 		})
 		return err

@@ -174,6 +174,12 @@ func testPolicyUpgrade(t *testing.T, f Factory) {
 	require.NoError(t, err)
 	require.Equal(t, sortDrift(want), sortDrift(drift))
 
+	// A record's Stale is its own copy.
+	mine := get(w.viewer.ID)
+	require.NotEmpty(t, mine.Stale)
+	mine.Stale[0].Name = "zzz"
+	require.NotEqual(t, "zzz", get(w.viewer.ID).Stale[0].Name, "Stale aliases the store's record")
+
 	// A write under v2 keeps what v2 does not know: back under v1, the
 	// viewer holds what it held.
 	_, err = member.SetScopes(ctx, s2, w.org.ID, w.owner.ID, w.viewer.ID, access.MustScopes("site:a"))
