@@ -39,5 +39,14 @@
 // would hide or reorder what an audit log shows. CheckText applies the same
 // rule to other free text.
 //
+// # Renames
+//
+// Names are stored (in databases, in JSON). To rename a permission or a
+// role, give it its new name and list the old one in Aliases: stored
+// records that hold the old name resolve to it with no data migration
+// (ResolvePermission, ResolveRole, DecodeNames). Aliases are for stored
+// names only; input from people (Permission, ParseSet, Role) takes current
+// names.
+//
 // The package imports only the standard library and holds no state.
 package access

@@ -44,6 +44,13 @@ const MaxInviteExpiry = 365 * 24 * time.Hour
 type PermissionSpec struct {
 	Name  string
 	Label string
+	// Aliases are former names of this permission: a stored record that
+	// still names one (written under an older policy) resolves to this
+	// permission when it is read, with no data migration. An alias is not
+	// a name for new input (Permission and ParseSet do not take it); see
+	// ResolvePermission. No alias may equal a permission's name or another
+	// alias.
+	Aliases []string
 }
 
 // A RoleSpec declares one role of a Spec.
@@ -56,6 +63,11 @@ type RoleSpec struct {
 	// Fields are the profile fields members of this role may carry, in
 	// addition to the policy-wide Spec.Fields ("commission_pct").
 	Fields []string
+	// Aliases are former names of this role: a stored member, invitation
+	// or partnership that still names one holds this role when it is read,
+	// with no data migration (see ResolveRole). No alias may equal a
+	// role's name or another alias.
+	Aliases []string
 }
 
 // A Spec is the host's declaration of its policy. NewPolicy validates it.
@@ -112,6 +124,8 @@ type Role struct {
 	Perms  Set
 	Fields []string
 	Owner  bool // this is the policy's owner role
+	// Aliases are the role's former names (RoleSpec.Aliases).
+	Aliases []string
 }
 
 // A Policy is a validated Spec: the host's permissions, roles, owner role and
@@ -131,6 +145,9 @@ type Policy struct {
 	anyEmail   bool
 	keysValid  bool
 	fields     []string
+
+	permAlias map[string]Permission // former permission names
+	roleAlias map[string]int        // former role names
 }
 
 // NewPolicy validates spec and returns the Policy it declares. Every error
@@ -178,7 +195,7 @@ func newPolicy(spec Spec) (*Policy, error) {
 		}
 	}
 	p := &Policy{
-		perms:      slices.Clone(spec.Permissions),
+		perms:      clonePerms(spec.Permissions),
 		byName:     make(map[string]Permission, n),
 		roleByName: make(map[string]int, len(spec.Roles)),
 		all:        FirstN(n),
@@ -197,6 +214,17 @@ func newPolicy(spec Spec) (*Policy, error) {
 			return nil, fmt.Errorf("%w: permission %q declared twice", ErrDuplicateName, ps.Name)
 		}
 		p.byName[ps.Name] = Permission(i)
+	}
+	for i, ps := range spec.Permissions {
+		for _, a := range ps.Aliases {
+			if err := checkAlias("permission", ps.Name, a, hasPerm(p.byName, a), hasPerm(p.permAlias, a)); err != nil {
+				return nil, err
+			}
+			if p.permAlias == nil {
+				p.permAlias = make(map[string]Permission)
+			}
+			p.permAlias[a] = Permission(i)
+		}
 	}
 	var err error
 	if p.fields, err = checkFields("policy", spec.Fields); err != nil {
@@ -223,7 +251,7 @@ func newPolicy(spec Spec) (*Policy, error) {
 		if err != nil {
 			return nil, err
 		}
-		r := Role{Name: rs.Name, Label: rs.Label, Perms: rs.Permissions, Fields: fields}
+		r := Role{Name: rs.Name, Label: rs.Label, Perms: rs.Permissions, Fields: fields, Aliases: slices.Clone(rs.Aliases)}
 		if rs.Name == spec.Owner {
 			if !rs.Permissions.IsEmpty() && rs.Permissions != p.all {
 				return nil, fmt.Errorf("%w: the owner role %q holds every permission; leave its list empty", ErrInvalidPolicy, rs.Name)
@@ -235,6 +263,19 @@ func newPolicy(spec Spec) (*Policy, error) {
 	}
 	if p.owner < 0 {
 		return nil, fmt.Errorf("%w: %w: owner %q is not among the roles", ErrNoOwner, ErrUnknownRole, spec.Owner)
+	}
+	for i, r := range p.roles {
+		for _, a := range r.Aliases {
+			_, isRole := p.roleByName[a]
+			_, isAlias := p.roleAlias[a]
+			if err := checkAlias("role", r.Name, a, isRole, isAlias); err != nil {
+				return nil, err
+			}
+			if p.roleAlias == nil {
+				p.roleAlias = make(map[string]int)
+			}
+			p.roleAlias[a] = i
+		}
 	}
 	if len(p.roles) < 2 {
 		return nil, fmt.Errorf("%w: a policy needs a role besides the owner's, for a previous owner to take", ErrInvalidPolicy)
@@ -285,6 +326,27 @@ func newPolicy(spec Spec) (*Policy, error) {
 	return p, nil
 }
 
+func hasPerm(m map[string]Permission, name string) bool {
+	_, ok := m[name]
+	return ok
+}
+
+// checkAlias checks alias, a former name of the permission or role name:
+// a valid name, not a current name (isName) and not another alias
+// (isAlias) of the same kind.
+func checkAlias(what, name, alias string, isName, isAlias bool) error {
+	if err := checkName(what+" alias", alias); err != nil {
+		return fmt.Errorf("%s %q: %w", what, name, err)
+	}
+	if isName {
+		return fmt.Errorf("%w: %s %q: alias %q is the name of a %s", ErrDuplicateName, what, name, alias, what)
+	}
+	if isAlias {
+		return fmt.Errorf("%w: %s %q: alias %q declared twice", ErrDuplicateName, what, name, alias)
+	}
+	return nil
+}
+
 // checkCounts checks the number of permissions and roles of a policy, before
 // anything is built from them.
 func checkCounts(perms, roles int) error {
@@ -304,6 +366,9 @@ func (p *Policy) jsonBound() int {
 	size := 512 + int(numActions)*(32+MaxNameLen) + 2*MaxNameLen
 	for _, ps := range p.perms {
 		size += len(ps.Name) + 6*len(ps.Label) + 32
+		for _, a := range ps.Aliases {
+			size += len(a) + 3
+		}
 	}
 	for _, r := range p.roles {
 		size += len(r.Name) + 6*len(r.Label) + 64
@@ -312,6 +377,9 @@ func (p *Policy) jsonBound() int {
 		}
 		for _, f := range r.Fields {
 			size += len(f) + 3
+		}
+		for _, a := range r.Aliases {
+			size += len(a) + 3
 		}
 	}
 	for _, f := range p.fields {
@@ -390,6 +458,55 @@ func (p *Policy) Permission(name string) (Permission, bool) {
 	return perm, ok
 }
 
+// ResolvePermission returns the permission that a stored name means: the
+// permission of that name, or the one that declares it among its Aliases
+// (alias is then true). It is how a store reads names written under an
+// older policy; input from people takes current names only (Permission).
+func (p *Policy) ResolvePermission(name string) (perm Permission, alias, ok bool) {
+	if perm, ok := p.byName[name]; ok {
+		return perm, false, true
+	}
+	perm, ok = p.permAlias[name]
+	return perm, ok, ok
+}
+
+// ResolveRole returns the current name of the role that a stored name
+// means: name itself for a role of the policy, or the role that declares it
+// among its Aliases (alias is then true). ok is false for any other name (a
+// custom role's, or a role the policy no longer has).
+func (p *Policy) ResolveRole(name string) (current string, alias, ok bool) {
+	if p == nil {
+		return "", false, false
+	}
+	if _, ok := p.roleByName[name]; ok {
+		return name, false, true
+	}
+	if i, ok := p.roleAlias[name]; ok {
+		return p.roles[i].Name, true, true
+	}
+	return "", false, false
+}
+
+// DecodeNames reads stored permission names: the set of those the policy
+// resolves (by name or alias), the aliases among them, and the names it
+// does not declare at all, each in the order given. A store keeps the
+// unknown names so that writing the record back loses nothing.
+func (p *Policy) DecodeNames(names []string) (s Set, aliases, unknown []string) {
+	for _, n := range names {
+		perm, alias, ok := p.ResolvePermission(n)
+		switch {
+		case !ok:
+			unknown = append(unknown, n)
+		case alias:
+			aliases = append(aliases, n)
+			s = s.With(perm)
+		default:
+			s = s.With(perm)
+		}
+	}
+	return s, aliases, unknown
+}
+
 // Name returns perm's name, or "" if the policy does not declare it.
 func (p *Policy) Name(perm Permission) string {
 	if int(perm) >= len(p.perms) {
@@ -420,6 +537,7 @@ func (p *Policy) Roles() []Role {
 
 func (r Role) clone() Role {
 	r.Fields = slices.Clone(r.Fields)
+	r.Aliases = slices.Clone(r.Aliases)
 	return r
 }
 
@@ -552,7 +670,7 @@ func (p *Policy) Spec() Spec {
 		return Spec{}
 	}
 	s := Spec{
-		Permissions:       slices.Clone(p.perms),
+		Permissions:       clonePerms(p.perms),
 		Owner:             p.roles[p.owner].Name,
 		InviteExpiry:      p.expiry,
 		AcceptAnyEmail:    p.anyEmail,
@@ -561,7 +679,7 @@ func (p *Policy) Spec() Spec {
 		DemoteOwnerTo:     p.roles[p.demote].Name,
 	}
 	for _, r := range p.roles {
-		s.Roles = append(s.Roles, RoleSpec{Name: r.Name, Label: r.Label, Permissions: r.Perms, Fields: slices.Clone(r.Fields)})
+		s.Roles = append(s.Roles, RoleSpec{Name: r.Name, Label: r.Label, Permissions: r.Perms, Fields: slices.Clone(r.Fields), Aliases: slices.Clone(r.Aliases)})
 	}
 	for a := range numActions {
 		if p.gated[a] {
@@ -572,6 +690,14 @@ func (p *Policy) Spec() Spec {
 		}
 	}
 	return s
+}
+
+func clonePerms(perms []PermissionSpec) []PermissionSpec {
+	out := slices.Clone(perms)
+	for i := range out {
+		out[i].Aliases = slices.Clone(out[i].Aliases)
+	}
+	return out
 }
 
 // The JSON form names permissions instead of numbering them.
@@ -592,19 +718,21 @@ type roleJSON struct {
 	Label       string   `json:"label,omitempty"`
 	Permissions []string `json:"permissions,omitempty"`
 	Fields      []string `json:"fields,omitempty"`
+	Aliases     []string `json:"aliases,omitempty"`
 }
 
-// permJSON is a permission name, or {"name": …, "label": …}.
+// permJSON is a permission name, or {"name": …, "label": …, "aliases": […]}.
 type permJSON PermissionSpec
 
 func (pj permJSON) MarshalJSON() ([]byte, error) {
-	if pj.Label == "" {
+	if pj.Label == "" && len(pj.Aliases) == 0 {
 		return json.Marshal(pj.Name)
 	}
 	return json.Marshal(struct {
-		Name  string `json:"name"`
-		Label string `json:"label"`
-	}{pj.Name, pj.Label})
+		Name    string   `json:"name"`
+		Label   string   `json:"label,omitempty"`
+		Aliases []string `json:"aliases,omitempty"`
+	}{pj.Name, pj.Label, pj.Aliases})
 }
 
 func (pj *permJSON) UnmarshalJSON(b []byte) error {
@@ -612,8 +740,9 @@ func (pj *permJSON) UnmarshalJSON(b []byte) error {
 		return json.Unmarshal(b, &pj.Name)
 	}
 	var v struct {
-		Name  string `json:"name"`
-		Label string `json:"label"`
+		Name    string   `json:"name"`
+		Label   string   `json:"label"`
+		Aliases []string `json:"aliases"`
 	}
 	if err := json.Unmarshal(b, &v); err != nil {
 		return err
@@ -641,7 +770,7 @@ func (p *Policy) MarshalJSON() ([]byte, error) {
 		v.Permissions = append(v.Permissions, permJSON(ps))
 	}
 	for i, r := range p.roles {
-		rj := roleJSON{Name: r.Name, Label: r.Label, Fields: r.Fields}
+		rj := roleJSON{Name: r.Name, Label: r.Label, Fields: r.Fields, Aliases: r.Aliases}
 		if i != p.owner {
 			rj.Permissions, _ = p.Names(r.Perms)
 		}
@@ -730,7 +859,7 @@ func (v *policyJSON) spec() (Spec, error) {
 		return perm, nil
 	}
 	for _, rj := range v.Roles {
-		rs := RoleSpec{Name: rj.Name, Label: rj.Label, Fields: rj.Fields}
+		rs := RoleSpec{Name: rj.Name, Label: rj.Label, Fields: rj.Fields, Aliases: rj.Aliases}
 		for _, name := range rj.Permissions {
 			perm, err := lookup("role "+rj.Name, name)
 			if err != nil {

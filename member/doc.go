@@ -99,4 +99,14 @@
 // (store.Member.Until), after which every read answers no for it and it
 // cannot act (ErrInactive), without any job; SetExpiry moves it, and
 // ExpireDue, a worker's sweep, records each end once in the audit log.
+//
+// # Policies that change
+//
+// Records written under an older policy load under a newer one (see
+// store.StaleName): a renamed permission or role resolves through its
+// alias, a dropped one grants nothing and is kept as stored. A member of a
+// dropped role holds no permission from it, is listed and takes its seat,
+// and can be acted on (its role changed) as any member. Drift lists what
+// an organisation's records still name that the policy renamed or dropped;
+// PruneDrift, the host's operation, rewrites it.
 package member

@@ -2,6 +2,7 @@ package member
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"time"
@@ -93,7 +94,13 @@ func change(ctx context.Context, tx store.Tx, actorID, targetID store.ID, gate a
 // proposed to a member it makes inactive lapses, and the event says so.
 func commit(ctx context.Context, tx store.Tx, a, before *store.Member, next store.Member, typ store.EventType) (store.Member, error) {
 	if err := rule.ResolveIn(ctx, tx, &next); err != nil {
-		return store.Member{}, err
+		if !errors.Is(err, access.ErrUnknownRole) || next.Role != before.Role {
+			return store.Member{}, err
+		}
+		// A role the policy and the organisation no longer have, kept as
+		// it was (store.StaleName): it grants nothing, and the member can
+		// still be acted on, its role changed among others.
+		store.Resolve(tx.Env().Policy, &next, access.Set{})
 	}
 	if err := rule.CanGrant(a, next.Grant().Held(), next.Scopes); err != nil {
 		return store.Member{}, err

@@ -34,7 +34,8 @@ func CreateRoleTx(ctx context.Context, tx store.Tx, actor store.ID, name, label 
 	if err != nil {
 		return store.Role{}, err
 	}
-	if _, ok := p.Role(name); ok {
+	if _, _, ok := p.ResolveRole(name); ok {
+		// An alias too: stored records that name it mean the policy's role.
 		return store.Role{}, fmt.Errorf("%w: role %q is the policy's", store.ErrExists, name)
 	}
 	if _, err := tx.Role(ctx, name); err == nil {

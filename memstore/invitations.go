@@ -29,6 +29,7 @@ func (o *org) invitation(id ID) (store.Invitation, error) {
 
 func copyInvitation(inv store.Invitation) store.Invitation {
 	inv.Sealed = slices.Clone(inv.Sealed)
+	inv.Stale = slices.Clone(inv.Stale)
 	return inv
 }
 
@@ -92,6 +93,9 @@ func (t *tx) PutInvitation(ctx context.Context, inv store.Invitation) error {
 		return fmt.Errorf("%w: invitation token hash exists", store.ErrConflict)
 	}
 	c := copyInvitation(inv)
+	if err := store.RestateInvitation(t.s.env.Policy, t.s.env.Policy, &c); err != nil {
+		return fmt.Errorf("%w: invitation %v: %w", store.ErrInvalid, inv.ID, err)
+	}
 	prev := o.invs[inv.ID]
 	if prev != nil {
 		o.unsetInvitation(prev)

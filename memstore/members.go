@@ -27,7 +27,7 @@ func (o *org) member(id ID) (store.Member, error) {
 	if !ok {
 		return store.Member{}, fmt.Errorf("member %v: %w", id, store.ErrNotFound)
 	}
-	return *m, nil
+	return cloneMember(m), nil
 }
 
 // MemberByUser implements store.Tx.
@@ -39,7 +39,7 @@ func (t *tx) MemberByUser(ctx context.Context, user string) (store.Member, error
 	if !ok {
 		return store.Member{}, fmt.Errorf("user %q: %w", user, store.ErrNotFound)
 	}
-	c := *m
+	c := cloneMember(m)
 	c.At(t.now)
 	return c, nil
 }
@@ -92,6 +92,10 @@ func (t *tx) PutMember(ctx context.Context, m store.Member) error {
 		return fmt.Errorf("%w: e-mail %q", store.ErrAlreadyMember, m.Email)
 	}
 	p := t.s.env.Policy
+	// What a store that keeps names would read back (store.StaleName).
+	if err := store.RestateMember(p, p, &m); err != nil {
+		return fmt.Errorf("%w: member %v: %w", store.ErrInvalid, m.ID, err)
+	}
 	if m.Kind == store.Staff && p.IsOwner(m.Role) && o.owner != uuid.Nil && o.owner != m.ID {
 		return fmt.Errorf("%w: organisation %v has an owner", store.ErrConflict, o.rec.ID)
 	}
@@ -238,6 +242,7 @@ func (s *Store) MemberByUser(ctx context.Context, orgID ID, user string) (store.
 	if e := s.byOrgUser.get(orgID, user); e != nil {
 		m := e.m // an exact match of a stored, valid user ID
 		s.at(&m)
+		m.Stale = slices.Clone(m.Stale)
 		return m, nil
 	}
 	// Validated on a miss only: the answer is the same on every store
@@ -274,7 +279,7 @@ func (s *Store) Members(ctx context.Context, orgID ID, f store.Filter, p store.P
 		}
 		n := p.Size()
 		ids.each(after, p.After != "", func(id ID) bool {
-			m := *o.members[id]
+			m := cloneMember(o.members[id])
 			s.at(&m)
 			if !f.Match(&m) {
 				return true
@@ -325,4 +330,11 @@ func (s *Store) MemberByEmail(ctx context.Context, orgID ID, email string) (stor
 	})
 	s.at(&m)
 	return m, err
+}
+
+// cloneMember copies m, sharing nothing of it that a caller could change.
+func cloneMember(m *store.Member) store.Member {
+	c := *m
+	c.Stale = slices.Clone(c.Stale)
+	return c
 }

@@ -22,6 +22,7 @@ func (t *tx) Partnership(ctx context.Context, id ID) (store.Partnership, error) 
 	if !ok {
 		return store.Partnership{}, fmt.Errorf("partnership %v: %w", id, store.ErrNotFound)
 	}
+	ps.Stale = slices.Clone(ps.Stale)
 	return ps, nil
 }
 
@@ -48,6 +49,9 @@ func (t *tx) PutPartnership(ctx context.Context, ps store.Partnership) error {
 	}
 	if id, ok := o.byPartner[ps.Partner]; ok && id != ps.ID {
 		return fmt.Errorf("%w: a partnership with %v exists", store.ErrExists, ps.Partner)
+	}
+	if err := store.RestatePartnership(t.s.env.Policy, t.s.env.Policy, &ps); err != nil {
+		return fmt.Errorf("%w: partnership %v: %w", store.ErrInvalid, ps.ID, err)
 	}
 	prev, had := o.partners[ps.ID]
 	if had {
@@ -96,7 +100,9 @@ func (s *Store) Partnership(ctx context.Context, orgID, id ID) (store.Partnershi
 	if !ok || e.ps.Org != orgID && e.ps.Partner != orgID {
 		return store.Partnership{}, fmt.Errorf("partnership %v: %w", id, store.ErrNotFound)
 	}
-	return e.ps, nil
+	ps := e.ps
+	ps.Stale = slices.Clone(ps.Stale)
+	return ps, nil
 }
 
 // Partnerships implements store.Store.
@@ -114,6 +120,7 @@ func (s *Store) Partnerships(ctx context.Context, orgID ID, p store.Page) ([]sto
 	s.mu.RUnlock()
 	return page(slices.SortedFunc(maps.Keys(found), compareID), p, func(id ID) (store.Partnership, bool) {
 		ps, ok := found[id]
+		ps.Stale = slices.Clone(ps.Stale)
 		return ps, ok
 	})
 }

@@ -20,7 +20,9 @@ func (t *tx) Request(ctx context.Context, id ID) (store.Request, error) {
 	if !ok {
 		return store.Request{}, fmt.Errorf("request %v: %w", id, store.ErrNotFound)
 	}
-	return *r, nil
+	c := *r
+	c.Stale = slices.Clone(c.Stale)
+	return c, nil
 }
 
 // OpenRequest implements store.Tx.
@@ -43,6 +45,9 @@ func (t *tx) PutRequest(ctx context.Context, r store.Request) error {
 	o := t.o
 	if r.Org != o.rec.ID || r.ID == uuid.Nil {
 		return fmt.Errorf("%w: request does not belong to organisation %v", store.ErrInvalid, o.rec.ID)
+	}
+	if err := store.RestateRequest(t.s.env.Policy, t.s.env.Policy, &r); err != nil {
+		return fmt.Errorf("%w: request %v: %w", store.ErrInvalid, r.ID, err)
 	}
 	if r.Status == store.Asked {
 		if id, ok := o.openReq[r.UserID]; ok && id != r.ID {
@@ -167,6 +172,7 @@ func (s *Store) Request(ctx context.Context, orgID, id ID) (store.Request, error
 			return fmt.Errorf("request %v: %w", id, store.ErrNotFound)
 		}
 		r = *c
+		r.Stale = slices.Clone(r.Stale)
 		return nil
 	})
 	return r, err
@@ -177,6 +183,8 @@ func (s *Store) Requests(ctx context.Context, orgID ID, st store.RequestStatus, 
 	return pageOf(s, orgID, p, func(o *org) []ID { return slices.SortedFunc(maps.Keys(o.reqs), compareID) },
 		func(o *org, id ID) (store.Request, bool) {
 			r := o.reqs[id]
-			return *r, st == 0 || r.Status == st
+			c := *r
+			c.Stale = slices.Clone(c.Stale)
+			return c, st == 0 || r.Status == st
 		})
 }

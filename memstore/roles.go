@@ -20,6 +20,7 @@ func (t *tx) Role(ctx context.Context, name string) (store.Role, error) {
 	if !ok {
 		return store.Role{}, fmt.Errorf("role %q: %w", name, store.ErrNotFound)
 	}
+	r.Stale = slices.Clone(r.Stale)
 	return r, nil
 }
 
@@ -31,6 +32,9 @@ func (t *tx) PutRole(ctx context.Context, r store.Role) error {
 	o := t.o
 	if r.Org != o.rec.ID {
 		return fmt.Errorf("%w: role %q does not belong to organisation %v", store.ErrInvalid, r.Name, o.rec.ID)
+	}
+	if err := store.RestateRole(t.s.env.Policy, t.s.env.Policy, &r); err != nil {
+		return fmt.Errorf("%w: role %q: %w", store.ErrInvalid, r.Name, err)
 	}
 	prev, had := o.roles[r.Name]
 	o.roles[r.Name] = r
@@ -115,6 +119,7 @@ func (s *Store) Roles(ctx context.Context, orgID ID, p store.Page) ([]store.Role
 		var err error
 		out, next, err = pageNames(slices.Sorted(maps.Keys(o.roles)), p, func(name string) (store.Role, bool) {
 			r, ok := o.roles[name]
+			r.Stale = slices.Clone(r.Stale)
 			return r, ok
 		})
 		return err

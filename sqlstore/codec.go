@@ -28,23 +28,32 @@ func fromMicros(us int64) time.Time {
 	return time.UnixMicro(us).UTC()
 }
 
-func (s *Store) setText(set access.Set) (string, error) {
-	names, err := s.env.Policy.Names(set)
+// setText is the stored form of set in field of a record whose stale names
+// are stale (store.EncodeSet): aliases it was read under and dropped names
+// are written back as they were.
+func (s *Store) setText(field string, set access.Set, stale []store.StaleName) (string, error) {
+	names, err := store.EncodeSet(s.env.Policy, field, set, stale)
 	if err != nil {
 		return "", err
 	}
 	return strings.Join(names, ","), nil
 }
 
-func (s *Store) parseSet(text string) (access.Set, error) {
+// decodeSet reads the stored form of field, appending its stale names
+// (store.DecodeSet): a name the policy lacks grants nothing, and fails
+// nothing.
+func (s *Store) decodeSet(field, text string, stale *[]store.StaleName) access.Set {
 	if text == "" {
-		return access.Set{}, nil
+		return access.Set{}
 	}
-	set, err := s.env.Policy.ParseSet(strings.Split(text, ",")...)
-	if err != nil {
-		return access.Set{}, fmt.Errorf("sqlstore: a stored permission set names a permission the policy lacks: %w", err)
-	}
-	return set, nil
+	return store.DecodeSet(s.env.Policy, field, strings.Split(text, ","), stale)
+}
+
+// parseSet reads a stored set for the permissions it grants alone (a custom
+// role's or a partnership level's, joined to what it resolves).
+func (s *Store) parseSet(text string) (access.Set, error) {
+	var stale []store.StaleName
+	return s.decodeSet(store.FieldPerms, text, &stale), nil
 }
 
 func scopesText(sc access.Scopes) string { return strings.Join(sc.Strings(), ",") }

@@ -41,7 +41,7 @@ func (t *tx) EndedPartnerships(ctx context.Context, limit int) ([]store.Partners
 	if err != nil {
 		return nil, err
 	}
-	return collect(rows, func(row scanner) (store.Partnership, error) { return scanPartner(row) })
+	return collect(rows, func(row scanner) (store.Partnership, error) { return t.s.scanPartner(row) })
 }
 
 // EndsDue implements store.Store.

@@ -35,20 +35,17 @@ func (s *Store) scanInvitation(row scanner) (store.Invitation, error) {
 		return store.Invitation{}, err
 	}
 	var err error
-	if i.Allow, err = s.parseSet(allow); err != nil {
-		return store.Invitation{}, err
-	}
-	if i.Deny, err = s.parseSet(deny); err != nil {
-		return store.Invitation{}, err
-	}
+	i.Role = store.DecodeRole(s.env.Policy, store.FieldRole, i.Role, &i.Stale)
+	i.Allow = s.decodeSet(store.FieldAllow, allow, &i.Stale)
+	i.Deny = s.decodeSet(store.FieldDeny, deny, &i.Stale)
 	if i.Scopes, err = parseScopes(scopes); err != nil {
-		return store.Invitation{}, err
+		return store.Invitation{}, fmt.Errorf("sqlstore: invitation %v: scopes: %w", i.ID, err)
 	}
 	if i.Profile, err = parseProfile(profile); err != nil {
-		return store.Invitation{}, err
+		return store.Invitation{}, fmt.Errorf("sqlstore: invitation %v: profile: %w", i.ID, err)
 	}
 	if err := parseJSON(by, &i.InvitedBy); err != nil {
-		return store.Invitation{}, err
+		return store.Invitation{}, fmt.Errorf("sqlstore: invitation %v: %w", i.ID, err)
 	}
 	if len(i.Sealed) == 0 {
 		i.Sealed = nil
@@ -62,19 +59,20 @@ func (s *Store) scanInvitation(row scanner) (store.Invitation, error) {
 
 // invitationValues are i's invitationColumns as the database stores them.
 func (t *tx) invitationValues(i *store.Invitation) ([]any, error) {
-	allow, err := t.s.setText(i.Allow)
+	allow, err := t.s.setText(store.FieldAllow, i.Allow, i.Stale)
 	if err != nil {
 		return nil, err
 	}
-	deny, err := t.s.setText(i.Deny)
+	deny, err := t.s.setText(store.FieldDeny, i.Deny, i.Stale)
 	if err != nil {
 		return nil, err
 	}
+	role := store.EncodeRole(t.s.env.Policy, store.FieldRole, i.Role, i.Stale)
 	var sealed any
 	if len(i.Sealed) > 0 {
 		sealed = i.Sealed
 	}
-	return []any{t.id(i.ID), t.id(i.Org), int64(i.Kind), i.Email, i.Role, allow, deny, scopesText(i.Scopes), profileText(i.Profile),
+	return []any{t.id(i.ID), t.id(i.Org), int64(i.Kind), i.Email, role, allow, deny, scopesText(i.Scopes), profileText(i.Profile),
 		jsonText(i.InvitedBy), int64(i.Status), i.TokenHash[:], sealed, i.TTL.Microseconds(), micros(i.Sent), micros(i.Expires),
 		int64(i.Resends), t.id(i.Joined), micros(i.Created), micros(i.Updated), micros(i.Until)}, nil
 }

@@ -80,7 +80,7 @@ func (t *tx) PutKey(ctx context.Context, k store.Key) error {
 	if k.Org != t.org.ID {
 		return fmt.Errorf("%w: key does not belong to organisation %v", store.ErrInvalid, t.org.ID)
 	}
-	perms, err := t.s.setText(k.Perms)
+	perms, err := t.s.setText(store.FieldPerms, k.Perms, nil)
 	if err != nil {
 		return err
 	}

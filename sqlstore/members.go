@@ -49,17 +49,16 @@ func (s *Store) scanMember(row scanner) (store.Member, error) {
 func (s *Store) memberOf(r *memberRow) (store.Member, error) {
 	m := r.m
 	var err error
-	if m.Allow, err = s.parseSet(r.allow); err != nil {
-		return store.Member{}, err
+	if m.Kind == store.Staff {
+		m.Role = store.DecodeRole(s.env.Policy, store.FieldRole, m.Role, &m.Stale)
 	}
-	if m.Deny, err = s.parseSet(r.deny); err != nil {
-		return store.Member{}, err
-	}
+	m.Allow = s.decodeSet(store.FieldAllow, r.allow, &m.Stale)
+	m.Deny = s.decodeSet(store.FieldDeny, r.deny, &m.Stale)
 	if m.Scopes, err = parseScopes(r.scopes); err != nil {
-		return store.Member{}, err
+		return store.Member{}, fmt.Errorf("sqlstore: member %v: scopes: %w", m.ID, err)
 	}
 	if m.Profile, err = parseProfile(r.profile); err != nil {
-		return store.Member{}, err
+		return store.Member{}, fmt.Errorf("sqlstore: member %v: profile: %w", m.ID, err)
 	}
 	perms, err := s.parseSet(r.rolePerms)
 	if err != nil {
@@ -83,19 +82,23 @@ func (s *Store) scanMemberNow(row scanner) (store.Member, error) {
 
 // memberValues are m's memberColumns as the database stores them.
 func (t *tx) memberValues(m *store.Member) ([]any, error) {
-	allow, err := t.s.setText(m.Allow)
+	allow, err := t.s.setText(store.FieldAllow, m.Allow, m.Stale)
 	if err != nil {
 		return nil, err
 	}
-	deny, err := t.s.setText(m.Deny)
+	deny, err := t.s.setText(store.FieldDeny, m.Deny, m.Stale)
 	if err != nil {
 		return nil, err
+	}
+	role := m.Role
+	if m.Kind == store.Staff {
+		role = store.EncodeRole(t.s.env.Policy, store.FieldRole, m.Role, m.Stale)
 	}
 	owner := 0
 	if m.Kind == store.Staff && t.s.env.Policy.IsOwner(m.Role) {
 		owner = 1
 	}
-	return []any{t.id(m.ID), t.id(m.Org), m.UserID, m.Email, m.Name, m.Role, allow, deny, scopesText(m.Scopes),
+	return []any{t.id(m.ID), t.id(m.Org), m.UserID, m.Email, m.Name, role, allow, deny, scopesText(m.Scopes),
 		int64(m.Status), int64(m.Kind), owner, profileText(m.Profile), micros(m.Created), micros(m.Updated),
 		micros(m.Until), boolInt(m.EndRecorded)}, nil
 }

@@ -14,7 +14,7 @@ import (
 
 const partnerCols = `id, org, partner, level, scopes, status, invitation, created, updated, collaborators, ends, ends_noted`
 
-func scanPartner(row scanner, extra ...any) (store.Partnership, error) {
+func (s *Store) scanPartner(row scanner, extra ...any) (store.Partnership, error) {
 	var p store.Partnership
 	var scopes string
 	var created, updated int64
@@ -29,12 +29,13 @@ func scanPartner(row scanner, extra ...any) (store.Partnership, error) {
 	p.Created, p.Updated = fromMicros(created), fromMicros(updated)
 	p.Collaborators = collaborators == 1
 	p.Until, p.EndRecorded = fromMicros(ends), noted == 1
+	p.Level = store.DecodeRole(s.env.Policy, store.FieldLevel, p.Level, &p.Stale)
 	return p, err
 }
 
 // onePartner reads the partnership that where selects.
 func (s *Store) onePartner(ctx context.Context, q queryer, what, where string, args ...any) (store.Partnership, error) {
-	return one(ctx, s, q, func(row scanner) (store.Partnership, error) { return scanPartner(row) },
+	return one(ctx, s, q, func(row scanner) (store.Partnership, error) { return s.scanPartner(row) },
 		what, `SELECT `+partnerCols+` FROM {p}partners `+where, args...)
 }
 
@@ -54,7 +55,7 @@ func (t *tx) PutPartnership(ctx context.Context, p store.Partnership) error {
 		return fmt.Errorf("%w: partnership does not belong to organisation %v", store.ErrInvalid, t.org.ID)
 	}
 	err := t.upsert(ctx, "partners", []string{"id"}, strings.Split(partnerCols, ", "),
-		[]any{t.id(p.ID), t.id(p.Org), t.id(p.Partner), p.Level, scopesText(p.Scopes), p.Status, t.id(p.Invitation),
+		[]any{t.id(p.ID), t.id(p.Org), t.id(p.Partner), store.EncodeRole(t.s.env.Policy, store.FieldLevel, p.Level, p.Stale), scopesText(p.Scopes), p.Status, t.id(p.Invitation),
 			micros(p.Created), micros(p.Updated), boolInt(p.Collaborators), micros(p.Until), boolInt(p.EndRecorded)})
 	return t.s.unique(err, "partnership "+p.ID.String(), nil, store.ErrExists)
 }
@@ -73,7 +74,7 @@ func (s *Store) Partnership(ctx context.Context, org, id ID) (store.Partnership,
 // Partnerships implements store.Store.
 func (s *Store) Partnerships(ctx context.Context, org ID, p store.Page) ([]store.Partnership, string, error) {
 	return page(ctx, s, p, `SELECT `+partnerCols+` FROM {p}partners WHERE (org = ? OR partner = ?)`+liveOrg("{p}partners"), "id",
-		[]any{s.f.id(org), s.f.id(org)}, func(row scanner) (store.Partnership, error) { return scanPartner(row) },
+		[]any{s.f.id(org), s.f.id(org)}, func(row scanner) (store.Partnership, error) { return s.scanPartner(row) },
 		func(ps store.Partnership) ID { return ps.ID })
 }
 
@@ -117,7 +118,7 @@ func (s *Store) principal(ctx context.Context, org ID, user string) (access.Gran
 	var kind store.Kind
 	var perms string
 	var ends int64
-	ps, err := scanPartner(s.reader().QueryRowContext(ctx, s.sql(`SELECT p.id, p.org, p.partner, p.level, p.scopes, p.status,
+	ps, err := s.scanPartner(s.reader().QueryRowContext(ctx, s.sql(`SELECT p.id, p.org, p.partner, p.level, p.scopes, p.status,
 		p.invitation, p.created, p.updated, p.collaborators, p.ends, p.ends_noted, m.status, m.kind, m.ends, COALESCE(r.perms, '')
 		FROM {p}partners p
 		JOIN {p}members m ON m.org = p.partner AND m.user_id = ? AND (m.kind = 1 OR p.collaborators = 1)

@@ -21,13 +21,8 @@ func (s *Store) scanRequest(row scanner) (store.Request, error) {
 		&granted, &by, &created, &updated); err != nil {
 		return store.Request{}, err
 	}
-	var err error
-	if r.Perms, err = s.parseSet(perms); err != nil {
-		return store.Request{}, err
-	}
-	if r.Granted, err = s.parseSet(granted); err != nil {
-		return store.Request{}, err
-	}
+	r.Perms = s.decodeSet(store.FieldPerms, perms, &r.Stale)
+	r.Granted = s.decodeSet(store.FieldGranted, granted, &r.Stale)
 	r.Created, r.Updated = fromMicros(created), fromMicros(updated)
 	return r, parseJSON(by, &r.DecidedBy)
 }
@@ -53,11 +48,11 @@ func (t *tx) PutRequest(ctx context.Context, r store.Request) error {
 	if r.Org != t.org.ID {
 		return fmt.Errorf("%w: request does not belong to organisation %v", store.ErrInvalid, t.org.ID)
 	}
-	perms, err := t.s.setText(r.Perms)
+	perms, err := t.s.setText(store.FieldPerms, r.Perms, r.Stale)
 	if err != nil {
 		return err
 	}
-	granted, err := t.s.setText(r.Granted)
+	granted, err := t.s.setText(store.FieldGranted, r.Granted, r.Stale)
 	if err != nil {
 		return err
 	}

@@ -16,10 +16,9 @@ func (s *Store) scanRole(row scanner) (store.Role, error) {
 	if err := row.Scan(&r.Org, &r.Name, &r.Label, &perms, &created, &updated); err != nil {
 		return store.Role{}, err
 	}
-	var err error
-	r.Perms, err = s.parseSet(perms)
+	r.Perms = s.decodeSet(store.FieldPerms, perms, &r.Stale)
 	r.Created, r.Updated = fromMicros(created), fromMicros(updated)
-	return r, err
+	return r, nil
 }
 
 func (s *Store) role(ctx context.Context, q queryer, org ID, name string) (store.Role, error) {
@@ -41,7 +40,7 @@ func (t *tx) PutRole(ctx context.Context, r store.Role) error {
 	if r.Org != t.org.ID {
 		return fmt.Errorf("%w: role %q does not belong to organisation %v", store.ErrInvalid, r.Name, t.org.ID)
 	}
-	perms, err := t.s.setText(r.Perms)
+	perms, err := t.s.setText(store.FieldPerms, r.Perms, r.Stale)
 	if err != nil {
 		return err
 	}

@@ -107,7 +107,8 @@ type Store struct {
 	stmts   *sync.Map // dialect text → *sql.Stmt, prepared on db
 	// preparing holds the statements being prepared in the background.
 	preparing *sync.Map
-	noPrepare bool // Options.NoPrepare
+	noPrepare bool    // Options.NoPrepare
+	opts      Options // as New got them, for Reopen
 	points    *atomic.Int64
 	// writer serialises this process's units of work where the flavor
 	// allows one writer at a time (SQLite): waiting on a mutex costs less
@@ -163,7 +164,7 @@ func New(db *sql.DB, d Dialect, env store.Env, opts Options) (*Store, error) {
 		return nil, err
 	}
 	s := &Store{db: db, f: f, env: e, prefix: prefix, dbClock: dbClock, queries: new(sync.Map), texts: new(sync.Map), stmts: new(sync.Map),
-		preparing: new(sync.Map), points: new(atomic.Int64), writer: make(chan struct{}, 1), bell: new(bell.Bell), noPrepare: opts.NoPrepare}
+		preparing: new(sync.Map), points: new(atomic.Int64), writer: make(chan struct{}, 1), bell: new(bell.Bell), noPrepare: opts.NoPrepare, opts: opts}
 	if opts.Cache != nil {
 		s.cache = newCache(s, opts.Cache)
 	}

@@ -127,4 +127,19 @@
 // Every Member a Store or Tx returns is resolved: m.Can(perm) is a bit test
 // on the permissions computed when the member was loaded (Resolve). A
 // backend calls Resolve on every member it returns; a host never needs to.
+//
+// # Policies change
+//
+// A backend stores permissions and roles by name, decodes them with
+// DecodeSet and DecodeRole, and encodes them with EncodeSet and EncodeRole,
+// so that a name the policy renamed (an alias) or dropped loads, keeps its
+// place in the record's Stale field, and is written back (StaleName). A
+// backend that keeps records as values calls the Restate functions on
+// every write, and with the old and new policy when it reopens under
+// another (Reopener).
+//
+// # Refusals
+//
+// Env.OnRefusal is told of every refusal of a rule (Refusal); Env.Observer
+// of every unit of work.
 package store

@@ -35,6 +35,13 @@ type Env struct {
 	Rand io.Reader
 	// Observer, if set, is told of every unit of work (Observer).
 	Observer Observer
+	// OnRefusal, if set, is told of every refusal of a rule (Refusal):
+	// which rule, on which organisation, by which actor, with the typed
+	// error the caller got. Like Observer it runs on the caller's
+	// goroutine once the unit of work ended, must not block and must not
+	// call the store. Access checks (Grant.Can) are not refusals of a
+	// rule: they are answers, and stay a bit test that reports nothing.
+	OnRefusal func(ctx context.Context, r Refusal)
 	// LinkKey, if set, is a 32-byte secret with which invitation tokens
 	// are kept sealed, so that an allowed member can copy an invitation's
 	// link again. Without it only the token's hash is kept.

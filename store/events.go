@@ -100,6 +100,9 @@ const (
 	// KeyRotated: a key's new secret was issued (Object is the new key)
 	// and the old one (After.Replaces) stops at After.Expires.
 	KeyRotated EventType = "key.rotated"
+	// DriftPruned: member.PruneDrift rewrote the names stored under an
+	// older policy; Before.Allow lists them, as "kind field name".
+	DriftPruned EventType = "org.drift_pruned"
 )
 
 // An Event is one entry of an organisation's audit log, which is also the

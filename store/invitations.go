@@ -100,6 +100,10 @@ type Invitation struct {
 	Joined  ID
 	Created time.Time
 	Updated time.Time
+	// Stale holds the names this record was stored with that are not
+	// current names of the policy: aliases, and permissions the policy
+	// dropped (see StaleName). Stores keep them on write; rules leave them.
+	Stale []StaleName
 }
 
 // Expired reports whether the invitation is pending but past its expiry at

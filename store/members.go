@@ -107,6 +107,10 @@ type Member struct {
 	EndRecorded bool
 	Created     time.Time
 	Updated     time.Time
+	// Stale holds the names this record was stored with that are not
+	// current names of the policy: aliases, and permissions the policy
+	// dropped (see StaleName). Stores keep them on write; rules leave them.
+	Stale []StaleName
 
 	grant  access.Grant
 	key    ID     // the service key this principal is, if any (ServiceKeyMember)

@@ -57,6 +57,10 @@ type Partnership struct {
 	Invitation  ID
 	Created     time.Time
 	Updated     time.Time
+	// Stale holds the names this record was stored with that are not
+	// current names of the policy: aliases, and permissions the policy
+	// dropped (see StaleName). Stores keep them on write; rules leave them.
+	Stale []StaleName
 }
 
 // Event types of partnerships. Every change but the invitation writes one

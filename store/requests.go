@@ -50,6 +50,10 @@ type Request struct {
 	DecidedBy Party
 	Created   time.Time
 	Updated   time.Time
+	// Stale holds the names this record was stored with that are not
+	// current names of the policy: aliases, and permissions the policy
+	// dropped (see StaleName). Stores keep them on write; rules leave them.
+	Stale []StaleName
 }
 
 // A Code is an organisation's access code, which outside users must give to

@@ -14,4 +14,8 @@ type Role struct {
 	Perms   access.Set
 	Created time.Time
 	Updated time.Time
+	// Stale holds the names this record was stored with that are not
+	// current names of the policy: aliases, and permissions the policy
+	// dropped (see StaleName). Stores keep them on write; rules leave them.
+	Stale []StaleName
 }

@@ -3,7 +3,8 @@
 // collaborators, access per site, API keys that survive a deactivation but
 // not a deletion (limited to some permissions, expiring, rotated), an
 // account key tied to no collaborator, a profile field for one role, and
-// enterprise custom permissions.
+// enterprise custom permissions, gated by the host's plan (plan.go says
+// why the host gates).
 //
 // Every collaborator here works on the EU site, so every check names the
 // request's site: m.CanIn(p, "site:eu") and m.Explain(p, "site:eu"). A
@@ -158,7 +159,12 @@ func run(ctx context.Context, w io.Writer) error {
 	}
 
 	fmt.Fprintln(w, "6. Enterprise: the owner lets Support export data and withdraws its AI Agent chat.")
-	if clark, err = member.SetPermissions(ctx, db, org.ID, owner.ID, clark.ID,
+	// The plan is the host's to gate (plan.go): on Professional the same
+	// call is refused with ErrPlan before roster is asked.
+	if _, err := customise(ctx, db, Professional, org.ID, owner.ID, clark.ID, access.SetOf(ExportData), access.Set{}); !errors.Is(err, ErrPlan) {
+		return fmt.Errorf("custom permissions on Professional: %v, want ErrPlan", err)
+	}
+	if clark, err = customise(ctx, db, Enterprise, org.ID, owner.ID, clark.ID,
 		access.SetOf(ExportData), access.SetOf(UseAIAgent)); err != nil {
 		return err
 	}

@@ -250,7 +250,7 @@ func KeepFields(p *access.Policy, role string, prof store.Profile) store.Profile
 func Update[T any](ctx context.Context, s store.Store, org store.ID, fn func(store.Tx) (T, error)) (T, error) {
 	var out T
 	if err := CheckID("organisation", org); err != nil {
-		return out, err
+		return out, Refuse(ctx, s.Env(), err)
 	}
 	err := s.Update(ctx, org, func(tx store.Tx) error {
 		var err error
@@ -295,9 +295,12 @@ func named(ctx context.Context) context.Context {
 // ends it, telling the Observer with the unit of work's error and
 // returning that error. Without an Observer it returns ctx as it is, a nil
 // record and a step that only returns the error, and costs nothing.
+//
+// With Env.OnRefusal set it does the same, and tells the hook of a unit of
+// work that ends refused.
 func Observe(ctx context.Context, env *store.Env, orgs ...store.ID) (context.Context, *store.Unit, func(error) error) {
-	obs := env.Observer
-	if obs == nil {
+	obs, hook := env.Observer, env.OnRefusal
+	if obs == nil && hook == nil {
 		return ctx, nil, func(err error) error { return err }
 	}
 	start := time.Now()
@@ -309,7 +312,26 @@ func Observe(ctx context.Context, env *store.Env, orgs ...store.ID) (context.Con
 		if err != nil {
 			u.Events = nil
 		}
-		obs.Unit(ctx, *u)
+		if obs != nil {
+			obs.Unit(ctx, *u)
+		}
+		if hook != nil && u.Refused() {
+			hook(ctx, store.RefusalOf(*u))
+		}
 		return err
 	}
+}
+
+// Refuse tells env's OnRefusal of err, a refusal of a rule on org before
+// any unit of work began (a malformed organisation ID, a malformed
+// token), and returns err.
+func Refuse(ctx context.Context, env *store.Env, err error, orgs ...store.ID) error {
+	if env == nil || env.OnRefusal == nil {
+		return err
+	}
+	u := store.Unit{Rule: store.RuleOf(named(ctx)), Orgs: slices.Clone(orgs), Err: err}
+	if u.Refused() {
+		env.OnRefusal(ctx, store.RefusalOf(u))
+	}
+	return err
 }
