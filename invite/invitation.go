@@ -526,33 +526,48 @@ func checkEmail(p *access.Policy, inv *store.Invitation, email string) error {
 	return nil
 }
 
+// Accepted is what accepting an invitation made, for the page that
+// follows: the new member, the organisation it joined (its name, for a
+// "welcome to Acme"), and the invitation as accepting closed it (Status
+// Accepted, Joined the member's ID), without its token's hash or sealed
+// copy. All three are read in the unit of work that accepted.
+type Accepted struct {
+	Member     store.Member
+	Org        store.Org
+	Invitation store.Invitation
+}
+
 // Accept accepts the invitation the token belongs to, as user, and returns
-// the member it creates with exactly what the invitation carried. Single
-// use: of concurrent accepts, one wins and the rest get ErrAlreadyUsed. An
-// unknown token is store.ErrNotFound, a malformed one store.ErrInvalid;
-// expired, cancelled and declined invitations are ErrExpired, ErrCancelled
-// and ErrDeclined. The user's e-mail must match the invitation's, ignoring
-// case (ErrEmailMismatch), unless the policy accepts any. A user who is a
-// member already is store.ErrAlreadyMember. It writes InvitationAccepted.
-func Accept(ctx context.Context, s store.Store, token string, user Invitee) (store.Member, error) {
+// the member it creates with exactly what the invitation carried, with its
+// organisation and the closed invitation. Single use: of concurrent
+// accepts, one wins and the rest get ErrAlreadyUsed. An unknown token is
+// store.ErrNotFound, a malformed one store.ErrInvalid; expired, cancelled
+// and declined invitations are ErrExpired, ErrCancelled and ErrDeclined.
+// The user's e-mail must match the invitation's, ignoring case
+// (ErrEmailMismatch), unless the policy accepts any. A user who is a member
+// already is store.ErrAlreadyMember. It writes InvitationAccepted.
+func Accept(ctx context.Context, s store.Store, token string, user Invitee) (Accepted, error) {
 	if err := checkInvitee(&user); err != nil {
-		return store.Member{}, err
+		return Accepted{}, err
 	}
-	var m store.Member
+	var a Accepted
 	err := open(ctx, s, token, store.ForMember, func(tx store.Tx, inv store.Invitation) error {
 		var err error
-		m, err = acceptTx(ctx, tx, inv, user)
+		a, err = acceptTx(ctx, tx, inv, user)
 		return err
 	})
-	return m, err
+	if err != nil {
+		return Accepted{}, err
+	}
+	return a, nil
 }
 
 func checkInvitee(u *Invitee) error { return rule.CheckUser(u.UserID, &u.Email, u.Name) }
 
-func acceptTx(ctx context.Context, tx store.Tx, inv store.Invitation, user Invitee) (store.Member, error) {
+func acceptTx(ctx context.Context, tx store.Tx, inv store.Invitation, user Invitee) (Accepted, error) {
 	env := tx.Env()
 	if err := checkEmail(env.Policy, &inv, user.Email); err != nil {
-		return store.Member{}, err
+		return Accepted{}, err
 	}
 	m, err := rule.NewMember(tx, store.Member{
 		Org: inv.Org, UserID: user.UserID, Email: user.Email, Name: user.Name,
@@ -560,20 +575,25 @@ func acceptTx(ctx context.Context, tx store.Tx, inv store.Invitation, user Invit
 		Scopes: inv.Scopes, Profile: inv.Profile,
 	})
 	if err != nil {
-		return store.Member{}, err
+		return Accepted{}, err
 	}
 	if err := rule.Admit(ctx, tx, nil, &m, true); err != nil {
-		return store.Member{}, err
+		return Accepted{}, err
+	}
+	o, err := tx.Org(ctx)
+	if err != nil {
+		return Accepted{}, err
 	}
 	now := tx.Now()
 	inv.Status, inv.Joined, inv.Updated, inv.Sealed = store.Accepted, m.ID, now, nil
 	if err := tx.PutInvitation(ctx, inv); err != nil {
-		return store.Member{}, err
+		return Accepted{}, err
 	}
 	if err := tx.PutMember(ctx, m); err != nil {
-		return store.Member{}, err
+		return Accepted{}, err
 	}
-	return m, rule.Emit(ctx, tx, store.Event{Type: store.InvitationAccepted, Actor: m.Party(), Target: m.Party(),
+	inv.TokenHash = [32]byte{}
+	return Accepted{Member: m, Org: o, Invitation: inv}, rule.Emit(ctx, tx, store.Event{Type: store.InvitationAccepted, Actor: m.Party(), Target: m.Party(),
 		Object: inv.ID, Before: store.State{Email: inv.Email, Status: store.Pending.String()}, After: rule.Snapshot(env.Policy, &m)})
 }
 

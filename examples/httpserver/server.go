@@ -179,12 +179,12 @@ func (s *server) accept(w http.ResponseWriter, r *http.Request) {
 		fail(w, err)
 		return
 	}
-	m, err := invite.Accept(r.Context(), s.db, body.Token, invite.Invitee{UserID: user, Email: body.Email, Name: body.Name})
+	a, err := invite.Accept(r.Context(), s.db, body.Token, invite.Invitee{UserID: user, Email: body.Email, Name: body.Name})
 	if err != nil {
 		fail(w, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, m)
+	writeJSON(w, http.StatusCreated, a.Member)
 }
 
 // PUT /orgs/{org}/members/{id}/role {"role": …}

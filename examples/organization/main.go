@@ -49,10 +49,11 @@ func run(ctx context.Context, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	adam, err := invite.Accept(ctx, db, token, user("adam"))
+	joined, err := invite.Accept(ctx, db, token, user("adam"))
 	if err != nil {
 		return err
 	}
+	adam := joined.Member
 
 	fmt.Fprintln(w, "2. Adam invites an Editor, who joins, and two Viewers, who do not yet.")
 	invites := map[string]store.Invitation{}
@@ -64,10 +65,11 @@ func run(ctx context.Context, w io.Writer) error {
 		}
 		invites[p.name], tokens[p.name] = inv, tok
 	}
-	eve, err := invite.Accept(ctx, db, tokens["eve"], user("eve"))
+	joined, err = invite.Accept(ctx, db, tokens["eve"], user("eve"))
 	if err != nil {
 		return err
 	}
+	eve := joined.Member
 	if err := expect(w, eve, true, EnrichProducts); err != nil {
 		return err
 	}
@@ -94,10 +96,11 @@ func run(ctx context.Context, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	vic, err := invite.Accept(ctx, db, token, user("vic"))
+	joined, err = invite.Accept(ctx, db, token, user("vic"))
 	if err != nil {
 		return err
 	}
+	vic := joined.Member
 	if err := invite.Cancel(ctx, db, org.ID, adam.ID, invites["val"].ID); err != nil {
 		return err
 	}

@@ -55,9 +55,9 @@ func (tm *team) send(t *testing.T, by store.Member, name, role string) (store.In
 func (tm *team) join(t *testing.T, by store.Member, name, role string) store.Member {
 	t.Helper()
 	_, token := tm.send(t, by, name, role)
-	m, err := invite.Accept(tm.ctx, tm.db, token, user(name))
+	a, err := invite.Accept(tm.ctx, tm.db, token, user(name))
 	require.NoError(t, err)
-	return m
+	return a.Member
 }
 
 func (tm *team) load(t *testing.T, m store.Member) store.Member {

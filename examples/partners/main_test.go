@@ -53,9 +53,9 @@ func (ws *workspace) join(t *testing.T, by store.Member, name, role string, n in
 	n.Email, n.Role = user(name, "northwind").Email, role
 	_, token, err := invite.Send(ws.ctx, ws.db, ws.org.ID, by.ID, n)
 	require.NoError(t, err)
-	m, err := invite.Accept(ws.ctx, ws.db, token, user(name, "northwind"))
+	a, err := invite.Accept(ws.ctx, ws.db, token, user(name, "northwind"))
 	require.NoError(t, err)
-	return ws.load(t, m)
+	return ws.load(t, a.Member)
 }
 
 func (ws *workspace) load(t *testing.T, m store.Member) store.Member {

@@ -358,9 +358,17 @@ func (d *driver) call(o op) res {
 	case opCopyLink:
 		r.link, r.err = invite.CopyLink(ctx, s, org, actor, d.invID(o.inv), "https://app.example.com/join")
 	case opAccept:
-		r.m, r.err = invite.Accept(ctx, s, d.token(o.inv, o.gen), newUser())
+		var a invite.Accepted
+		a, r.err = invite.Accept(ctx, s, d.token(o.inv, o.gen), newUser())
+		r.m = a.Member
 		if r.err == nil {
 			d.addMember(r.m.ID, d.invOrg(o.inv))
+			// What Accept returns beside the member: its organisation
+			// and the invitation it closed (the model checks the member).
+			if a.Org.ID != r.m.Org || a.Invitation.ID != d.invID(o.inv) || a.Invitation.Status != store.Accepted || a.Invitation.Joined != r.m.ID {
+				r.err = fmt.Errorf("storetest: Accept returned org %v, invitation %v %v joined %v, for member %v of %v",
+					a.Org.ID, a.Invitation.ID, a.Invitation.Status, a.Invitation.Joined, r.m.ID, r.m.Org)
+			}
 		}
 	case opDecline:
 		r.err = invite.Decline(ctx, s, d.token(o.inv, o.gen), newUser())

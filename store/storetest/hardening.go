@@ -645,8 +645,9 @@ func testSeatCounter(t *testing.T, f Factory) {
 
 	inv, tok, u := w.send(w.owner, "viewer")
 	w.checkSeats(org, 6, "a send")
-	invited, err := invite.Accept(w.ctx, w.s, tok, u)
+	accepted, err := invite.Accept(w.ctx, w.s, tok, u)
 	require.NoError(t, err)
+	invited := accepted.Member
 	w.checkSeats(org, 6, "an accept")
 	_, _, _ = w.send(w.owner, "viewer")
 	w.checkSeats(org, 7, "a second send")

@@ -66,7 +66,8 @@ func testInvitations(t *testing.T, f Factory) {
 	var m store.Member
 	e = w.changes(w.org.ID, store.InvitationAccepted, func() error {
 		u.Email = strings.ToUpper(u.Email) // e-mails match ignoring case
-		m, err = invite.Accept(w.ctx, w.s, token, u)
+		a, err := invite.Accept(w.ctx, w.s, token, u)
+		m = a.Member
 		return err
 	})
 	require.Equal(t, m.ID, e.Target.Member)
@@ -307,9 +308,9 @@ func testInvitationEmail(t *testing.T, f Factory) {
 	require.NoError(t, err)
 	_, tok, err = invite.Send(w.ctx, s, o.ID, owner.ID, invite.NewInvitation{Email: "p@x.io", Role: "viewer"})
 	require.NoError(t, err)
-	m, err := invite.Accept(w.ctx, s, tok, member.NewUser{UserID: "p", Email: "personal@y.io"})
+	a, err := invite.Accept(w.ctx, s, tok, member.NewUser{UserID: "p", Email: "personal@y.io"})
 	require.NoError(t, err)
-	require.Equal(t, "personal@y.io", m.Email)
+	require.Equal(t, "personal@y.io", a.Member.Email)
 }
 
 // testShow reads an invitation by its token for the page that shows it,

@@ -179,4 +179,6 @@ var conformance = []struct {
 	{"ConcurrentAccept", testConcurrentAccept},
 	{"ConcurrentSeats", testConcurrentSeats},
 	{"ConcurrentPartners", testConcurrentPartners},
+	{"AcceptResult", testAcceptResult},
+	{"InternationalEmail", testInternationalEmail},
 }
