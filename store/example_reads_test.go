@@ -43,3 +43,28 @@ func ExampleMember_Explain() {
 	// denied: "products.edit" is granted neither by role "viewer" nor individually
 	// denied: remove needs "members.manage", which the member lacks
 }
+
+// An organisation switcher: the user's organisations with their names and
+// the user's role and status in each, a page in one read.
+func ExampleStore_UserOrgs() {
+	ctx := context.Background()
+	policy := access.MustPolicy(access.Spec{
+		Permissions: []access.PermissionSpec{{Name: "members.manage"}},
+		Roles:       []access.RoleSpec{{Name: "owner"}, {Name: "admin", Permissions: access.SetOf(0)}},
+		Owner:       "owner",
+		Gates:       map[access.Action]access.Permission{access.AddMember: 0},
+	})
+	db, _ := memstore.New(store.Env{Policy: policy})
+	member.CreateOrg(ctx, db, member.NewOrg{Name: "Acme", Owner: member.NewUser{UserID: "ada", Email: "ada@acme.io"}})
+	globex, gus, _ := member.CreateOrg(ctx, db, member.NewOrg{Name: "Globex", Owner: member.NewUser{UserID: "gus", Email: "gus@globex.io"}})
+	member.AddMember(ctx, db, globex.ID, gus.ID, member.NewMember{
+		NewUser: member.NewUser{UserID: "ada", Email: "ada@acme.io"}, Role: "admin"})
+
+	ms, _, _ := db.UserOrgs(ctx, "ada", store.Page{})
+	for _, m := range ms {
+		fmt.Println(m.Org.Name, m.Member.Role, m.Member.Status)
+	}
+	// Unordered output:
+	// Acme owner active
+	// Globex admin active
+}

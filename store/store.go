@@ -205,10 +205,14 @@ type Store interface {
 	// page at a time; next is "" after the last page. An unknown org
 	// lists nothing; a malformed cursor is ErrInvalid.
 	Members(ctx context.Context, org ID, f Filter, p Page) (ms []Member, next string, err error)
-	// UserOrgs lists the user's memberships in every organisation,
-	// ordered by organisation ID, one page at a time; next is "" after the
-	// last page. A malformed user ID or cursor is ErrInvalid.
-	UserOrgs(ctx context.Context, user string, p Page) (ms []Member, next string, err error)
+	// UserOrgs lists the user's memberships in every organisation, each
+	// with its organisation (an organisation switcher's rows: the
+	// organisation's name, the member's role and status), ordered by
+	// organisation ID, one page at a time; next is "" after the last page.
+	// A page is one read (sqlstore: one query), not one per organisation.
+	// A deleted organisation is not listed. A malformed user ID or cursor
+	// is ErrInvalid.
+	UserOrgs(ctx context.Context, user string, p Page) (ms []Membership, next string, err error)
 	// Roles lists the custom roles of org, ordered by name (byte order),
 	// one page at a time; next is "" after the last page. An unknown org
 	// lists nothing; a malformed cursor is ErrInvalid.

@@ -969,13 +969,16 @@ func (d *driver) reads() ([]string, error) {
 	ctx, s := d.ctx, d.s
 	var out []string
 	for u := range numUsers {
-		ms, err := readAll(2, func(p store.Page) ([]store.Member, string, error) { return s.UserOrgs(ctx, userID(u), p) })
+		ms, err := readAll(2, func(p store.Page) ([]store.Membership, string, error) { return s.UserOrgs(ctx, userID(u), p) })
 		if err != nil {
 			return nil, err
 		}
 		var orgs []string
 		for _, m := range ms {
-			orgs = append(orgs, d.idName(m.Org)+":"+d.idName(m.ID))
+			if m.Org.ID != m.Member.Org {
+				return nil, fmt.Errorf("storetest: UserOrgs lists member %v of %v with organisation %v", m.Member.ID, m.Member.Org, m.Org.ID)
+			}
+			orgs = append(orgs, d.idName(m.Org.ID)+":"+d.idName(m.Member.ID))
 		}
 		out = append(out, fmt.Sprintf("%s in %v", userID(u), orgs))
 	}

@@ -5,6 +5,7 @@ import (
 
 	"testing"
 
+	"github.com/rosterhq/roster/internal/fixture"
 	"github.com/rosterhq/roster/invite"
 	"github.com/rosterhq/roster/member"
 	"github.com/rosterhq/roster/store"
@@ -92,4 +93,64 @@ func testInternationalEmail(t *testing.T, f Factory) {
 			NewUser: member.NewUser{UserID: "bo2", Email: "bo@пример.рф"}})
 		return err
 	})
+}
+
+// testUserOrgs: a user's memberships come with their organisations, as
+// the store holds them (renamed, say), and the member's role and status as
+// each organisation has them; a deleted organisation is not listed.
+func testUserOrgs(t *testing.T, f Factory) {
+	w := newWorld(t, f)
+	user := w.editor.UserID
+	join := func(name, role string) (store.Org, store.Member, store.Member) {
+		o, owner := w.newOrg(name, 0)
+		m, err := member.AddMember(w.ctx, w.s, o.ID, owner.ID, member.NewMember{Role: role,
+			NewUser: member.NewUser{UserID: user, Email: w.editor.Email, Name: "Ed"}})
+		require.NoError(t, err)
+		return o, owner, m
+	}
+	globex, globexOwner, inGlobex := join("Globex", "admin")
+	initech, initechOwner, inInitech := join("Initech", "viewer")
+	gone, goneOwner, _ := join("Gone", "viewer")
+	_, err := member.RenameOrg(w.ctx, w.s, globex.ID, globexOwner.ID, "Globex Corporation")
+	require.NoError(t, err)
+	_, err = member.Deactivate(w.ctx, w.s, initech.ID, initechOwner.ID, inInitech.ID)
+	require.NoError(t, err)
+	require.NoError(t, member.DeleteOrg(w.ctx, w.s, gone.ID, goneOwner.ID))
+
+	var got []store.Membership
+	for p := (store.Page{Limit: 2}); ; {
+		ms, next, err := w.s.UserOrgs(w.ctx, user, p)
+		require.NoError(t, err)
+		require.LessOrEqual(t, len(ms), 2)
+		got = append(got, ms...)
+		if next == "" {
+			break
+		}
+		p.After = next
+	}
+	require.Len(t, got, 3, "Acme, Globex and Initech; Gone is deleted")
+	byOrg := map[store.ID]store.Membership{}
+	var ids []store.ID
+	for _, ms := range got {
+		org, err := w.s.Org(w.ctx, ms.Org.ID)
+		require.NoError(t, err)
+		require.Equal(t, org, ms.Org, "the organisation as the store holds it")
+		m, err := w.s.MemberByUser(w.ctx, ms.Org.ID, user)
+		require.NoError(t, err)
+		require.Equal(t, m, ms.Member, "the member as the store holds it, resolved")
+		byOrg[ms.Org.ID] = ms
+		ids = append(ids, ms.Org.ID)
+	}
+	require.IsIncreasing(t, idStrings(ids), "ordered by organisation ID")
+	require.Equal(t, "Acme", byOrg[w.org.ID].Org.Name)
+	require.Equal(t, "editor", byOrg[w.org.ID].Member.Role)
+	require.Equal(t, "Globex Corporation", byOrg[globex.ID].Org.Name)
+	require.Equal(t, "admin", byOrg[globex.ID].Member.Role)
+	require.Equal(t, inGlobex.ID, byOrg[globex.ID].Member.ID)
+	in := byOrg[globex.ID].Member
+	require.True(t, in.Can(fixture.ViewProducts), "a resolved member")
+	require.Equal(t, "Initech", byOrg[initech.ID].Org.Name)
+	require.Equal(t, store.Inactive, byOrg[initech.ID].Member.Status)
+	in = byOrg[initech.ID].Member
+	require.False(t, in.Can(fixture.ViewProducts), "an inactive member can do nothing")
 }

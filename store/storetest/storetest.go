@@ -181,4 +181,5 @@ var conformance = []struct {
 	{"ConcurrentPartners", testConcurrentPartners},
 	{"AcceptResult", testAcceptResult},
 	{"InternationalEmail", testInternationalEmail},
+	{"UserOrgs", testUserOrgs},
 }
