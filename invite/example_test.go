@@ -63,7 +63,7 @@ func Example() {
 	link, _ := invite.Link("https://app.acme.io/join", token)
 	fmt.Println(inv.Email, inv.Role, inv.Expires.Sub(inv.Sent), strings.HasPrefix(link, "https://app.acme.io/join?token=rinv_"))
 
-	pending, _, _ := invite.ListPending(ctx, db, org.ID, store.Page{})
+	pending, _, _ := invite.ListPending(ctx, db, org.ID, ada.ID, store.Page{})
 	fmt.Println("pending:", len(pending), pending[0].Email, pending[0].Expired)
 
 	joined, err := invite.Accept(ctx, db, token, member.NewUser{UserID: "bob", Email: "bob@acme.io"})

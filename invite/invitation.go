@@ -618,21 +618,57 @@ func Decline(ctx context.Context, s store.Store, token string, user Invitee) err
 	})
 }
 
-// A PendingInvitation is one row of the pending list (seed 003): the
-// invitation and whether it has expired.
+// A PendingInvitation is one row of the pending list (seeds 003 and 004):
+// the invitation, a person's (Kind store.ForMember) or a partner
+// organisation's (store.ForPartner), and whether it has expired.
 type PendingInvitation struct {
 	store.Invitation
 	Expired bool
 }
 
-// ListPending lists the organisation's pending invitations of kind
-// ForMember, expired or not, one page at a time.
-func ListPending(ctx context.Context, s store.Store, org store.ID, p store.Page) ([]PendingInvitation, string, error) {
-	invs, next, err := s.Invitations(ctx, org, store.InvitationFilter{Status: store.Pending, Kind: store.ForMember}, p)
+// ListPending lists the organisation's pending invitations, expired or
+// not, ordered by ID, one page at a time, for actor, a member of org: the
+// invitations to people if it may invite (access.Invite), those to partner
+// organisations if it may manage partners (access.ManagePartners), both if
+// both. An actor that may do neither is ErrForbidden; one that is not a
+// member of org is store.ErrNotFound, an inactive one ErrInactive, as for
+// member.AuditLog. Expired says whether an invitation has expired by the
+// clock the rules judge it by (store.NowReader; else Env.Time). Nothing is
+// locked: what the list says may change before a next rule runs, which
+// judges by its own unit of work's time.
+func ListPending(ctx context.Context, s store.Store, org, actor store.ID, p store.Page) ([]PendingInvitation, string, error) {
+	if err := rule.CheckID("organisation", org); err != nil {
+		return nil, "", err
+	}
+	if err := rule.CheckID("actor", actor); err != nil {
+		return nil, "", err
+	}
+	a, err := s.Member(ctx, org, actor)
+	if err != nil {
+		return nil, "", fmt.Errorf("actor %v: %w", actor, err)
+	}
+	if a.Status != store.Active {
+		return nil, "", fmt.Errorf("%w: actor %v cannot act", member.ErrInactive, actor)
+	}
+	f := store.InvitationFilter{Status: store.Pending}
+	switch people, partners := a.CanDo(access.Invite), a.CanDo(access.ManagePartners); {
+	case people && !partners:
+		f.Kind = store.ForMember
+	case partners && !people:
+		f.Kind = store.ForPartner
+	case !people:
+		return nil, "", rule.Gate(&a, access.Invite)
+	}
+	invs, next, err := s.Invitations(ctx, org, f, p)
 	if err != nil {
 		return nil, "", err
 	}
 	now := s.Env().Time()
+	if r, ok := s.(store.NowReader); ok {
+		if now, err = r.Now(ctx); err != nil {
+			return nil, "", err
+		}
+	}
 	out := make([]PendingInvitation, len(invs))
 	for i := range invs {
 		out[i] = PendingInvitation{Invitation: invs[i], Expired: invs[i].Expired(now)}

@@ -296,6 +296,17 @@ type TokenUpdater interface {
 	UpdateByToken(ctx context.Context, hash [32]byte, fn func(Tx, Invitation) error) error
 }
 
+// NowReader is an optional capability of a Store: the time a unit of work
+// would take if it began now (Tx.Now), read without one, so that a read
+// judges expiry by the clock the rules judge it by (sqlstore: the
+// database's clock, with sqlstore.DatabaseClock). A store without it
+// takes its units of work's time from Env.Time, which the rules then read.
+type NowReader interface {
+	// Now returns the current time of the store's units of work, in UTC,
+	// truncated to microseconds.
+	Now(ctx context.Context) (time.Time, error)
+}
+
 // PrincipalReader is an optional fast path of a Store: the request-time
 // lookup of what a user may do in an organisation.
 type PrincipalReader interface {

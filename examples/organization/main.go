@@ -83,7 +83,7 @@ func run(ctx context.Context, w io.Writer) error {
 
 	fmt.Fprintln(w, "3. Eight days later, the pending invitations have expired.")
 	now = now.Add(8 * 24 * time.Hour)
-	if err := printPending(ctx, w, db, org.ID); err != nil {
+	if err := printPending(ctx, w, db, org.ID, adam.ID); err != nil {
 		return err
 	}
 	_, err = invite.Accept(ctx, db, tokens["vic"], user("vic"))
@@ -104,7 +104,7 @@ func run(ctx context.Context, w io.Writer) error {
 	if err := invite.Cancel(ctx, db, org.ID, adam.ID, invites["val"].ID); err != nil {
 		return err
 	}
-	if err := printPending(ctx, w, db, org.ID); err != nil {
+	if err := printPending(ctx, w, db, org.ID, adam.ID); err != nil {
 		return err
 	}
 
@@ -151,9 +151,10 @@ func run(ctx context.Context, w io.Writer) error {
 	return nil
 }
 
-// printPending prints the pending list: e-mail, role, when sent, expiry.
-func printPending(ctx context.Context, w io.Writer, db *memstore.Store, org store.ID) error {
-	pending, _, err := invite.ListPending(ctx, db, org, store.Page{})
+// printPending prints the pending list, as actor sees it: e-mail, role,
+// when sent, expiry.
+func printPending(ctx context.Context, w io.Writer, db *memstore.Store, org, actor store.ID) error {
+	pending, _, err := invite.ListPending(ctx, db, org, actor, store.Page{})
 	if err != nil {
 		return err
 	}

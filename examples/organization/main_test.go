@@ -69,7 +69,7 @@ func (tm *team) load(t *testing.T, m store.Member) store.Member {
 
 func (tm *team) pending(t *testing.T) []invite.PendingInvitation {
 	t.Helper()
-	p, _, err := invite.ListPending(tm.ctx, tm.db, tm.org.ID, store.Page{})
+	p, _, err := invite.ListPending(tm.ctx, tm.db, tm.org.ID, tm.owner.ID, store.Page{})
 	require.NoError(t, err)
 	return p
 }

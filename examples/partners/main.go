@@ -83,7 +83,7 @@ func run(ctx context.Context, w io.Writer) error {
 	}
 
 	fmt.Fprintln(w, "3. Ed lost the e-mail: Ada copies the link from the pending list, and Ed joins with it.")
-	pending, _, err := invite.ListPending(ctx, db, org.ID, store.Page{})
+	pending, _, err := invite.ListPending(ctx, db, org.ID, ada.ID, store.Page{})
 	if err != nil {
 		return err
 	}

@@ -139,7 +139,7 @@ func TestPendingInvitations(t *testing.T) {
 	ws := newWorkspace(t, []byte("0123456789abcdef0123456789abcdef"))
 	inv, token, err := invite.Send(ws.ctx, ws.db, ws.org.ID, ws.admin.ID, invite.NewInvitation{Email: "eli@northwind.example", Role: "editor"})
 	require.NoError(t, err)
-	pending, _, err := invite.ListPending(ws.ctx, ws.db, ws.org.ID, store.Page{})
+	pending, _, err := invite.ListPending(ws.ctx, ws.db, ws.org.ID, ws.admin.ID, store.Page{})
 	require.NoError(t, err)
 	require.Len(t, pending, 1)
 	require.Equal(t, inv.ID, pending[0].ID)

@@ -962,6 +962,26 @@ func readAll[T any](size int, list func(store.Page) ([]T, string, error)) ([]T, 
 	}
 }
 
+// currentOwner returns the owner of org as the store has it now, or the nil
+// ID for a deleted organisation.
+func (d *driver) currentOwner(org store.ID) (store.ID, error) {
+	for p := (store.Page{Limit: store.MaxPageSize}); ; {
+		ms, next, err := d.s.Members(d.ctx, org, store.Filter{Kind: store.Staff}, p)
+		if err != nil {
+			return store.ID{}, err
+		}
+		for _, m := range ms {
+			if m.IsOwner() {
+				return m.ID, nil
+			}
+		}
+		if next == "" {
+			return store.ID{}, nil
+		}
+		p.After = next
+	}
+}
+
 // reads renders each user's organisations (UserOrgs), and each
 // organisation's pending list (invite.ListPending) and members by filter,
 // each read a page of two at a time.
@@ -986,9 +1006,16 @@ func (d *driver) reads() ([]string, error) {
 	ids := slices.Clone(d.orgs)
 	d.mu.Unlock()
 	for oi, id := range ids {
+		// The pending list as the owner reads it: member and partner
+		// invitations. A deleted organisation has no owner, and lists
+		// nothing.
+		owner, err := d.currentOwner(id)
+		if err != nil {
+			return nil, err
+		}
 		var pending []string
-		for p := (store.Page{Limit: 2}); ; {
-			invs, next, err := invite.ListPending(ctx, s, id, p)
+		for p := (store.Page{Limit: 2}); owner != (store.ID{}); {
+			invs, next, err := invite.ListPending(ctx, s, id, owner, p)
 			if err != nil {
 				return nil, err
 			}

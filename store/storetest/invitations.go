@@ -53,7 +53,7 @@ func testInvitations(t *testing.T, f Factory) {
 	require.Equal(t, h, inv.TokenHash)
 
 	// The pending list (seed 003).
-	pending, next, err := invite.ListPending(w.ctx, w.s, w.org.ID, store.Page{})
+	pending, next, err := invite.ListPending(w.ctx, w.s, w.org.ID, w.manager.ID, store.Page{})
 	require.NoError(t, err)
 	require.Empty(t, next)
 	require.Len(t, pending, 1)
@@ -92,7 +92,7 @@ func testInvitations(t *testing.T, f Factory) {
 	w.refuse(w.org.ID, invite.ErrAlreadyUsed, func() error { _, err := invite.Accept(w.ctx, w.s, token, u); return err })
 	w.refuse(w.org.ID, invite.ErrAlreadyUsed, func() error { _, _, err := invite.Resend(w.ctx, w.s, w.org.ID, w.owner.ID, inv.ID); return err })
 	w.refuse(w.org.ID, invite.ErrAlreadyUsed, func() error { return invite.Cancel(w.ctx, w.s, w.org.ID, w.owner.ID, inv.ID) })
-	pending, _, err = invite.ListPending(w.ctx, w.s, w.org.ID, store.Page{})
+	pending, _, err = invite.ListPending(w.ctx, w.s, w.org.ID, w.manager.ID, store.Page{})
 	require.NoError(t, err)
 	require.Empty(t, pending)
 
@@ -184,7 +184,7 @@ func testInvitationExpiry(t *testing.T, f Factory) {
 
 	inv, tok, u = w.send(w.owner, "viewer")
 	w.clock.Advance(7*24*time.Hour - time.Microsecond)
-	pending, _, err := invite.ListPending(w.ctx, w.s, w.org.ID, store.Page{})
+	pending, _, err := invite.ListPending(w.ctx, w.s, w.org.ID, w.manager.ID, store.Page{})
 	require.NoError(t, err)
 	require.Len(t, pending, 2)
 	for _, p := range pending {

@@ -5,6 +5,7 @@ import (
 
 	"testing"
 
+	"github.com/rosterhq/roster/access"
 	"github.com/rosterhq/roster/internal/fixture"
 	"github.com/rosterhq/roster/invite"
 	"github.com/rosterhq/roster/member"
@@ -153,4 +154,93 @@ func testUserOrgs(t *testing.T, f Factory) {
 	require.Equal(t, store.Inactive, byOrg[initech.ID].Member.Status)
 	in = byOrg[initech.ID].Member
 	require.False(t, in.Can(fixture.ViewProducts), "an inactive member can do nothing")
+}
+
+// testListPending: the pending list holds the invitations to people and
+// to partner organisations, each marked by its Kind, as the actor may see
+// them, gated as member.AuditLog is: Invite shows people's, ManagePartners
+// partners', both show both, neither is ErrForbidden; an actor that is no
+// member is ErrNotFound, an inactive one ErrInactive.
+func testListPending(t *testing.T, f Factory) {
+	w := newWorld(t, f)
+	old, _, _ := w.send(w.owner, "viewer")
+	w.clock.Advance(8 * 24 * time.Hour) // old expires; pending still
+	fresh, _, _ := w.send(w.manager, "editor")
+	partner, _, err := invite.InvitePartner(w.ctx, w.s, w.org.ID, w.admin.ID, invite.NewPartner{Email: "buyer@retail.example", Level: "viewer"})
+	require.NoError(t, err)
+	cancelled, _, _ := w.send(w.owner, "viewer")
+	require.NoError(t, invite.Cancel(w.ctx, w.s, w.org.ID, w.owner.ID, cancelled.ID))
+	partnersOnly, err := member.AddMember(w.ctx, w.s, w.org.ID, w.owner.ID, member.NewMember{NewUser: w.user(), Role: "viewer",
+		Allow: access.SetOf(fixture.ManagePartners)})
+	require.NoError(t, err)
+
+	list := func(actor store.ID) (map[store.ID]invite.PendingInvitation, error) {
+		got := map[store.ID]invite.PendingInvitation{}
+		var ids []store.ID
+		for p := (store.Page{Limit: 1}); ; {
+			page, next, err := invite.ListPending(w.ctx, w.s, w.org.ID, actor, p)
+			if err != nil {
+				return nil, err
+			}
+			require.LessOrEqual(t, len(page), 1)
+			for _, pi := range page {
+				got[pi.ID] = pi
+				ids = append(ids, pi.ID)
+			}
+			if next == "" {
+				require.IsIncreasing(t, idStrings(ids), "ordered by ID")
+				return got, nil
+			}
+			p.After = next
+		}
+	}
+	for _, actor := range []store.Member{w.owner, w.admin} {
+		got, err := list(actor.ID)
+		require.NoError(t, err)
+		require.Len(t, got, 3, "%s sees people's and partners' pending invitations, not the cancelled one", actor.Role)
+		require.True(t, got[old.ID].Expired)
+		require.Equal(t, store.ForMember, got[old.ID].Kind)
+		require.False(t, got[fresh.ID].Expired)
+		require.Equal(t, "editor", got[fresh.ID].Role)
+		require.Equal(t, store.ForPartner, got[partner.ID].Kind, "a partner invitation, marked")
+		require.Equal(t, "buyer@retail.example", got[partner.ID].Email)
+		require.False(t, got[partner.ID].Expired)
+	}
+	got, err := list(w.manager.ID)
+	require.NoError(t, err)
+	require.Len(t, got, 2, "a manager invites people, not partners")
+	require.Contains(t, got, old.ID)
+	require.Contains(t, got, fresh.ID)
+	got, err = list(partnersOnly.ID)
+	require.NoError(t, err)
+	require.Len(t, got, 1, "partners only")
+	require.Contains(t, got, partner.ID)
+
+	// Expired by the clock the rules judge by: the fresh one at its end.
+	w.clock.Advance(7*24*time.Hour - time.Microsecond)
+	got, err = list(w.owner.ID)
+	require.NoError(t, err)
+	require.False(t, got[fresh.ID].Expired)
+	w.clock.Advance(time.Microsecond)
+	got, err = list(w.owner.ID)
+	require.NoError(t, err)
+	require.True(t, got[fresh.ID].Expired)
+	require.True(t, got[partner.ID].Expired)
+
+	// The gate.
+	_, err = list(w.viewer.ID)
+	require.ErrorIs(t, err, member.ErrForbidden)
+	_, err = list(w.editor.ID)
+	require.ErrorIs(t, err, member.ErrForbidden)
+	_, other := w.newOrg("Globex", 0)
+	_, err = list(other.ID)
+	require.ErrorIs(t, err, store.ErrNotFound, "another organisation's owner")
+	_, err = list(store.ID{})
+	require.ErrorIs(t, err, store.ErrInvalid)
+	_, err = member.Deactivate(w.ctx, w.s, w.org.ID, w.owner.ID, w.manager.ID)
+	require.NoError(t, err)
+	_, err = list(w.manager.ID)
+	require.ErrorIs(t, err, member.ErrInactive)
+	_, _, err = invite.ListPending(w.ctx, w.s, store.ID{}, w.owner.ID, store.Page{})
+	require.ErrorIs(t, err, store.ErrInvalid)
 }

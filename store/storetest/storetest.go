@@ -182,4 +182,5 @@ var conformance = []struct {
 	{"AcceptResult", testAcceptResult},
 	{"InternationalEmail", testInternationalEmail},
 	{"UserOrgs", testUserOrgs},
+	{"ListPending", testListPending},
 }
