@@ -8,7 +8,12 @@
 // again). An invitation is accepted at most once, never after it expired or
 // was cancelled, and by default only by a user with the invited e-mail.
 // Pending invitations take seats until they expire. Show reads an
-// invitation by its token for the page that shows it, with no unit of work.
+// invitation by its token for the page that shows it, with no unit of work;
+// Accept returns the new member with its organisation and the closed
+// invitation (Accepted), for the page that follows. ListPending lists the
+// pending invitations to people and to partner organisations for an actor,
+// gated as member.AuditLog (access.Invite shows people's, ManagePartners
+// partners'), with expiry judged by the rules' clock (store.NowReader).
 // DeliveryLink gives a worker following the store's change feed the link
 // of an invitation sent or resent, as the host itself, also after its
 // sender left (it needs the link key; Stale tells which errors mean "no

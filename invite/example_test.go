@@ -63,18 +63,19 @@ func Example() {
 	link, _ := invite.Link("https://app.acme.io/join", token)
 	fmt.Println(inv.Email, inv.Role, inv.Expires.Sub(inv.Sent), strings.HasPrefix(link, "https://app.acme.io/join?token=rinv_"))
 
-	pending, _, _ := invite.ListPending(ctx, db, org.ID, store.Page{})
+	pending, _, _ := invite.ListPending(ctx, db, org.ID, ada.ID, store.Page{})
 	fmt.Println("pending:", len(pending), pending[0].Email, pending[0].Expired)
 
-	bob, err := invite.Accept(ctx, db, token, member.NewUser{UserID: "bob", Email: "bob@acme.io"})
-	fmt.Println(bob.Role, bob.Can(EditProducts), err)
+	joined, err := invite.Accept(ctx, db, token, member.NewUser{UserID: "bob", Email: "bob@acme.io"})
+	bob := joined.Member
+	fmt.Println(joined.Org.Name, bob.Role, bob.Can(EditProducts), err)
 
 	_, err = invite.Accept(ctx, db, token, member.NewUser{UserID: "mallory", Email: "bob@acme.io"})
 	fmt.Println(errors.Is(err, invite.ErrAlreadyUsed))
 	// Output:
 	// bob@acme.io editor 168h0m0s true
 	// pending: 1 bob@acme.io false
-	// editor true <nil>
+	// Acme editor true <nil>
 	// true
 }
 

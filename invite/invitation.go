@@ -530,26 +530,42 @@ func checkEmail(p *access.Policy, inv *store.Invitation, email string) error {
 	return nil
 }
 
+// Accepted is what accepting an invitation made, for the page that
+// follows: the new member, the organisation it joined (its name, for a
+// "welcome to Acme"), and the invitation as accepting closed it (Status
+// Accepted, Joined the member's ID), without its token's hash or sealed
+// copy. All three are read in the unit of work that accepted.
+type Accepted struct {
+	Member     store.Member
+	Org        store.Org
+	Invitation store.Invitation
+}
+
 // Accept accepts the invitation the token belongs to, as user, and returns
-// the member it creates with exactly what the invitation carried. Single
-// use: of concurrent accepts, one wins and the rest get ErrAlreadyUsed. An
-// unknown token is store.ErrNotFound, a malformed one store.ErrInvalid;
-// expired, cancelled and declined invitations are ErrExpired, ErrCancelled
-// and ErrDeclined; so is (ErrExpired) one whose access ended already
-// (Invitation.Until), and the member carries that end. The user's e-mail must match the invitation's, ignoring
-// case (ErrEmailMismatch), unless the policy accepts any. A user who is a
-// member already is store.ErrAlreadyMember. It writes InvitationAccepted.
-func Accept(ctx context.Context, s store.Store, token string, user Invitee) (store.Member, error) {
+// the member it creates with exactly what the invitation carried, with its
+// organisation and the closed invitation. Single use: of concurrent
+// accepts, one wins and the rest get ErrAlreadyUsed. An unknown token is
+// store.ErrNotFound, a malformed one store.ErrInvalid; expired, cancelled
+// and declined invitations are ErrExpired, ErrCancelled and ErrDeclined;
+// so is (ErrExpired) one whose access ended already (Invitation.Until),
+// and the member carries that end. The user's e-mail must match the
+// invitation's, ignoring case (ErrEmailMismatch), unless the policy
+// accepts any. A user who is a member already is store.ErrAlreadyMember.
+// It writes InvitationAccepted.
+func Accept(ctx context.Context, s store.Store, token string, user Invitee) (Accepted, error) {
 	if err := checkInvitee(&user); err != nil {
-		return store.Member{}, err
+		return Accepted{}, err
 	}
-	var m store.Member
+	var a Accepted
 	err := open(ctx, s, token, store.ForMember, func(tx store.Tx, inv store.Invitation) error {
 		var err error
-		m, err = acceptTx(ctx, tx, inv, user)
+		a, err = acceptTx(ctx, tx, inv, user)
 		return err
 	})
-	return m, err
+	if err != nil {
+		return Accepted{}, err
+	}
+	return a, nil
 }
 
 // accessEnded refuses, with ErrExpired, an invitation whose access would
@@ -563,13 +579,13 @@ func accessEnded(now time.Time, inv *store.Invitation) error {
 
 func checkInvitee(u *Invitee) error { return rule.CheckUser(u.UserID, &u.Email, u.Name) }
 
-func acceptTx(ctx context.Context, tx store.Tx, inv store.Invitation, user Invitee) (store.Member, error) {
+func acceptTx(ctx context.Context, tx store.Tx, inv store.Invitation, user Invitee) (Accepted, error) {
 	env := tx.Env()
 	if err := checkEmail(env.Policy, &inv, user.Email); err != nil {
-		return store.Member{}, err
+		return Accepted{}, err
 	}
 	if err := accessEnded(tx.Now(), &inv); err != nil {
-		return store.Member{}, err
+		return Accepted{}, err
 	}
 	m, err := rule.NewMember(tx, store.Member{
 		Org: inv.Org, UserID: user.UserID, Email: user.Email, Name: user.Name,
@@ -577,20 +593,25 @@ func acceptTx(ctx context.Context, tx store.Tx, inv store.Invitation, user Invit
 		Scopes: inv.Scopes, Profile: inv.Profile, Until: inv.Until,
 	})
 	if err != nil {
-		return store.Member{}, err
+		return Accepted{}, err
 	}
 	if err := rule.Admit(ctx, tx, nil, &m, true); err != nil {
-		return store.Member{}, err
+		return Accepted{}, err
+	}
+	o, err := tx.Org(ctx)
+	if err != nil {
+		return Accepted{}, err
 	}
 	now := tx.Now()
 	inv.Status, inv.Joined, inv.Updated, inv.Sealed = store.Accepted, m.ID, now, nil
 	if err := tx.PutInvitation(ctx, inv); err != nil {
-		return store.Member{}, err
+		return Accepted{}, err
 	}
 	if err := tx.PutMember(ctx, m); err != nil {
-		return store.Member{}, err
+		return Accepted{}, err
 	}
-	return m, rule.Emit(ctx, tx, store.Event{Type: store.InvitationAccepted, Actor: m.Party(), Target: m.Party(),
+	inv.TokenHash = [32]byte{}
+	return Accepted{Member: m, Org: o, Invitation: inv}, rule.Emit(ctx, tx, store.Event{Type: store.InvitationAccepted, Actor: m.Party(), Target: m.Party(),
 		Object: inv.ID, Before: store.State{Email: inv.Email, Status: store.Pending.String()}, After: rule.Snapshot(env.Policy, &m)})
 }
 
@@ -615,21 +636,57 @@ func Decline(ctx context.Context, s store.Store, token string, user Invitee) err
 	})
 }
 
-// A PendingInvitation is one row of the pending list (seed 003): the
-// invitation and whether it has expired.
+// A PendingInvitation is one row of the pending list (seeds 003 and 004):
+// the invitation, a person's (Kind store.ForMember) or a partner
+// organisation's (store.ForPartner), and whether it has expired.
 type PendingInvitation struct {
 	store.Invitation
 	Expired bool
 }
 
-// ListPending lists the organisation's pending invitations of kind
-// ForMember, expired or not, one page at a time.
-func ListPending(ctx context.Context, s store.Store, org store.ID, p store.Page) ([]PendingInvitation, string, error) {
-	invs, next, err := s.Invitations(ctx, org, store.InvitationFilter{Status: store.Pending, Kind: store.ForMember}, p)
+// ListPending lists the organisation's pending invitations, expired or
+// not, ordered by ID, one page at a time, for actor, a member of org: the
+// invitations to people if it may invite (access.Invite), those to partner
+// organisations if it may manage partners (access.ManagePartners), both if
+// both. An actor that may do neither is ErrForbidden; one that is not a
+// member of org is store.ErrNotFound, an inactive one ErrInactive, as for
+// member.AuditLog. Expired says whether an invitation has expired by the
+// clock the rules judge it by (store.NowReader; else Env.Time). Nothing is
+// locked: what the list says may change before a next rule runs, which
+// judges by its own unit of work's time.
+func ListPending(ctx context.Context, s store.Store, org, actor store.ID, p store.Page) ([]PendingInvitation, string, error) {
+	if err := rule.CheckID("organisation", org); err != nil {
+		return nil, "", err
+	}
+	if err := rule.CheckID("actor", actor); err != nil {
+		return nil, "", err
+	}
+	a, err := s.Member(ctx, org, actor)
+	if err != nil {
+		return nil, "", fmt.Errorf("actor %v: %w", actor, err)
+	}
+	if a.Status != store.Active {
+		return nil, "", fmt.Errorf("%w: actor %v cannot act", member.ErrInactive, actor)
+	}
+	f := store.InvitationFilter{Status: store.Pending}
+	switch people, partners := a.CanDo(access.Invite), a.CanDo(access.ManagePartners); {
+	case people && !partners:
+		f.Kind = store.ForMember
+	case partners && !people:
+		f.Kind = store.ForPartner
+	case !people:
+		return nil, "", rule.Gate(&a, access.Invite)
+	}
+	invs, next, err := s.Invitations(ctx, org, f, p)
 	if err != nil {
 		return nil, "", err
 	}
 	now := s.Env().Time()
+	if r, ok := s.(store.NowReader); ok {
+		if now, err = r.Now(ctx); err != nil {
+			return nil, "", err
+		}
+	}
 	out := make([]PendingInvitation, len(invs))
 	for i := range invs {
 		out[i] = PendingInvitation{Invitation: invs[i], Expired: invs[i].Expired(now)}

@@ -39,7 +39,7 @@ func Grant(ctx context.Context, s store.Store, org store.ID, user string) (acces
 	if !errors.Is(err, store.ErrNotFound) {
 		return access.Grant{}, err
 	}
-	mine, err := rule.All(func(p store.Page) ([]store.Member, string, error) { return s.UserOrgs(ctx, user, p) })
+	mine, err := rule.All(func(p store.Page) ([]store.Membership, string, error) { return s.UserOrgs(ctx, user, p) })
 	if err != nil {
 		return access.Grant{}, err
 	}
@@ -53,7 +53,8 @@ func Grant(ctx context.Context, s store.Store, org store.ID, user string) (acces
 			granted[ps.Partner] = ps
 		}
 	}
-	for _, pm := range mine { // ordered by organisation ID
+	for i := range mine { // ordered by organisation ID
+		pm := mine[i].Member
 		ps, ok := granted[pm.Org]
 		if !ok || !ps.Reaches(&pm) {
 			continue // the partner's staff, its collaborators only by opt-in

@@ -100,7 +100,52 @@ func TestNormalizeEmail(t *testing.T) {
 	}
 	for _, bad := range []string{"", "bob", "@x.io", "bob@", "bob@x", "bob@@x.io", "Bob <bob@x.io>", "bo b@x.io",
 		"bob@x..io", "bob@-x.io", ".bob@x.io", "bob.@x.io", "b..b@x.io", "bob@x_y.io", strings.Repeat("a", 65) + "@x.io",
-		"bob@" + strings.Repeat("a", 250) + ".io", "\u212aim@x.io", "bob@exämple.com"} {
+		"bob@" + strings.Repeat("a", 250) + ".io", "\u212aim@x.io", "bob@exä_mple.com"} {
+		if got, err := member.NormalizeEmail(bad); !errors.Is(err, store.ErrInvalid) {
+			t.Errorf("NormalizeEmail(%q) = %q, %v; want ErrInvalid", bad, got, err)
+		}
+	}
+}
+
+// TestNormalizeEmailIDNA: a domain in Unicode is converted to its ASCII
+// (punycode) form by UTS #46's lookup mapping: case, width and the
+// ideographic full stop folded; a domain that is no valid name, and a
+// local part in Unicode, are ErrInvalid.
+func TestNormalizeEmailIDNA(t *testing.T) {
+	for in, want := range map[string]string{
+		"ana@bücher.example":        "ana@xn--bcher-kva.example",
+		"Ana@BÜCHER.Example":        "ana@xn--bcher-kva.example", // upper case, mixed
+		" ana@Bücher.EXAMPLE ":      "ana@xn--bcher-kva.example",
+		"ana@ｂücher.example":        "ana@xn--bcher-kva.example", // full width
+		"ana@bücher。example":        "ana@xn--bcher-kva.example", // ideographic full stop
+		"ana@xn--bcher-kva.example": "ana@xn--bcher-kva.example", // ASCII form kept
+		"x@münchen.de":              "x@xn--mnchen-3ya.de",
+		"x@例え.テスト":                  "x@xn--r8jz45g.xn--zckzah",
+		"x@ПРИМЕР.рф":               "x@xn--e1afmkfd.xn--p1ai",
+		"x@straße.de":               "x@xn--strae-oqa.de", // nontransitional: ß kept
+		"x@\u212aelvin.example":     "x@kelvin.example",   // the Kelvin sign maps to k
+	} {
+		got, err := member.NormalizeEmail(in)
+		if err != nil || got != want {
+			t.Errorf("NormalizeEmail(%q) = %q, %v; want %q", in, got, err, want)
+		}
+		if again, err := member.NormalizeEmail(got); err != nil || again != got {
+			t.Errorf("NormalizeEmail(%q) = %q, %v; not a fixed point", got, again, err)
+		}
+	}
+	for _, bad := range []string{
+		"x@bü_cher.example",                           // underscore
+		"x@-bücher.example",                           // leading hyphen
+		"x@bücher..example",                           // empty label
+		"x@bücher.example.",                           // trailing dot
+		"x@\u200dbücher.example",                      // a joiner out of place
+		"x@aא.example",                                // left-to-right and right-to-left in one label
+		"x@bü cher.example",                           // space
+		"x@bücher",                                    // one label
+		"ü@bücher.example",                            // a local part in Unicode
+		"ana@" + strings.Repeat("ü", 60) + ".example", // a label over 63 bytes once converted
+		"ana@" + strings.Repeat("büc.", 50) + "de",    // over 254 bytes once converted
+	} {
 		if got, err := member.NormalizeEmail(bad); !errors.Is(err, store.ErrInvalid) {
 			t.Errorf("NormalizeEmail(%q) = %q, %v; want ErrInvalid", bad, got, err)
 		}
@@ -108,7 +153,7 @@ func TestNormalizeEmail(t *testing.T) {
 }
 
 func FuzzNormalizeEmail(f *testing.F) {
-	for _, s := range []string{"bob@example.com", " A@B.co ", "a@b", "a@@b.co", "\xff@x.io", "a@b.c-d.io"} {
+	for _, s := range []string{"bob@example.com", " A@B.co ", "a@b", "a@@b.co", "\xff@x.io", "a@b.c-d.io", "ana@Bücher.example", "a@例え.テスト"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, in string) {

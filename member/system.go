@@ -154,7 +154,15 @@ func memberships(ctx context.Context, s store.Store, user, what string) ([]store
 	if err := rule.CheckUserID(user); err != nil {
 		return nil, err
 	}
-	return rule.All(func(p store.Page) ([]store.Member, string, error) { return s.UserOrgs(ctx, user, p) })
+	ms, err := rule.All(func(p store.Page) ([]store.Membership, string, error) { return s.UserOrgs(ctx, user, p) })
+	if err != nil {
+		return nil, err
+	}
+	out := make([]store.Member, len(ms))
+	for i := range ms {
+		out[i] = ms[i].Member
+	}
+	return out, nil
 }
 
 // eachOrg runs fn in a unit of work on each organisation in turn, and

@@ -299,17 +299,26 @@ func (s *Store) Members(ctx context.Context, orgID ID, f store.Filter, p store.P
 	return out, next, nil
 }
 
-// UserOrgs implements store.Store.
-func (s *Store) UserOrgs(ctx context.Context, user string, p store.Page) ([]store.Member, string, error) {
+// UserOrgs implements store.Store: each membership with its organisation
+// read under the organisation's lock, so that the two agree.
+func (s *Store) UserOrgs(ctx context.Context, user string, p store.Page) ([]store.Membership, string, error) {
 	if err := rule.CheckUserID(user); err != nil {
 		return nil, "", err
 	}
 	s.mu.RLock()
 	ids := slices.SortedFunc(maps.Keys(s.users[user]), compareID)
 	s.mu.RUnlock()
-	return page(ids, p, func(id ID) (store.Member, bool) {
-		m, err := s.MemberByUser(ctx, id, user)
-		return m, err == nil
+	return page(ids, p, func(id ID) (store.Membership, bool) {
+		var ms store.Membership
+		err := s.readOrg(id, func(o *org) error {
+			m, ok := o.byUser[user]
+			if !ok {
+				return store.ErrNotFound
+			}
+			ms = store.Membership{Member: *m, Org: o.rec}
+			return nil
+		})
+		return ms, err == nil
 	})
 }
 

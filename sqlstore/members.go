@@ -301,14 +301,27 @@ func (s *Store) membersQuery(org ID, f store.Filter) (string, []any) {
 	return q, args
 }
 
-// UserOrgs implements store.Store.
-func (s *Store) UserOrgs(ctx context.Context, user string, p store.Page) ([]store.Member, string, error) {
+// UserOrgs implements store.Store: one query a page, each member joined
+// to its organisation's row.
+func (s *Store) UserOrgs(ctx context.Context, user string, p store.Page) ([]store.Membership, string, error) {
 	if err := rule.CheckUserID(user); err != nil {
 		return nil, "", err
 	}
-	return page(ctx, s, p, `SELECT `+memberCols+memberFrom+`
+	return page(ctx, s, p, `SELECT `+orgCols+`, `+memberCols+memberFrom+`
 		JOIN {p}orgs o ON o.id = m.org AND o.deleted = 0 WHERE m.user_id = ?`, "m.org",
-		[]any{user}, s.scanMemberNow, func(m store.Member) ID { return m.Org })
+		[]any{user}, s.scanMembership, func(ms store.Membership) ID { return ms.Org.ID })
+}
+
+// scanMembership reads orgCols and memberCols.
+func (s *Store) scanMembership(row scanner) (store.Membership, error) {
+	var ms store.Membership
+	var r orgRow
+	m, err := s.scanMember(prefixed{row, r.dest(&ms.Org)})
+	if err := r.finish(&ms.Org, err); err != nil {
+		return store.Membership{}, err
+	}
+	ms.Member, err = s.at(m)
+	return ms, err
 }
 
 // MemberByEmail implements store.Store.

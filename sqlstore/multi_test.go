@@ -116,9 +116,11 @@ func multiInstance(t *testing.T, d sqlstore.Dialect) {
 		ms, _, err := s0.Members(ctx, w.org.ID, store.Filter{}, store.Page{Limit: 1000})
 		require.NoError(t, err)
 		owners, staff := 0, 0
+		var owner store.ID
 		for _, m := range ms {
 			if m.IsOwner() {
 				owners++
+				owner = m.ID
 				require.Equal(t, store.Active, m.Status)
 			}
 			if m.Kind == store.Staff {
@@ -126,7 +128,7 @@ func multiInstance(t *testing.T, d sqlstore.Dialect) {
 			}
 		}
 		require.Equal(t, 1, owners, "exactly one owner in %s", w.org.Name)
-		pending, _, err := invite.ListPending(ctx, s0, w.org.ID, store.Page{Limit: 1000})
+		pending, _, err := invite.ListPending(ctx, s0, w.org.ID, owner, store.Page{Limit: 1000})
 		require.NoError(t, err)
 		open := 0
 		for _, p := range pending {

@@ -63,8 +63,9 @@ type Options struct {
 // on the same machine, and a Store on SQLite reads Env.Now (time.Now by
 // default) whatever Clock says.
 //
-// Identifiers, and the times of what runs outside a unit of work (the
-// expiry that ListPending shows, say), come from Env.Now with any Clock.
+// Identifiers come from Env.Now with any Clock. What runs outside a unit of
+// work and judges expiry (the expiry that ListPending shows) reads the
+// units of work's clock through Store.Now.
 type Clock uint8
 
 // The clocks.
@@ -340,6 +341,19 @@ func (s *Store) sql(query string) string {
 
 // reader is where reads outside a unit of work go.
 func (s *Store) reader() queryer { return conn{s: s, tx: s.host} }
+
+// Now implements store.NowReader: the database's clock where units of work
+// read it (Options.Clock), one statement; else Env.Time.
+func (s *Store) Now(ctx context.Context) (time.Time, error) {
+	if !s.dbClock {
+		return s.env.Time(), nil
+	}
+	var us int64
+	if err := s.reader().QueryRowContext(ctx, s.f.clockNow).Scan(&us); err != nil {
+		return time.Time{}, err
+	}
+	return fromMicros(us), nil
+}
 
 // Update implements store.Store.
 func (s *Store) Update(ctx context.Context, org ID, fn func(store.Tx) error) error {

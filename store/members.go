@@ -134,8 +134,12 @@ func (m *Member) At(now time.Time) {
 // Can reports whether the member may do p now: a bit test on the effective
 // permissions resolved at load, false whenever the member is inactive.
 //
-// The checks take a pointer, so that a check copies nothing of the member;
-// call them on a variable (m.Can), or on m.Grant() where you have a value.
+// Can, CanIn and CanDo take a pointer, so that a check copies nothing of
+// the member: on a value, Can measured 15-33 ns against 2-3 ns
+// (BenchmarkMemberCan), the cost of copying the whole record. Call them on
+// a variable (m.Can), or on m.Grant() where you have a value. Explain and
+// ExplainDo, which build an answer anyway, take a value, so that they are
+// called on a member as a function returns it (lookup().Explain(p)).
 func (m *Member) Can(p access.Permission) bool { return m.grant.Can(p) }
 
 // CanIn reports whether the member may do p in each of scopes.
@@ -147,12 +151,12 @@ func (m *Member) CanIn(p access.Permission, scopes ...string) bool {
 func (m *Member) CanDo(a access.Action) bool { return m.grant.CanDo(a) }
 
 // Explain says why Can or CanIn answers as it does.
-func (m *Member) Explain(p access.Permission, scopes ...string) access.Decision {
+func (m Member) Explain(p access.Permission, scopes ...string) access.Decision {
 	return m.grant.Explain(p, scopes...)
 }
 
 // ExplainDo says why CanDo answers as it does.
-func (m *Member) ExplainDo(a access.Action) access.Decision { return m.grant.ExplainDo(a) }
+func (m Member) ExplainDo(a access.Action) access.Decision { return m.grant.ExplainDo(a) }
 
 // Grant returns the member's resolved grant.
 func (m Member) Grant() access.Grant { return m.grant }

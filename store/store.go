@@ -227,10 +227,14 @@ type Store interface {
 	// page at a time; next is "" after the last page. An unknown org
 	// lists nothing; a malformed cursor is ErrInvalid.
 	Members(ctx context.Context, org ID, f Filter, p Page) (ms []Member, next string, err error)
-	// UserOrgs lists the user's memberships in every organisation,
-	// ordered by organisation ID, one page at a time; next is "" after the
-	// last page. A malformed user ID or cursor is ErrInvalid.
-	UserOrgs(ctx context.Context, user string, p Page) (ms []Member, next string, err error)
+	// UserOrgs lists the user's memberships in every organisation, each
+	// with its organisation (an organisation switcher's rows: the
+	// organisation's name, the member's role and status), ordered by
+	// organisation ID, one page at a time; next is "" after the last page.
+	// A page is one read (sqlstore: one query), not one per organisation.
+	// A deleted organisation is not listed. A malformed user ID or cursor
+	// is ErrInvalid.
+	UserOrgs(ctx context.Context, user string, p Page) (ms []Membership, next string, err error)
 	// Roles lists the custom roles of org, ordered by name (byte order),
 	// one page at a time; next is "" after the last page. An unknown org
 	// lists nothing; a malformed cursor is ErrInvalid.
@@ -325,6 +329,17 @@ type TokenUpdater interface {
 	// it is ErrNotFound and fn does not run. Otherwise it behaves as
 	// Store.Update.
 	UpdateByToken(ctx context.Context, hash [32]byte, fn func(Tx, Invitation) error) error
+}
+
+// NowReader is an optional capability of a Store: the time a unit of work
+// would take if it began now (Tx.Now), read without one, so that a read
+// judges expiry by the clock the rules judge it by (sqlstore: the
+// database's clock, with sqlstore.DatabaseClock). A store without it
+// takes its units of work's time from Env.Time, which the rules then read.
+type NowReader interface {
+	// Now returns the current time of the store's units of work, in UTC,
+	// truncated to microseconds.
+	Now(ctx context.Context) (time.Time, error)
 }
 
 // PrincipalReader is an optional fast path of a Store: the request-time

@@ -95,7 +95,7 @@ func seed(ctx context.Context, db store.Store) (store.Org, error) {
 		return store.Org{}, err
 	}
 	if len(ms) > 0 {
-		return db.Org(ctx, ms[0].Org)
+		return ms[0].Org, nil
 	}
 	org, _, err := member.CreateOrg(ctx, db, member.NewOrg{Name: "Acme",
 		Owner: member.NewUser{UserID: "olga", Email: "olga@acme.example", Name: "Olga"}})

@@ -282,7 +282,7 @@ func TestTeam(t *testing.T) {
 	var pending struct {
 		Invitations []invitationJSON `json:"invitations"`
 	}
-	c.refused(http.StatusForbidden, "GET", o+"/invitations", "eve", nil, `denied: invite needs "members.invite", which the member lacks`)
+	c.refused(http.StatusForbidden, "GET", o+"/invitations", "eve", nil, `invite needs "members.invite", which the member lacks`)
 	c.ok(http.StatusOK, &pending, "GET", o+"/invitations", "adam", nil)
 	require.Len(t, pending.Invitations, 1)
 	assert.Equal(t, "vic@acme.example", pending.Invitations[0].Email)

@@ -49,10 +49,11 @@ func run(ctx context.Context, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	adam, err := invite.Accept(ctx, db, token, user("adam"))
+	joined, err := invite.Accept(ctx, db, token, user("adam"))
 	if err != nil {
 		return err
 	}
+	adam := joined.Member
 
 	fmt.Fprintln(w, "2. Adam invites an Editor, who joins, and two Viewers, who do not yet.")
 	invites := map[string]store.Invitation{}
@@ -64,10 +65,11 @@ func run(ctx context.Context, w io.Writer) error {
 		}
 		invites[p.name], tokens[p.name] = inv, tok
 	}
-	eve, err := invite.Accept(ctx, db, tokens["eve"], user("eve"))
+	joined, err = invite.Accept(ctx, db, tokens["eve"], user("eve"))
 	if err != nil {
 		return err
 	}
+	eve := joined.Member
 	if err := expect(w, eve, true, EnrichProducts); err != nil {
 		return err
 	}
@@ -81,7 +83,7 @@ func run(ctx context.Context, w io.Writer) error {
 
 	fmt.Fprintln(w, "3. Eight days later, the pending invitations have expired.")
 	now = now.Add(8 * 24 * time.Hour)
-	if err := printPending(ctx, w, db, org.ID); err != nil {
+	if err := printPending(ctx, w, db, org.ID, adam.ID); err != nil {
 		return err
 	}
 	_, err = invite.Accept(ctx, db, tokens["vic"], user("vic"))
@@ -94,14 +96,15 @@ func run(ctx context.Context, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	vic, err := invite.Accept(ctx, db, token, user("vic"))
+	joined, err = invite.Accept(ctx, db, token, user("vic"))
 	if err != nil {
 		return err
 	}
+	vic := joined.Member
 	if err := invite.Cancel(ctx, db, org.ID, adam.ID, invites["val"].ID); err != nil {
 		return err
 	}
-	if err := printPending(ctx, w, db, org.ID); err != nil {
+	if err := printPending(ctx, w, db, org.ID, adam.ID); err != nil {
 		return err
 	}
 
@@ -166,9 +169,10 @@ func run(ctx context.Context, w io.Writer) error {
 	return nil
 }
 
-// printPending prints the pending list: e-mail, role, when sent, expiry.
-func printPending(ctx context.Context, w io.Writer, db *memstore.Store, org store.ID) error {
-	pending, _, err := invite.ListPending(ctx, db, org, store.Page{})
+// printPending prints the pending list, as actor sees it: e-mail, role,
+// when sent, expiry.
+func printPending(ctx context.Context, w io.Writer, db *memstore.Store, org, actor store.ID) error {
+	pending, _, err := invite.ListPending(ctx, db, org, actor, store.Page{})
 	if err != nil {
 		return err
 	}

@@ -55,9 +55,9 @@ func (tm *team) send(t *testing.T, by store.Member, name, role string) (store.In
 func (tm *team) join(t *testing.T, by store.Member, name, role string) store.Member {
 	t.Helper()
 	_, token := tm.send(t, by, name, role)
-	m, err := invite.Accept(tm.ctx, tm.db, token, user(name))
+	a, err := invite.Accept(tm.ctx, tm.db, token, user(name))
 	require.NoError(t, err)
-	return m
+	return a.Member
 }
 
 func (tm *team) load(t *testing.T, m store.Member) store.Member {
@@ -69,7 +69,7 @@ func (tm *team) load(t *testing.T, m store.Member) store.Member {
 
 func (tm *team) pending(t *testing.T) []invite.PendingInvitation {
 	t.Helper()
-	p, _, err := invite.ListPending(tm.ctx, tm.db, tm.org.ID, store.Page{})
+	p, _, err := invite.ListPending(tm.ctx, tm.db, tm.org.ID, tm.owner.ID, store.Page{})
 	require.NoError(t, err)
 	return p
 }

@@ -63,10 +63,11 @@ func run(ctx context.Context, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	ada, err := invite.Accept(ctx, db, token, user("ada", "northwind"))
+	joined, err := invite.Accept(ctx, db, token, user("ada", "northwind"))
 	if err != nil {
 		return err
 	}
+	ada := joined.Member
 
 	fmt.Fprintln(w, "2. Ada invites Ed: editor, assets and share links view-only, market DE, summer set.")
 	if _, _, err := invite.Send(ctx, db, org.ID, ada.ID, invite.NewInvitation{
@@ -86,7 +87,7 @@ func run(ctx context.Context, w io.Writer) error {
 	}
 
 	fmt.Fprintln(w, "3. Ed lost the e-mail: Ada copies the link from the pending list, and Ed joins with it.")
-	pending, _, err := invite.ListPending(ctx, db, org.ID, store.Page{})
+	pending, _, err := invite.ListPending(ctx, db, org.ID, ada.ID, store.Page{})
 	if err != nil {
 		return err
 	}
@@ -102,10 +103,11 @@ func run(ctx context.Context, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	ed, err := invite.Accept(ctx, db, u.Query().Get("token"), user("ed", "northwind"))
+	joined, err = invite.Accept(ctx, db, u.Query().Get("token"), user("ed", "northwind"))
 	if err != nil {
 		return err
 	}
+	ed := joined.Member
 	for _, c := range []struct {
 		want   bool
 		perm   access.Permission

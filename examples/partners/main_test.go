@@ -56,9 +56,9 @@ func (ws *workspace) join(t *testing.T, by store.Member, name, role string, n in
 	n.Email, n.Role = user(name, "northwind").Email, role
 	_, token, err := invite.Send(ws.ctx, ws.db, ws.org.ID, by.ID, n)
 	require.NoError(t, err)
-	m, err := invite.Accept(ws.ctx, ws.db, token, user(name, "northwind"))
+	a, err := invite.Accept(ws.ctx, ws.db, token, user(name, "northwind"))
 	require.NoError(t, err)
-	return ws.load(t, m)
+	return ws.load(t, a.Member)
 }
 
 func (ws *workspace) load(t *testing.T, m store.Member) store.Member {
@@ -142,7 +142,7 @@ func TestPendingInvitations(t *testing.T) {
 	ws := newWorkspace(t, []byte("0123456789abcdef0123456789abcdef"))
 	inv, token, err := invite.Send(ws.ctx, ws.db, ws.org.ID, ws.admin.ID, invite.NewInvitation{Email: "eli@northwind.example", Role: "editor"})
 	require.NoError(t, err)
-	pending, _, err := invite.ListPending(ws.ctx, ws.db, ws.org.ID, store.Page{})
+	pending, _, err := invite.ListPending(ws.ctx, ws.db, ws.org.ID, ws.admin.ID, store.Page{})
 	require.NoError(t, err)
 	require.Len(t, pending, 1)
 	require.Equal(t, inv.ID, pending[0].ID)

@@ -61,8 +61,8 @@ func TestRunTwice(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, ms, 2)
 	for i, m := range ms {
-		assert.Equal(t, orgs[i], m.Org.String())
-		assert.True(t, m.IsOwner())
+		assert.Equal(t, orgs[i], m.Org.ID.String())
+		assert.True(t, m.Member.IsOwner())
 	}
 }
 

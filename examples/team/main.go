@@ -45,7 +45,8 @@ func run(ctx context.Context, w io.Writer) error {
 		if err != nil {
 			return store.Member{}, err
 		}
-		return invite.Accept(ctx, db, token, u)
+		a, err := invite.Accept(ctx, db, token, u)
+		return a.Member, err
 	}
 	mark, err := join(olivia, "mark", "manager")
 	if err != nil {

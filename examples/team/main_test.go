@@ -48,9 +48,9 @@ func (c *company) join(t *testing.T, by store.Member, name, role string) store.M
 	u := user(name)
 	_, token, err := invite.Send(c.ctx, c.db, c.org.ID, by.ID, invite.NewInvitation{Email: u.Email, Role: role})
 	require.NoError(t, err)
-	m, err := invite.Accept(c.ctx, c.db, token, u)
+	a, err := invite.Accept(c.ctx, c.db, token, u)
 	require.NoError(t, err)
-	return m
+	return a.Member
 }
 
 func (c *company) load(t *testing.T, m store.Member) store.Member {

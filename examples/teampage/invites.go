@@ -225,7 +225,7 @@ func (s *server) showPending(w http.ResponseWriter, r *http.Request, c *reqCtx, 
 	}
 	v := &view{Title: "Pending invitations", Tab: "pending", Refusal: rf}
 	pv := &pendingView{LinkTo: linkTo, Link: link}
-	list, next, err := invite.ListPending(r.Context(), s.db, c.Org.ID, store.Page{After: r.URL.Query().Get("after")})
+	list, next, err := invite.ListPending(r.Context(), s.db, c.Org.ID, c.Me.ID, store.Page{After: r.URL.Query().Get("after")})
 	if err != nil && v.Refusal == nil {
 		v.Refusal = refuse(err)
 	}

@@ -112,8 +112,7 @@ func seedDemo(ctx context.Context, db store.Store) (*demo, error) {
 		if err != nil {
 			return nil, err
 		}
-		o, err := db.Org(ctx, ms[0].Org)
-		return &demo{Org: o, Nora: ms[0]}, err
+		return &demo{Org: ms[0].Org, Nora: ms[0].Member}, nil
 	}
 	d := &demo{}
 	var err error

@@ -20,18 +20,9 @@ func (s *server) home(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/signin", http.StatusSeeOther)
 		return
 	}
-	type orgRow struct {
-		Org    store.Org
-		Member store.Member
-	}
-	var rows []orgRow
-	ms, _, err := s.db.UserOrgs(r.Context(), user, store.Page{})
-	for _, m := range ms {
-		o, oerr := s.db.Org(r.Context(), m.Org)
-		if oerr == nil {
-			rows = append(rows, orgRow{o, m})
-		}
-	}
+	// One read for the switcher: each membership comes with its
+	// organisation.
+	rows, _, err := s.db.UserOrgs(r.Context(), user, store.Page{})
 	v := &view{Title: "Your organisations"}
 	if err != nil {
 		v.Refusal = refuse(err)
@@ -114,10 +105,8 @@ func (s *server) showJoin(w http.ResponseWriter, r *http.Request, page string, r
 		user, _ := userOf(r)
 		ms, _, _ := s.db.UserOrgs(r.Context(), user, store.Page{})
 		for _, m := range ms {
-			if m.CanDo(access.ManagePartners) && m.Org != inv.Org {
-				if o, err := s.db.Org(r.Context(), m.Org); err == nil {
-					jv.Orgs = append(jv.Orgs, o)
-				}
+			if m.Member.CanDo(access.ManagePartners) && m.Org.ID != inv.Org {
+				jv.Orgs = append(jv.Orgs, m.Org)
 			}
 		}
 	}
@@ -149,12 +138,12 @@ func (s *server) join(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, nil, "message", &view{Title: "Invitation declined", Notice: "You declined the invitation."}, nil)
 		return
 	}
-	m, err := invite.Accept(r.Context(), s.db, token, invitee)
+	a, err := invite.Accept(r.Context(), s.db, token, invitee)
 	if err != nil {
 		s.showJoin(w, r, "join", refuse(err))
 		return
 	}
-	done(w, r, "/orgs/"+m.Org.String()+"/members", "joined")
+	done(w, r, "/orgs/"+a.Org.ID.String()+"/members", "joined")
 }
 
 // GET /partner-join?token=…: a partnership offered to one of the user's

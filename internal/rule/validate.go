@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/rosterhq/roster/access"
 	"github.com/rosterhq/roster/store"
+	"golang.org/x/net/idna"
 )
 
 // Input limits.
@@ -18,20 +19,29 @@ const (
 )
 
 // NormalizeEmail validates an e-mail address and returns it trimmed and in
-// lower case, the form roster stores and compares. It accepts a plain ASCII
-// addr-spec (no display name, no comments): a local part of 1 to 64 bytes
-// and a domain of dot-separated labels of letters, digits and hyphens
-// (internationalised domains in their xn-- form). The error wraps
+// lower case, the form roster stores and compares. It accepts a plain
+// addr-spec (no display name, no comments): an ASCII local part of 1 to 64
+// bytes and a domain of dot-separated labels of letters, digits and
+// hyphens. A domain in Unicode (an internationalised domain name) is
+// converted to its ASCII form, as UTS #46 maps a name to look it up
+// (idna.Lookup): "ana@Bücher.example" is "ana@xn--bcher-kva.example". An
+// ASCII domain is kept as it is, xn-- labels included. The error wraps
 // ErrInvalid.
 func NormalizeEmail(email string) (string, error) {
-	for i := 0; i < len(email); i++ {
-		if email[i] >= 0x80 {
-			// Checked before lower-casing, which would turn some
-			// non-ASCII letters (the Kelvin sign) into ASCII ones.
-			return "", fmt.Errorf("%w: e-mail %q is not ASCII", store.ErrInvalid, email)
+	e := strings.TrimSpace(email)
+	if at := strings.LastIndexByte(e, '@'); at >= 0 && !ascii(e[at+1:]) {
+		domain, err := idna.Lookup.ToASCII(e[at+1:])
+		if err != nil || !ascii(domain) {
+			return "", fmt.Errorf("%w: e-mail %q has a domain that is not a valid internationalised domain name", store.ErrInvalid, email)
 		}
+		e = e[:at+1] + domain
 	}
-	e := strings.ToLower(strings.TrimSpace(email))
+	if !ascii(e) {
+		// Checked before lower-casing, which would turn some
+		// non-ASCII letters (the Kelvin sign) into ASCII ones.
+		return "", fmt.Errorf("%w: e-mail %q has a local part that is not ASCII", store.ErrInvalid, email)
+	}
+	e = strings.ToLower(e)
 	if e == "" || len(e) > MaxEmailLen {
 		return "", fmt.Errorf("%w: e-mail %q must be 3 to %d bytes", store.ErrInvalid, email, MaxEmailLen)
 	}
@@ -65,6 +75,16 @@ func NormalizeEmail(email string) (string, error) {
 		}
 	}
 	return e, nil
+}
+
+// ascii reports whether s is ASCII.
+func ascii(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 // CheckName validates an organisation or display name: at most MaxNameLen

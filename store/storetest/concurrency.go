@@ -235,7 +235,7 @@ func testConcurrentSeats(t *testing.T, f Factory) {
 	require.Equal(t, int32(limit-5), ok.Load(), "the free seats, and not one more, are taken")
 	staff, _, err := w.s.Members(w.ctx, w.org.ID, store.Filter{Kind: store.Staff}, store.Page{Limit: 100})
 	require.NoError(t, err)
-	pending, _, err := invite.ListPending(w.ctx, w.s, w.org.ID, store.Page{Limit: 100})
+	pending, _, err := invite.ListPending(w.ctx, w.s, w.org.ID, w.owner.ID, store.Page{Limit: 100})
 	require.NoError(t, err)
 	require.Equal(t, limit, len(staff)+len(pending))
 }

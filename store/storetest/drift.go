@@ -272,8 +272,9 @@ func testStaleInvitations(t *testing.T, f Factory) {
 	require.NoError(t, err)
 	v2 := policyV2(t)
 	s2 := reopen(t, w.s, v2)
-	ed, err := invite.Accept(ctx, s2, edTok, member.NewUser{UserID: "ed", Email: "ed@acme.io"})
+	acc, err := invite.Accept(ctx, s2, edTok, member.NewUser{UserID: "ed", Email: "ed@acme.io"})
 	require.NoError(t, err)
+	ed := acc.Member
 	require.Equal(t, "author", ed.Role)
 	audit, _ := v2.Permission("audit.read")
 	require.Equal(t, access.SetOf(audit), ed.Allow)

@@ -389,9 +389,17 @@ func (d *driver) call(o op) res {
 	case opCopyLink:
 		r.link, r.err = invite.CopyLink(ctx, s, org, actor, d.invID(o.inv), "https://app.example.com/join")
 	case opAccept:
-		r.m, r.err = invite.Accept(ctx, s, d.token(o.inv, o.gen), newUser())
+		var a invite.Accepted
+		a, r.err = invite.Accept(ctx, s, d.token(o.inv, o.gen), newUser())
+		r.m = a.Member
 		if r.err == nil {
 			d.addMember(r.m.ID, d.invOrg(o.inv))
+			// What Accept returns beside the member: its organisation
+			// and the invitation it closed (the model checks the member).
+			if a.Org.ID != r.m.Org || a.Invitation.ID != d.invID(o.inv) || a.Invitation.Status != store.Accepted || a.Invitation.Joined != r.m.ID {
+				r.err = fmt.Errorf("storetest: Accept returned org %v, invitation %v %v joined %v, for member %v of %v",
+					a.Org.ID, a.Invitation.ID, a.Invitation.Status, a.Invitation.Joined, r.m.ID, r.m.Org)
+			}
 		}
 	case opDecline:
 		r.err = invite.Decline(ctx, s, d.token(o.inv, o.gen), newUser())
@@ -989,6 +997,26 @@ func readAll[T any](size int, list func(store.Page) ([]T, string, error)) ([]T, 
 	}
 }
 
+// currentOwner returns the owner of org as the store has it now, or the nil
+// ID for a deleted organisation.
+func (d *driver) currentOwner(org store.ID) (store.ID, error) {
+	for p := (store.Page{Limit: store.MaxPageSize}); ; {
+		ms, next, err := d.s.Members(d.ctx, org, store.Filter{Kind: store.Staff}, p)
+		if err != nil {
+			return store.ID{}, err
+		}
+		for _, m := range ms {
+			if m.IsOwner() {
+				return m.ID, nil
+			}
+		}
+		if next == "" {
+			return store.ID{}, nil
+		}
+		p.After = next
+	}
+}
+
 // reads renders each user's organisations (UserOrgs), and each
 // organisation's pending list (invite.ListPending) and members by filter,
 // each read a page of two at a time.
@@ -996,13 +1024,16 @@ func (d *driver) reads() ([]string, error) {
 	ctx, s := d.ctx, d.s
 	var out []string
 	for u := range numUsers {
-		ms, err := readAll(2, func(p store.Page) ([]store.Member, string, error) { return s.UserOrgs(ctx, userID(u), p) })
+		ms, err := readAll(2, func(p store.Page) ([]store.Membership, string, error) { return s.UserOrgs(ctx, userID(u), p) })
 		if err != nil {
 			return nil, err
 		}
 		var orgs []string
 		for _, m := range ms {
-			orgs = append(orgs, d.idName(m.Org)+":"+d.idName(m.ID))
+			if m.Org.ID != m.Member.Org {
+				return nil, fmt.Errorf("storetest: UserOrgs lists member %v of %v with organisation %v", m.Member.ID, m.Member.Org, m.Org.ID)
+			}
+			orgs = append(orgs, d.idName(m.Org.ID)+":"+d.idName(m.Member.ID))
 		}
 		out = append(out, fmt.Sprintf("%s in %v", userID(u), orgs))
 	}
@@ -1010,9 +1041,16 @@ func (d *driver) reads() ([]string, error) {
 	ids := slices.Clone(d.orgs)
 	d.mu.Unlock()
 	for oi, id := range ids {
+		// The pending list as the owner reads it: member and partner
+		// invitations. A deleted organisation has no owner, and lists
+		// nothing.
+		owner, err := d.currentOwner(id)
+		if err != nil {
+			return nil, err
+		}
 		var pending []string
-		for p := (store.Page{Limit: 2}); ; {
-			invs, next, err := invite.ListPending(ctx, s, id, p)
+		for p := (store.Page{Limit: 2}); owner != (store.ID{}); {
+			invs, next, err := invite.ListPending(ctx, s, id, owner, p)
 			if err != nil {
 				return nil, err
 			}

@@ -218,9 +218,9 @@ func testExpiryCarried(t *testing.T, f Factory) {
 	got, err := w.s.Invitation(w.ctx, org, inv.ID)
 	require.NoError(t, err)
 	require.Equal(t, inv.Until, got.Until)
-	m, err := invite.Accept(w.ctx, w.s, tok, u)
+	acc, err := invite.Accept(w.ctx, w.s, tok, u)
 	require.NoError(t, err)
-	require.Equal(t, inv.Until, m.Until)
+	require.Equal(t, inv.Until, acc.Member.Until)
 
 	// An invitation whose access would have ended is refused.
 	u2 := w.user()

@@ -323,11 +323,12 @@ func testListPages(t *testing.T, f Factory) {
 			Owner: member.NewUser{UserID: w.owner.UserID, Email: w.owner.Email}})
 		require.NoError(t, err)
 	}
-	orgs := pagedList(t, 2, 3, func(p store.Page) ([]store.Member, string, error) { return w.s.UserOrgs(w.ctx, w.owner.UserID, p) })
+	orgs := pagedList(t, 2, 3, func(p store.Page) ([]store.Membership, string, error) { return w.s.UserOrgs(w.ctx, w.owner.UserID, p) })
 	ids = ids[:0]
 	for _, m := range orgs {
-		require.Equal(t, w.owner.UserID, m.UserID)
-		ids = append(ids, m.Org)
+		require.Equal(t, w.owner.UserID, m.Member.UserID)
+		require.Equal(t, m.Org.ID, m.Member.Org)
+		ids = append(ids, m.Org.ID)
 	}
 	require.Len(t, ids, 5)
 	require.IsIncreasing(t, idStrings(ids))
@@ -645,8 +646,9 @@ func testSeatCounter(t *testing.T, f Factory) {
 
 	inv, tok, u := w.send(w.owner, "viewer")
 	w.checkSeats(org, 6, "a send")
-	invited, err := invite.Accept(w.ctx, w.s, tok, u)
+	accepted, err := invite.Accept(w.ctx, w.s, tok, u)
 	require.NoError(t, err)
+	invited := accepted.Member
 	w.checkSeats(org, 6, "an accept")
 	_, _, _ = w.send(w.owner, "viewer")
 	w.checkSeats(org, 7, "a second send")

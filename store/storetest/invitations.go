@@ -53,7 +53,7 @@ func testInvitations(t *testing.T, f Factory) {
 	require.Equal(t, h, inv.TokenHash)
 
 	// The pending list (seed 003).
-	pending, next, err := invite.ListPending(w.ctx, w.s, w.org.ID, store.Page{})
+	pending, next, err := invite.ListPending(w.ctx, w.s, w.org.ID, w.manager.ID, store.Page{})
 	require.NoError(t, err)
 	require.Empty(t, next)
 	require.Len(t, pending, 1)
@@ -66,7 +66,8 @@ func testInvitations(t *testing.T, f Factory) {
 	var m store.Member
 	e = w.changes(w.org.ID, store.InvitationAccepted, func() error {
 		u.Email = strings.ToUpper(u.Email) // e-mails match ignoring case
-		m, err = invite.Accept(w.ctx, w.s, token, u)
+		a, err := invite.Accept(w.ctx, w.s, token, u)
+		m = a.Member
 		return err
 	})
 	require.Equal(t, m.ID, e.Target.Member)
@@ -91,7 +92,7 @@ func testInvitations(t *testing.T, f Factory) {
 	w.refuse(w.org.ID, invite.ErrAlreadyUsed, func() error { _, err := invite.Accept(w.ctx, w.s, token, u); return err })
 	w.refuse(w.org.ID, invite.ErrAlreadyUsed, func() error { _, _, err := invite.Resend(w.ctx, w.s, w.org.ID, w.owner.ID, inv.ID); return err })
 	w.refuse(w.org.ID, invite.ErrAlreadyUsed, func() error { return invite.Cancel(w.ctx, w.s, w.org.ID, w.owner.ID, inv.ID) })
-	pending, _, err = invite.ListPending(w.ctx, w.s, w.org.ID, store.Page{})
+	pending, _, err = invite.ListPending(w.ctx, w.s, w.org.ID, w.manager.ID, store.Page{})
 	require.NoError(t, err)
 	require.Empty(t, pending)
 
@@ -183,7 +184,7 @@ func testInvitationExpiry(t *testing.T, f Factory) {
 
 	inv, tok, u = w.send(w.owner, "viewer")
 	w.clock.Advance(7*24*time.Hour - time.Microsecond)
-	pending, _, err := invite.ListPending(w.ctx, w.s, w.org.ID, store.Page{})
+	pending, _, err := invite.ListPending(w.ctx, w.s, w.org.ID, w.manager.ID, store.Page{})
 	require.NoError(t, err)
 	require.Len(t, pending, 2)
 	for _, p := range pending {
@@ -307,9 +308,9 @@ func testInvitationEmail(t *testing.T, f Factory) {
 	require.NoError(t, err)
 	_, tok, err = invite.Send(w.ctx, s, o.ID, owner.ID, invite.NewInvitation{Email: "p@x.io", Role: "viewer"})
 	require.NoError(t, err)
-	m, err := invite.Accept(w.ctx, s, tok, member.NewUser{UserID: "p", Email: "personal@y.io"})
+	a, err := invite.Accept(w.ctx, s, tok, member.NewUser{UserID: "p", Email: "personal@y.io"})
 	require.NoError(t, err)
-	require.Equal(t, "personal@y.io", m.Email)
+	require.Equal(t, "personal@y.io", a.Member.Email)
 }
 
 // testShow reads an invitation by its token for the page that shows it,

@@ -547,7 +547,7 @@ func (mc *machine) final() {
 	for org := range m.orgs {
 		var pending, inactive, external, editors []string
 		for i, inv := range m.invs {
-			if inv.org == org && m.live(org) && !inv.partner && inv.status == store.Pending {
+			if inv.org == org && m.live(org) && inv.status == store.Pending { // people's and partners'
 				pending = append(pending, fmt.Sprintf("I%d expired=%v", i, !inv.open(now)))
 			}
 		}

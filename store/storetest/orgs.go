@@ -43,7 +43,7 @@ func testCreateOrg(t *testing.T, f Factory) {
 	orgs, _, err := w.s.UserOrgs(w.ctx, w.owner.UserID, store.Page{})
 	require.NoError(t, err)
 	require.Len(t, orgs, 1)
-	require.Equal(t, w.org.ID, orgs[0].Org)
+	require.Equal(t, w.org, orgs[0].Org)
 }
 
 func testOrgSettings(t *testing.T, f Factory) {
@@ -239,7 +239,7 @@ func testIsolation(t *testing.T, f Factory) {
 	orgs, _, err := w.s.UserOrgs(w.ctx, w.editor.UserID, store.Page{})
 	require.NoError(t, err)
 	require.Len(t, orgs, 2)
-	got := map[store.ID]string{orgs[0].Org: orgs[0].Role, orgs[1].Org: orgs[1].Role}
+	got := map[store.ID]string{orgs[0].Org.ID: orgs[0].Member.Role, orgs[1].Org.ID: orgs[1].Member.Role}
 	require.Equal(t, map[store.ID]string{w.org.ID: "editor", other.ID: "viewer"}, got)
 	require.NotEqual(t, both.ID, w.editor.ID)
 }

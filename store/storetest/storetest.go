@@ -207,4 +207,8 @@ var conformance = []struct {
 	{"Erase", testErase},
 	{"EraseKeepsOthers", testEraseKeepsOthers},
 	{"SystemObserver", testSystemObserver},
+	{"AcceptResult", testAcceptResult},
+	{"InternationalEmail", testInternationalEmail},
+	{"UserOrgs", testUserOrgs},
+	{"ListPending", testListPending},
 }

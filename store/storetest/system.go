@@ -232,7 +232,7 @@ func (w *world) orgsOf(user string) []store.ID {
 	require.NoError(w.t, err)
 	var out []store.ID
 	for _, m := range ms {
-		out = append(out, m.Org)
+		out = append(out, m.Org.ID)
 	}
 	return out
 }
