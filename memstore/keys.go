@@ -174,7 +174,8 @@ func (s *Store) KeyHolder(ctx context.Context, hash [32]byte) (store.Key, store.
 				return nil
 			}
 			if mp, ok := o.members[k.Member]; ok {
-				m, err = *mp, nil
+				m, err = cloneMember(mp), nil
+				s.at(&m) // the key stops with its member's access
 			}
 			return nil
 		})
