@@ -203,10 +203,15 @@ func (s *Store) Advance(ctx context.Context, name string, pos int64) (err error)
 // database advances its cursor with it, all or nothing, and is handed each
 // event exactly once.
 func (s *Store) AdvanceTx(ctx context.Context, tx *sql.Tx, name string, pos int64) error {
+	return s.advanceIn(ctx, conn{s: s, tx: tx}, name, pos)
+}
+
+// advanceIn is AdvanceTx in the host's transaction whose queryer is q.
+func (s *Store) advanceIn(ctx context.Context, q queryer, name string, pos int64) error {
 	if err := store.CheckCursor(name, pos); err != nil {
 		return err
 	}
-	return s.advance(ctx, conn{s: s, tx: tx}, name, pos)
+	return s.advance(ctx, q, name, pos)
 }
 
 // advance moves the cursor forward, never back, creating it, in one
