@@ -3,7 +3,10 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"sync/atomic"
+
+	"github.com/rosterhq/roster/store"
 )
 
 // HostTx is the host's transaction as a Store bound to it (InHostTx) uses
@@ -68,8 +71,12 @@ func (s *Store) InHostTx(h HostTx) *Store {
 }
 
 // AdvanceHostTx is AdvanceTx in a host's transaction of another API than
-// database/sql, through its adapter (see InHostTx).
+// database/sql, through its adapter (see InHostTx). A nil h is
+// store.ErrInvalid.
 func (s *Store) AdvanceHostTx(ctx context.Context, h HostTx, name string, pos int64) error {
+	if h == nil {
+		return fmt.Errorf("%w: AdvanceHostTx: no transaction", store.ErrInvalid)
+	}
 	return s.advanceIn(ctx, s.hostConn(h, ""), name, pos)
 }
 
