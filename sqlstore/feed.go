@@ -201,8 +201,11 @@ func (s *Store) Advance(ctx context.Context, name string, pos int64) (err error)
 // AdvanceTx is Advance in the host's transaction tx on the store's
 // database: a consumer that writes what it made of a batch to the same
 // database advances its cursor with it, all or nothing, and is handed each
-// event exactly once.
+// event exactly once. A nil tx is store.ErrInvalid.
 func (s *Store) AdvanceTx(ctx context.Context, tx *sql.Tx, name string, pos int64) error {
+	if tx == nil {
+		return fmt.Errorf("%w: AdvanceTx: no transaction", store.ErrInvalid)
+	}
 	return s.advanceIn(ctx, conn{s: s, tx: tx}, name, pos)
 }
 

@@ -65,7 +65,10 @@ func (s *Store) InHostTx(h HostTx) *Store {
 		return s
 	}
 	c := *s
-	c.host = h
+	c.host, c.other = h, nil
+	if _, ok := h.(sqlHost); !ok {
+		c.other = h
+	}
 	c.hostChecked = new(atomic.Bool)
 	return &c
 }
@@ -77,7 +80,8 @@ func (s *Store) AdvanceHostTx(ctx context.Context, h HostTx, name string, pos in
 	if h == nil {
 		return fmt.Errorf("%w: AdvanceHostTx: no transaction", store.ErrInvalid)
 	}
-	return s.advanceIn(ctx, s.hostConn(h, ""), name, pos)
+	b := s.InHostTx(h)
+	return b.advanceIn(ctx, b.hostConn(h, ""), name, pos)
 }
 
 // sqlHost is a *sql.Tx as a HostTx.
@@ -99,12 +103,13 @@ func (h sqlHost) QueryRowContext(ctx context.Context, query string, args ...any)
 	return h.tx.QueryRowContext(ctx, query, args...)
 }
 
-// hostConn returns the queryer of the host's transaction h, whose
-// statements are named for rule: a *sql.Tx (InTx) gets the store's
-// prepared statements, any other HostTx its statements as they are.
+// hostConn returns the queryer of the host's transaction h, s's own,
+// whose statements are named for rule: a *sql.Tx (InTx) gets the store's
+// prepared statements, any other HostTx (s.other) its statements as they
+// are.
 func (s *Store) hostConn(h HostTx, rule string) conn {
 	if sh, ok := h.(sqlHost); ok {
 		return conn{s: s, tx: sh.tx, rule: rule}
 	}
-	return conn{s: s, other: h, rule: rule}
+	return conn{s: s, rule: rule}
 }

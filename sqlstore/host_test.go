@@ -93,6 +93,7 @@ func TestInHostTx(t *testing.T) {
 
 			require.Same(t, f.s, f.s.InHostTx(nil), "no transaction: the store itself")
 			require.ErrorIs(t, f.s.AdvanceHostTx(ctx, nil, "host", 3), store.ErrInvalid)
+			require.ErrorIs(t, f.s.AdvanceTx(ctx, nil, "host", 3), store.ErrInvalid)
 		})
 	}
 }

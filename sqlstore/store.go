@@ -91,6 +91,9 @@ type queryer = HostTx
 type Store struct {
 	db   *sql.DB
 	host HostTx // set on a Store bound to the host's transaction
+	// other is host when it is not a *sql.Tx (InHostTx): every statement
+	// goes to it as it is.
+	other HostTx
 	// hostChecked is set once the host's transaction passed the flavor's
 	// hostCheck (a Store from InTx).
 	hostChecked *atomic.Bool
@@ -183,10 +186,7 @@ func (s *Store) Close() error {
 // connection), so that the database parses and plans it once.
 type conn struct {
 	s  *Store
-	tx *sql.Tx // nil: the pool, or other
-	// other is a host's transaction of another API than database/sql
-	// (InHostTx), which gets every statement as it is.
-	other HostTx
+	tx *sql.Tx // nil: the pool, or s.other
 	// rule names the rule whose unit of work this is, to put in each
 	// statement's context (store.WithRule) for a driver's tracer; "" for
 	// none.
@@ -266,8 +266,8 @@ func (c conn) raw() sqlQueryer {
 
 func (c conn) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	ctx = c.named(ctx)
-	if c.other != nil {
-		return c.other.ExecContext(ctx, query, args...)
+	if c.tx == nil && c.s.other != nil {
+		return c.s.other.ExecContext(ctx, query, args...)
 	}
 	if st := c.stmt(ctx, query); st != nil {
 		return st.ExecContext(ctx, args...)
@@ -277,8 +277,8 @@ func (c conn) ExecContext(ctx context.Context, query string, args ...any) (sql.R
 
 func (c conn) QueryContext(ctx context.Context, query string, args ...any) (Rows, error) {
 	ctx = c.named(ctx)
-	if c.other != nil {
-		return c.other.QueryContext(ctx, query, args...)
+	if c.tx == nil && c.s.other != nil {
+		return c.s.other.QueryContext(ctx, query, args...)
 	}
 	var rows *sql.Rows
 	var err error
@@ -295,8 +295,8 @@ func (c conn) QueryContext(ctx context.Context, query string, args ...any) (Rows
 
 func (c conn) QueryRowContext(ctx context.Context, query string, args ...any) Row {
 	ctx = c.named(ctx)
-	if c.other != nil {
-		return c.other.QueryRowContext(ctx, query, args...)
+	if c.tx == nil && c.s.other != nil {
+		return c.s.other.QueryRowContext(ctx, query, args...)
 	}
 	if st := c.stmt(ctx, query); st != nil {
 		return st.QueryRowContext(ctx, args...)

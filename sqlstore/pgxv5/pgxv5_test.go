@@ -266,19 +266,25 @@ func TestConflicts(t *testing.T) {
 		}
 		require.NoError(t, rename(a, w.org.ID, w.owner.ID, "A1"))
 		require.NoError(t, rename(b, other.ID, otherOwner.ID, "B1"))
-		errs := make(chan error, 2)
-		go func() { errs <- rename(a, other.ID, otherOwner.ID, "B2") }()
-		go func() { errs <- rename(b, w.org.ID, w.owner.ID, "A2") }()
-		first := <-errs
-		// The deadlock's victim fails; roll both back so that the other
-		// goes on.
-		require.ErrorIs(t, first, store.ErrConflict)
+		type result struct {
+			tx  pgx.Tx
+			err error
+		}
+		results := make(chan result, 2)
+		go func() { results <- result{a, rename(a, other.ID, otherOwner.ID, "B2")} }()
+		go func() { results <- result{b, rename(b, w.org.ID, w.owner.ID, "A2")} }()
+		// The deadlock's victim fails; once its transaction is rolled
+		// back, the other goes on. (A pgx.Tx is one goroutine's at a
+		// time: each is rolled back after its goroutine is done.)
+		victim := <-results
+		require.ErrorIs(t, victim.err, store.ErrConflict)
 		var pg *pgconn.PgError
-		require.ErrorAs(t, first, &pg)
+		require.ErrorAs(t, victim.err, &pg)
 		require.Equal(t, "40P01", pg.Code)
-		_ = a.Rollback(w.ctx)
-		_ = b.Rollback(w.ctx)
-		<-errs
+		require.NoError(t, victim.tx.Rollback(w.ctx))
+		winner := <-results
+		require.NoError(t, winner.err)
+		require.NoError(t, winner.tx.Commit(w.ctx))
 	})
 	t.Run("serialization", func(t *testing.T) {
 		w := newWorld(t, 0)
