@@ -249,8 +249,7 @@ func (s *Store) prepareLater(query string) {
 	}()
 }
 
-// sqlQueryer is what *sql.DB, *sql.Tx, *sql.Conn and *sql.Stmt's
-// callers have in common.
+// sqlQueryer is what *sql.DB, *sql.Tx and *sql.Conn have in common.
 type sqlQueryer interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)

@@ -13,9 +13,9 @@ import (
 
 // InTx returns a Store whose every read and unit of work runs inside the
 // host's transaction tx: s.InHostTx(Tx(tx)). s must be a PostgreSQL store
-// on the database of tx; on another dialect every call of the returned
-// Store fails with store.ErrInvalid. The returned Store must not be used
-// after tx ends.
+// on the database of tx; on another dialect, or with a nil tx, every call
+// of the returned Store fails with store.ErrInvalid. The returned Store
+// must not be used after tx ends.
 func InTx(s *sqlstore.Store, tx pgx.Tx) *sqlstore.Store {
 	if d := s.Dialect(); d != sqlstore.Postgres {
 		return s.InHostTx(refused{fmt.Errorf("%w: pgxv5.InTx: a pgx.Tx is a PostgreSQL transaction, and the store's dialect is %v", store.ErrInvalid, d)})
