@@ -53,17 +53,17 @@ func (f flushing) ExecContext(ctx context.Context, query string, args ...any) (s
 	return f.t.raw.ExecContext(ctx, query, args...)
 }
 
-func (f flushing) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+func (f flushing) QueryContext(ctx context.Context, query string, args ...any) (Rows, error) {
 	if err := f.t.flush(ctx); err != nil {
 		return nil, err
 	}
 	return f.t.raw.QueryContext(ctx, query, args...)
 }
 
-// QueryRowContext cannot return the flush's error in its *sql.Row; the
+// QueryRowContext does not return the flush's error in its Row; the
 // statement then fails in the aborted transaction, and the unit of work
 // returns the flush's error, which it keeps.
-func (f flushing) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+func (f flushing) QueryRowContext(ctx context.Context, query string, args ...any) Row {
 	_ = f.t.flush(ctx)
 	return f.t.raw.QueryRowContext(ctx, query, args...)
 }

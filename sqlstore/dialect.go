@@ -649,11 +649,11 @@ func (l lockingReads) ExecContext(ctx context.Context, query string, args ...any
 	return l.c.ExecContext(ctx, query, args...)
 }
 
-func (l lockingReads) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+func (l lockingReads) QueryContext(ctx context.Context, query string, args ...any) (Rows, error) {
 	return l.c.QueryContext(ctx, l.c.s.locking(query), args...)
 }
 
-func (l lockingReads) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+func (l lockingReads) QueryRowContext(ctx context.Context, query string, args ...any) Row {
 	return l.c.QueryRowContext(ctx, l.c.s.locking(query), args...)
 }
 

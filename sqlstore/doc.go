@@ -66,6 +66,12 @@
 // kept in memory, dropped by following the feed, and never staler than
 // CacheOptions.MaxStale (cache.go).
 //
+// With pgx, open the *sql.DB on the host's pgxpool with
+// stdlib.OpenDBFromPool(pool) (github.com/jackc/pgx/v5/stdlib), and run the
+// rules inside the host's pgx.Tx with the adapter of the module
+// github.com/rosterhq/roster/sqlstore/pgxv5 (pgxv5.InTx), which
+// InHostTx takes; a host that does not use pgx does not depend on it.
+//
 // SQLite is the embedded default for a host with one process: open it with
 // SQLiteDSN (write-ahead log, busy timeout, foreign keys, immediate
 // transactions).

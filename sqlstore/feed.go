@@ -201,12 +201,20 @@ func (s *Store) Advance(ctx context.Context, name string, pos int64) (err error)
 // AdvanceTx is Advance in the host's transaction tx on the store's
 // database: a consumer that writes what it made of a batch to the same
 // database advances its cursor with it, all or nothing, and is handed each
-// event exactly once.
+// event exactly once. A nil tx is store.ErrInvalid.
 func (s *Store) AdvanceTx(ctx context.Context, tx *sql.Tx, name string, pos int64) error {
+	if tx == nil {
+		return fmt.Errorf("%w: AdvanceTx: no transaction", store.ErrInvalid)
+	}
+	return s.advanceIn(ctx, conn{s: s, tx: tx}, name, pos)
+}
+
+// advanceIn is AdvanceTx in the host's transaction whose queryer is q.
+func (s *Store) advanceIn(ctx context.Context, q queryer, name string, pos int64) error {
 	if err := store.CheckCursor(name, pos); err != nil {
 		return err
 	}
-	return s.advance(ctx, conn{s: s, tx: tx}, name, pos)
+	return s.advance(ctx, q, name, pos)
 }
 
 // advance moves the cursor forward, never back, creating it, in one

@@ -14,7 +14,7 @@ import (
 // row of a record, a page of rows ordered by ID, and all the rows of a
 // query.
 
-// scanner is a row: a *sql.Row, the current row of *sql.Rows, or prefixed.
+// scanner is a row: a Row, the current row of Rows, or prefixed.
 type scanner interface{ Scan(dest ...any) error }
 
 // prefixed is a row whose first columns go to pre, the rest to the
@@ -83,7 +83,7 @@ func pageAfter[T any](ctx context.Context, s *Store, p store.Page, query, col st
 // (the first argument it adds), in order, up to a limit (the second).
 func pageTail(col string) string { return ` AND ` + col + ` > ? ORDER BY ` + col + ` LIMIT ?` }
 
-func collect[T any](rows *sql.Rows, scan func(scanner) (T, error)) ([]T, error) {
+func collect[T any](rows Rows, scan func(scanner) (T, error)) ([]T, error) {
 	defer rows.Close()
 	var out []T
 	for rows.Next() {

@@ -81,12 +81,9 @@ const (
 	HostClock
 )
 
-// queryer is what *sql.DB, *sql.Tx and *sql.Conn have in common.
-type queryer interface {
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-}
+// queryer is where the store sends a statement: the pool or a
+// transaction, of database/sql or of the host's API (HostTx).
+type queryer = HostTx
 
 // Store is roster's Store on a SQL database. It is safe for concurrent use
 // by many goroutines and many processes sharing one database: every rule
@@ -94,7 +91,10 @@ type queryer interface {
 // immediate transaction on SQLite).
 type Store struct {
 	db   *sql.DB
-	host *sql.Tx // set on a Store bound to the host's transaction
+	host HostTx // set on a Store bound to the host's transaction
+	// other is host when it is not a *sql.Tx (InHostTx): every statement
+	// goes to it as it is.
+	other HostTx
 	// hostChecked is set once the host's transaction passed the flavor's
 	// hostCheck (a Store from InTx).
 	hostChecked *atomic.Bool
@@ -192,7 +192,7 @@ func (s *Store) Close() error {
 // connection), so that the database parses and plans it once.
 type conn struct {
 	s  *Store
-	tx *sql.Tx // nil: the pool
+	tx *sql.Tx // nil: the pool, or s.other
 	// rule names the rule whose unit of work this is, to put in each
 	// statement's context (store.WithRule) for a driver's tracer; "" for
 	// none.
@@ -255,7 +255,14 @@ func (s *Store) prepareLater(query string) {
 	}()
 }
 
-func (c conn) raw() queryer {
+// sqlQueryer is what *sql.DB, *sql.Tx and *sql.Conn have in common.
+type sqlQueryer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+func (c conn) raw() sqlQueryer {
 	if c.tx != nil {
 		return c.tx
 	}
@@ -264,22 +271,38 @@ func (c conn) raw() queryer {
 
 func (c conn) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	ctx = c.named(ctx)
+	if c.tx == nil && c.s.other != nil {
+		return c.s.other.ExecContext(ctx, query, args...)
+	}
 	if st := c.stmt(ctx, query); st != nil {
 		return st.ExecContext(ctx, args...)
 	}
 	return c.raw().ExecContext(ctx, query, args...)
 }
 
-func (c conn) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+func (c conn) QueryContext(ctx context.Context, query string, args ...any) (Rows, error) {
 	ctx = c.named(ctx)
-	if st := c.stmt(ctx, query); st != nil {
-		return st.QueryContext(ctx, args...)
+	if c.tx == nil && c.s.other != nil {
+		return c.s.other.QueryContext(ctx, query, args...)
 	}
-	return c.raw().QueryContext(ctx, query, args...)
+	var rows *sql.Rows
+	var err error
+	if st := c.stmt(ctx, query); st != nil {
+		rows, err = st.QueryContext(ctx, args...)
+	} else {
+		rows, err = c.raw().QueryContext(ctx, query, args...)
+	}
+	if err != nil {
+		return nil, err // not a nil *sql.Rows in a non-nil Rows
+	}
+	return rows, nil
 }
 
-func (c conn) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+func (c conn) QueryRowContext(ctx context.Context, query string, args ...any) Row {
 	ctx = c.named(ctx)
+	if c.tx == nil && c.s.other != nil {
+		return c.s.other.QueryRowContext(ctx, query, args...)
+	}
 	if st := c.stmt(ctx, query); st != nil {
 		return st.QueryRowContext(ctx, args...)
 	}
@@ -312,12 +335,13 @@ func (c conn) QueryRowContext(ctx context.Context, query string, args ...any) *s
 // transaction is then lost (MySQL rolls it back, PostgreSQL will not commit
 // it at SERIALIZABLE), and the host runs it again. The returned Store must
 // not be used after tx ends. On SQLite, begin tx with the DSN of SQLiteDSN,
-// so that it takes the write lock at once.
+// so that it takes the write lock at once. A transaction of another API
+// than database/sql (pgx.Tx) goes through InHostTx.
 func (s *Store) InTx(tx *sql.Tx) *Store {
-	c := *s
-	c.host = tx
-	c.hostChecked = new(atomic.Bool)
-	return &c
+	if tx == nil {
+		return s
+	}
+	return s.InHostTx(sqlHost{tx})
 }
 
 // Env returns the store's environment.
@@ -340,7 +364,12 @@ func (s *Store) sql(query string) string {
 }
 
 // reader is where reads outside a unit of work go.
-func (s *Store) reader() queryer { return conn{s: s, tx: s.host} }
+func (s *Store) reader() queryer {
+	if s.host != nil {
+		return s.hostConn(s.host, "")
+	}
+	return conn{s: s}
+}
 
 // Now implements store.NowReader: the database's clock where units of work
 // read it (Options.Clock), one statement; else Env.Time.
@@ -557,7 +586,7 @@ func (s *Store) begin(ctx context.Context) (queryer, func(error) error, error) {
 		if _, err := s.host.ExecContext(ctx, "SAVEPOINT "+name); err != nil {
 			return nil, nil, err
 		}
-		var q queryer = conn{s: s, tx: s.host, rule: store.RuleOf(ctx)}
+		var q queryer = s.hostConn(s.host, store.RuleOf(ctx))
 		if !s.hostChecked.Load() && s.f.hostCheck != nil {
 			if err := s.f.hostCheck(ctx, q); err != nil {
 				_, _ = s.host.ExecContext(context.WithoutCancel(ctx), "ROLLBACK TO SAVEPOINT "+name)
@@ -566,7 +595,7 @@ func (s *Store) begin(ctx context.Context) (queryer, func(error) error, error) {
 			s.hostChecked.Store(true)
 		}
 		if s.f.hostReads != "" {
-			q = lockingReads{conn{s: s, tx: s.host, rule: store.RuleOf(ctx)}}
+			q = lockingReads{s.hostConn(s.host, store.RuleOf(ctx))}
 		}
 		return q, func(err error) error {
 			if err != nil {
