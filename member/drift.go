@@ -118,7 +118,8 @@ func all[T any](list func(store.Page) ([]T, string, error), each func(T)) error 
 // many records it rewrote; a second run finds nothing and writes nothing.
 //
 // It is the host's operation, for after a policy change: it takes no
-// actor, and the event's actor is the host (zero). Run it while the
+// actor, and the event's actor is the system principal under AsSystem
+// (AsSystem(ctx, "deploy")), else the host unnamed (the zero Party). Run it while the
 // policy is the one to keep: what it drops does not come back with an
 // older policy.
 func PruneDrift(ctx context.Context, s store.Store, org store.ID, fallback string) (int, error) {
@@ -234,5 +235,9 @@ func pruneTx(ctx context.Context, tx store.Tx, drift []store.Drift, fallback str
 		return 0, nil
 	}
 	slices.Sort(names)
-	return n, rule.Emit(ctx, tx, store.Event{Type: store.DriftPruned, Before: store.State{Allow: slices.Compact(names)}})
+	actor, err := hostParty(ctx)
+	if err != nil {
+		return 0, err
+	}
+	return n, rule.Emit(ctx, tx, store.Event{Type: store.DriftPruned, Actor: actor, Before: store.State{Allow: slices.Compact(names)}})
 }

@@ -156,14 +156,25 @@ func SetSeatLimitTx(ctx context.Context, tx store.Tx, limit int) (store.Org, err
 	if err := tx.PutOrg(ctx, o); err != nil {
 		return store.Org{}, err
 	}
-	var actor store.Party
-	if name, ok := rule.SystemOf(ctx); ok {
-		if err := rule.CheckSystemName(name); err != nil {
-			return store.Org{}, err
-		}
-		actor.System = name
+	actor, err := hostParty(ctx)
+	if err != nil {
+		return store.Org{}, err
 	}
 	return o, rule.Emit(ctx, tx, store.Event{Type: store.OrgSeatsChanged, Actor: actor, Before: store.State{SeatLimit: before}, After: store.State{SeatLimit: limit}})
+}
+
+// hostParty is the actor of an operation that the host runs without a
+// member (SetSeatLimit, PruneDrift): the system principal under AsSystem,
+// else the zero Party, the host unnamed.
+func hostParty(ctx context.Context) (store.Party, error) {
+	var p store.Party
+	if name, ok := rule.SystemOf(ctx); ok {
+		if err := rule.CheckSystemName(name); err != nil {
+			return store.Party{}, err
+		}
+		p.System = name
+	}
+	return p, nil
 }
 
 // DeleteOrg deletes the organisation and everything in it but its audit log,

@@ -195,7 +195,7 @@ func testPolicyUpgrade(t *testing.T, f Factory) {
 
 	// The prune: aliases to current names, dropped names away, the dropped
 	// role to the fallback; one event; idempotent.
-	_, err = member.PruneDrift(ctx, s2, w.org.ID, "admin")
+	_, err = member.PruneDrift(member.AsSystem(ctx, "deploy"), s2, w.org.ID, "admin")
 	require.NoError(t, err)
 	_, err = member.PruneDrift(ctx, s2, w.org.ID, "owner")
 	require.ErrorIs(t, err, store.ErrInvalid, "the owner's role is no fallback")
@@ -211,6 +211,7 @@ func testPolicyUpgrade(t *testing.T, f Factory) {
 	for _, e := range evs {
 		if e.Type == store.DriftPruned {
 			pruned++
+			require.Equal(t, store.Party{System: "deploy"}, e.Actor, "the prune names the system principal that ran it")
 		}
 	}
 	require.Equal(t, 1, pruned)
