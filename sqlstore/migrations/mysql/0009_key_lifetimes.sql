@@ -3,7 +3,7 @@
 -- (0: a key issued before keys expired, which never does), records when it
 -- was last used, and may belong to no member (an organisation's service
 -- key, member_id NULL). The organisation's keys are listed through
--- api_keys_org (its service keys in ID order). Each statement can run
+-- api_keys_org_member (its service keys in ID order). Each statement can run
 -- again: a TEXT column takes no literal default, so perms is filled, then
 -- made NOT NULL.
 ALTER TABLE {p}api_keys ADD COLUMN perms TEXT;
@@ -12,4 +12,4 @@ ALTER TABLE {p}api_keys MODIFY perms TEXT NOT NULL;
 ALTER TABLE {p}api_keys ADD COLUMN expires BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE {p}api_keys ADD COLUMN last_used BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE {p}api_keys MODIFY member_id BINARY(16) NULL;
-ALTER TABLE {p}api_keys ADD INDEX {p}api_keys_org (org, member_id, id);
+ALTER TABLE {p}api_keys ADD INDEX {p}api_keys_org_member (org, member_id, id);

@@ -3,7 +3,7 @@
 -- (0: a key issued before keys expired, which never does), records when it
 -- was last used, and may belong to no member (an organisation's service
 -- key, member_id NULL). The organisation's keys are listed through
--- api_keys_org (its service keys in ID order).
+-- api_keys_org_member (its service keys in ID order).
 --
 -- SQLite makes a column nullable only by rebuilding the table; no other
 -- table refers to api_keys.
@@ -24,4 +24,7 @@ INSERT INTO {p}api_keys_new (id, org, member_id, name, prefix, hash, created)
 DROP TABLE {p}api_keys;
 ALTER TABLE {p}api_keys_new RENAME TO {p}api_keys;
 CREATE INDEX {p}api_keys_member ON {p}api_keys (member_id, id);
-CREATE INDEX {p}api_keys_org ON {p}api_keys (org, member_id, id);
+CREATE INDEX {p}api_keys_org_member ON {p}api_keys (org, member_id, id);
+-- The rebuild dropped 0008's index, by which Store.Purge removes a
+-- deleted organisation's keys.
+CREATE INDEX {p}api_keys_org ON {p}api_keys (org, id);
