@@ -105,7 +105,7 @@ func (w *world) requireGone(d *doomed) {
 	orgs, _, err := s.UserOrgs(ctx, d.both.UserID, store.Page{})
 	require.NoError(t, err)
 	require.Len(t, orgs, 1, "the user's other membership alone")
-	require.Equal(t, w.org.ID, orgs[0].Org)
+	require.Equal(t, w.org.ID, orgs[0].Org.ID)
 	orgs, _, err = s.UserOrgs(ctx, d.members[0].UserID, store.Page{})
 	require.NoError(t, err)
 	require.Empty(t, orgs)
