@@ -146,5 +146,6 @@ func ExampleSchema() {
 	// 0004_feed.up.sql
 	// 0005_paging.up.sql
 	// 0006_org_counters.up.sql
+	// 0007_purge.up.sql
 	// -- +goose Up
 }
