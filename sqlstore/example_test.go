@@ -148,5 +148,6 @@ func ExampleSchema() {
 	// 0006_org_counters.up.sql
 	// 0007_purge.up.sql
 	// 0008_expiry.up.sql
+	// 0009_key_lifetimes.up.sql
 	// -- +goose Up
 }
