@@ -668,6 +668,9 @@ func ListPending(ctx context.Context, s store.Store, org, actor store.ID, p stor
 	if a.Status != store.Active {
 		return nil, "", fmt.Errorf("%w: actor %v cannot act", member.ErrInactive, actor)
 	}
+	if a.Expired(s.Env().Time()) {
+		return nil, "", fmt.Errorf("%w: actor %v's access ended at %v", member.ErrInactive, actor, a.Until.Format(time.RFC3339))
+	}
 	f := store.InvitationFilter{Status: store.Pending}
 	switch people, partners := a.CanDo(access.Invite), a.CanDo(access.ManagePartners); {
 	case people && !partners:

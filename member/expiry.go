@@ -105,13 +105,13 @@ func ExpireDue(ctx context.Context, s store.Store, limit int) (int, error) {
 			ended, err = tx.EndedPartnerships(ctx, rule.MaxEndsPerUnit)
 			return err
 		})
-		n += k
 		if errors.Is(err, store.ErrNotFound) {
 			continue
 		}
 		if err != nil {
 			return n, err
 		}
+		n += k // counted once its unit of work committed
 		for _, ps := range ended {
 			done := false
 			err := s.UpdatePair(ctx, ps.Org, ps.Partner, func(g, p store.Tx) error {
@@ -125,6 +125,22 @@ func ExpireDue(ctx context.Context, s store.Store, limit int) (int, error) {
 				done, err = rule.RecordPartnerEnd(ctx, g, p, cur)
 				return err
 			})
+			if errors.Is(err, store.ErrNotFound) {
+				// The partner organisation was deleted (or the granting
+				// one, meanwhile): the granting organisation records the
+				// end alone, so that the sweep does not return to it.
+				err = s.Update(ctx, ps.Org, func(g store.Tx) error {
+					cur, err := g.Partnership(ctx, ps.ID)
+					if errors.Is(err, store.ErrNotFound) {
+						return nil
+					}
+					if err != nil {
+						return err
+					}
+					done, err = rule.RecordPartnerEnd(ctx, g, nil, cur)
+					return err
+				})
+			}
 			if err == nil && done {
 				n++
 			}

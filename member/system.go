@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/rosterhq/roster/internal/rule"
 	"github.com/rosterhq/roster/store"
@@ -81,7 +82,7 @@ func RemoveOwnerTx(ctx context.Context, tx store.Tx, actor, successor store.ID) 
 // replaceOwner transfers the ownership from owner to next, by the system
 // a, and removes owner.
 func replaceOwner(ctx context.Context, tx store.Tx, a, owner, next *store.Member) error {
-	if err := checkNewOwner(owner, next); err != nil {
+	if err := checkNewOwner(owner, next, tx.Now()); err != nil {
 		return err
 	}
 	if err := transfer(ctx, tx, a, owner, next); err != nil {
@@ -94,8 +95,9 @@ func replaceOwner(ctx context.Context, tx store.Tx, a, owner, next *store.Member
 	return drop(ctx, tx, a, &demoted, store.MemberRemoved)
 }
 
-// checkNewOwner checks the member that takes the ownership from owner.
-func checkNewOwner(owner, next *store.Member) error {
+// checkNewOwner checks the member that takes the ownership from owner at
+// now, as TransferOwnership does: active, and its access not ended.
+func checkNewOwner(owner, next *store.Member, now time.Time) error {
 	switch {
 	case next.ID == owner.ID:
 		return fmt.Errorf("%w: the owner already owns the organisation", ErrSelf)
@@ -103,6 +105,8 @@ func checkNewOwner(owner, next *store.Member) error {
 		return fmt.Errorf("%w: an external collaborator cannot own the organisation", store.ErrInvalid)
 	case next.Status != store.Active:
 		return fmt.Errorf("%w: the new owner must be active", ErrInactive)
+	case next.Expired(now):
+		return fmt.Errorf("%w: the new owner's access has ended", ErrInactive)
 	}
 	return nil
 }

@@ -22,7 +22,7 @@ func (t *tx) EndedMembers(ctx context.Context, limit int) ([]store.Member, error
 	var out []store.Member
 	for _, m := range t.o.members {
 		if !m.EndRecorded && m.Expired(t.now) {
-			c := *m
+			c := cloneMember(m)
 			c.At(t.now)
 			out = append(out, c)
 		}

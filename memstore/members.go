@@ -315,7 +315,9 @@ func (s *Store) UserOrgs(ctx context.Context, user string, p store.Page) ([]stor
 			if !ok {
 				return store.ErrNotFound
 			}
-			ms = store.Membership{Member: *m, Org: o.rec}
+			c := cloneMember(m)
+			s.at(&c)
+			ms = store.Membership{Member: c, Org: o.rec}
 			return nil
 		})
 		return ms, err == nil

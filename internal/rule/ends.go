@@ -64,8 +64,10 @@ func RecordEnds(ctx context.Context, tx store.Tx, limit int) (int, error) {
 
 // RecordPartnerEnd writes, once, that partnership ps ended: ps marked
 // EndRecorded and a PartnerExpired event in each organisation, g the
-// granting one's unit of work and p the partner's. A partnership whose end
-// has not come, or is recorded already, is left as it is.
+// granting one's unit of work and p the partner's; p is nil when the
+// partner organisation was deleted, whose log is closed: the granting
+// organisation's records it alone. A partnership whose end has not come,
+// or is recorded already, is left as it is.
 func RecordPartnerEnd(ctx context.Context, g, p store.Tx, ps store.Partnership) (bool, error) {
 	if ps.EndRecorded || !ps.Expired(g.Now()) {
 		return false, nil
@@ -78,14 +80,19 @@ func RecordPartnerEnd(ctx context.Context, g, p store.Tx, ps store.Partnership) 
 	if err != nil {
 		return false, err
 	}
-	pOrg, err := p.Org(ctx)
-	if err != nil {
-		return false, err
+	pOrg := store.Org{ID: ps.Partner}
+	if p != nil {
+		if pOrg, err = p.Org(ctx); err != nil {
+			return false, err
+		}
 	}
 	st := store.State{Role: ps.Level, Scopes: ps.Scopes.Strings(), Until: ps.Until}
 	if err := Emit(ctx, g, store.Event{Type: store.PartnerExpired, Object: ps.ID,
 		Target: store.Party{Org: pOrg.ID, Name: pOrg.Name}, Before: st, After: store.State{Until: ps.Until}}); err != nil {
 		return false, err
+	}
+	if p == nil {
+		return true, nil
 	}
 	return true, Emit(ctx, p, store.Event{Type: store.PartnerExpired, Object: ps.ID,
 		Target: store.Party{Org: gOrg.ID, Name: gOrg.Name}, Before: st, After: store.State{Until: ps.Until}})
