@@ -223,6 +223,13 @@ func testPolicyUpgrade(t *testing.T, f Factory) {
 	require.NotEmpty(t, mine.Stale)
 	mine.Stale[0].Name = "zzz"
 	require.NotEqual(t, "zzz", get(w.viewer.ID).Stale[0].Name, "Stale aliases the store's record")
+	mk, err := s2.KeyByHash(ctx, kMem.Hash)
+	require.NoError(t, err)
+	require.NotEmpty(t, mk.Stale)
+	mk.Stale[0].Name = "zzz"
+	mk, err = s2.KeyByHash(ctx, kMem.Hash)
+	require.NoError(t, err)
+	require.NotEqual(t, "zzz", mk.Stale[0].Name, "a key's Stale aliases the store's record")
 
 	// A write under v2 keeps what v2 does not know: back under v1, the
 	// viewer holds what it held.
