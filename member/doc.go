@@ -106,7 +106,9 @@
 // store.StaleName): a renamed permission or role resolves through its
 // alias, a dropped one grants nothing and is kept as stored. A member of a
 // dropped role holds no permission from it, is listed and takes its seat,
-// and can be acted on (its role changed) as any member. Drift lists what
+// and can be acted on (its role changed) as any member. An API key whose
+// permissions the policy all dropped holds nothing (store.Key.Limits), and
+// PruneDrift revokes it. Drift lists what
 // an organisation's records still name that the policy renamed or dropped;
 // PruneDrift, the host's operation, rewrites it.
 package member

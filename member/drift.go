@@ -16,8 +16,10 @@ import (
 // aliases they still hold, with the current name each resolves to, and the
 // permissions and roles the policy, and for roles the organisation, does
 // not have at all, which grant nothing. Members, invitations of every
-// status, custom roles, access requests and partnerships, in that order,
-// each in its list's order. An empty list says nothing has drifted.
+// status, custom roles, access requests, partnerships and API keys (Kind
+// "key": each member's keys in the members' order, then the service
+// keys), in that order, each in its list's order. An empty list says
+// nothing has drifted.
 //
 // It is the host's read, as Members is: it takes no actor and opens no
 // unit of work. A deleted or unknown organisation lists nothing.
@@ -56,7 +58,9 @@ func Drift(ctx context.Context, s store.Store, org store.ID) ([]store.Drift, err
 			out = append(out, store.Drift{Kind: kind, ID: id, Field: field, Name: role})
 		}
 	}
+	var holders []store.ID
 	if err := all(func(pg store.Page) ([]store.Member, string, error) { return s.Members(ctx, org, store.Filter{}, pg) }, func(m store.Member) {
+		holders = append(holders, m.ID)
 		if m.Kind == store.Staff {
 			unknownRole("member", m.ID, store.FieldRole, m.Role)
 		}
@@ -88,6 +92,14 @@ func Drift(ctx context.Context, s store.Store, org store.ID) ([]store.Drift, err
 	}); err != nil {
 		return nil, err
 	}
+	for _, h := range append(holders, store.ID{}) { // the zero ID: the service keys
+		err := all(func(pg store.Page) ([]store.Key, string, error) { return s.Keys(ctx, org, h, pg) }, func(k store.Key) {
+			add("key", k.ID, "", k.Stale)
+		})
+		if err != nil && !errors.Is(err, store.ErrNotFound) { // a member gone since
+			return nil, err
+		}
+	}
 	return out, nil
 }
 
@@ -113,9 +125,13 @@ func all[T any](list func(store.Page) ([]T, string, error), each func(T)) error 
 // permissions go, and a member, invitation or partnership whose role the
 // policy and the organisation no longer have gets the role fallback (a
 // role of the policy, not the owner's; "" means the non-owner role of the
-// policy with the fewest permissions, the first declared on a tie). It
-// writes one DriftPruned event when it rewrote anything, and returns how
-// many records it rewrote; a second run finds nothing and writes nothing.
+// policy with the fewest permissions, the first declared on a tie). An API
+// key keeps its ID, secret and expiry; a key all of whose permissions the
+// policy dropped, which holds nothing meanwhile (store.Key.Limits), is
+// revoked (a KeyRevoked event), since, its names pruned, it would limit
+// nothing and hold all its member holds. It writes one DriftPruned event
+// when it rewrote anything, and returns how many records it rewrote
+// (revoked keys included); a second run finds nothing and writes nothing.
 //
 // It is the host's operation, for after a policy change: it takes no
 // actor, and the event's actor is the system principal under AsSystem
@@ -222,6 +238,8 @@ func pruneTx(ctx context.Context, tx store.Tx, drift []store.Drift, fallback str
 				}
 				err = tx.PutPartnership(ctx, ps)
 			}
+		case "key":
+			err = pruneKey(ctx, tx, d.ID)
 		}
 		if errors.Is(err, store.ErrNotFound) {
 			continue // gone since Drift read it
@@ -240,4 +258,32 @@ func pruneTx(ctx context.Context, tx store.Tx, drift []store.Drift, fallback str
 		return 0, err
 	}
 	return n, rule.Emit(ctx, tx, store.Event{Type: store.DriftPruned, Actor: actor, Before: store.State{Allow: slices.Compact(names)}})
+}
+
+// pruneKey writes the key id back without its stale names, or revokes it
+// when it held nothing but dropped permissions.
+func pruneKey(ctx context.Context, tx store.Tx, id store.ID) error {
+	k, err := tx.Key(ctx, id)
+	if err != nil {
+		return err
+	}
+	if err := tx.DeleteKey(ctx, id); err != nil {
+		return err
+	}
+	if !k.Perms.IsEmpty() {
+		k.Stale = nil
+		return tx.PutKey(ctx, k)
+	}
+	actor, err := hostParty(ctx)
+	if err != nil {
+		return err
+	}
+	var target store.Party
+	if k.Service() {
+		target = keyParty(k)
+	} else if m, err := tx.Member(ctx, k.Member); err == nil {
+		target = m.Party()
+	}
+	return rule.Emit(ctx, tx, store.Event{Type: store.KeyRevoked, Actor: actor, Target: target, Object: k.ID,
+		Before: store.State{Name: k.Name}})
 }

@@ -120,7 +120,7 @@ func IssueKeyWithTx(ctx context.Context, tx store.Tx, actor, target store.ID, sp
 	if err := rule.CanGrant(&a, spec.Perms, a.Scopes); err != nil {
 		return store.Key{}, "", err
 	}
-	k, secret, err := newKey(ctx, tx, a.Org, t.ID, spec.Name, spec.Perms, ttl)
+	k, secret, err := newKey(ctx, tx, a.Org, t.ID, spec.Name, spec.Perms, nil, ttl)
 	if err != nil {
 		return store.Key{}, "", err
 	}
@@ -129,7 +129,7 @@ func IssueKeyWithTx(ctx context.Context, tx store.Tx, actor, target store.ID, sp
 }
 
 // newKey counts the holder's keys, and puts a new one.
-func newKey(ctx context.Context, tx store.Tx, org, holder store.ID, name string, perms access.Set, ttl time.Duration) (store.Key, string, error) {
+func newKey(ctx context.Context, tx store.Tx, org, holder store.ID, name string, perms access.Set, stale []store.StaleName, ttl time.Duration) (store.Key, string, error) {
 	// Counted under the organisation's lock, so that concurrent issues
 	// cannot pass the limit together.
 	if n, err := tx.CountKeys(ctx, holder); err != nil {
@@ -148,7 +148,7 @@ func newKey(ctx context.Context, tx store.Tx, org, holder store.ID, name string,
 	}
 	now := tx.Now()
 	k := store.Key{ID: id, Org: org, Member: holder, Name: name, Prefix: secret[:keyPrefixLen], Hash: hash,
-		Perms: perms, Created: now, Expires: now.Add(ttl)}
+		Perms: perms, Stale: stale, Created: now, Expires: now.Add(ttl)}
 	if err := tx.PutKey(ctx, k); err != nil {
 		return store.Key{}, "", err
 	}
@@ -211,7 +211,7 @@ func IssueServiceKeyTx(ctx context.Context, tx store.Tx, actor store.ID, spec Ke
 	if err := rule.CanGrant(&a, spec.Perms, a.Scopes); err != nil {
 		return store.Key{}, "", err
 	}
-	k, secret, err := newKey(ctx, tx, a.Org, store.ID{}, spec.Name, spec.Perms, ttl)
+	k, secret, err := newKey(ctx, tx, a.Org, store.ID{}, spec.Name, spec.Perms, nil, ttl)
 	if err != nil {
 		return store.Key{}, "", err
 	}
@@ -337,7 +337,7 @@ func RotateKeyTx(ctx context.Context, tx store.Tx, actor, key store.ID, overlap 
 	if err != nil {
 		return store.Key{}, "", err
 	}
-	k, secret, err := newKey(ctx, tx, old.Org, old.Member, old.Name, old.Perms, ttl)
+	k, secret, err := newKey(ctx, tx, old.Org, old.Member, old.Name, old.Perms, old.Stale, ttl)
 	if err != nil {
 		return store.Key{}, "", err
 	}

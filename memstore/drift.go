@@ -98,5 +98,12 @@ func (o *org) restate(from, to *access.Policy) error {
 		}
 		o.partners[id] = ps
 	}
+	for id, k := range o.keys {
+		k = cloneKey(k)
+		if err := store.RestateKey(from, to, &k); err != nil {
+			return err
+		}
+		o.keys[id] = k
+	}
 	return nil
 }

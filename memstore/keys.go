@@ -47,7 +47,13 @@ func (t *tx) Key(ctx context.Context, id ID) (store.Key, error) {
 	if !ok {
 		return store.Key{}, fmt.Errorf("key %v: %w", id, store.ErrNotFound)
 	}
-	return k, nil
+	return cloneKey(k), nil
+}
+
+// cloneKey copies k, sharing nothing of it that a caller could change.
+func cloneKey(k store.Key) store.Key {
+	k.Stale = slices.Clone(k.Stale)
+	return k
 }
 
 // PutKey implements store.Tx.
@@ -62,7 +68,13 @@ func (t *tx) PutKey(ctx context.Context, k store.Key) error {
 	if _, ok := o.members[k.Member]; !ok && !k.Service() {
 		return fmt.Errorf("key's member %v: %w", k.Member, store.ErrNotFound)
 	}
-	if _, exists := o.keys[k.ID]; exists || t.keyByHash(k.Hash) || t.s.keyHashTaken(k.Hash) {
+	// What a store that keeps names would read back (store.StaleName).
+	p := t.s.env.Policy
+	k.Stale = slices.Clone(k.Stale)
+	if err := store.RestateKey(p, p, &k); err != nil {
+		return fmt.Errorf("%w: key %v: %w", store.ErrInvalid, k.ID, err)
+	}
+	if _, exists := o.keys[k.ID]; exists || t.keyByHash(k.Hash) || t.s.keyHashTaken(k.Hash, o.rec.ID) {
 		return fmt.Errorf("%w: key %v or its hash exists", store.ErrConflict, k.ID)
 	}
 	o.setKey(k)
@@ -71,11 +83,14 @@ func (t *tx) PutKey(ctx context.Context, k store.Key) error {
 	return nil
 }
 
-func (s *Store) keyHashTaken(h [32]byte) bool {
+// keyHashTaken reports whether another organisation than org holds a key
+// with the hash (org's own keys are in its keyHashes, which a unit of work
+// that deleted one has updated already).
+func (s *Store) keyHashTaken(h [32]byte, org ID) bool {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	_, ok := s.keys[h]
-	return ok
+	owner, ok := s.keys[h]
+	return ok && owner != org
 }
 
 // DeleteKey implements store.Tx.
@@ -126,7 +141,7 @@ func (s *Store) Keys(ctx context.Context, orgID, memberID ID, p store.Page) ([]s
 	}
 	return pageOf(s, orgID, p, func(o *org) []ID { return o.keysOf(memberID) }, func(o *org, id ID) (store.Key, bool) {
 		k, ok := o.keys[id]
-		return k, ok
+		return cloneKey(k), ok
 	})
 }
 
@@ -168,7 +183,7 @@ func (s *Store) KeyHolder(ctx context.Context, hash [32]byte) (store.Key, store.
 			if !ok {
 				return nil
 			}
-			k = o.keys[id]
+			k = cloneKey(o.keys[id])
 			if k.Service() {
 				err = nil
 				return nil

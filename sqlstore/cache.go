@@ -370,7 +370,9 @@ func (c *cache) key(ctx context.Context, hash [32]byte) (store.Key, bool, uint64
 				o.mu.RUnlock()
 			}
 			if hit {
-				return e.k, true, 0
+				k := e.k
+				k.Stale = slices.Clone(k.Stale) // the caller's own copy
+				return k, true, 0
 			}
 		}
 	}

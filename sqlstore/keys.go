@@ -37,9 +37,8 @@ func (s *Store) keyOf(d *keyDest) (store.Key, error) {
 	if d.lastUse != 0 {
 		k.LastUsed = fromMicros(d.lastUse)
 	}
-	var err error
-	k.Perms, err = s.parseSet(d.perms)
-	return k, err
+	k.Perms = s.decodeSet(store.FieldPerms, d.perms, &k.Stale)
+	return k, nil
 }
 
 func (s *Store) scanKey(row scanner) (store.Key, error) {
@@ -80,7 +79,7 @@ func (t *tx) PutKey(ctx context.Context, k store.Key) error {
 	if k.Org != t.org.ID {
 		return fmt.Errorf("%w: key does not belong to organisation %v", store.ErrInvalid, t.org.ID)
 	}
-	perms, err := t.s.setText(store.FieldPerms, k.Perms, nil)
+	perms, err := t.s.setText(store.FieldPerms, k.Perms, k.Stale)
 	if err != nil {
 		return err
 	}

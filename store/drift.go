@@ -42,7 +42,7 @@ const (
 	FieldLevel   = "level"   // Partnership.Level
 	FieldAllow   = "allow"   // Member.Allow, Invitation.Allow
 	FieldDeny    = "deny"    // Member.Deny, Invitation.Deny
-	FieldPerms   = "perms"   // Role.Perms, Request.Perms
+	FieldPerms   = "perms"   // Role.Perms, Request.Perms, Key.Perms
 	FieldGranted = "granted" // Request.Granted
 )
 
@@ -198,11 +198,17 @@ func RestatePartnership(from, to *access.Policy, ps *Partnership) error {
 	return restate(from, to, &ps.Stale, nameField{name: FieldLevel, role: &ps.Level})
 }
 
+// RestateKey is RestateMember for an API key.
+func RestateKey(from, to *access.Policy, k *Key) error {
+	return restate(from, to, &k.Stale, nameField{name: FieldPerms, set: &k.Perms})
+}
+
 // A Drift is one name that a stored record of an organisation holds and
 // that is not a current name of the policy (member.Drift lists them).
 type Drift struct {
 	// Kind is the record's kind: "member", "invitation", "role" (a custom
-	// role), "request" or "partnership".
+	// role), "request", "partnership" or "key" (an API key, a member's or
+	// a service key).
 	Kind string
 	// ID is the record's ID; zero for a custom role, which Role names.
 	ID ID

@@ -26,7 +26,13 @@ type Key struct {
 	// that it narrows with its member; an empty Perms limits nothing (the
 	// key holds what its member holds). A service key holds Perms.
 	// Stored by name, as a member's permissions are.
-	Perms   access.Set
+	Perms access.Set
+	// Stale lists the names in Perms's stored form that are not current
+	// names of the policy (FieldPerms; see StaleName): written back as
+	// they are, listed by member.Drift. A key whose stored names the
+	// policy all dropped has an empty Perms and a non-empty Stale: it
+	// holds nothing (Limits), never what an empty Perms means.
+	Stale   []StaleName
 	Created time.Time
 	// Expires is when the key stops working; zero for a key issued before
 	// keys expired, which never does.
@@ -35,6 +41,13 @@ type Key struct {
 	// member.KeyUsage (coalesced: a bounded time behind); zero if never.
 	LastUsed time.Time
 }
+
+// Limits reports whether k limits what it holds to Perms: when Perms is
+// not empty, and when it is empty only because every name it stored was
+// dropped from the policy (Stale), so that a policy change never widens a
+// key to everything its member holds. A member's key that does not limit
+// holds what its member holds.
+func (k Key) Limits() bool { return !k.Perms.IsEmpty() || len(k.Stale) > 0 }
 
 // Service reports whether k is an organisation's service key, which belongs
 // to no member.

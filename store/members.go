@@ -165,12 +165,13 @@ func (m Member) Grant() access.Grant { return m.grant }
 // permissions, attributed to the key, and in force even while m is inactive
 // (for a policy that keeps an inactive member's keys valid).
 //
-// A key limited to some permissions (k.Perms not empty) holds what m holds
-// and k.Perms lists: computed now, from m as loaded, so that the key
-// narrows with its member.
+// A key limited to some permissions (k.Limits) holds what m holds and
+// k.Perms lists: computed now, from m as loaded, so that the key narrows
+// with its member. A key whose permissions the policy all dropped holds
+// nothing.
 func (m Member) ThroughKey(k Key) Member {
 	m.grant = m.grant.Through(access.FromKey, "key "+k.Prefix, true)
-	if !k.Perms.IsEmpty() {
+	if k.Limits() {
 		m.grant = m.grant.Within(k.Perms)
 	}
 	return m

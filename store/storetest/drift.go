@@ -117,6 +117,17 @@ func testPolicyUpgrade(t *testing.T, f Factory) {
 		return n
 	}
 	seatsV1 := seats(w.s)
+	// API keys: the owner's and a service key naming a renamed and a
+	// dropped permission, and one of each naming only the dropped one.
+	keyPerms := access.SetOf(fixture.ViewProducts, fixture.EditProducts, fixture.DeleteProducts)
+	kMem, kMemSecret, err := member.IssueKeyWith(ctx, w.s, w.org.ID, w.owner.ID, w.owner.ID, member.KeySpec{Name: "ci", Perms: keyPerms})
+	require.NoError(t, err)
+	kSvc, kSvcSecret, err := member.IssueServiceKey(ctx, w.s, w.org.ID, w.owner.ID, member.KeySpec{Name: "sync", Perms: keyPerms})
+	require.NoError(t, err)
+	kDrop, _, err := member.IssueKeyWith(ctx, w.s, w.org.ID, w.owner.ID, w.owner.ID, member.KeySpec{Name: "purge", Perms: access.SetOf(fixture.DeleteProducts)})
+	require.NoError(t, err)
+	kSvcDrop, kSvcDropSecret, err := member.IssueServiceKey(ctx, w.s, w.org.ID, w.owner.ID, member.KeySpec{Name: "purger", Perms: access.SetOf(fixture.DeleteProducts)})
+	require.NoError(t, err)
 
 	v2 := policyV2(t)
 	s2 := reopen(t, w.s, v2)
@@ -153,6 +164,33 @@ func testPolicyUpgrade(t *testing.T, f Factory) {
 	owner := get(w.owner.ID)
 	require.True(t, owner.IsOwner())
 
+	// The keys load: the alias grants through them, the dropped name
+	// nothing, and a key of dropped names only holds nothing (it does not
+	// become a key that limits nothing), also once rotated under v2.
+	keyHolds := func(s store.Store, secret string) access.Set {
+		t.Helper()
+		m, _, err := member.Authenticate(ctx, s, secret)
+		require.NoError(t, err)
+		return m.Grant().Held()
+	}
+	require.Equal(t, access.SetOf(write, view), keyHolds(s2, kMemSecret), "the owner's key under v2")
+	require.Equal(t, access.SetOf(write, view), keyHolds(s2, kSvcSecret), "the service key under v2")
+	k, err := s2.KeyByHash(ctx, kMem.Hash)
+	require.NoError(t, err)
+	require.Equal(t, access.SetOf(write, view), k.Perms)
+	require.True(t, k.Limits())
+	k, err = s2.KeyByHash(ctx, kDrop.Hash)
+	require.NoError(t, err)
+	require.True(t, k.Perms.IsEmpty())
+	require.True(t, k.Limits(), "a key whose names were all dropped still limits")
+	require.True(t, keyHolds(s2, kSvcDropSecret).IsEmpty(), "a service key of dropped names holds nothing")
+	kDrop, kDropSecret, err := member.RotateKey(ctx, s2, w.org.ID, w.owner.ID, kDrop.ID, 0)
+	require.NoError(t, err)
+	require.True(t, keyHolds(s2, kDropSecret).IsEmpty(), "a key of dropped names only holds nothing, rotated too")
+	k, err = s2.KeyByHash(ctx, kDrop.Hash)
+	require.NoError(t, err)
+	require.Equal(t, []store.StaleName{{Field: store.FieldPerms, Name: "products.delete"}}, k.Stale, "the rotation keeps the stored names")
+
 	// The drift report, exactly.
 	want := []store.Drift{
 		{Kind: "member", ID: w.manager.ID, Field: store.FieldRole, Name: "manager"},
@@ -162,6 +200,12 @@ func testPolicyUpgrade(t *testing.T, f Factory) {
 		{Kind: "invitation", ID: inv.ID, Field: store.FieldRole, Name: "editor", Current: "author"},
 		{Kind: "invitation", ID: inv.ID, Field: store.FieldDeny, Name: "products.delete"},
 		{Kind: "role", Role: "qa", Field: store.FieldPerms, Name: "products.delete"},
+		{Kind: "key", ID: kMem.ID, Field: store.FieldPerms, Name: "products.edit", Current: "products.write"},
+		{Kind: "key", ID: kMem.ID, Field: store.FieldPerms, Name: "products.delete"},
+		{Kind: "key", ID: kSvc.ID, Field: store.FieldPerms, Name: "products.edit", Current: "products.write"},
+		{Kind: "key", ID: kSvc.ID, Field: store.FieldPerms, Name: "products.delete"},
+		{Kind: "key", ID: kDrop.ID, Field: store.FieldPerms, Name: "products.delete"},
+		{Kind: "key", ID: kSvcDrop.ID, Field: store.FieldPerms, Name: "products.delete"},
 	}
 	sortDrift := func(ds []store.Drift) []store.Drift {
 		ds = slices.Clone(ds)
@@ -179,6 +223,13 @@ func testPolicyUpgrade(t *testing.T, f Factory) {
 	require.NotEmpty(t, mine.Stale)
 	mine.Stale[0].Name = "zzz"
 	require.NotEqual(t, "zzz", get(w.viewer.ID).Stale[0].Name, "Stale aliases the store's record")
+	mk, err := s2.KeyByHash(ctx, kMem.Hash)
+	require.NoError(t, err)
+	require.NotEmpty(t, mk.Stale)
+	mk.Stale[0].Name = "zzz"
+	mk, err = s2.KeyByHash(ctx, kMem.Hash)
+	require.NoError(t, err)
+	require.NotEqual(t, "zzz", mk.Stale[0].Name, "a key's Stale aliases the store's record")
 
 	// A write under v2 keeps what v2 does not know: back under v1, the
 	// viewer holds what it held.
@@ -191,6 +242,12 @@ func testPolicyUpgrade(t *testing.T, f Factory) {
 	require.NoError(t, err)
 	require.Equal(t, access.SetOf(fixture.EditProducts, fixture.DeleteProducts), m.Allow, "a rollback lost nothing")
 	require.Empty(t, m.Stale)
+	for _, k := range []store.Key{kMem, kSvc} {
+		k, err := back.KeyByHash(ctx, k.Hash)
+		require.NoError(t, err)
+		require.Equal(t, keyPerms, k.Perms, "a rollback lost nothing of key %s", k.Name)
+	}
+	require.Equal(t, access.SetOf(fixture.DeleteProducts), keyHolds(back, kDropSecret), "back under v1, the rotated key holds what it was issued")
 	s2 = reopen(t, back, v2)
 
 	// The prune: aliases to current names, dropped names away, the dropped
@@ -215,6 +272,27 @@ func testPolicyUpgrade(t *testing.T, f Factory) {
 		}
 	}
 	require.Equal(t, 1, pruned)
+	revoked := map[store.ID]bool{}
+	for _, e := range evs {
+		if e.Type == store.KeyRevoked && e.Actor == (store.Party{System: "deploy"}) {
+			revoked[e.Object] = true
+		}
+	}
+	require.Equal(t, map[store.ID]bool{kDrop.ID: true, kSvcDrop.ID: true}, revoked, "the prune revokes the keys left with no permission")
+	for _, secret := range []string{kDropSecret, kSvcDropSecret} {
+		_, _, err := member.Authenticate(ctx, s2, secret)
+		require.ErrorIs(t, err, store.ErrNotFound, "a key of dropped names only is revoked, not widened")
+	}
+	for _, k := range []store.Key{kMem, kSvc} {
+		got, err := s2.KeyByHash(ctx, k.Hash)
+		require.NoError(t, err)
+		require.Equal(t, k.ID, got.ID, "a pruned key keeps its ID")
+		require.Equal(t, access.SetOf(write, view), got.Perms)
+		require.Empty(t, got.Stale)
+		require.Equal(t, k.Expires, got.Expires)
+	}
+	require.Equal(t, access.SetOf(write, view), keyHolds(s2, kMemSecret), "the owner's key after the prune")
+	require.Equal(t, access.SetOf(write, view), keyHolds(s2, kSvcSecret), "the service key after the prune")
 	man = get2(t, s2, w.org.ID, w.manager.ID)
 	require.Equal(t, "admin", man.Role)
 	ed = get2(t, s2, w.org.ID, w.editor.ID)
@@ -240,6 +318,8 @@ func testPolicyUpgrade(t *testing.T, f Factory) {
 	require.NoError(t, err)
 	require.Equal(t, "author", i.Role)
 	require.Empty(t, i.Deny)
+	require.Equal(t, access.SetOf(write, view), keyHolds(s3, kMemSecret), "the key is stored under current names")
+	require.Equal(t, access.SetOf(write, view), keyHolds(s3, kSvcSecret))
 }
 
 func get2(t *testing.T, s store.Store, org, id store.ID) store.Member {
