@@ -38,6 +38,7 @@ func (s *Store) Reopen(env store.Env) (store.Store, error) {
 	n.feed.events, n.feed.horizon, n.feed.cursors = s.feed.events, s.feed.horizon, s.feed.cursors
 	s.feed.mu.Unlock()
 	n.orgs, n.users, n.tokens, n.keys = s.orgs, s.users, s.tokens, s.keys
+	n.dead = s.dead // the deleted organisations Purge has yet to empty
 	for id, o := range n.orgs {
 		if o.deleted {
 			continue

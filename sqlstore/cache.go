@@ -277,7 +277,9 @@ func (c *cache) member(ctx context.Context, org ID, user string, id ID) (store.M
 				if !e.ok {
 					return store.Member{}, notMember(org, "member"), true, stamp{}
 				}
-				return e.m, nil, true, stamp{}
+				m := e.m
+				m.Stale = slices.Clone(m.Stale) // the caller's own copy
+				return m, nil, true, stamp{}
 			}
 		}
 	}

@@ -200,6 +200,7 @@ var conformance = []struct {
 	{"Expiry", testExpiry},
 	{"ExpiryCarried", testExpiryCarried},
 	{"ConcurrentExpiry", testConcurrentExpiry},
+	{"EndsAtTheSeams", testEndsAtTheSeams},
 	{"SystemActor", testSystemActor},
 	{"SystemTransfer", testSystemTransfer},
 	{"ChangeEmail", testChangeEmail},
