@@ -60,6 +60,11 @@ func (s *Store) Purge(ctx context.Context, limit int) (int, error) {
 	}
 	n, err := s.purge(ctx, q, limit)
 	if err := end(err); err != nil {
+		if cerr := ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
+			// Cancelled mid-statement, database/sql answers with what it
+			// was doing ("sql: statement is closed"): the cause is ctx.
+			return 0, fmt.Errorf("%w (%w)", cerr, err)
+		}
 		return 0, err
 	}
 	return n, nil
