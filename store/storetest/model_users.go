@@ -75,8 +75,8 @@ func (m *model) applyUser(o op) outcome {
 			err = member.ErrSelf
 		case next.external:
 			err = store.ErrInvalid
-		case !next.active:
-			err = member.ErrInactive
+		case !next.active, m.expired(next):
+			err = member.ErrInactive // as TransferOwnership refuses it
 		}
 		if err != nil {
 			out := m.done(evs...)
