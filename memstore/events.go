@@ -195,36 +195,10 @@ func (t *tx) Erase(ctx context.Context, er *store.Erasure) (int, error) {
 	if err := live(ctx); err != nil {
 		return 0, err
 	}
-	o, n := t.o, 0
-	for _, id := range slices.SortedFunc(maps.Keys(o.invs), compareID) {
-		inv, err := t.Invitation(ctx, id)
-		if err != nil {
-			return 0, err
-		}
-		if er.Invitation(&inv, t.now) {
-			if err := t.PutInvitation(ctx, inv); err != nil {
-				return 0, err
-			}
-			n++
-		}
-	}
-	for _, id := range slices.SortedFunc(maps.Keys(o.reqs), compareID) {
-		r, err := t.Request(ctx, id)
-		if err != nil {
-			return 0, err
-		}
-		if er.Request(&r, t.now) {
-			if err := t.PutRequest(ctx, r); err != nil {
-				return 0, err
-			}
-			n++
-		}
-	}
-	if a, ok := o.tries[er.UserID]; ok {
-		if err := t.PutCodeAttempt(ctx, store.CodeAttempt{Org: a.Org, UserID: a.UserID}); err != nil {
-			return 0, err
-		}
-		n++
+	o := t.o
+	n, err := er.Records(ctx, t, slices.SortedFunc(maps.Keys(o.invs), compareID), slices.SortedFunc(maps.Keys(o.reqs), compareID))
+	if err != nil {
+		return 0, err
 	}
 	for i, e := range o.events {
 		rec := copyEvent(*e)

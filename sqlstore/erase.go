@@ -2,7 +2,6 @@ package sqlstore
 
 import (
 	"context"
-	"errors"
 
 	"github.com/rosterhq/roster/store"
 )
@@ -11,45 +10,16 @@ import (
 // requests and events under its lock, and writes back those that er
 // changed. A rewritten event keeps its row, so its position in the feed.
 func (t *tx) Erase(ctx context.Context, er *store.Erasure) (int, error) {
-	n := 0
 	invs, err := t.orgIDs(ctx, `SELECT id FROM {p}invitations WHERE org = ? ORDER BY id`)
 	if err != nil {
 		return 0, err
-	}
-	for _, id := range invs {
-		inv, err := t.Invitation(ctx, id)
-		if err != nil {
-			return 0, err
-		}
-		if er.Invitation(&inv, t.now) {
-			if err := t.PutInvitation(ctx, inv); err != nil {
-				return 0, err
-			}
-			n++
-		}
 	}
 	reqs, err := t.orgIDs(ctx, `SELECT id FROM {p}requests WHERE org = ? ORDER BY id`)
 	if err != nil {
 		return 0, err
 	}
-	for _, id := range reqs {
-		r, err := t.Request(ctx, id)
-		if err != nil {
-			return 0, err
-		}
-		if er.Request(&r, t.now) {
-			if err := t.PutRequest(ctx, r); err != nil {
-				return 0, err
-			}
-			n++
-		}
-	}
-	if a, err := t.CodeAttempt(ctx, er.UserID); err == nil {
-		if err := t.PutCodeAttempt(ctx, store.CodeAttempt{Org: a.Org, UserID: a.UserID}); err != nil {
-			return 0, err
-		}
-		n++
-	} else if !errors.Is(err, store.ErrNotFound) {
+	n, err := er.Records(ctx, t, invs, reqs)
+	if err != nil {
 		return 0, err
 	}
 	rows, err := t.q.QueryContext(ctx, t.s.sql(`SELECT `+eventCols+` FROM {p}events WHERE org = ? ORDER BY seq`), t.id(t.org.ID))

@@ -1,6 +1,8 @@
 package store
 
 import (
+	"context"
+	"errors"
 	"strings"
 	"time"
 )
@@ -143,4 +145,49 @@ func (er *Erasure) add(email, name string) {
 	if name != "" {
 		er.Names[name] = true
 	}
+}
+
+// Records rewrites, through tx, what er changes of the organisation's
+// invitations and access requests (invs and reqs, their IDs in the order
+// to visit them) and clears the user's access-code attempts, and returns
+// how many records it wrote: the part of Tx.Erase that every store does
+// alike through the contract. The events, which a store keeps its own
+// way, are the store's to rewrite.
+func (er *Erasure) Records(ctx context.Context, tx Tx, invs, reqs []ID) (int, error) {
+	n, now := 0, tx.Now()
+	for _, id := range invs {
+		inv, err := tx.Invitation(ctx, id)
+		if err != nil {
+			return 0, err
+		}
+		if er.Invitation(&inv, now) {
+			if err := tx.PutInvitation(ctx, inv); err != nil {
+				return 0, err
+			}
+			n++
+		}
+	}
+	for _, id := range reqs {
+		r, err := tx.Request(ctx, id)
+		if err != nil {
+			return 0, err
+		}
+		if er.Request(&r, now) {
+			if err := tx.PutRequest(ctx, r); err != nil {
+				return 0, err
+			}
+			n++
+		}
+	}
+	a, err := tx.CodeAttempt(ctx, er.UserID)
+	if errors.Is(err, ErrNotFound) {
+		return n, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	if err := tx.PutCodeAttempt(ctx, CodeAttempt{Org: a.Org, UserID: a.UserID}); err != nil {
+		return 0, err
+	}
+	return n + 1, nil
 }
