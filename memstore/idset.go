@@ -3,49 +3,78 @@ package memstore
 import (
 	"slices"
 	"sort"
+	"time"
 )
 
-// maxBlock is the most IDs an idSet keeps in one block.
+// maxBlock is the most values a blockSet keeps in one block.
 const maxBlock = 256
 
-// idSet is a set of IDs in order, kept in blocks of at most maxBlock IDs,
-// so that adding or removing one moves the IDs of one block and the list of
-// blocks, a few hundred words, and never the whole set: an organisation's
-// member order and its indexes by role, status and kind, whose writes must
-// not cost in the organisation's size.
-type idSet struct {
-	blocks [][]ID // each sorted, not empty; every ID of a block before the next block's
+// A blockSet is a set of values in the order C gives, kept in blocks of at
+// most maxBlock values, so that adding or removing one moves the values of
+// one block and the list of blocks, a few hundred words, and never the
+// whole set: an organisation's member order, its indexes by role, status and
+// kind, and its pending invitations by expiry, whose writes must not cost in
+// the organisation's size. Its zero value is empty.
+type blockSet[T any, C order[T]] struct {
+	blocks [][]T // each sorted, not empty; every value of a block before the next block's
 	n      int
 }
 
-// find returns the block that holds id or would, and its place in it.
-func (s *idSet) find(id ID) (b, i int, found bool) {
+// An order compares two values as cmp.Compare does.
+type order[T any] interface{ cmp(a, b T) int }
+
+// idSet is a set of IDs in order.
+type idSet = blockSet[ID, byID]
+
+type byID struct{}
+
+func (byID) cmp(a, b ID) int { return compareID(a, b) }
+
+// An expiry is a pending invitation's place in the order of expiry.
+type expiry struct {
+	at time.Time
+	id ID
+}
+
+// byExpiry orders expiries by time, then by ID.
+type byExpiry struct{}
+
+func (byExpiry) cmp(a, b expiry) int {
+	if c := a.at.Compare(b.at); c != 0 {
+		return c
+	}
+	return compareID(a.id, b.id)
+}
+
+// find returns the block that holds v or would, and its place in it.
+func (s *blockSet[T, C]) find(v T) (b, i int, found bool) {
+	var c C
 	b = sort.Search(len(s.blocks), func(k int) bool {
 		blk := s.blocks[k]
-		return compareID(blk[len(blk)-1], id) >= 0
+		return c.cmp(blk[len(blk)-1], v) >= 0
 	})
 	if b == len(s.blocks) {
 		return b, 0, false
 	}
-	i, found = slices.BinarySearchFunc(s.blocks[b], id, compareID)
+	i, found = slices.BinarySearchFunc(s.blocks[b], v, c.cmp)
 	return b, i, found
 }
 
-// add adds id, if it is not in the set yet.
-func (s *idSet) add(id ID) {
+// add adds v, if it is not in the set yet.
+func (s *blockSet[T, C]) add(v T) {
 	if len(s.blocks) == 0 {
-		s.blocks, s.n = [][]ID{{id}}, 1
+		s.blocks, s.n = [][]T{{v}}, 1
 		return
 	}
-	b, i, found := s.find(id)
+	b, i, found := s.find(v)
 	if found {
 		return
 	}
-	if b == len(s.blocks) { // after the last ID: the end of the last block
+	if b == len(s.blocks) { // after the last value: the end of the last block
 		b = len(s.blocks) - 1
 		i = len(s.blocks[b])
 	}
-	blk := slices.Insert(s.blocks[b], i, id)
+	blk := slices.Insert(s.blocks[b], i, v)
 	if len(blk) > maxBlock {
 		half := len(blk) / 2
 		right := slices.Clone(blk[half:])
@@ -56,9 +85,9 @@ func (s *idSet) add(id ID) {
 	s.n++
 }
 
-// remove removes id, if it is in the set.
-func (s *idSet) remove(id ID) {
-	b, i, found := s.find(id)
+// remove removes v, if it is in the set.
+func (s *blockSet[T, C]) remove(v T) {
+	b, i, found := s.find(v)
 	if !found {
 		return
 	}
@@ -70,17 +99,37 @@ func (s *idSet) remove(id ID) {
 	s.n--
 }
 
-// len returns how many IDs the set holds.
-func (s *idSet) len() int {
+// len returns how many values the set holds.
+func (s *blockSet[T, C]) len() int {
 	if s == nil {
 		return 0
 	}
 	return s.n
 }
 
-// each calls fn with the IDs that follow after (every ID, unless from), in
-// order, until fn returns false.
-func (s *idSet) each(after ID, from bool, fn func(ID) bool) {
+// prefix returns how many values, from the first, satisfy in, which holds
+// for a first run of the set's order and not after it: a binary search of
+// the blocks and of one block, and a sum of the lengths of the blocks before
+// it (a few hundred words for a hundred thousand values).
+func (s *blockSet[T, C]) prefix(in func(T) bool) int {
+	b := sort.Search(len(s.blocks), func(k int) bool {
+		blk := s.blocks[k]
+		return !in(blk[len(blk)-1])
+	})
+	n := 0
+	for _, blk := range s.blocks[:b] {
+		n += len(blk)
+	}
+	if b < len(s.blocks) {
+		blk := s.blocks[b]
+		n += sort.Search(len(blk), func(i int) bool { return !in(blk[i]) })
+	}
+	return n
+}
+
+// each calls fn with the values that follow after (every value, unless
+// from), in order, until fn returns false.
+func (s *blockSet[T, C]) each(after T, from bool, fn func(T) bool) {
 	if s == nil {
 		return
 	}
@@ -92,8 +141,8 @@ func (s *idSet) each(after ID, from bool, fn func(ID) bool) {
 		}
 	}
 	for ; b < len(s.blocks); b, i = b+1, 0 {
-		for _, id := range s.blocks[b][i:] {
-			if !fn(id) {
+		for _, v := range s.blocks[b][i:] {
+			if !fn(v) {
 				return
 			}
 		}

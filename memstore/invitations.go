@@ -124,6 +124,9 @@ func (o *org) setInvitation(inv *store.Invitation) {
 	o.byHash[inv.TokenHash] = inv.ID
 	if inv.Status == store.Pending {
 		o.pending[pendingKey{inv.Kind, inv.Email}] = inv.ID
+		if inv.Kind == store.ForMember {
+			o.seatsDue.add(expiry{inv.Expires, inv.ID})
+		}
 	}
 }
 
@@ -132,6 +135,9 @@ func (o *org) unsetInvitation(inv *store.Invitation) {
 	delete(o.byHash, inv.TokenHash)
 	if k := (pendingKey{inv.Kind, inv.Email}); o.pending[k] == inv.ID {
 		delete(o.pending, k)
+	}
+	if inv.Status == store.Pending && inv.Kind == store.ForMember {
+		o.seatsDue.remove(expiry{inv.Expires, inv.ID})
 	}
 }
 

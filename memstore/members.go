@@ -208,13 +208,10 @@ func (t *tx) Seats(ctx context.Context) (int, error) {
 	if err := live(ctx); err != nil {
 		return 0, err
 	}
-	n := t.o.staff
-	for k, id := range t.o.pending {
-		if k.kind == store.ForMember && t.o.invs[id].Open(now) {
-			n++
-		}
-	}
-	return n, nil
+	// The staff counter, and the pending invitations for staff less
+	// those past their expiry (Invitation.Open): a prefix of seatsDue.
+	due := &t.o.seatsDue
+	return t.o.staff + due.len() - due.prefix(func(e expiry) bool { return !now.Before(e.at) }), nil
 }
 
 // Member implements store.Store.

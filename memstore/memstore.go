@@ -148,6 +148,9 @@ type orgData struct {
 	invs    map[ID]*store.Invitation
 	byHash  map[[32]byte]ID
 	pending map[pendingKey]ID
+	// The pending invitations for staff by expiry, for seats: those past
+	// their expiry are a prefix of it, found by binary search.
+	seatsDue blockSet[expiry, byExpiry]
 
 	reqs    map[ID]*store.Request
 	openReq map[string]ID

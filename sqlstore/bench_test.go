@@ -602,7 +602,7 @@ func BenchmarkOrgSize(b *testing.B) {
 
 // bulkOrgMembers inserts n editors into org with plain SQL, with IDs
 // memberID(0) to memberID(n-1), and counts them on the organisation.
-func bulkOrgMembers(b *testing.B, db *sql.DB, s *sqlstore.Store, org store.ID, n int) {
+func bulkOrgMembers(b testing.TB, db *sql.DB, s *sqlstore.Store, org store.ID, n int) {
 	b.Helper()
 	p := s.Prefix()
 	var q string

@@ -149,5 +149,6 @@ func ExampleSchema() {
 	// 0007_purge.up.sql
 	// 0008_expiry.up.sql
 	// 0009_key_lifetimes.up.sql
+	// 0010_seat_counters.up.sql
 	// -- +goose Up
 }

@@ -10,13 +10,14 @@ import (
 // build a database as an earlier release left it.
 func MigrateTo(ctx context.Context, s *Store, upTo int) error { return s.migrate(ctx, upTo) }
 
-// OpenLookups are the statements that the one-open indexes serve, as the
-// store runs them (in its query form), each with the name of that index.
+// OpenLookups are the statements that the one-open indexes (and the index
+// of pending invitations by expiry) serve, as the store runs them (in its
+// query form), each with the name of that index.
 func OpenLookups(d Dialect) map[string]string {
 	return map[string]string{
 		`SELECT id FROM {p}invitations ` + pendingWhere(d):  "invitations_one_pending",
 		`SELECT id FROM {p}requests ` + openRequestWhere(d): "requests_one_open",
-		pendingSeats(d): "invitations_one_pending",
+		lapsedSeats: "invitations_seats",
 	}
 }
 
@@ -69,5 +70,5 @@ func SetPurgeHook(s *Store, hook func(ctx context.Context, deleted int)) { s.pur
 // member after.
 func MembersPage(s *Store, org ID, f store.Filter, after ID, limit int) (string, []any) {
 	q, args := s.membersQuery(org, f)
-	return s.sql(q + pageTail("m.id")), append(args, s.f.id(after), limit+1)
+	return s.sql(q + pageTail("m.id", limit+1)), append(args, s.f.id(after))
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -46,8 +47,10 @@ func (s *Store) Feed(ctx context.Context, after int64, limit int) ([]store.Event
 	if err := s.place(ctx); err != nil {
 		return nil, err
 	}
-	rows, err := s.reader().QueryContext(ctx, s.sql(`SELECT `+eventCols+` FROM {p}events WHERE pos > ? ORDER BY pos LIMIT ?`),
-		after, store.Page{Limit: limit}.Size())
+	// The limit written out, as pageTail writes it: a follower polls
+	// with this statement, planned once.
+	rows, err := s.reader().QueryContext(ctx, s.sql(`SELECT `+eventCols+` FROM {p}events WHERE pos > ? ORDER BY pos LIMIT `+
+		strconv.Itoa(store.Page{Limit: limit}.Size())), after)
 	if err != nil {
 		return nil, err
 	}

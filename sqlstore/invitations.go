@@ -110,21 +110,51 @@ func (t *tx) PutInvitation(ctx context.Context, i store.Invitation) error {
 	if i.Org != t.org.ID {
 		return fmt.Errorf("%w: invitation does not belong to organisation %v", store.ErrInvalid, t.org.ID)
 	}
-	return putKnown(ctx, t, &t.invs, i.ID, i, "invitations", invitationColumns, t.invitationValues, func(err error) error {
+	// The organisation's invitation counters (orgs.invited and lapsed, see
+	// Seats) change with the invitation's status and expiry: by what this
+	// unit of work knows of the row, after the write; else in one
+	// statement before it, from the row as stored, as PutMember keeps the
+	// staff counter.
+	old, known := t.invs[i.ID]
+	if !known {
+		if _, err := t.exec(ctx, `UPDATE {p}orgs SET
+			invited = invited + ? - (SELECT COUNT(*) FROM {p}invitations i WHERE i.org = ? AND i.id = ? AND i.kind = ? AND i.status = ?),
+			lapsed = lapsed + (CASE WHEN ? <= horizon THEN ? ELSE 0 END) - (SELECT COUNT(*) FROM {p}invitations i
+				WHERE i.org = ? AND i.id = ? AND i.kind = ? AND i.status = ? AND i.expires <= {p}orgs.horizon)
+			WHERE id = ?`,
+			seat(i), t.id(t.org.ID), t.id(i.ID), store.ForMember, store.Pending,
+			micros(i.Expires), seat(i), t.id(t.org.ID), t.id(i.ID), store.ForMember, store.Pending, t.id(t.org.ID)); err != nil {
+			return err
+		}
+	}
+	if err := putKnown(ctx, t, &t.invs, i.ID, i, "invitations", invitationColumns, t.invitationValues, func(err error) error {
 		return t.s.unique(err, "invitation "+i.ID.String(), map[string]error{"invitations_one_pending": store.ErrAlreadyInvited}, store.ErrConflict)
-	})
+	}); err != nil {
+		return err
+	}
+	if known && (seat(i) != seat(old) || seat(i) == 1 && !i.Expires.Equal(old.Expires)) {
+		_, err := t.exec(ctx, `UPDATE {p}orgs SET invited = invited + ?,
+			lapsed = lapsed + (CASE WHEN ? <= horizon THEN ? ELSE 0 END) - (CASE WHEN ? <= horizon THEN ? ELSE 0 END) WHERE id = ?`,
+			seat(i)-seat(old), micros(i.Expires), seat(i), micros(old.Expires), seat(old), t.id(t.org.ID))
+		return err
+	}
+	return nil
 }
 
-// pendingWhere selects the pending invitation of a kind for an e-mail, and
-// pendingSeats counts the pending invitations of a kind that hold a seat, in
-// the form the one-open index serves (see flavor.open). They take the
+// seat is 1 for a pending invitation for staff, which holds a seat until
+// its expiry, else 0.
+func seat(i store.Invitation) int {
+	if i.Kind == store.ForMember && i.Status == store.Pending {
+		return 1
+	}
+	return 0
+}
+
+// pendingWhere selects the pending invitation of a kind for an e-mail, in
+// the form the one-open index serves (see flavor.open). It takes the
 // Dialect, not its flavor, for the test hook OpenLookups.
 func pendingWhere(d Dialect) string {
 	return `WHERE org = ? AND kind = ? AND ` + d.flavor().open("email", "pending_email")
-}
-
-func pendingSeats(d Dialect) string {
-	return `SELECT COUNT(*) FROM {p}invitations WHERE org = ? AND kind = ? AND ` + d.flavor().anyOpen("pending_email") + ` AND expires > ?`
 }
 
 // Invitation implements store.Store.

@@ -209,15 +209,44 @@ func (t *tx) DeleteMember(ctx context.Context, id ID) error {
 
 // Seats implements store.Tx.
 func (t *tx) Seats(ctx context.Context) (int, error) {
-	var n int
+	// The organisation's row counts its staff, its pending invitations for
+	// staff (invited) and, of those, the ones whose expiry is at or before
+	// its horizon (lapsed). Of the invitations, only those that expired
+	// between the horizon and now are counted, through invitations_seats,
+	// and the horizon moves to now past them: each invitation is counted
+	// once as it expires, whatever the organisation's size. A clock behind
+	// the horizon (another instance's) counts back the other way.
 	id := t.id(t.org.ID)
-	// The staff counter, one row, and the pending invitations through
-	// the one-open index: as many as are pending, not the organisation's
-	// size.
-	err := t.q.QueryRowContext(ctx, t.s.sql(`SELECT o.staff + (`+pendingSeats(t.s.Dialect())+`) FROM {p}orgs o WHERE o.id = ?`),
-		id, store.ForMember, micros(t.now), id).Scan(&n)
-	return n, err
+	var staff, invited, lapsed int
+	var horizon int64
+	if err := t.q.QueryRowContext(ctx, t.s.sql(`SELECT staff, invited, lapsed, horizon FROM {p}orgs WHERE id = ?`), id).
+		Scan(&staff, &invited, &lapsed, &horizon); err != nil {
+		return 0, err
+	}
+	now := micros(t.now)
+	lo, hi := min(now, horizon), max(now, horizon)
+	var k int
+	if lo < hi {
+		if err := t.q.QueryRowContext(ctx, t.s.sql(lapsedSeats), id, lo, hi).Scan(&k); err != nil {
+			return 0, err
+		}
+	}
+	if now < horizon {
+		return staff + invited - lapsed + k, nil
+	}
+	if k > 0 {
+		if _, err := t.exec(ctx, `UPDATE {p}orgs SET lapsed = lapsed + ?, horizon = ? WHERE id = ?`, k, now, id); err != nil {
+			return 0, err
+		}
+	}
+	return staff + invited - lapsed - k, nil
 }
+
+// lapsedSeats counts the pending invitations for staff whose expiry is in a
+// span of time, through invitations_seats. The kind (store.ForMember) and
+// the status (store.Pending) are written out, not parameters, for
+// PostgreSQL's generic plan to use the partial index.
+const lapsedSeats = `SELECT COUNT(*) FROM {p}invitations WHERE org = ? AND kind = 1 AND status = 1 AND expires > ? AND expires <= ?`
 
 // Member implements store.Store.
 func (s *Store) Member(ctx context.Context, org, id ID) (store.Member, error) {

@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -86,9 +87,29 @@ func upgrade(t *testing.T, d sqlstore.Dialect, env store.Env, from int) {
 	require.NoError(t, err)
 	secret := member.KeyKind + "_" + base64.RawURLEncoding.EncodeToString(raw[:])
 	hash := sha256.Sum256(raw[:])
-	_, err = db.ExecContext(ctx, d.Rebind(`INSERT INTO `+s.Prefix()+`api_keys (id, org, member_id, name, prefix, hash, created) VALUES (?, ?, ?, 'ci', ?, ?, 0)`),
+	cols, vals := "", ""
+	if lifetimes := map[sqlstore.Dialect]int{sqlstore.SQLite: 10}[d]; from >= max(lifetimes, 9) {
+		cols, vals = ", perms", ", ''" // MySQL's TEXT has no default
+	}
+	_, err = db.ExecContext(ctx, d.Rebind(`INSERT INTO `+s.Prefix()+`api_keys (id, org, member_id, name, prefix, hash, created`+cols+`) VALUES (?, ?, ?, 'ci', ?, ?, 0`+vals+`)`),
 		dialectID(d, uuid.Must(uuid.NewV7())), dialectID(d, org.ID), dialectID(d, added[0].ID), secret[:13], hash[:])
 	require.NoError(t, err)
+	// Pending invitations for staff as the old schema's rows, before the
+	// invitation counters: one open, one expired, and a cancelled one.
+	for i, inv := range []struct {
+		status  store.InvitationStatus
+		expires time.Time
+	}{{store.Pending, env.Time().Add(24 * time.Hour)}, {store.Pending, env.Time().Add(-time.Hour)}, {store.Cancelled, env.Time().Add(time.Hour)}} {
+		var token [32]byte
+		_, err := rand.Read(token[:])
+		require.NoError(t, err)
+		_, err = db.ExecContext(ctx, d.Rebind(`INSERT INTO `+s.Prefix()+`invitations (id, org, kind, email, role, allow, deny, scopes, profile,
+			invited_by, status, token_hash, ttl, sent, expires, resends, joined, created, updated)
+			VALUES (?, ?, 1, ?, 'viewer', '', '', '', '{}', '{}', ?, ?, 0, 0, ?, 0, ?, 0, 0)`),
+			dialectID(d, uuid.Must(uuid.NewV7())), dialectID(d, org.ID), fmt.Sprintf("invited%d@acme.io", i), int(inv.status), token[:],
+			inv.expires.UnixMicro(), dialectID(d, store.ID{}))
+		require.NoError(t, err)
+	}
 	// The log as the old schema holds it, read with the old columns.
 	type logged struct {
 		Seq  int64
@@ -140,15 +161,14 @@ func upgrade(t *testing.T, d sqlstore.Dialect, env store.Env, from int) {
 	require.True(t, key.Perms.IsEmpty(), "and holds what its member holds")
 	require.True(t, km.Can(fixture.EditProducts))
 
-	// The migration counted the staff already there (from a schema before
-	// the counter: the rows above were written past it).
-	if counted := map[sqlstore.Dialect]int{sqlstore.Postgres: 6, sqlstore.MySQL: 6, sqlstore.SQLite: 7}[d]; from < counted {
-		require.NoError(t, s.Update(ctx, org.ID, func(tx store.Tx) error {
-			seats, err := tx.Seats(ctx)
-			require.Equal(t, 4, seats, "the owner and three members")
-			return err
-		}))
-	}
+	// The migrations counted the staff (from a schema before the counter:
+	// the rows above were written past it) and the pending invitations
+	// already there; the expired one holds no seat.
+	require.NoError(t, s.Update(ctx, org.ID, func(tx store.Tx) error {
+		seats, err := tx.Seats(ctx)
+		require.Equal(t, 5, seats, "the owner, three members and the open invitation")
+		return err
+	}))
 	// The constraints hold on the new tables, and the rules still run.
 	_, err = member.AddMember(ctx, s, org.ID, owner.ID, member.NewMember{NewUser: member.NewUser{UserID: "u1", Email: "other@acme.io"}, Role: "editor"})
 	require.ErrorIs(t, err, store.ErrAlreadyMember)

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
 
 	"github.com/rosterhq/roster/internal/rule"
 	"github.com/rosterhq/roster/store"
@@ -64,8 +65,8 @@ func pageNames[T any](ctx context.Context, s *Store, p store.Page, query, nameCo
 // the next page.
 func pageAfter[T any](ctx context.Context, s *Store, p store.Page, query, col string, args []any, after any, scan func(scanner) (T, error), cursor func(T) string) ([]T, string, error) {
 	n := p.Size()
-	args = append(args, after, n+1)
-	rows, err := s.reader().QueryContext(ctx, s.sql(query+pageTail(col)), args...)
+	args = append(args, after)
+	rows, err := s.reader().QueryContext(ctx, s.sql(query+pageTail(col, n+1)), args...)
 	if err != nil {
 		return nil, "", err
 	}
@@ -80,8 +81,15 @@ func pageAfter[T any](ctx context.Context, s *Store, p store.Page, query, col st
 }
 
 // pageTail is what pageAfter adds to a query: the rows after the cursor
-// (the first argument it adds), in order, up to a limit (the second).
-func pageTail(col string) string { return ` AND ` + col + ` > ? ORDER BY ` + col + ` LIMIT ?` }
+// (the argument it adds), in order, up to limit. The limit is written out,
+// not a parameter: PostgreSQL estimates a LIMIT parameter as a tenth of the
+// rows, so a prepared page's generic plan looked hundreds of times dearer
+// than its custom plans and was never chosen, and every page was planned
+// anew, 1.3 ms at 100,000 members for an execution of 0.16 ms. Each page
+// size is a statement of its own, cached once.
+func pageTail(col string, limit int) string {
+	return ` AND ` + col + ` > ? ORDER BY ` + col + ` LIMIT ` + strconv.Itoa(limit)
+}
 
 func collect[T any](rows Rows, scan func(scanner) (T, error)) ([]T, error) {
 	defer rows.Close()

@@ -467,6 +467,7 @@ func TestHeldWrites(t *testing.T) {
 func TestOpenLookupsUseTheirIndex(t *testing.T) {
 	require.EqualValues(t, 1, store.Pending, "the one-open indexes and lookups say status = 1")
 	require.EqualValues(t, 1, store.Asked, "the one-open indexes and lookups say status = 1")
+	require.EqualValues(t, 1, store.ForMember, "invitations_seats and its lookup say kind = 1")
 	ctx := context.Background()
 	for _, d := range []sqlstore.Dialect{sqlstore.SQLite, sqlstore.Postgres} {
 		t.Run(d.String(), func(t *testing.T) {

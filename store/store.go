@@ -79,8 +79,11 @@ type Tx interface {
 	// staff members of any status, plus pending invitations for staff
 	// that have not expired by then. It is checked on every send and
 	// add, so a store keeps its cost independent of the organisation's
-	// size (memstore and sqlstore keep a staff count in the unit of work,
-	// and count only the pending invitations).
+	// size, its pending invitations included: memstore and sqlstore keep
+	// counters in the unit of work (memstore its pending invitations in
+	// order of expiry, sqlstore counts the invitations that expired since
+	// the last check, each once). Seats may write what a store keeps of
+	// it, with the unit of work.
 	Seats(ctx context.Context) (int, error)
 
 	// Role returns the custom role named name, or ErrNotFound.

@@ -720,3 +720,97 @@ func testSeatCounter(t *testing.T, f Factory) {
 	require.NoError(t, member.DeleteOrg(w.ctx, w.s, other.ID, otherOwner.ID))
 	w.checkSeats(org, 3, "another organisation's deletion")
 }
+
+// testSeatsAsInvitationsExpire: pending invitations hold seats until their
+// expiry, and the counters a store keeps of them (orgs.invited, lapsed and
+// horizon on sqlstore, an index by expiry on memstore) agree with a full
+// recount as invitations expire one by one, are resent after their expiry,
+// cancelled after it, rewritten by a host with or without reading them, at
+// the very instant of an expiry, with the clock moved back, and in a unit
+// of work that is refused after the seat check.
+func testSeatsAsInvitationsExpire(t *testing.T, f Factory) {
+	w := newWorld(t, f)
+	org := w.org.ID
+	_, err := member.SetSeatLimit(w.ctx, w.s, org, 100)
+	require.NoError(t, err)
+	send := func(ttl time.Duration) store.Invitation {
+		t.Helper()
+		inv, _, err := invite.Send(w.ctx, w.s, org, w.owner.ID, invite.NewInvitation{Email: w.user().Email, Role: "viewer", TTL: ttl})
+		require.NoError(t, err)
+		return inv
+	}
+	day := 24 * time.Hour
+	one, two, three := send(day), send(2*day), send(3*day)
+	w.checkSeats(org, 8, "three sends")
+
+	w.clock.Advance(day)
+	w.checkSeats(org, 7, "the first expiry, at its very instant")
+	w.checkSeats(org, 7, "the first expiry, counted again")
+	w.clock.Advance(-time.Microsecond)
+	w.checkSeats(org, 8, "the clock moved back before the first expiry")
+	w.clock.Advance(time.Microsecond)
+	w.checkSeats(org, 7, "the clock back at the first expiry")
+
+	_, _, err = invite.Resend(w.ctx, w.s, org, w.owner.ID, one.ID)
+	require.NoError(t, err)
+	w.checkSeats(org, 8, "a resend of the expired invitation")
+
+	w.clock.Advance(36 * time.Hour)
+	w.checkSeats(org, 6, "the second expiry, and the first again (a resend keeps its TTL)")
+	require.NoError(t, invite.Cancel(w.ctx, w.s, org, w.owner.ID, two.ID))
+	w.checkSeats(org, 6, "a cancel of the expired invitation")
+
+	// A host's writes: an expired invitation made pending again for a day
+	// without reading it, and an open one moved into the past after
+	// reading it.
+	blind, err := w.s.Invitation(w.ctx, org, two.ID)
+	require.NoError(t, err)
+	blind.Status, blind.Expires = store.Pending, w.clock.Now().Add(day)
+	require.NoError(t, w.s.Update(w.ctx, org, func(tx store.Tx) error { return tx.PutInvitation(w.ctx, blind) }))
+	w.checkSeats(org, 7, "a cancelled invitation made pending again, unread")
+	require.NoError(t, w.s.Update(w.ctx, org, func(tx store.Tx) error {
+		inv, err := tx.Invitation(w.ctx, three.ID)
+		if err != nil {
+			return err
+		}
+		inv.Expires = tx.Now().Add(-time.Hour)
+		return tx.PutInvitation(w.ctx, inv)
+	}))
+	w.checkSeats(org, 6, "an open invitation moved into the past")
+	blind.Expires = w.clock.Now().Add(-2 * time.Hour)
+	require.NoError(t, w.s.Update(w.ctx, org, func(tx store.Tx) error { return tx.PutInvitation(w.ctx, blind) }))
+	w.checkSeats(org, 5, "a pending invitation moved into the past, unread")
+	blind.Expires = w.clock.Now().Add(day)
+	require.NoError(t, w.s.Update(w.ctx, org, func(tx store.Tx) error { return tx.PutInvitation(w.ctx, blind) }))
+	w.checkSeats(org, 6, "a lapsed invitation moved into the future, unread")
+
+	// A unit of work refused after its seat check (which may move what
+	// the store keeps of expired invitations) keeps nothing of it. Two
+	// days on, every invitation has expired; three days back, three are
+	// open.
+	w.clock.Advance(2 * day)
+	boom := errors.New("boom")
+	require.ErrorIs(t, w.s.Update(w.ctx, org, func(tx store.Tx) error {
+		n, err := tx.Seats(w.ctx)
+		if err != nil {
+			return err
+		}
+		require.Equal(t, 5, n, "the seats in the refused unit of work")
+		return boom
+	}), boom)
+	w.clock.Advance(-3 * day)
+	w.checkSeats(org, 8, "the clock moved back before three expiries, after a refused seat check")
+	w.clock.Advance(3 * day)
+	w.checkSeats(org, 5, "every expiry")
+
+	// Accepting, and a new send to the address of an expired invitation,
+	// which closes it.
+	_, tok, u := w.send(w.owner, "viewer")
+	w.checkSeats(org, 6, "a send")
+	_, err = invite.Accept(w.ctx, w.s, tok, u)
+	require.NoError(t, err)
+	w.checkSeats(org, 6, "an accept")
+	_, _, err = invite.Send(w.ctx, w.s, org, w.owner.ID, invite.NewInvitation{Email: two.Email, Role: "viewer"})
+	require.NoError(t, err)
+	w.checkSeats(org, 7, "a send to the address of an expired invitation, which closes it")
+}

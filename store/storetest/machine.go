@@ -427,6 +427,7 @@ func (mc *machine) do(o op) {
 		}
 		d.prev = state
 		mc.checkPartnerGrants(d)
+		mc.checkSeats(d)
 	}
 	if len(texts) == 2 {
 		for org := range max(len(texts[0]), len(texts[1])) {
@@ -453,6 +454,28 @@ func (mc *machine) afterTick() {
 		}
 		d.prev = state
 		mc.checkPartnerGrants(d)
+		mc.checkSeats(d)
+	}
+}
+
+// checkSeats: every live organisation's seats, as the store keeps them
+// (Tx.Seats, counters on sqlstore), are the model's full recount of its
+// staff and open invitations at the unit of work's time.
+func (mc *machine) checkSeats(d *driver) {
+	for oi, o := range mc.model.orgs {
+		if !o.live {
+			continue
+		}
+		var got, want int
+		err := d.s.Update(d.ctx, d.orgs[oi], func(tx store.Tx) error {
+			var err error
+			got, err = tx.Seats(d.ctx)
+			want = mc.model.taken(oi, tx.Now())
+			return err
+		})
+		if err != nil || got != want {
+			mc.t.Fatalf("step %d: %s: O%d holds %d seats, the model counts %d: %v", mc.steps, d.name, oi, got, want, err)
+		}
 	}
 }
 

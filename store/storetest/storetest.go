@@ -193,6 +193,7 @@ var conformance = []struct {
 	{"KeyLimit", testKeyLimit},
 	{"RoleLimit", testRoleLimit},
 	{"SeatCounter", testSeatCounter},
+	{"SeatsAsInvitationsExpire", testSeatsAsInvitationsExpire},
 	{"ConcurrentLifecycle", testConcurrentLifecycle},
 	{"ConcurrentAccept", testConcurrentAccept},
 	{"ConcurrentSeats", testConcurrentSeats},

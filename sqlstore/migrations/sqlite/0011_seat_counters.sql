@@ -1,0 +1,13 @@
+-- Seats cost the same at 100,000 members as at 10 (#21), pending
+-- invitations too. An organisation's row counts its pending invitations for
+-- staff (invited) and, of those, the ones that expired by a time it keeps
+-- (lapsed, by horizon, in microseconds): every write of an invitation keeps
+-- both in the same unit of work. The seat check reads the row and counts,
+-- through invitations_seats, only the invitations that expired since the
+-- horizon, then moves the horizon past them; each is counted once. This
+-- counts the invitations already there; a horizon of 0 has lapsed none.
+ALTER TABLE {p}orgs ADD COLUMN invited INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE {p}orgs ADD COLUMN lapsed INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE {p}orgs ADD COLUMN horizon BIGINT NOT NULL DEFAULT 0;
+UPDATE {p}orgs SET invited = (SELECT COUNT(*) FROM {p}invitations i WHERE i.org = {p}orgs.id AND i.kind = 1 AND i.status = 1);
+CREATE INDEX {p}invitations_seats ON {p}invitations (org, expires) WHERE kind = 1 AND status = 1;
