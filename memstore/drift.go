@@ -3,6 +3,8 @@ package memstore
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 
 	"github.com/rosterhq/roster/access"
 	"github.com/rosterhq/roster/store"
@@ -79,12 +81,13 @@ func (o *org) restate(from, to *access.Policy) error {
 		o.unindexMember(m)
 		o.setMember(&c)
 	}
-	for id, inv := range o.invs {
+	for _, inv := range slices.Collect(maps.Values(o.invs)) {
 		c := copyInvitation(*inv)
 		if err := store.RestateInvitation(from, to, &c); err != nil {
 			return err
 		}
-		o.invs[id] = &c
+		o.unsetInvitation(inv) // its indexes by role, under the name restated
+		o.setInvitation(&c)
 	}
 	for id, r := range o.reqs {
 		c := *r

@@ -3,7 +3,6 @@ package memstore
 import (
 	"context"
 	"fmt"
-	"maps"
 	"slices"
 
 	"github.com/google/uuid"
@@ -121,9 +120,12 @@ func (s *Store) tokenTaken(h [32]byte) bool {
 
 func (o *org) setInvitation(inv *store.Invitation) {
 	o.invs[inv.ID] = inv
+	o.invOrder.add(inv.ID)
 	o.byHash[inv.TokenHash] = inv.ID
 	if inv.Status == store.Pending {
+		o.pendingOrder.add(inv.ID)
 		o.pending[pendingKey{inv.Kind, inv.Email}] = inv.ID
+		o.pendingRoles[inv.Role]++
 		if inv.Kind == store.ForMember {
 			o.seatsDue.add(expiry{inv.Expires, inv.ID})
 		}
@@ -132,11 +134,19 @@ func (o *org) setInvitation(inv *store.Invitation) {
 
 func (o *org) unsetInvitation(inv *store.Invitation) {
 	delete(o.invs, inv.ID)
+	o.invOrder.remove(inv.ID)
 	delete(o.byHash, inv.TokenHash)
 	if k := (pendingKey{inv.Kind, inv.Email}); o.pending[k] == inv.ID {
 		delete(o.pending, k)
 	}
-	if inv.Status == store.Pending && inv.Kind == store.ForMember {
+	if inv.Status != store.Pending {
+		return
+	}
+	o.pendingOrder.remove(inv.ID)
+	if o.pendingRoles[inv.Role]--; o.pendingRoles[inv.Role] == 0 {
+		delete(o.pendingRoles, inv.Role)
+	}
+	if inv.Kind == store.ForMember {
 		o.seatsDue.remove(expiry{inv.Expires, inv.ID})
 	}
 }
@@ -154,11 +164,30 @@ func (s *Store) Invitation(ctx context.Context, orgID, id ID) (store.Invitation,
 
 // Invitations implements store.Store.
 func (s *Store) Invitations(ctx context.Context, orgID ID, f store.InvitationFilter, p store.Page) ([]store.Invitation, string, error) {
-	return pageOf(s, orgID, p, func(o *org) []ID { return slices.SortedFunc(maps.Keys(o.invs), compareID) },
-		func(o *org, id ID) (store.Invitation, bool) {
+	after, err := rule.ParseCursor(p.After)
+	if err != nil {
+		return nil, "", err
+	}
+	var out []store.Invitation
+	var next string
+	err = s.readOrg(orgID, func(o *org) error {
+		ids := &o.invOrder // the pending ones alone, for the pending list
+		if f.Status == store.Pending {
+			ids = &o.pendingOrder
+		}
+		out, next = pageSet(ids, p, after, func(id ID) (store.Invitation, bool) {
 			inv := o.invs[id]
-			return copyInvitation(*inv), (f.Status == 0 || inv.Status == f.Status) && (f.Kind == 0 || inv.Kind == f.Kind)
+			if f.Status != 0 && inv.Status != f.Status || f.Kind != 0 && inv.Kind != f.Kind {
+				return store.Invitation{}, false
+			}
+			return copyInvitation(*inv), true
 		})
+		return nil
+	})
+	if err != nil && !isNotFound(err) {
+		return nil, "", err
+	}
+	return out, next, nil
 }
 
 // InvitationOrg implements store.Store.

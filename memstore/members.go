@@ -274,19 +274,10 @@ func (s *Store) Members(ctx context.Context, orgID ID, f store.Filter, p store.P
 		case f.Kind != 0:
 			ids = o.byKind[f.Kind]
 		}
-		n := p.Size()
-		ids.each(after, p.After != "", func(id ID) bool {
+		out, next = pageSet(ids, p, after, func(id ID) (store.Member, bool) {
 			m := cloneMember(o.members[id])
 			s.at(&m)
-			if !f.Match(&m) {
-				return true
-			}
-			if len(out) == n {
-				next = rule.EncodeCursor(out[n-1].ID)
-				return false
-			}
-			out = append(out, m)
-			return true
+			return m, f.Match(&m)
 		})
 		return nil
 	})

@@ -148,9 +148,14 @@ type orgData struct {
 	invs    map[ID]*store.Invitation
 	byHash  map[[32]byte]ID
 	pending map[pendingKey]ID
+	// The invitations' IDs, sorted, and the pending ones': a page of the
+	// pending list reads no closed invitation.
+	invOrder, pendingOrder idSet
 	// The pending invitations for staff by expiry, for seats: those past
 	// their expiry are a prefix of it, found by binary search.
 	seatsDue blockSet[expiry, byExpiry]
+	// pendingRoles counts the pending invitations by role, for RoleInUse.
+	pendingRoles map[string]int
 
 	reqs    map[ID]*store.Request
 	openReq map[string]ID
@@ -176,13 +181,14 @@ func newOrg(rec store.Org) *org {
 		roles: make(map[string]store.Role),
 		keys:  make(map[ID]store.Key),
 
-		memberKeys: make(map[ID][]ID),
-		keyHashes:  make(map[[32]byte]ID),
-		invs:       make(map[ID]*store.Invitation),
-		byHash:     make(map[[32]byte]ID),
-		pending:    make(map[pendingKey]ID),
-		reqs:       make(map[ID]*store.Request),
-		openReq:    make(map[string]ID),
+		memberKeys:   make(map[ID][]ID),
+		keyHashes:    make(map[[32]byte]ID),
+		invs:         make(map[ID]*store.Invitation),
+		byHash:       make(map[[32]byte]ID),
+		pending:      make(map[pendingKey]ID),
+		pendingRoles: make(map[string]int),
+		reqs:         make(map[ID]*store.Request),
+		openReq:      make(map[string]ID),
 
 		partners:  make(map[ID]store.Partnership),
 		byPartner: make(map[ID]ID),
@@ -358,6 +364,31 @@ func pageOf[T any](s *Store, orgID ID, p store.Page, ids func(o *org) []ID, get 
 		return nil, "", err
 	}
 	return out, next, nil
+}
+
+// pageSet reads one page of an organisation's index ids (nil is empty),
+// in order from the cursor after: the items that get accepts, and the
+// cursor of the next page. It reads the index's IDs of the page alone, and
+// those get refuses on the way.
+func pageSet[T any](ids *idSet, p store.Page, after ID, get func(ID) (T, bool)) ([]T, string) {
+	var out []T
+	var next string
+	var last ID
+	n := p.Size()
+	ids.each(after, p.After != "", func(id ID) bool {
+		v, ok := get(id)
+		if !ok {
+			return true
+		}
+		if len(out) == n {
+			next = rule.EncodeCursor(last)
+			return false
+		}
+		out = append(out, v)
+		last = id
+		return true
+	})
+	return out, next
 }
 
 // page returns the items of sorted after the cursor, up to the page size,

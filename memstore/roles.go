@@ -90,16 +90,10 @@ func (t *tx) RoleInUse(ctx context.Context, name string) (bool, error) {
 	if err := live(ctx); err != nil {
 		return false, err
 	}
-	if t.o.holders[name] > 0 { // a count per role, not a scan of the members
+	if t.o.holders[name] > 0 || t.o.pendingRoles[name] > 0 { // counts per role, not scans
 		return true, nil
 	}
-	// The pending invitations are bounded by the seat limit, and the
-	// partnerships are few.
-	for _, id := range t.o.pending {
-		if t.o.invs[id].Role == name {
-			return true, nil
-		}
-	}
+	// The partnerships are few.
 	for _, ps := range t.o.partners {
 		if ps.Level == name {
 			return true, nil

@@ -570,8 +570,9 @@ var orgSizes = []int{10, 10_000, 100_000}
 
 // BenchmarkOrgSize measures the writes of an organisation's life, and one
 // page of its members, in one organisation of 10, 10,000 and 100,000
-// members with a seat limit, so that every send and accept counts the
-// seats. Their cost must not grow with the organisation. On each dialect
+// members, with pending invitations for a tenth as many, and a seat limit,
+// so that every send and accept counts the seats. Their cost must not grow
+// with the organisation. On each dialect
 // the three organisations, each in a store of its own, are seeded first,
 // with SQL, and each operation is then measured in the three in turn:
 //
@@ -589,7 +590,8 @@ func BenchmarkOrgSize(b *testing.B) {
 				}
 				seeding := time.Now()
 				bulkOrgMembers(b, db, s, org.ID, n-1)
-				b.Logf("%s: seeded %d members with SQL in %v", d, n, time.Since(seeding).Round(time.Millisecond))
+				bulkOrgInvitations(b, db, s, org.ID, max(n/10, 1))
+				b.Logf("%s: seeded %d members and %d pending invitations with SQL in %v", d, n, max(n/10, 1), time.Since(seeding).Round(time.Millisecond))
 				if _, err := member.SetSeatLimit(ctx, s, org.ID, member.MaxSeatLimit); err != nil {
 					b.Fatal(err)
 				}
@@ -597,6 +599,39 @@ func BenchmarkOrgSize(b *testing.B) {
 			}
 			storetest.OrgSizeOps(b, sizes)
 		})
+	}
+}
+
+// bulkOrgInvitations inserts n pending invitations for viewers into org
+// with plain SQL, open for a week from the store's time, and counts them on
+// the organisation.
+func bulkOrgInvitations(b testing.TB, db *sql.DB, s *sqlstore.Store, org store.ID, n int) {
+	b.Helper()
+	p := s.Prefix()
+	var q string
+	switch s.Dialect() {
+	case sqlstore.Postgres:
+		q = `INSERT INTO ` + p + `invitations (id, org, kind, email, role, allow, deny, scopes, profile, invited_by, status, token_hash, ttl, sent, expires, resends, joined, created, updated)
+			SELECT ('04' || lpad(to_hex(i), 30, '0'))::uuid, $2, 1, 'p' || i || '@big.io', 'viewer', '', '', '', '{}', '{}', 1,
+				decode(lpad(to_hex(i), 64, '0'), 'hex'), 0, 0, $3, 0, '00000000-0000-0000-0000-000000000000', 0, 0
+			FROM generate_series(0, $1 - 1) i`
+	case sqlstore.SQLite:
+		q = `WITH RECURSIVE s(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM s WHERE i + 1 < ?)
+			INSERT INTO ` + p + `invitations (id, org, kind, email, role, allow, deny, scopes, profile, invited_by, status, token_hash, ttl, sent, expires, resends, joined, created, updated)
+			SELECT unhex('04' || printf('%030x', i)), ?, 1, 'p' || i || '@big.io', 'viewer', '', '', '', '{}', '{}', 1,
+				unhex(printf('%064x', i)), 0, 0, ?, 0, zeroblob(16), 0, 0 FROM s`
+	}
+	expires := s.Env().Time().Add(7 * 24 * time.Hour).UnixMicro()
+	if _, err := db.Exec(q, n, dialectID(s.Dialect(), org), expires); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := db.Exec(s.Dialect().Rebind(`UPDATE `+p+`orgs SET invited = invited + ? WHERE id = ?`), n, dialectID(s.Dialect(), org)); err != nil {
+		b.Fatal(err)
+	}
+	if s.Dialect() == sqlstore.Postgres {
+		if _, err := db.Exec(`ANALYZE ` + p + `invitations`); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
 

@@ -10,16 +10,33 @@ import (
 // build a database as an earlier release left it.
 func MigrateTo(ctx context.Context, s *Store, upTo int) error { return s.migrate(ctx, upTo) }
 
-// OpenLookups are the statements that the one-open indexes (and the index
-// of pending invitations by expiry) serve, as the store runs them (in its
-// query form), each with the name of that index.
+// OpenLookups are the statements that the one-open indexes and the
+// partial indexes of pending invitations by expiry and in order serve, as
+// the store runs them (in its query form), each with the name of that
+// index.
 func OpenLookups(d Dialect) map[string]string {
 	return map[string]string{
 		`SELECT id FROM {p}invitations ` + pendingWhere(d):  "invitations_one_pending",
 		`SELECT id FROM {p}requests ` + openRequestWhere(d): "requests_one_open",
-		lapsedSeats: "invitations_seats",
+		lapsedSeats:    "invitations_seats",
+		pendingPage(d): "invitations_pending",
 	}
 }
+
+// pendingPage is a page of the pending list after a cursor, as the store
+// queries it.
+func pendingPage(d Dialect) string {
+	s := &Store{f: d.flavor()}
+	q, _ := s.invitationsQuery(ID{}, store.InvitationFilter{Status: store.Pending})
+	return q + pageTail("id", 6)
+}
+
+// PendingOfRole is RoleInUse's lookup of the pending invitations of a
+// role, served by invitations_role.
+const PendingOfRole = `SELECT 1 FROM {p}invitations WHERE org = ? AND role = ? AND status = 1`
+
+// RoleInUseQuery is RoleInUse's statement.
+const RoleInUseQuery = roleInUse
 
 // CacheStats returns the request cache's misses and entries.
 func CacheStats(s *Store) (misses int64, entries int) {

@@ -55,18 +55,22 @@ func (t *tx) DeleteRole(ctx context.Context, name string) error {
 
 // RoleInUse implements store.Tx.
 func (t *tx) RoleInUse(ctx context.Context, name string) (bool, error) {
-	// Three indexed EXISTS (members_role; the one-open index, over the
-	// pending invitations alone; partners_level): each stops at the first
-	// row, whatever the organisation's size.
+	// Three indexed EXISTS (members_role; invitations_role, over the
+	// pending invitations of the role alone; partners_level): each reads
+	// at most one row, whatever the organisation's size.
 	var n int
 	id := t.id(t.org.ID)
-	err := t.q.QueryRowContext(ctx, t.s.sql(`SELECT
-		CASE WHEN EXISTS (SELECT 1 FROM {p}members WHERE org = ? AND role = ?)
-		OR EXISTS (SELECT 1 FROM {p}invitations WHERE org = ? AND role = ? AND status = ?)
-		OR EXISTS (SELECT 1 FROM {p}partners WHERE org = ? AND level = ?) THEN 1 ELSE 0 END`),
-		id, name, id, name, store.Pending, id, name).Scan(&n)
+	err := t.q.QueryRowContext(ctx, t.s.sql(roleInUse), id, name, id, name, id, name).Scan(&n)
 	return n > 0, err
 }
+
+// roleInUse is RoleInUse's statement. The pending status (store.Pending)
+// is written out, not a parameter, for PostgreSQL's generic plan to use the
+// partial index invitations_role.
+const roleInUse = `SELECT
+	CASE WHEN EXISTS (SELECT 1 FROM {p}members WHERE org = ? AND role = ?)
+	OR EXISTS (SELECT 1 FROM {p}invitations WHERE org = ? AND role = ? AND status = 1)
+	OR EXISTS (SELECT 1 FROM {p}partners WHERE org = ? AND level = ?) THEN 1 ELSE 0 END`
 
 // Roles implements store.Store.
 func (s *Store) Roles(ctx context.Context, org ID, p store.Page) ([]store.Role, string, error) {

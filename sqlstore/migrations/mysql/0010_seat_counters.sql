@@ -13,3 +13,9 @@ ALTER TABLE {p}orgs ADD COLUMN lapsed INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE {p}orgs ADD COLUMN horizon BIGINT NOT NULL DEFAULT 0;
 UPDATE {p}orgs SET invited = (SELECT COUNT(*) FROM {p}invitations i WHERE i.org = {p}orgs.id AND i.kind = 1 AND i.status = 1);
 ALTER TABLE {p}invitations ADD INDEX {p}invitations_seats (org, kind, status, expires);
+-- Whether a custom role is in use by a pending invitation (RoleInUse,
+-- before the role is deleted) reads the pending invitations of that role
+-- alone, and a page of the pending list (invite.ListPending) no closed
+-- invitation.
+ALTER TABLE {p}invitations ADD INDEX {p}invitations_role (org, role, status);
+ALTER TABLE {p}invitations ADD INDEX {p}invitations_pending (org, status, id);

@@ -11,3 +11,9 @@ ALTER TABLE {p}orgs ADD COLUMN lapsed INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE {p}orgs ADD COLUMN horizon BIGINT NOT NULL DEFAULT 0;
 UPDATE {p}orgs SET invited = (SELECT COUNT(*) FROM {p}invitations i WHERE i.org = {p}orgs.id AND i.kind = 1 AND i.status = 1);
 CREATE INDEX {p}invitations_seats ON {p}invitations (org, expires) WHERE kind = 1 AND status = 1;
+-- Whether a custom role is in use by a pending invitation (RoleInUse,
+-- before the role is deleted) reads the pending invitations of that role
+-- alone, and a page of the pending list (invite.ListPending) no closed
+-- invitation.
+CREATE INDEX {p}invitations_role ON {p}invitations (org, role) WHERE status = 1;
+CREATE INDEX {p}invitations_pending ON {p}invitations (org, id) WHERE status = 1;
