@@ -371,10 +371,10 @@ func pageOf[T any](s *Store, orgID ID, p store.Page, ids func(o *org) []ID, get 
 // cursor of the next page. It reads the index's IDs of the page alone, and
 // those get refuses on the way.
 func pageSet[T any](ids *idSet, p store.Page, after ID, get func(ID) (T, bool)) ([]T, string) {
-	var out []T
+	n := p.Size()
+	out := make([]T, 0, min(n, ids.len())) // one allocation, no copies as it grows
 	var next string
 	var last ID
-	n := p.Size()
 	ids.each(after, p.After != "", func(id ID) bool {
 		v, ok := get(id)
 		if !ok {
