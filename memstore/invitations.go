@@ -171,8 +171,8 @@ func (s *Store) Invitations(ctx context.Context, orgID ID, f store.InvitationFil
 	var out []store.Invitation
 	var next string
 	err = s.readOrg(orgID, func(o *org) error {
-		ids := &o.invOrder // the pending ones alone, for the pending list
-		if f.Status == store.Pending {
+		ids := &o.invOrder
+		if f.Status == store.Pending { // the pending ones alone, for the pending list
 			ids = &o.pendingOrder
 		}
 		out, next = pageSet(ids, p, after, func(id ID) (store.Invitation, bool) {

@@ -180,8 +180,8 @@ func (s *Store) invitationsQuery(org ID, f store.InvitationFilter) (string, []an
 	q := `SELECT ` + invitationCols + ` FROM {p}invitations WHERE org = ?` + liveOrg("{p}invitations")
 	args := []any{s.f.id(org)}
 	if f.Status != 0 {
-		// Written out, not a parameter (a status is a small number the
-		// filter checked): the pending list reads the partial index
+		// Written out, not a parameter (InvitationStatus is a uint8, so
+		// the text is digits): the pending list reads the partial index
 		// invitations_pending in PostgreSQL's generic plan too.
 		q += ` AND status = ` + strconv.Itoa(int(f.Status))
 	}
