@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/rosterhq/roster/internal/rule"
 	"github.com/rosterhq/roster/store"
@@ -311,7 +312,9 @@ func (s *Store) Members(ctx context.Context, org ID, f store.Filter, p store.Pag
 
 // membersQuery is the query of Members with f, but for the page's cursor
 // and limit: an index in the order of IDs serves each filter (members_role,
-// members_status, members_kind, from migration 0006; 0007 on SQLite).
+// members_status, members_kind, from migration 0006; 0007 on SQLite). A
+// role the policy renamed, until PruneDrift rewrites its members, reads
+// the rows of its names and orders them.
 func (s *Store) membersQuery(org ID, f store.Filter) (string, []any) {
 	q := `SELECT ` + memberCols + memberFrom + `WHERE m.org = ?` + liveOrg("m")
 	args := []any{s.f.id(org)}
@@ -324,8 +327,26 @@ func (s *Store) membersQuery(org ID, f store.Filter) (string, []any) {
 		args = append(args, f.Kind)
 	}
 	if f.Role != "" {
-		q += ` AND m.role = ?`
-		args = append(args, f.Role)
+		// The names a member of the role may be stored under: the role's
+		// and its aliases (a role the policy renamed). A former name
+		// selects nobody, as the members read back under the current one.
+		names := []string{f.Role}
+		if r, ok := s.env.Policy.Role(f.Role); ok {
+			names = append(names, r.Aliases...)
+		} else if _, alias, _ := s.env.Policy.ResolveRole(f.Role); alias {
+			names = nil
+		}
+		switch len(names) {
+		case 0:
+			q += ` AND 1 = 0`
+		case 1:
+			q += ` AND m.role = ?`
+		default:
+			q += ` AND m.role IN (?` + strings.Repeat(`, ?`, len(names)-1) + `)`
+		}
+		for _, n := range names {
+			args = append(args, n)
+		}
 	}
 	return q, args
 }

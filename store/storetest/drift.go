@@ -150,6 +150,14 @@ func testPolicyUpgrade(t *testing.T, f Factory) {
 	ed := get(w.editor.ID)
 	require.Equal(t, "author", ed.Role, "a renamed role loads under its current name")
 	require.True(t, ed.Can(write))
+	// A filter by the current name finds the members stored under the
+	// alias, on every store; the alias itself names no role now.
+	authors, _, err := s2.Members(ctx, w.org.ID, store.Filter{Role: "author"}, store.Page{})
+	require.NoError(t, err)
+	require.Equal(t, []store.ID{w.editor.ID}, memberIDs(authors), "the members of a renamed role, by its current name")
+	byAlias, _, err := s2.Members(ctx, w.org.ID, store.Filter{Role: "editor"}, store.Page{})
+	require.NoError(t, err)
+	require.Empty(t, byAlias, "the members of a renamed role, by its former name")
 	man := get(w.manager.ID)
 	require.Equal(t, "manager", man.Role)
 	for perm := range v2.All().All() {
@@ -388,4 +396,13 @@ func testStaleInvitations(t *testing.T, f Factory) {
 	view, _ := v2.Permission("products.view")
 	require.True(t, man.Can(view))
 	require.Equal(t, "viewer", get2(t, s2, w.org.ID, w.manager.ID).Role)
+}
+
+// memberIDs are the IDs of ms, in order.
+func memberIDs(ms []store.Member) []store.ID {
+	ids := make([]store.ID, len(ms))
+	for i, m := range ms {
+		ids[i] = m.ID
+	}
+	return ids
 }

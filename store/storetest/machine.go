@@ -427,7 +427,9 @@ func (mc *machine) do(o op) {
 		}
 		d.prev = state
 		mc.checkPartnerGrants(d)
-		mc.checkSeats(d)
+		if want.err == nil { // a refusal changed nothing, as checked above
+			mc.checkSeats(d)
+		}
 	}
 	if len(texts) == 2 {
 		for org := range max(len(texts[0]), len(texts[1])) {
@@ -460,7 +462,8 @@ func (mc *machine) afterTick() {
 
 // checkSeats: every live organisation's seats, as the store keeps them
 // (Tx.Seats, counters on sqlstore), are the model's full recount of its
-// staff and open invitations at the unit of work's time.
+// staff and open invitations at the unit of work's time; after every
+// success and every move of the clock.
 func (mc *machine) checkSeats(d *driver) {
 	for oi, o := range mc.model.orgs {
 		if !o.live {
