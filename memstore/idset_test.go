@@ -9,7 +9,8 @@ import (
 
 // TestIDSet drives an idSet against a sorted slice with enough IDs to split
 // and empty its blocks: the same IDs in the same order after every add and
-// remove, the same length, and the same IDs after any cursor.
+// remove, the same length, the same count before any pivot (prefix), and
+// the same IDs after any cursor.
 func TestIDSet(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		var s idSet
@@ -44,6 +45,17 @@ func TestIDSet(t *testing.T) {
 		s.each(ID{}, false, func(x ID) bool { all = append(all, x); return true })
 		if !slices.Equal(all, model) {
 			t.Fatalf("set %v, want %v", all, model)
+		}
+		// prefix: how many come before a pivot, as the model counts.
+		pivot := id("pivot")
+		before := 0
+		for _, x := range model {
+			if compareID(x, pivot) < 0 {
+				before++
+			}
+		}
+		if got := s.prefix(func(x ID) bool { return compareID(x, pivot) < 0 }); got != before {
+			t.Fatalf("prefix before %v: %d, want %d", pivot, got, before)
 		}
 		after := id("after")
 		var got []ID
