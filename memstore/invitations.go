@@ -164,30 +164,18 @@ func (s *Store) Invitation(ctx context.Context, orgID, id ID) (store.Invitation,
 
 // Invitations implements store.Store.
 func (s *Store) Invitations(ctx context.Context, orgID ID, f store.InvitationFilter, p store.Page) ([]store.Invitation, string, error) {
-	after, err := rule.ParseCursor(p.After)
-	if err != nil {
-		return nil, "", err
-	}
-	var out []store.Invitation
-	var next string
-	err = s.readOrg(orgID, func(o *org) error {
-		ids := &o.invOrder
+	return pageIndex(s, orgID, p, func(o *org) *idSet {
 		if f.Status == store.Pending { // the pending ones alone, for the pending list
-			ids = &o.pendingOrder
+			return &o.pendingOrder
 		}
-		out, next = pageSet(ids, p, after, func(id ID) (store.Invitation, bool) {
-			inv := o.invs[id]
-			if f.Status != 0 && inv.Status != f.Status || f.Kind != 0 && inv.Kind != f.Kind {
-				return store.Invitation{}, false
-			}
-			return copyInvitation(*inv), true
-		})
-		return nil
+		return &o.invOrder
+	}, func(o *org, id ID) (store.Invitation, bool) {
+		inv := o.invs[id]
+		if f.Status != 0 && inv.Status != f.Status || f.Kind != 0 && inv.Kind != f.Kind {
+			return store.Invitation{}, false
+		}
+		return copyInvitation(*inv), true
 	})
-	if err != nil && !isNotFound(err) {
-		return nil, "", err
-	}
-	return out, next, nil
 }
 
 // InvitationOrg implements store.Store.

@@ -258,33 +258,21 @@ func (s *Store) Members(ctx context.Context, orgID ID, f store.Filter, p store.P
 	if err := rule.CheckFilter(f); err != nil {
 		return nil, "", err
 	}
-	after, err := rule.ParseCursor(p.After)
-	if err != nil {
-		return nil, "", err
-	}
-	var out []store.Member
-	var next string
-	err = s.readOrg(orgID, func(o *org) error {
-		ids := &o.order
+	return pageIndex(s, orgID, p, func(o *org) *idSet {
 		switch {
 		case f.Role != "":
-			ids = o.byRole[f.Role]
+			return o.byRole[f.Role]
 		case f.Status != 0:
-			ids = o.byStatus[f.Status]
+			return o.byStatus[f.Status]
 		case f.Kind != 0:
-			ids = o.byKind[f.Kind]
+			return o.byKind[f.Kind]
 		}
-		out, next = pageSet(ids, p, after, func(id ID) (store.Member, bool) {
-			m := cloneMember(o.members[id])
-			s.at(&m)
-			return m, f.Match(&m)
-		})
-		return nil
+		return &o.order
+	}, func(o *org, id ID) (store.Member, bool) {
+		m := cloneMember(o.members[id])
+		s.at(&m)
+		return m, f.Match(&m)
 	})
-	if err != nil && !isNotFound(err) {
-		return nil, "", err
-	}
-	return out, next, nil
 }
 
 // UserOrgs implements store.Store: each membership with its organisation

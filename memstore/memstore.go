@@ -366,29 +366,40 @@ func pageOf[T any](s *Store, orgID ID, p store.Page, ids func(o *org) []ID, get 
 	return out, next, nil
 }
 
-// pageSet reads one page of an organisation's index ids (nil is empty),
-// in order from the cursor after: the items that get accepts, and the
-// cursor of the next page. It reads the index's IDs of the page alone, and
-// those get refuses on the way.
-func pageSet[T any](ids *idSet, p store.Page, after ID, get func(ID) (T, bool)) ([]T, string) {
+// pageIndex reads one page of an organisation's records, under its read
+// lock, as pageOf does, from an index of it (nil is empty): only the IDs of
+// the page, and those get refuses on the way, not the whole organisation.
+func pageIndex[T any](s *Store, orgID ID, p store.Page, index func(o *org) *idSet, get func(o *org, id ID) (T, bool)) ([]T, string, error) {
+	after, err := rule.ParseCursor(p.After)
+	if err != nil {
+		return nil, "", err
+	}
 	n := p.Size()
-	out := make([]T, 0, min(n, ids.len())) // one allocation, no copies as it grows
+	var out []T
 	var next string
-	var last ID
-	ids.each(after, p.After != "", func(id ID) bool {
-		v, ok := get(id)
-		if !ok {
+	err = s.readOrg(orgID, func(o *org) error {
+		ids := index(o)
+		out = make([]T, 0, min(n, ids.len())) // one allocation, no copies as it grows
+		var last ID
+		ids.each(after, p.After != "", func(id ID) bool {
+			v, ok := get(o, id)
+			if !ok {
+				return true
+			}
+			if len(out) == n {
+				next = rule.EncodeCursor(last)
+				return false
+			}
+			out = append(out, v)
+			last = id
 			return true
-		}
-		if len(out) == n {
-			next = rule.EncodeCursor(last)
-			return false
-		}
-		out = append(out, v)
-		last = id
-		return true
+		})
+		return nil
 	})
-	return out, next
+	if err != nil && !isNotFound(err) {
+		return nil, "", err
+	}
+	return out, next, nil
 }
 
 // page returns the items of sorted after the cursor, up to the page size,
