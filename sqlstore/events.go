@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strconv"
 
 	"github.com/rosterhq/roster/store"
 )
@@ -88,9 +87,8 @@ func (t *tx) eventInsert(args []any) (string, []any) {
 
 // Events implements store.Store.
 func (s *Store) Events(ctx context.Context, org ID, after int64, limit int) ([]store.Event, error) {
-	// The limit written out, as pageTail writes it.
-	rows, err := s.reader().QueryContext(ctx, s.sql(`SELECT `+eventCols+`
-		FROM {p}events WHERE org = ? AND seq > ? ORDER BY seq LIMIT `+strconv.Itoa(store.Page{Limit: limit}.Size())), s.f.id(org), after)
+	rows, err := s.reader().QueryContext(ctx, s.sql(`SELECT `+eventCols+` FROM {p}events WHERE org = ?`+
+		pageTail("seq", store.Page{Limit: limit}.Size())), s.f.id(org), after)
 	if err != nil {
 		return nil, err
 	}
